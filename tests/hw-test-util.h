@@ -1,0 +1,30 @@
+/* hw-test-util.h: helpers shared by every test suite
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* A fresh directory under the system temp dir, removed again by
+ * hw_test_rmdir(); every test gets its own so tests can run in parallel. */
+char     *hw_test_mkdtemp         (void);
+void      hw_test_rmdir           (const char *path);
+
+/* Path of a file shipped under tests/, for fixtures. */
+char     *hw_test_source_path     (const char *first_element,
+                                   ...) G_GNUC_NULL_TERMINATED;
+
+/* Iterates the default main context until condition() holds or timeout_ms
+ * passes; returns whether it held. Tests wait on conditions, never on sleeps. */
+typedef gboolean (*HwTestCondition) (gpointer user_data);
+gboolean  hw_test_wait_until      (HwTestCondition condition,
+                                   gpointer        user_data,
+                                   guint           timeout_ms);
+
+/* A TCP port that was free on 127.0.0.1 a moment ago. */
+guint16   hw_test_free_port       (void);
+
+G_END_DECLS
