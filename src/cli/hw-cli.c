@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hw-cli.h"
+#include "hw-cli-commands.h"
 
 typedef int (*HwCliCommandFunc) (int argc, char **argv);
 
@@ -23,6 +24,11 @@ static int cli_version (int argc, char **argv);
 /* Subcommands register here; each one parses its own options. */
 static const HwCliCommand commands[] = {
   { "version", "Print the version", cli_version },
+  { "search", "Search the events of a cache (NDJSON, or --count)", hw_cli_search },
+  { "histogram", "Count matching events over time", hw_cli_histogram },
+  { "tree", "Count matching events by year, month, day and hour", hw_cli_tree },
+  { "import", "Import lake objects (files, trees, stdin) into a cache", hw_cli_import },
+  { "team", "Lead time, deployment rate, change failure rate and MTTR", hw_cli_team },
 };
 
 static int

@@ -79,6 +79,14 @@ HwEvent       *hw_event_parse_node      (JsonNode            *node,
  * the expanded payload, space separated. */
 char          *hw_event_dup_search_text (const HwEvent       *event);
 
+/* Compact JSON of event->expanded: what the console shows and caches. */
+char          *hw_event_dup_expanded_json (const HwEvent     *event);
+
+/* The tags object as compact JSON, or NULL when the event has none. */
+char          *hw_event_dup_tags_json   (const HwEvent       *event);
+
+gboolean       hw_event_is_fault        (const HwEvent       *event);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwEvent, hw_event_unref)
 
 G_END_DECLS

@@ -1,0 +1,979 @@
+/* hw-chart.c: a time-series chart drawn with GtkSnapshot
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "hw-chart-private.h"
+#include "hw-error.h"
+#include "hw-time.h"
+
+/* Movement below this is a click, not a drag-to-zoom. */
+#define DRAG_THRESHOLD_PX 4.0
+
+enum {
+  POINT_ACTIVATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (HwChart, hw_chart, GTK_TYPE_WIDGET)
+
+static void
+chart_series_free (gpointer data)
+{
+  HwChartSeries *cs = data;
+
+  hw_series_unref (cs->series);
+  g_free (cs->label);
+  g_free (cs);
+}
+
+static void
+threshold_free (gpointer data)
+{
+  HwChartThreshold *threshold = data;
+
+  g_free (threshold->label);
+  g_free (threshold);
+}
+
+static void
+marker_free (gpointer data)
+{
+  HwChartMarker *marker = data;
+
+  g_free (marker->label);
+  g_free (marker);
+}
+
+GtkWidget *
+hw_chart_new (void)
+{
+  return g_object_new (HW_TYPE_CHART, NULL);
+}
+
+static void
+invalidate (HwChart *self)
+{
+  g_clear_pointer (&self->static_node, gsk_render_node_unref);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+update_accessible (HwChart *self)
+{
+  HwTimeRange range = hw_time_window_get_range (self->window);
+  GString *description = g_string_new (NULL);
+
+  /* Screen readers get the legend's numbers, the one part of a chart that
+   * can be read aloud. */
+  for (guint s = 0; s < self->series->len; s++)
+    {
+      HwChartSeries *cs = g_ptr_array_index (self->series, s);
+      HwSeriesStats stats = hw_series_stats (cs->series, &range);
+      g_autofree char *last = hw_chart_format_value (self, stats.last);
+      g_autofree char *max = hw_chart_format_value (self, stats.max);
+
+      /* TRANSLATORS: accessible description of one chart series */
+      g_string_append_printf (description, _("%s: last %s, maximum %s. "), cs->label, last, max);
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  self->title != NULL ? self->title : _("Chart"),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description->str,
+                                  -1);
+  g_string_free (description, TRUE);
+}
+
+/* Public API ------------------------------------------------------------- */
+
+HwTimeWindow *
+hw_chart_get_time_window (HwChart *self)
+{
+  g_return_val_if_fail (HW_IS_CHART (self), NULL);
+
+  return self->window;
+}
+
+static void
+on_window_changed (HwChart *self)
+{
+  invalidate (self);
+  update_accessible (self);
+}
+
+void
+hw_chart_set_time_window (HwChart      *self,
+                          HwTimeWindow *window)
+{
+  g_return_if_fail (HW_IS_CHART (self));
+  g_return_if_fail (HW_IS_TIME_WINDOW (window));
+
+  if (self->window == window)
+    return;
+  if (self->window != NULL)
+    g_signal_handlers_disconnect_by_data (self->window, self);
+  g_set_object (&self->window, window);
+  g_signal_connect_swapped (window, "changed", G_CALLBACK (on_window_changed), self);
+  g_signal_connect_swapped (window, "crosshair-changed", G_CALLBACK (gtk_widget_queue_draw), self);
+  on_window_changed (self);
+}
+
+const char *
+hw_chart_get_title (HwChart *self)
+{
+  g_return_val_if_fail (HW_IS_CHART (self), NULL);
+
+  return self->title;
+}
+
+void
+hw_chart_set_title (HwChart    *self,
+                    const char *title)
+{
+  g_return_if_fail (HW_IS_CHART (self));
+
+  g_free (self->title);
+  self->title = g_strdup (title);
+  update_accessible (self);
+}
+
+void
+hw_chart_set_unit (HwChart    *self,
+                   const char *unit)
+{
+  g_return_if_fail (HW_IS_CHART (self));
+
+  g_free (self->unit);
+  self->unit = g_strdup (unit);
+  invalidate (self);
+}
+
+void
+hw_chart_set_compact (HwChart  *self,
+                      gboolean  compact)
+{
+  g_return_if_fail (HW_IS_CHART (self));
+
+  self->compact = !!compact;
+  gtk_widget_set_focusable (GTK_WIDGET (self), !compact);
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+  invalidate (self);
+}
+
+guint
+hw_chart_add_series (HwChart      *self,
+                     HwSeries     *series,
+                     HwChartStyle  style,
+                     const char   *label)
+{
+  HwChartSeries *cs;
+
+  g_return_val_if_fail (HW_IS_CHART (self), 0);
+  g_return_val_if_fail (series != NULL, 0);
+
+  cs = g_new0 (HwChartSeries, 1);
+  cs->series = hw_series_ref (series);
+  cs->style = style;
+  cs->label = g_strdup (label != NULL ? label : hw_series_get_name (series));
+  hw_chart_series_color (self->series->len, &cs->color);
+  g_ptr_array_add (self->series, cs);
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+  hw_chart_data_changed (self);
+  return self->series->len - 1;
+}
+
+guint
+hw_chart_get_n_series (HwChart *self)
+{
+  g_return_val_if_fail (HW_IS_CHART (self), 0);
+
+  return self->series->len;
+}
+
+HwSeries *
+hw_chart_get_series (HwChart *self,
+                     guint    index)
+{
+  g_return_val_if_fail (HW_IS_CHART (self), NULL);
+  g_return_val_if_fail (index < self->series->len, NULL);
+
+  return ((HwChartSeries *) g_ptr_array_index (self->series, index))->series;
+}
+
+void
+hw_chart_clear_series (HwChart *self)
+{
+  g_return_if_fail (HW_IS_CHART (self));
+
+  g_ptr_array_set_size (self->series, 0);
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+  hw_chart_data_changed (self);
+}
+
+void
+hw_chart_data_changed (HwChart *self)
+{
+  g_return_if_fail (HW_IS_CHART (self));
+
+  invalidate (self);
+  update_accessible (self);
+}
+
+static void
+add_threshold (HwChart    *self,
+               double      from,
+               double      to,
+               const char *label)
+{
+  HwChartThreshold *threshold = g_new0 (HwChartThreshold, 1);
+
+  threshold->from = from;
+  threshold->to = to;
+  threshold->label = g_strdup (label);
+  g_ptr_array_add (self->thresholds, threshold);
+  invalidate (self);
+}
+
+void
+hw_chart_add_threshold (HwChart    *self,
+                        double      value,
+                        const char *label)
+{
+  g_return_if_fail (HW_IS_CHART (self));
+
+  add_threshold (self, value, value, label);
+}
+
+void
+hw_chart_add_threshold_region (HwChart    *self,
+                               double      from_value,
+                               double      to_value,
+                               const char *label)
+{
+  g_return_if_fail (HW_IS_CHART (self));
+
+  add_threshold (self, MIN (from_value, to_value), MAX (from_value, to_value), label);
+}
+
+void
+hw_chart_clear_thresholds (HwChart *self)
+{
+  g_return_if_fail (HW_IS_CHART (self));
+
+  g_ptr_array_set_size (self->thresholds, 0);
+  invalidate (self);
+}
+
+void
+hw_chart_set_anomaly_band (HwChart  *self,
+                           HwSeries *lower,
+                           HwSeries *upper)
+{
+  g_return_if_fail (HW_IS_CHART (self));
+  g_return_if_fail ((lower == NULL) == (upper == NULL));
+
+  g_clear_pointer (&self->band_lower, hw_series_unref);
+  g_clear_pointer (&self->band_upper, hw_series_unref);
+  if (lower != NULL)
+    {
+      self->band_lower = hw_series_ref (lower);
+      self->band_upper = hw_series_ref (upper);
+    }
+  invalidate (self);
+}
+
+void
+hw_chart_add_marker (HwChart           *self,
+                     gint64             t_ms,
+                     HwChartMarkerKind  kind,
+                     const char        *label)
+{
+  HwChartMarker *marker;
+
+  g_return_if_fail (HW_IS_CHART (self));
+
+  marker = g_new0 (HwChartMarker, 1);
+  marker->t_ms = t_ms;
+  marker->kind = kind;
+  marker->label = g_strdup (label);
+  g_ptr_array_add (self->markers, marker);
+  invalidate (self);
+}
+
+void
+hw_chart_clear_markers (HwChart *self)
+{
+  g_return_if_fail (HW_IS_CHART (self));
+
+  g_ptr_array_set_size (self->markers, 0);
+  invalidate (self);
+}
+
+guint
+hw_chart_get_drawn_columns (HwChart *self)
+{
+  g_return_val_if_fail (HW_IS_CHART (self), 0);
+
+  return self->drawn_columns;
+}
+
+guint
+hw_chart_get_render_count (HwChart *self)
+{
+  g_return_val_if_fail (HW_IS_CHART (self), 0);
+
+  return self->render_count;
+}
+
+char *
+hw_chart_dup_values_text (HwChart *self,
+                          gint64   t_ms)
+{
+  g_autoptr(GDateTime) when = NULL;
+  GString *text;
+
+  g_return_val_if_fail (HW_IS_CHART (self), NULL);
+
+  when = g_date_time_new_from_unix_local (t_ms / 1000);
+  text = g_string_new (NULL);
+  if (when != NULL)
+    {
+      g_autofree char *formatted = g_date_time_format (when, "%e %b %H:%M:%S");
+
+      g_string_append (text, g_strstrip (formatted));
+    }
+  for (guint s = 0; s < self->series->len; s++)
+    {
+      HwChartSeries *cs = g_ptr_array_index (self->series, s);
+      g_autofree char *value = hw_chart_format_value (self, hw_series_value_at (cs->series, t_ms,
+                                                                                 NULL));
+
+      g_string_append_printf (text, "\n%s: %s", cs->label, value);
+    }
+  return g_string_free (text, FALSE);
+}
+
+/* Rendering -------------------------------------------------------------- */
+
+static void
+hw_chart_snapshot (GtkWidget   *widget,
+                   GtkSnapshot *snapshot)
+{
+  HwChart *self = HW_CHART (widget);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  if (width <= 0 || height <= 0)
+    return;
+  if (self->static_node == NULL || width != self->cached_width || height != self->cached_height)
+    {
+      GtkSnapshot *layers = gtk_snapshot_new ();
+
+      g_clear_pointer (&self->static_node, gsk_render_node_unref);
+      hw_chart_render_static (self, layers, width, height);
+      self->static_node = gtk_snapshot_free_to_node (layers);
+      self->cached_width = width;
+      self->cached_height = height;
+    }
+  if (self->static_node != NULL)
+    gtk_snapshot_append_node (snapshot, self->static_node);
+  hw_chart_render_overlay (self, snapshot, width, height);
+}
+
+static void
+hw_chart_measure (GtkWidget      *widget,
+                  GtkOrientation  orientation,
+                  int             for_size,
+                  int            *minimum,
+                  int            *natural,
+                  int            *minimum_baseline,
+                  int            *natural_baseline)
+{
+  HwChart *self = HW_CHART (widget);
+  int legend = (int) ceil (hw_chart_legend_height (self));
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = self->compact ? 40 : 160;
+      *natural = self->compact ? 120 : 480;
+    }
+  else
+    {
+      *minimum = self->compact ? 24 : 120 + legend;
+      *natural = self->compact ? 40 : 220 + legend;
+    }
+}
+
+static gboolean
+hw_chart_query_tooltip (GtkWidget  *widget,
+                        int         x,
+                        int         y,
+                        gboolean    keyboard_mode,
+                        GtkTooltip *tooltip)
+{
+  HwChart *self = HW_CHART (widget);
+  const graphene_rect_t *plot = &self->layout.plot;
+  HwTimeRange range = hw_time_window_get_range (self->window);
+  g_autofree char *text = NULL;
+
+  if (self->series->len == 0 || !graphene_rect_contains_point (plot, &GRAPHENE_POINT_INIT (x, y)))
+    return FALSE;
+  text = hw_chart_dup_values_text (self, hw_time_range_from_x (&range, plot->size.width,
+                                                               x - plot->origin.x));
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
+/* Pointer and keyboard --------------------------------------------------- */
+
+static gint64
+time_at_x (HwChart *self,
+           double   x)
+{
+  HwTimeRange range = hw_time_window_get_range (self->window);
+  const graphene_rect_t *plot = &self->layout.plot;
+
+  return hw_time_range_from_x (&range, plot->size.width, x - plot->origin.x);
+}
+
+static void
+on_motion (GtkEventControllerMotion *controller,
+           double                    x,
+           double                    y,
+           HwChart                  *self)
+{
+  if (!graphene_rect_contains_point (&self->layout.plot, &GRAPHENE_POINT_INIT (x, y)))
+    {
+      hw_time_window_set_crosshair (self->window, HW_NO_CROSSHAIR);
+      return;
+    }
+  hw_time_window_set_crosshair (self->window, time_at_x (self, x));
+}
+
+static void
+on_leave (GtkEventControllerMotion *controller,
+          HwChart                  *self)
+{
+  hw_time_window_set_crosshair (self->window, HW_NO_CROSSHAIR);
+}
+
+static void
+on_drag_begin (GtkGestureDrag *gesture,
+               double          x,
+               double          y,
+               HwChart        *self)
+{
+  if (self->compact || !graphene_rect_contains_point (&self->layout.plot, &GRAPHENE_POINT_INIT (x, y)))
+    {
+      gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
+      return;
+    }
+  self->drag_start_x = self->drag_current_x = x;
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+}
+
+static void
+on_drag_update (GtkGestureDrag *gesture,
+                double          offset_x,
+                double          offset_y,
+                HwChart        *self)
+{
+  if (self->drag_start_x < 0)
+    return;
+  self->drag_current_x = self->drag_start_x + offset_x;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_drag_end (GtkGestureDrag *gesture,
+             double          offset_x,
+             double          offset_y,
+             HwChart        *self)
+{
+  const graphene_rect_t *plot = &self->layout.plot;
+  double start = self->drag_start_x;
+
+  if (start < 0)
+    return;
+  self->drag_start_x = -1;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+
+  if (fabs (offset_x) < DRAG_THRESHOLD_PX)
+    {
+      g_signal_emit (self, signals[POINT_ACTIVATED], 0, time_at_x (self, start));
+      return;
+    }
+  {
+    HwTimeRange range = hw_time_window_get_range (self->window);
+    HwTimeRange selected = hw_time_range_select (&range, plot->size.width,
+                                                 start - plot->origin.x,
+                                                 CLAMP (start + offset_x, plot->origin.x,
+                                                        plot->origin.x + plot->size.width)
+                                                 - plot->origin.x);
+
+    hw_time_window_set_range (self->window, &selected);
+  }
+}
+
+static void
+on_click_pressed (GtkGestureClick *gesture,
+                  int              n_press,
+                  double           x,
+                  double           y,
+                  HwChart         *self)
+{
+  if (n_press == 2 && !self->compact)
+    hw_time_window_reset (self->window);
+}
+
+static gboolean
+on_scroll (GtkEventControllerScroll *controller,
+           double                    dx,
+           double                    dy,
+           HwChart                  *self)
+{
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+  HwTimeRange range = hw_time_window_get_range (self->window);
+  gint64 anchor = hw_time_window_get_crosshair (self->window);
+
+  if (self->compact)
+    return FALSE;
+  if ((state & GDK_SHIFT_MASK) || fabs (dx) > fabs (dy))
+    {
+      hw_time_window_pan (self->window, 0.1 * (fabs (dx) > fabs (dy) ? dx : dy));
+      return TRUE;
+    }
+  if (anchor == HW_NO_CROSSHAIR)
+    anchor = range.from_ms + (range.to_ms - range.from_ms) / 2;
+  hw_time_window_zoom (self->window, anchor, pow (1.25, dy));
+  return TRUE;
+}
+
+static gboolean
+zoom_shortcut (GtkWidget *widget,
+               GVariant  *args,
+               gpointer   user_data)
+{
+  HwChart *self = HW_CHART (widget);
+  HwTimeRange range = hw_time_window_get_range (self->window);
+
+  hw_time_window_zoom (self->window, range.from_ms + (range.to_ms - range.from_ms) / 2,
+                       g_variant_get_double (args));
+  return TRUE;
+}
+
+static gboolean
+pan_shortcut (GtkWidget *widget,
+              GVariant  *args,
+              gpointer   user_data)
+{
+  hw_time_window_pan (HW_CHART (widget)->window, g_variant_get_double (args));
+  return TRUE;
+}
+
+static gboolean
+reset_shortcut (GtkWidget *widget,
+                GVariant  *args,
+                gpointer   user_data)
+{
+  HwChart *self = HW_CHART (widget);
+
+  if (!hw_time_window_is_zoomed (self->window))
+    return FALSE;
+  hw_time_window_reset (self->window);
+  return TRUE;
+}
+
+/* Export ----------------------------------------------------------------- */
+
+GdkTexture *
+hw_chart_render_texture (HwChart  *self,
+                         GError  **error)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  GtkNative *native = gtk_widget_get_native (widget);
+  GskRenderer *renderer = native != NULL ? gtk_native_get_renderer (native) : NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  GtkSnapshot *snapshot;
+  GdkRGBA background;
+
+  g_return_val_if_fail (HW_IS_CHART (self), NULL);
+
+  if (renderer == NULL || width <= 0 || height <= 0)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_FAILED, _("The chart is not on screen"));
+      return NULL;
+    }
+
+  snapshot = gtk_snapshot_new ();
+  /* A PNG needs an opaque background; the window's keeps the light or dark style. */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), "window_bg_color",
+                                       &background))
+    gdk_rgba_parse (&background, "#fafafa");
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  hw_chart_render_static (self, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+gboolean
+hw_chart_export_png (HwChart  *self,
+                     GFile    *file,
+                     GError  **error)
+{
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GBytes) png = NULL;
+
+  g_return_val_if_fail (HW_IS_CHART (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  texture = hw_chart_render_texture (self, error);
+  if (texture == NULL)
+    return FALSE;
+  png = gdk_texture_save_to_png_bytes (texture);
+  return g_file_replace_contents (file, g_bytes_get_data (png, NULL), g_bytes_get_size (png),
+                                  NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL,
+                                  error);
+}
+
+static char *
+dup_csv (HwChart           *self,
+         const HwTimeRange *range)
+{
+  GString *csv = g_string_new ("time,series,value\n");
+
+  for (guint s = 0; s < self->series->len; s++)
+    {
+      HwChartSeries *cs = g_ptr_array_index (self->series, s);
+      guint end = hw_series_lower_bound (cs->series, range->to_ms);
+      g_autofree char *quoted = NULL;
+      g_auto(GStrv) parts = g_strsplit (cs->label, "\"", -1);
+
+      /* RFC 4180: quote the label, doubling inner quotes. */
+      quoted = g_strjoinv ("\"\"", parts);
+      for (guint i = hw_series_lower_bound (cs->series, range->from_ms); i < end; i++)
+        {
+          g_autofree char *time = hw_time_format_iso8601 (hw_series_get_time (cs->series, i));
+          double v = hw_series_get_value (cs->series, i);
+          char number[G_ASCII_DTOSTR_BUF_SIZE] = "";
+
+          if (!isnan (v))
+            g_ascii_dtostr (number, sizeof number, v);
+          g_string_append_printf (csv, "%s,\"%s\",%s\n", time, quoted, number);
+        }
+    }
+  return g_string_free (csv, FALSE);
+}
+
+static char *
+dup_json (HwChart           *self,
+          const HwTimeRange *range)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *from = hw_time_format_iso8601 (range->from_ms);
+  g_autofree char *to = hw_time_format_iso8601 (range->to_ms);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "title");
+  json_builder_add_string_value (builder, self->title != NULL ? self->title : "");
+  json_builder_set_member_name (builder, "unit");
+  json_builder_add_string_value (builder, self->unit != NULL ? self->unit : "");
+  json_builder_set_member_name (builder, "from");
+  json_builder_add_string_value (builder, from);
+  json_builder_set_member_name (builder, "to");
+  json_builder_add_string_value (builder, to);
+  json_builder_set_member_name (builder, "series");
+  json_builder_begin_array (builder);
+  for (guint s = 0; s < self->series->len; s++)
+    {
+      HwChartSeries *cs = g_ptr_array_index (self->series, s);
+      guint end = hw_series_lower_bound (cs->series, range->to_ms);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, cs->label);
+      json_builder_set_member_name (builder, "points");
+      json_builder_begin_array (builder);
+      for (guint i = hw_series_lower_bound (cs->series, range->from_ms); i < end; i++)
+        {
+          g_autofree char *time = hw_time_format_iso8601 (hw_series_get_time (cs->series, i));
+          double v = hw_series_get_value (cs->series, i);
+
+          json_builder_begin_array (builder);
+          json_builder_add_string_value (builder, time);
+          if (isnan (v))
+            json_builder_add_null_value (builder);
+          else
+            json_builder_add_double_value (builder, v);
+          json_builder_end_array (builder);
+        }
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "markers");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < self->markers->len; i++)
+    {
+      HwChartMarker *marker = g_ptr_array_index (self->markers, i);
+      g_autofree char *time = hw_time_format_iso8601 (marker->t_ms);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "time");
+      json_builder_add_string_value (builder, time);
+      json_builder_set_member_name (builder, "label");
+      json_builder_add_string_value (builder, marker->label != NULL ? marker->label : "");
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  return json_to_string (root, TRUE);
+}
+
+char *
+hw_chart_dup_data (HwChart             *self,
+                   HwChartExportFormat  format)
+{
+  HwTimeRange range;
+
+  g_return_val_if_fail (HW_IS_CHART (self), NULL);
+
+  range = hw_time_window_get_range (self->window);
+  return format == HW_CHART_EXPORT_JSON ? dup_json (self, &range) : dup_csv (self, &range);
+}
+
+gboolean
+hw_chart_export_data (HwChart             *self,
+                      HwChartExportFormat  format,
+                      GFile               *file,
+                      GError             **error)
+{
+  g_autofree char *data = NULL;
+
+  g_return_val_if_fail (HW_IS_CHART (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  data = hw_chart_dup_data (self, format);
+  return g_file_replace_contents (file, data, strlen (data), NULL, FALSE,
+                                  G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
+}
+
+typedef enum { EXPORT_PNG, EXPORT_CSV, EXPORT_JSON } ExportKind;
+
+static void
+on_export_response (GtkNativeDialog *dialog,
+                    int              response,
+                    HwChart         *self)
+{
+  ExportKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "export-kind"));
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (response != GTK_RESPONSE_ACCEPT)
+    goto out;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  if (kind == EXPORT_PNG)
+    ok = hw_chart_export_png (self, file, &error);
+  else
+    ok = hw_chart_export_data (self, kind == EXPORT_JSON ? HW_CHART_EXPORT_JSON : HW_CHART_EXPORT_CSV,
+                               file, &error);
+  if (!ok)
+    g_warning ("Could not export the chart: %s", error->message);
+
+out:
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  HwChart *self = HW_CHART (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  ExportKind kind = g_str_has_suffix (action_name, "png") ? EXPORT_PNG
+                    : g_str_has_suffix (action_name, "json") ? EXPORT_JSON : EXPORT_CSV;
+  static const char *extensions[] = { "png", "csv", "json" };
+  g_autofree char *name = NULL;
+  GtkFileChooserNative *dialog;
+
+  /* GtkFileDialog is GTK 4.10; the native chooser is the 4.8 way. */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  dialog = gtk_file_chooser_native_new (kind == EXPORT_PNG ? _("Export Chart") : _("Export Chart Data"),
+                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  name = g_strdup_printf ("%s.%s", self->title != NULL ? self->title : "chart", extensions[kind]);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_object_set_data (G_OBJECT (dialog), "export-kind", GINT_TO_POINTER (kind));
+  g_signal_connect (dialog, "response", G_CALLBACK (on_export_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+on_context_menu (GtkGestureClick *gesture,
+                 int              n_press,
+                 double           x,
+                 double           y,
+                 HwChart         *self)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  GtkWidget *popover;
+
+  if (self->compact)
+    return;
+  g_menu_append (menu, _("Export as _PNG…"), "chart.export-png");
+  g_menu_append (menu, _("Export Data as _CSV…"), "chart.export-csv");
+  g_menu_append (menu, _("Export Data as _JSON…"), "chart.export-json");
+  popover = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
+  gtk_widget_set_parent (popover, GTK_WIDGET (self));
+  gtk_popover_set_pointing_to (GTK_POPOVER (popover), &(GdkRectangle) { x, y, 1, 1 });
+  g_signal_connect (popover, "closed", G_CALLBACK (gtk_widget_unparent), NULL);
+  gtk_popover_popup (GTK_POPOVER (popover));
+}
+
+/* Life cycle ------------------------------------------------------------- */
+
+static void
+hw_chart_dispose (GObject *object)
+{
+  HwChart *self = HW_CHART (object);
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+  if (self->window != NULL)
+    g_signal_handlers_disconnect_by_data (self->window, self);
+  g_clear_object (&self->window);
+  g_clear_pointer (&self->static_node, gsk_render_node_unref);
+
+  G_OBJECT_CLASS (hw_chart_parent_class)->dispose (object);
+}
+
+static void
+hw_chart_finalize (GObject *object)
+{
+  HwChart *self = HW_CHART (object);
+
+  g_ptr_array_unref (self->series);
+  g_ptr_array_unref (self->thresholds);
+  g_ptr_array_unref (self->markers);
+  g_clear_pointer (&self->band_lower, hw_series_unref);
+  g_clear_pointer (&self->band_upper, hw_series_unref);
+  g_free (self->columns);
+  g_free (self->title);
+  g_free (self->unit);
+
+  G_OBJECT_CLASS (hw_chart_parent_class)->finalize (object);
+}
+
+static void
+hw_chart_css_changed (GtkWidget         *widget,
+                      GtkCssStyleChange *change)
+{
+  GTK_WIDGET_CLASS (hw_chart_parent_class)->css_changed (widget, change);
+  /* Text colours follow the light or dark style. */
+  invalidate (HW_CHART (widget));
+}
+
+static void
+hw_chart_class_init (HwChartClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = hw_chart_dispose;
+  object_class->finalize = hw_chart_finalize;
+  widget_class->snapshot = hw_chart_snapshot;
+  widget_class->measure = hw_chart_measure;
+  widget_class->query_tooltip = hw_chart_query_tooltip;
+  widget_class->css_changed = hw_chart_css_changed;
+
+  signals[POINT_ACTIVATED] = g_signal_new ("point-activated", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                           G_TYPE_NONE, 1, G_TYPE_INT64);
+
+  gtk_widget_class_set_css_name (widget_class, "chart");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+
+  gtk_widget_class_install_action (widget_class, "chart.export-png", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "chart.export-csv", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "chart.export-json", NULL, export_action);
+
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_plus, 0, zoom_shortcut, "d", 0.8);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_equal, 0, zoom_shortcut, "d", 0.8);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_KP_Add, 0, zoom_shortcut, "d", 0.8);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_minus, 0, zoom_shortcut, "d", 1.25);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_KP_Subtract, 0, zoom_shortcut, "d", 1.25);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Left, 0, pan_shortcut, "d", -0.1);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Right, 0, pan_shortcut, "d", 0.1);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, reset_shortcut, NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_0, 0, reset_shortcut, NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK,
+                                       "chart.export-png", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "chart.export-csv", NULL);
+}
+
+static void
+hw_chart_init (HwChart *self)
+{
+  GtkEventController *motion, *scroll;
+  GtkGesture *drag, *click, *context;
+  g_autoptr(HwTimeWindow) window = hw_time_window_new (g_get_real_time () / 1000 - 3600 * 1000,
+                                                       g_get_real_time () / 1000);
+
+  self->series = g_ptr_array_new_with_free_func (chart_series_free);
+  self->thresholds = g_ptr_array_new_with_free_func (threshold_free);
+  self->markers = g_ptr_array_new_with_free_func (marker_free);
+  self->drag_start_x = -1;
+  hw_chart_set_time_window (self, window);
+
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+
+  motion = gtk_event_controller_motion_new ();
+  g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
+  g_signal_connect (motion, "leave", G_CALLBACK (on_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), motion);
+
+  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+
+  drag = gtk_gesture_drag_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_PRIMARY);
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
+  click = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_click_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  context = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (context), GDK_BUTTON_SECONDARY);
+  g_signal_connect (context, "pressed", G_CALLBACK (on_context_menu), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (context));
+}

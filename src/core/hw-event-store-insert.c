@@ -1,0 +1,343 @@
+/* hw-event-store-insert.c: importing events into the store, fast and all-or-nothing
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "hw-error.h"
+#include "hw-event-store-private.h"
+#include "hw-mask.h"
+
+static const char insert_event_sql[] =
+  "INSERT OR IGNORE INTO events (id, type, ts, received_ms, partition_key, source, "
+  "functionname, pipeline, account, region, stage, tags, is_fault, size, body) "
+  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char insert_fts_sql[] =
+  "INSERT INTO events_fts (rowid, text) VALUES (?, ?)";
+static const char insert_fault_sql[] =
+  "INSERT OR REPLACE INTO faults (seq, ts, functionname, pipeline, err_name, "
+  "err_message, err_stack) VALUES (?, ?, ?, ?, ?, ?, ?)";
+static const char seq_by_id_sql[] =
+  "SELECT seq FROM events WHERE id = ?";
+
+/* The statements of one insert batch, prepared once per connection. */
+typedef struct
+{
+  HwCachedStmt *event;
+  HwCachedStmt *fts;
+  HwCachedStmt *fault;
+  HwCachedStmt *seq_by_id;
+} InsertStmts;
+
+HwStoreConn *
+hw_store_lock_writer (HwEventStore *self)
+{
+  g_mutex_lock (&self->write_lock);
+  return self->writer;
+}
+
+void
+hw_store_unlock_writer (HwEventStore *self)
+{
+  g_mutex_unlock (&self->write_lock);
+}
+
+void
+hw_event_store_set_mask_rules (HwEventStore *self,
+                               HwMaskRules  *rules)
+{
+  g_return_if_fail (HW_IS_EVENT_STORE (self));
+
+  g_mutex_lock (&self->write_lock);
+  if (rules != NULL)
+    hw_mask_rules_ref (rules);
+  g_clear_pointer (&self->mask_rules, hw_mask_rules_unref);
+  self->mask_rules = rules;
+  g_mutex_unlock (&self->write_lock);
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+/* zlib with the compressor reused across events: creating one per event
+ * costs more than compressing a small event. */
+static gboolean
+compress_body (HwEventStore  *self,
+               const char    *json,
+               gsize          length,
+               GByteArray    *out,
+               GError       **error)
+{
+  gsize in_done = 0;
+  gsize out_len = 0;
+
+  g_converter_reset (self->compressor);
+  g_byte_array_set_size (out, length + length / 8 + 64);
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gsize bytes_read = 0;
+      gsize bytes_written = 0;
+      GConverterResult result;
+
+      result = g_converter_convert (self->compressor, json + in_done, length - in_done,
+                                    out->data + out_len, out->len - out_len,
+                                    G_CONVERTER_INPUT_AT_END,
+                                    &bytes_read, &bytes_written, &local_error);
+      if (result == G_CONVERTER_ERROR &&
+          g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+        {
+          g_byte_array_set_size (out, out->len * 2);
+          continue;
+        }
+      if (result == G_CONVERTER_ERROR)
+        {
+          g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "compressing an event body: %s",
+                       local_error->message);
+          return FALSE;
+        }
+      in_done += bytes_read;
+      out_len += bytes_written;
+      if (result == G_CONVERTER_FINISHED)
+        break;
+      if (out->len - out_len < 64)
+        g_byte_array_set_size (out, out->len * 2);
+    }
+
+  g_byte_array_set_size (out, out_len);
+  return TRUE;
+}
+
+static gboolean
+step_done (sqlite3_stmt  *stmt,
+           sqlite3       *db,
+           const char    *what,
+           GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_DONE)
+    return TRUE;
+  hw_store_set_sqlite_error (error, db, rc, what);
+  return FALSE;
+}
+
+static gint64
+lookup_seq (InsertStmts  *stmts,
+            sqlite3      *db,
+            const char   *id,
+            GError      **error)
+{
+  gint64 seq = 0;
+  int rc;
+
+  bind_text (stmts->seq_by_id, 1, id);
+  rc = sqlite3_step (stmts->seq_by_id);
+  if (rc == SQLITE_ROW)
+    seq = sqlite3_column_int64 (stmts->seq_by_id, 0);
+  sqlite3_reset (stmts->seq_by_id);
+  if (rc != SQLITE_ROW)
+    {
+      hw_store_set_sqlite_error (error, db, rc, "looking up a duplicate");
+      return -1;
+    }
+  return seq;
+}
+
+static gboolean
+insert_fault (InsertStmts    *stmts,
+              sqlite3        *db,
+              const HwEvent  *event,
+              gint64          seq,
+              GError        **error)
+{
+  sqlite3_stmt *stmt = stmts->fault;
+
+  sqlite3_bind_int64 (stmt, 1, seq);
+  sqlite3_bind_int64 (stmt, 2, event->timestamp_ms);
+  bind_text (stmt, 3, event->functionname);
+  bind_text (stmt, 4, event->pipeline);
+  bind_text (stmt, 5, event->err_name);
+  bind_text (stmt, 6, event->err_message);
+  bind_text (stmt, 7, event->err_stack);
+  return step_done (stmt, db, "storing a fault", error);
+}
+
+/* With mask rules the body and the index both come from the masked event,
+ * so a masked value is neither stored nor searchable. The search text is
+ * taken from a shallow copy of the event whose expanded tree is the masked
+ * one: the parser's text extraction then sees only masked values. */
+static gboolean
+body_and_text (HwEventStore   *self,
+               HwEvent        *event,
+               char          **out_owned_body,
+               const char    **out_body,
+               char          **out_text,
+               char          **out_tags)
+{
+  g_autoptr(JsonNode) masked = NULL;
+  HwEvent view;
+
+  if (self->mask_rules == NULL || event->expanded == NULL)
+    {
+      *out_owned_body = NULL;
+      *out_body = event->json;
+      *out_text = hw_event_dup_search_text (event);
+      *out_tags = hw_event_dup_tags_json (event);
+      return TRUE;
+    }
+
+  masked = hw_mask_rules_apply_copy (self->mask_rules, event->expanded, NULL);
+  view = *event;
+  view.expanded = masked;
+  *out_owned_body = json_to_string (masked, FALSE);
+  *out_body = *out_owned_body;
+  *out_text = hw_event_dup_search_text (&view);
+  *out_tags = hw_event_dup_tags_json (&view);
+  return TRUE;
+}
+
+static gboolean
+insert_one (HwEventStore    *self,
+            InsertStmts     *stmts,
+            HwEvent         *event,
+            gint64           received_ms,
+            GByteArray      *body,
+            HwInsertStatus  *status,
+            gboolean         want_seq,
+            gint64          *seq,
+            GError         **error)
+{
+  sqlite3 *db = self->writer->db;
+  sqlite3_stmt *stmt = stmts->event;
+  g_autofree char *owned_body = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *tags = NULL;
+  const char *json = NULL;
+  gboolean is_fault = g_strcmp0 (event->type, "fault") == 0;
+
+  if (!body_and_text (self, event, &owned_body, &json, &text, &tags) ||
+      !compress_body (self, json, strlen (json), body, error))
+    return FALSE;
+
+  bind_text (stmt, 1, event->id);
+  bind_text (stmt, 2, event->type);
+  sqlite3_bind_int64 (stmt, 3, event->timestamp_ms);
+  sqlite3_bind_int64 (stmt, 4, received_ms);
+  bind_text (stmt, 5, event->partition_key);
+  bind_text (stmt, 6, event->source);
+  bind_text (stmt, 7, event->functionname);
+  bind_text (stmt, 8, event->pipeline);
+  bind_text (stmt, 9, event->account);
+  bind_text (stmt, 10, event->region);
+  bind_text (stmt, 11, event->stage);
+  bind_text (stmt, 12, tags);
+  sqlite3_bind_int (stmt, 13, is_fault);
+  sqlite3_bind_int64 (stmt, 14, event->size);
+  sqlite3_bind_blob (stmt, 15, body->data, body->len, SQLITE_STATIC);
+  if (!step_done (stmt, db, "storing an event", error))
+    return FALSE;
+
+  if (sqlite3_changes (db) == 0)
+    {
+      *status = HW_INSERT_DUPLICATE;
+      *seq = want_seq ? lookup_seq (stmts, db, event->id, error) : 0;
+      return *seq >= 0;
+    }
+
+  *status = HW_INSERT_ACCEPTED;
+  *seq = sqlite3_last_insert_rowid (db);
+
+  sqlite3_bind_int64 (stmts->fts, 1, *seq);
+  bind_text (stmts->fts, 2, text != NULL ? text : "");
+  if (!step_done (stmts->fts, db, "indexing an event", error))
+    return FALSE;
+
+  return !is_fault || insert_fault (stmts, db, event, *seq, error);
+}
+
+static gboolean
+prepare_insert_stmts (HwStoreConn  *conn,
+                      InsertStmts  *stmts,
+                      GError      **error)
+{
+  return (stmts->event = hw_store_conn_prepare (conn, insert_event_sql, error)) != NULL &&
+         (stmts->fts = hw_store_conn_prepare (conn, insert_fts_sql, error)) != NULL &&
+         (stmts->fault = hw_store_conn_prepare (conn, insert_fault_sql, error)) != NULL &&
+         (stmts->seq_by_id = hw_store_conn_prepare (conn, seq_by_id_sql, error)) != NULL;
+}
+
+static gboolean
+insert_locked (HwEventStore    *self,
+               HwEvent        **events,
+               guint            n,
+               HwInsertStatus  *statuses,
+               gint64          *seqs,
+               GError         **error)
+{
+  HwStoreConn *conn = self->writer;
+  InsertStmts stmts = { NULL };
+  g_autoptr(GByteArray) body = g_byte_array_new ();
+  gint64 received_ms = g_get_real_time () / 1000;
+
+  if (!prepare_insert_stmts (conn, &stmts, error) ||
+      !hw_store_conn_exec (conn, "BEGIN IMMEDIATE", error))
+    return FALSE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      HwInsertStatus status;
+      gint64 seq = 0;
+
+      if (!insert_one (self, &stmts, events[i], received_ms, body, &status,
+                       seqs != NULL, &seq, error))
+        {
+          sqlite3_exec (conn->db, "ROLLBACK", NULL, NULL, NULL);
+          return FALSE;
+        }
+      if (statuses != NULL)
+        statuses[i] = status;
+      if (seqs != NULL)
+        seqs[i] = seq;
+    }
+
+  if (hw_store_conn_exec (conn, "COMMIT", error))
+    return TRUE;
+  sqlite3_exec (conn->db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+gboolean
+hw_event_store_insert (HwEventStore    *self,
+                       HwEvent        **events,
+                       guint            n,
+                       HwInsertStatus  *statuses,
+                       gint64          *seqs,
+                       GError         **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (HW_IS_EVENT_STORE (self), FALSE);
+  g_return_val_if_fail (events != NULL || n == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint i = 0; i < n; i++)
+    g_return_val_if_fail (events[i] != NULL && events[i]->json != NULL, FALSE);
+
+  if (n == 0)
+    return TRUE;
+
+  hw_store_lock_writer (self);
+  ok = insert_locked (self, events, n, statuses, seqs, error);
+  hw_store_unlock_writer (self);
+  return ok;
+}

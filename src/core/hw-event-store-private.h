@@ -1,0 +1,100 @@
+/* hw-event-store-private.h: internals shared by the hw-event-store-*.c files
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "hw-event-store.h"
+
+G_BEGIN_DECLS
+
+/* One SQLite connection with its prepared-statement cache. A connection is
+ * used by one thread at a time: the writer under write_lock, readers by
+ * whoever took them from the pool. */
+typedef struct
+{
+  sqlite3      *db;
+  GHashTable   *stmts;         /* SQL text → sqlite3_stmt* */
+  GCancellable *cancellable;   /* checked by the progress handler */
+} HwStoreConn;
+
+struct _HwEventStore
+{
+  GObject            parent_instance;
+
+  char              *path;
+  HwEventStoreFlags  flags;
+  char              *recovery_message;
+
+  GMutex             write_lock;
+  HwStoreConn       *writer;
+  GConverter        *compressor;    /* under write_lock */
+  HwMaskRules       *mask_rules;    /* under write_lock */
+
+  GMutex             pool_lock;
+  GPtrArray         *idle_readers;  /* HwStoreConn* */
+};
+
+/* A statement from a connection's cache, reset and unbound when released. */
+typedef sqlite3_stmt HwCachedStmt;
+void          hw_cached_stmt_release     (HwCachedStmt  *stmt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwCachedStmt, hw_cached_stmt_release)
+
+/* hw-event-store.c */
+HwCachedStmt *hw_store_conn_prepare      (HwStoreConn   *conn,
+                                          const char    *sql,
+                                          GError       **error);
+gboolean      hw_store_conn_exec         (HwStoreConn   *conn,
+                                          const char    *sql,
+                                          GError       **error);
+void          hw_store_set_sqlite_error  (GError       **error,
+                                          sqlite3       *db,
+                                          int            rc,
+                                          const char    *what);
+HwStoreConn  *hw_store_acquire_reader    (HwEventStore  *self,
+                                          GCancellable  *cancellable,
+                                          GError       **error);
+void          hw_store_release_reader    (HwEventStore  *self,
+                                          HwStoreConn   *conn);
+char         *hw_store_decompress        (const void    *data,
+                                          gsize          length,
+                                          GError       **error);
+
+/* hw-event-store-insert.c: the writer connection, under write_lock */
+HwStoreConn  *hw_store_lock_writer       (HwEventStore  *self);
+void          hw_store_unlock_writer     (HwEventStore  *self);
+
+/* hw-event-store-schema.c */
+/* Brings a file to the current schema, one transaction per step.
+ * HW_ERROR_CORRUPT for a schema from the future or a database that is not
+ * ours; the caller decides whether to recover. */
+gboolean      hw_store_schema_migrate    (sqlite3       *db,
+                                          GError       **error);
+
+/* hw-event-store-query.c: the WHERE clause shared by every read. Builds
+ * "<query> AND e.ts >= ? AND e.ts < ?" and appends its parameters to
+ * @params (GVariant*, owned). */
+char         *hw_store_build_where       (HwQuery       *query,
+                                          gint64         from_ms,
+                                          gint64         to_ms,
+                                          GPtrArray     *params);
+GPtrArray    *hw_store_params_new        (void);
+gboolean      hw_store_bind              (sqlite3_stmt  *stmt,
+                                          GPtrArray     *params,
+                                          GError       **error);
+/* The first column of the first row; -1 on error. */
+gint64        hw_store_select_int        (HwStoreConn   *conn,
+                                          const char    *sql,
+                                          GPtrArray     *params,
+                                          GError       **error);
+HwEventRow   *hw_store_row_from_stmt     (sqlite3_stmt  *stmt,
+                                          gboolean       with_body,
+                                          GError       **error);
+/* Column list matching hw_store_row_from_stmt(). */
+#define HW_STORE_ROW_COLUMNS \
+  "e.seq, e.ts, e.received_ms, e.id, e.type, e.partition_key, e.source, " \
+  "e.functionname, e.pipeline, e.is_fault, e.size, e.body"
+
+G_END_DECLS

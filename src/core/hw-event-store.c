@@ -1,0 +1,515 @@
+/* hw-event-store.c: opening, recovery and the connections of the event store
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "hw-error.h"
+#include "hw-event-store-private.h"
+
+/* Readers kept open between operations; more may exist while busy. */
+#define MAX_IDLE_READERS 8
+/* Cached statements per connection before the cache is flushed: query text
+ * varies, so the cache must not grow without bound. */
+#define MAX_CACHED_STMTS 128
+#define BUSY_TIMEOUT_MS 10000
+
+G_DEFINE_FINAL_TYPE (HwEventStore, hw_event_store, G_TYPE_OBJECT)
+
+/* Errors ---------------------------------------------------------------- */
+
+void
+hw_store_set_sqlite_error (GError     **error,
+                           sqlite3     *db,
+                           int          rc,
+                           const char  *what)
+{
+  const char *message = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_INTERRUPT:
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s: cancelled", what);
+      break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_FORMAT:
+      g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT, "%s: %s", what, message);
+      break;
+    default:
+      g_set_error (error, HW_ERROR, HW_ERROR_IO, "%s: %s", what, message);
+      break;
+    }
+}
+
+/* Connections ------------------------------------------------------------- */
+
+void
+hw_cached_stmt_release (HwCachedStmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+static void
+finalize_stmt (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static void
+hw_store_conn_free (HwStoreConn *conn)
+{
+  if (conn == NULL)
+    return;
+  g_clear_pointer (&conn->stmts, g_hash_table_unref);
+  g_clear_object (&conn->cancellable);
+  sqlite3_close_v2 (conn->db);
+  g_free (conn);
+}
+
+static int
+progress_handler (void *user_data)
+{
+  HwStoreConn *conn = user_data;
+
+  /* Non-zero makes SQLite stop the running statement with SQLITE_INTERRUPT. */
+  return conn->cancellable != NULL && g_cancellable_is_cancelled (conn->cancellable);
+}
+
+static HwStoreConn *
+hw_store_conn_new (const char  *path,
+                   int          open_flags,
+                   GError     **error)
+{
+  g_autofree HwStoreConn *conn = g_new0 (HwStoreConn, 1);
+  int rc;
+
+  rc = sqlite3_open_v2 (path, &conn->db, open_flags | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_IO, "cannot open %s: %s", path,
+                   conn->db != NULL ? sqlite3_errmsg (conn->db) : sqlite3_errstr (rc));
+      sqlite3_close_v2 (conn->db);
+      return NULL;
+    }
+  sqlite3_extended_result_codes (conn->db, 1);
+  sqlite3_busy_timeout (conn->db, BUSY_TIMEOUT_MS);
+  conn->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
+  return g_steal_pointer (&conn);
+}
+
+HwCachedStmt *
+hw_store_conn_prepare (HwStoreConn  *conn,
+                       const char   *sql,
+                       GError      **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (conn->stmts, sql);
+  int rc;
+
+  if (stmt != NULL)
+    return stmt;
+
+  rc = sqlite3_prepare_v3 (conn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      hw_store_set_sqlite_error (error, conn->db, rc, "preparing a statement");
+      return NULL;
+    }
+  g_hash_table_insert (conn->stmts, g_strdup (sql), stmt);
+  return stmt;
+}
+
+gboolean
+hw_store_conn_exec (HwStoreConn  *conn,
+                    const char   *sql,
+                    GError      **error)
+{
+  int rc = sqlite3_exec (conn->db, sql, NULL, NULL, NULL);
+
+  if (rc == SQLITE_OK)
+    return TRUE;
+  hw_store_set_sqlite_error (error, conn->db, rc, sql);
+  return FALSE;
+}
+
+/* Called between operations only, when no cached statement is in use. */
+static void
+trim_stmt_cache (HwStoreConn *conn)
+{
+  if (g_hash_table_size (conn->stmts) > MAX_CACHED_STMTS)
+    g_hash_table_remove_all (conn->stmts);
+}
+
+static void
+set_cancellable (HwStoreConn  *conn,
+                 GCancellable *cancellable)
+{
+  g_set_object (&conn->cancellable, cancellable);
+  if (cancellable != NULL)
+    sqlite3_progress_handler (conn->db, 1000, progress_handler, conn);
+  else
+    sqlite3_progress_handler (conn->db, 0, NULL, NULL);
+}
+
+HwStoreConn *
+hw_store_acquire_reader (HwEventStore  *self,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  HwStoreConn *conn = NULL;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  g_mutex_lock (&self->pool_lock);
+  if (self->idle_readers->len > 0)
+    conn = g_ptr_array_steal_index_fast (self->idle_readers, self->idle_readers->len - 1);
+  g_mutex_unlock (&self->pool_lock);
+
+  if (conn == NULL)
+    {
+      conn = hw_store_conn_new (self->path, SQLITE_OPEN_READWRITE, error);
+      if (conn == NULL)
+        return NULL;
+      /* Readers must never take the write lock by accident: WAL lets them
+       * run beside the writer only as long as they stay readers. */
+      sqlite3_exec (conn->db,
+                    "PRAGMA query_only = 1;"
+                    "PRAGMA cache_size = -16384;"
+                    "PRAGMA temp_store = MEMORY;"
+                    "PRAGMA mmap_size = 268435456;",
+                    NULL, NULL, NULL);
+    }
+
+  set_cancellable (conn, cancellable);
+  return conn;
+}
+
+void
+hw_store_release_reader (HwEventStore *self,
+                         HwStoreConn  *conn)
+{
+  if (conn == NULL)
+    return;
+
+  set_cancellable (conn, NULL);
+  trim_stmt_cache (conn);
+
+  g_mutex_lock (&self->pool_lock);
+  if (self->idle_readers->len < MAX_IDLE_READERS)
+    {
+      g_ptr_array_add (self->idle_readers, conn);
+      conn = NULL;
+    }
+  g_mutex_unlock (&self->pool_lock);
+
+  hw_store_conn_free (conn);
+}
+
+/* Bodies ------------------------------------------------------------------ */
+
+char *
+hw_store_decompress (const void  *data,
+                     gsize        length,
+                     GError     **error)
+{
+  g_autoptr(GZlibDecompressor) decompressor = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB);
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  gsize in_done = 0;
+  gsize out_len = 0;
+
+  g_byte_array_set_size (out, MAX (length * 4, 256));
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gsize bytes_read = 0;
+      gsize bytes_written = 0;
+      GConverterResult result;
+
+      result = g_converter_convert (G_CONVERTER (decompressor),
+                                    (const guint8 *) data + in_done, length - in_done,
+                                    out->data + out_len, out->len - out_len - 1,
+                                    G_CONVERTER_INPUT_AT_END,
+                                    &bytes_read, &bytes_written, &local_error);
+      if (result == G_CONVERTER_ERROR &&
+          g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+        {
+          g_byte_array_set_size (out, out->len * 2);
+          continue;
+        }
+      if (result == G_CONVERTER_ERROR)
+        {
+          g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
+                       "stored event body cannot be decompressed: %s", local_error->message);
+          return NULL;
+        }
+      in_done += bytes_read;
+      out_len += bytes_written;
+      if (result == G_CONVERTER_FINISHED)
+        break;
+      if (out->len - out_len < 64)
+        g_byte_array_set_size (out, out->len * 2);
+    }
+
+  out->data[out_len] = '\0';
+  g_byte_array_set_size (out, out_len + 1);
+  return (char *) g_byte_array_free (g_steal_pointer (&out), FALSE);
+}
+
+/* Opening and recovery ---------------------------------------------------- */
+
+static gboolean
+check_integrity (sqlite3  *db,
+                 GError  **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  g_autofree char *verdict = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, "PRAGMA quick_check", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    verdict = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_ROW)
+    {
+      hw_store_set_sqlite_error (error, db, rc, "integrity check");
+      return FALSE;
+    }
+  if (g_strcmp0 (verdict, "ok") != 0)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT, "integrity check failed: %s",
+                   verdict != NULL ? verdict : "no verdict");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+set_journal_mode (sqlite3  *db,
+                  GError  **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean is_wal = FALSE;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    is_wal = g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "wal") == 0;
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_ROW)
+    {
+      hw_store_set_sqlite_error (error, db, rc, "switching to WAL");
+      return FALSE;
+    }
+  if (!is_wal)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_IO, "the file system does not support WAL mode");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+open_writer (HwEventStore  *self,
+             GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  HwStoreConn *conn;
+  const char *sync = (self->flags & HW_EVENT_STORE_DURABLE) ? "FULL" : "NORMAL";
+  g_autofree char *pragmas = NULL;
+
+  conn = hw_store_conn_new (self->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &local_error);
+  if (conn == NULL)
+    {
+      /* An existing file SQLite cannot open is "unreadable"; a missing
+       * directory or a read-only location is not the file's fault. */
+      gboolean exists = g_file_test (self->path, G_FILE_TEST_EXISTS);
+
+      g_set_error (error, HW_ERROR, exists ? HW_ERROR_CORRUPT : HW_ERROR_IO,
+                   "%s", local_error->message);
+      return FALSE;
+    }
+
+  pragmas = g_strdup_printf ("PRAGMA synchronous = %s;"
+                             "PRAGMA cache_size = -65536;"
+                             "PRAGMA temp_store = MEMORY;"
+                             "PRAGMA mmap_size = 268435456;"
+                             "PRAGMA foreign_keys = OFF;", sync);
+
+  if (!set_journal_mode (conn->db, error) ||
+      !check_integrity (conn->db, error) ||
+      !hw_store_conn_exec (conn, pragmas, error) ||
+      !hw_store_schema_migrate (conn->db, error))
+    {
+      hw_store_conn_free (conn);
+      return FALSE;
+    }
+
+  self->writer = conn;
+  return TRUE;
+}
+
+static gboolean
+is_recoverable (const GError *error)
+{
+  return g_error_matches (error, HW_ERROR, HW_ERROR_CORRUPT);
+}
+
+static gboolean
+rename_if_exists (const char  *from,
+                  const char  *to,
+                  GError     **error)
+{
+  if (!g_file_test (from, G_FILE_TEST_EXISTS))
+    return TRUE;
+  if (g_rename (from, to) == 0)
+    return TRUE;
+
+  g_set_error (error, HW_ERROR, HW_ERROR_IO, "cannot move %s to %s: %s",
+               from, to, g_strerror (errno));
+  return FALSE;
+}
+
+/* Moves the file and its WAL companions aside under one name, so that the
+ * pair can still be examined together later. */
+static gboolean
+move_aside (HwEventStore  *self,
+            const char    *reason,
+            GError       **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%SZ");
+  g_autofree char *target = g_strdup_printf ("%s.corrupt-%s", self->path, stamp);
+  static const char * const companions[] = { "-wal", "-shm", "-journal" };
+
+  for (guint i = 2; g_file_test (target, G_FILE_TEST_EXISTS); i++)
+    {
+      g_free (target);
+      target = g_strdup_printf ("%s.corrupt-%s-%u", self->path, stamp, i);
+    }
+
+  if (!rename_if_exists (self->path, target, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (companions); i++)
+    {
+      g_autofree char *from = g_strconcat (self->path, companions[i], NULL);
+      g_autofree char *to = g_strconcat (target, companions[i], NULL);
+
+      if (!rename_if_exists (from, to, error))
+        return FALSE;
+    }
+
+  self->recovery_message =
+    g_strdup_printf ("The event store %s could not be used (%s). It was moved to %s "
+                     "and a new, empty store was created.", self->path, reason, target);
+  g_message ("%s", self->recovery_message);
+  return TRUE;
+}
+
+static gboolean
+ensure_parent_dir (const char  *path,
+                   GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (g_mkdir_with_parents (dir, 0700) == 0)
+    return TRUE;
+  g_set_error (error, HW_ERROR, HW_ERROR_IO, "cannot create directory %s: %s",
+               dir, g_strerror (errno));
+  return FALSE;
+}
+
+HwEventStore *
+hw_event_store_open (const char         *path,
+                     HwEventStoreFlags   flags,
+                     GError            **error)
+{
+  g_autoptr(HwEventStore) self = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (path != NULL && *path != '\0', NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!ensure_parent_dir (path, error))
+    return NULL;
+
+  self = g_object_new (HW_TYPE_EVENT_STORE, NULL);
+  self->path = g_strdup (path);
+  self->flags = flags;
+
+  if (open_writer (self, &local_error))
+    return g_steal_pointer (&self);
+
+  if (!is_recoverable (local_error) || (flags & HW_EVENT_STORE_NO_RECOVER))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "Cannot open event store %s: ", path);
+      return NULL;
+    }
+
+  if (!move_aside (self, local_error->message, error) ||
+      !open_writer (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+hw_event_store_get_path (HwEventStore *self)
+{
+  g_return_val_if_fail (HW_IS_EVENT_STORE (self), NULL);
+  return self->path;
+}
+
+const char *
+hw_event_store_get_recovery_message (HwEventStore *self)
+{
+  g_return_val_if_fail (HW_IS_EVENT_STORE (self), NULL);
+  return self->recovery_message;
+}
+
+/* GObject ----------------------------------------------------------------- */
+
+static void
+hw_event_store_finalize (GObject *object)
+{
+  HwEventStore *self = HW_EVENT_STORE (object);
+
+  g_clear_pointer (&self->idle_readers, g_ptr_array_unref);
+  g_clear_pointer (&self->writer, hw_store_conn_free);
+  g_clear_object (&self->compressor);
+  hw_event_store_set_mask_rules (self, NULL);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->recovery_message, g_free);
+  g_mutex_clear (&self->write_lock);
+  g_mutex_clear (&self->pool_lock);
+
+  G_OBJECT_CLASS (hw_event_store_parent_class)->finalize (object);
+}
+
+static void
+hw_event_store_class_init (HwEventStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = hw_event_store_finalize;
+}
+
+static void
+hw_event_store_init (HwEventStore *self)
+{
+  g_mutex_init (&self->write_lock);
+  g_mutex_init (&self->pool_lock);
+  self->idle_readers = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_store_conn_free);
+  /* Level 1: importing is CPU-bound on compression at higher levels, and
+   * event JSON compresses well at any level. */
+  self->compressor = G_CONVERTER (g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 1));
+}

@@ -1,0 +1,196 @@
+/* hw-hub-sync-private.h: the cache side of HwHubSync, run in worker threads only
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "hw-hub-sync.h"
+
+G_BEGIN_DECLS
+
+typedef struct _HwHubSubscription HwHubSubscription;
+
+typedef struct
+{
+  char  *name;
+  char  *from;
+  char  *to;
+  guint  step_s;
+  char  *stat;
+  char  *by;
+} HwMetricRequest;
+
+void             hw_metric_request_free (HwMetricRequest       *request);
+HwMetricRequest *hw_metric_request_copy (const HwMetricRequest *request);
+
+struct _HwHubSync
+{
+  GObject          parent_instance;
+
+  HwHubClient     *client;
+  char            *cache_path;
+  HwEventStore    *store;
+
+  HwHubSyncState   state;
+  gint64           last_sync_ms;
+  gint64           as_of_ms;
+  gint64           offline_since_ms;
+  char            *last_error;
+  guint64          cursor;
+  gint64           clock_offset_ms;   /* hub clock − local clock */
+  gint64           system_events_since_ms;
+  HwHubInfo       *info;
+  GPtrArray       *listeners;
+  GPtrArray       *jobs;
+
+  gboolean         started;
+  gboolean         opening;           /* the store is being opened */
+  gboolean         caught_up_once;    /* in this connection */
+  guint            generation;        /* bumped on every (re)connect and stop */
+  GCancellable    *cancellable;       /* of the current connection */
+  HwHubSubscription     *stream;
+  gboolean         pulling;
+  gboolean         pull_again;
+
+  guint            attempt;
+  guint            retry_source;
+  guint            poll_source;
+  guint            backoff_min_ms;
+  guint            backoff_max_ms;
+  guint            poll_interval_ms;
+  guint            page_size;
+
+  GHashTable      *metric_requests;   /* key → HwMetricRequest* */
+  GNetworkMonitor *monitor;
+};
+
+/* Every async call carries the generation it was started in, so an answer
+ * arriving after a failure or a stop is dropped instead of acting on a
+ * connection that no longer exists. */
+typedef struct
+{
+  HwHubSync      *self;
+  guint           generation;
+  gpointer        data;
+  GDestroyNotify  data_free;
+} HwSyncCtx;
+
+HwSyncCtx *hw_sync_ctx_new     (HwHubSync      *self,
+                                gpointer        data,
+                                GDestroyNotify  data_free);
+void       hw_sync_ctx_free    (HwSyncCtx      *ctx);
+gboolean   hw_sync_ctx_current (HwSyncCtx      *ctx);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwSyncCtx, hw_sync_ctx_free)
+
+/* hw-hub-sync.c */
+void       hw_hub_sync_set_last_error   (HwHubSync        *self,
+                                         const char       *message);
+void       hw_hub_sync_emit_changed     (HwHubSync        *self,
+                                         HwHubSyncChanges  what);
+void       hw_hub_sync_handle_failure   (HwHubSync        *self,
+                                         const GError     *error);
+/* Errors that say the hub (or the path to it) is broken, as opposed to an
+ * endpoint this hub version lacks. */
+gboolean   hw_hub_sync_is_connection_error (const GError  *error);
+
+/* hw-hub-sync-side.c: SQLite work goes to a worker thread, never the
+ * caller's main context; "changed" @what is emitted when it is committed. */
+typedef struct
+{
+  HwEventStore  *store;
+  HwHubSyncPage *page;
+  GPtrArray     *system_events;
+  GPtrArray     *series;
+  char          *stat;
+  guint          step_s;
+  GPtrArray     *puts;          /* name, value, name, value… */
+  guint          n_new;
+  guint          n_faults;
+} HwSyncWrite;
+
+HwSyncWrite *hw_sync_write_new    (HwHubSync           *self);
+void         hw_sync_write_free   (HwSyncWrite         *job);
+void         hw_sync_write_put    (HwSyncWrite         *job,
+                                   const char          *name,
+                                   char                *value);
+/* @callback NULL: emit "changed" @what when done. */
+void         hw_sync_write_run    (HwHubSync           *self,
+                                   HwSyncWrite         *job,
+                                   HwHubSyncChanges     what,
+                                   GAsyncReadyCallback  callback,
+                                   HwSyncCtx           *ctx);
+void         hw_hub_sync_write_snapshots  (HwHubSync        *self,
+                                           HwHubSyncChanges  what);
+/* System events, listeners, jobs and every requested metric range. */
+void         hw_hub_sync_refresh_side_data (HwHubSync       *self);
+void         hw_hub_sync_fetch_metrics     (HwHubSync             *self,
+                                            const HwMetricRequest *request);
+
+/* Names in the store's sync_cursors table. */
+#define HW_SYNC_CURSOR_LAKE            "lake"
+#define HW_SYNC_CURSOR_LAST_SYNC       "last_sync"
+#define HW_SYNC_CURSOR_AS_OF           "as_of"
+#define HW_SYNC_CURSOR_SYSTEM_EVENTS   "system_events.since"
+#define HW_SYNC_SNAPSHOT_INFO          "snapshot.info"
+#define HW_SYNC_SNAPSHOT_LISTENERS     "snapshot.listeners"
+#define HW_SYNC_SNAPSHOT_JOBS          "snapshot.jobs"
+
+/* What an earlier run left in the cache, read once on open. */
+typedef struct
+{
+  guint64     cursor;
+  gint64      last_sync_ms;
+  gint64      as_of_ms;
+  gint64      system_events_since_ms;
+  HwHubInfo  *info;        /* nullable */
+  GPtrArray  *listeners;   /* HwHubListener*, never NULL */
+  GPtrArray  *jobs;        /* HwHubJob*, never NULL */
+} HwHubSyncSaved;
+
+void            hw_hub_sync_saved_free        (HwHubSyncSaved     *saved);
+
+HwEventStore   *hw_hub_sync_cache_open        (const char         *path,
+                                               GError            **error);
+HwHubSyncSaved *hw_hub_sync_cache_load        (HwEventStore       *store,
+                                               GError            **error);
+
+/* Inserts a sync page and then records its last seq as the cursor, so a
+ * crash in between only means the page is fetched again (ids dedupe it).
+ * @n_new and @n_faults receive how many events were new and how many of
+ * those were faults. */
+gboolean        hw_hub_sync_cache_insert_page (HwEventStore       *store,
+                                               HwHubSyncPage      *page,
+                                               guint              *n_new,
+                                               guint              *n_faults,
+                                               GError            **error);
+
+/* Inserts HwHubSystemEvent*s, deduplicating on id; @n_new receives how
+ * many were not cached yet. */
+gboolean        hw_hub_sync_cache_insert_system_events (HwEventStore *store,
+                                                        GPtrArray    *events,
+                                                        guint        *n_new,
+                                                        GError      **error);
+
+/* Stores HwHubSeries* as metric points (see hw_hub_sync_request_metrics()). */
+gboolean        hw_hub_sync_cache_insert_series (HwEventStore     *store,
+                                                 GPtrArray        *series,
+                                                 const char       *stat,
+                                                 guint             step_s,
+                                                 GError          **error);
+
+gboolean        hw_hub_sync_cache_put         (HwEventStore       *store,
+                                               const char         *name,
+                                               const char         *value,
+                                               GError            **error);
+gboolean        hw_hub_sync_cache_put_int     (HwEventStore       *store,
+                                               const char         *name,
+                                               gint64              value,
+                                               GError            **error);
+
+/* Snapshots are kept as the hub's own JSON ({"listeners":[…]}, {"jobs":[…]}
+ * and the info object), so they parse back like an answer. */
+char           *hw_hub_sync_listeners_to_json (GPtrArray          *listeners);
+char           *hw_hub_sync_jobs_to_json      (GPtrArray          *jobs);
+
+G_END_DECLS

@@ -1,0 +1,176 @@
+/* hw-json-guard.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "hw-error.h"
+#include "hw-json-guard.h"
+
+/* The code unit of a \uXXXX escape at @p, or -1 if it is not one. */
+static gint
+escape_unit (const char *p,
+             const char *end)
+{
+  gint unit = 0;
+
+  if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
+    return -1;
+  for (guint i = 2; i < 6; i++)
+    {
+      gint digit = g_ascii_xdigit_value (p[i]);
+
+      if (digit < 0)
+        return -1;
+      unit = unit * 16 + digit;
+    }
+  return unit;
+}
+
+/* json-glib turns an unpaired surrogate escape into invalid UTF-8 and cuts
+ * a string short at \u0000, so both are refused here like raw bytes are.
+ * Returns how many bytes the escape at @p spans, or 0 after setting @error. */
+static gsize
+check_escape (const char *data,
+              const char *p,
+              const char *end,
+              const char *what,
+              GError    **error)
+{
+  gint unit = escape_unit (p, end);
+  gint low;
+
+  if (unit < 0)
+    return 2;   /* a short escape, or a malformed one the parser reports */
+
+  if (unit == 0)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_UTF8,
+                   "%s: escaped NUL character at byte offset %" G_GSIZE_FORMAT,
+                   what, (gsize) (p - data));
+      return 0;
+    }
+  if (unit < 0xd800 || unit > 0xdfff)
+    return 6;
+
+  low = escape_unit (p + 6, end);
+  if (unit <= 0xdbff && low >= 0xdc00 && low <= 0xdfff)
+    return 12;
+
+  g_set_error (error, HW_ERROR, HW_ERROR_INVALID_UTF8,
+               "%s: unpaired UTF-16 surrogate escape at byte offset %" G_GSIZE_FORMAT,
+               what, (gsize) (p - data));
+  return 0;
+}
+
+gboolean
+hw_json_guard_check (const char *data,
+                     gsize       length,
+                     gsize       max_bytes,
+                     guint       max_depth,
+                     const char *what,
+                     HwJsonScan *scan,
+                     GError    **error)
+{
+  guint depth = 0;
+  guint deepest = 0;
+  gboolean in_string = FALSE;
+  gboolean compact = TRUE;
+
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+
+  if (what == NULL)
+    what = "event";
+
+  if (length > max_bytes)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_TOO_LARGE,
+                   "%s: %" G_GSIZE_FORMAT " bytes exceeds the limit of %" G_GSIZE_FORMAT " bytes",
+                   what, length, max_bytes);
+      return FALSE;
+    }
+
+  /* One pass for UTF-8 and structure: lines are mostly ASCII, and a
+   * multi-byte sequence is validated where it is met. */
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if ((guchar) c >= 0x80)
+        {
+          gunichar ch = g_utf8_get_char_validated (data + i, length - i);
+
+          /* Rejected rather than repaired: a replaced byte would silently
+           * change the id or payload that replays deliver, and the producer
+           * should learn that it emits broken text. */
+          if (ch == (gunichar) -1 || ch == (gunichar) -2)
+            {
+              g_set_error (error, HW_ERROR, HW_ERROR_INVALID_UTF8,
+                           "%s: invalid UTF-8 at byte offset %" G_GSIZE_FORMAT, what, i);
+              return FALSE;
+            }
+          i += g_utf8_skip[(guchar) c] - 1;
+          continue;
+        }
+      if (c == '\0')
+        {
+          g_set_error (error, HW_ERROR, HW_ERROR_INVALID_UTF8,
+                       "%s: NUL byte at byte offset %" G_GSIZE_FORMAT, what, i);
+          return FALSE;
+        }
+
+      if (in_string)
+        {
+          if (c == '\\')
+            {
+              gsize span = check_escape (data, data + i, data + length, what, error);
+
+              if (span == 0)
+                return FALSE;
+              i += span - 1;
+            }
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      switch (c)
+        {
+        case '"':
+          in_string = TRUE;
+          break;
+        case '[':
+        case '{':
+          if (++depth > max_depth)
+            {
+              g_set_error (error, HW_ERROR, HW_ERROR_TOO_DEEP,
+                           "%s: nesting deeper than %u levels at byte offset %" G_GSIZE_FORMAT,
+                           what, max_depth, i);
+              return FALSE;
+            }
+          deepest = MAX (deepest, depth);
+          break;
+        case ']':
+        case '}':
+          /* Unbalanced closers are the parser's to report. */
+          if (depth > 0)
+            depth--;
+          break;
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r':
+          compact = FALSE;
+          break;
+        default:
+          break;
+        }
+    }
+
+  if (scan != NULL)
+    {
+      scan->depth = deepest;
+      scan->compact = compact;
+    }
+  return TRUE;
+}

@@ -1,0 +1,36 @@
+/* hw-json-guard.h: cheap checks on raw JSON bytes before a real parser sees them
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* What the scan learned about text that passed it. */
+typedef struct
+{
+  guint    depth;    /* deepest nesting of [ and { */
+  gboolean compact;  /* no whitespace outside strings: already compact JSON */
+} HwJsonScan;
+
+/* Checks, in one pass and without recursion, that @data is at most
+ * @max_bytes long, is valid UTF-8 without NUL bytes, and nests [ and {
+ * no deeper than @max_depth. json-glib's parser recurses once per level, so
+ * text must pass this before it is parsed: a line of 100000 '[' then fails
+ * here in microseconds instead of exhausting the stack.
+ *
+ * It does not validate JSON otherwise: unbalanced brackets, bad literals
+ * and the like are left to the parser, which reports them precisely.
+ * @what names the text in messages ("event", "COMPRESSED value at
+ * order.blob"). */
+gboolean hw_json_guard_check (const char *data,
+                              gsize       length,
+                              gsize       max_bytes,
+                              guint       max_depth,
+                              const char *what,
+                              HwJsonScan *scan,
+                              GError    **error);
+
+G_END_DECLS

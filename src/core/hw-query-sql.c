@@ -1,0 +1,257 @@
+/* hw-query-sql.c: compiles a parsed query to a SQL expression with bound parameters
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "hw-error.h"
+#include "hw-query-private.h"
+
+/* Nothing the user typed is ever appended to the SQL text below: values
+ * go into params and the SQL only ever gets a '?' for them. */
+
+static void
+add_string (GPtrArray  *params,
+            const char *value)
+{
+  g_ptr_array_add (params, g_variant_ref_sink (g_variant_new_string (value)));
+}
+
+static void
+add_int64 (GPtrArray *params,
+           gint64     value)
+{
+  g_ptr_array_add (params, g_variant_ref_sink (g_variant_new_int64 (value)));
+}
+
+/* A NULL column makes `col = ?` NULL rather than false, and NOT NULL is
+ * still NULL: `-source:x` would then drop events without a source. */
+static gboolean
+node_is_nullable (const HwQueryNode *node)
+{
+  switch (node->kind)
+    {
+    case HW_QUERY_NODE_TEXT:
+    case HW_QUERY_NODE_NOT:
+      return FALSE;
+    case HW_QUERY_NODE_FIELD:
+      return node->field != HW_QUERY_FIELD_ID && node->field != HW_QUERY_FIELD_TYPE;
+    case HW_QUERY_NODE_AND:
+    case HW_QUERY_NODE_OR:
+    default:
+      for (guint i = 0; i < node->children->len; i++)
+        if (node_is_nullable (g_ptr_array_index (node->children, i)))
+          return TRUE;
+      return FALSE;
+    }
+}
+
+/* '*' stays a wildcard; GLOB's other metacharacters become literal. */
+static char *
+glob_pattern (const char *value)
+{
+  GString *pattern = g_string_sized_new (strlen (value) + 8);
+
+  for (const char *c = value; *c != '\0'; c++)
+    {
+      if (*c == '?' || *c == '[' || *c == ']')
+        g_string_append_printf (pattern, "[%c]", *c);
+      else
+        g_string_append_c (pattern, *c);
+    }
+  return g_string_free (pattern, FALSE);
+}
+
+/* An FTS5 string: the tokenizer turns it into a phrase, and operators or
+ * column filters inside it are plain text. */
+static char *
+fts_string (const HwQueryNode *node)
+{
+  GString *match = g_string_new ("\"");
+
+  for (const char *c = node->value; *c != '\0'; c++)
+    {
+      if (*c == '"')
+        g_string_append_c (match, '"');
+      g_string_append_c (match, *c);
+    }
+  g_string_append_c (match, '"');
+  if (node->wildcard)
+    g_string_append_c (match, '*');
+  return g_string_free (match, FALSE);
+}
+
+static void compile_node (const HwQueryNode *node,
+                          GString           *sql,
+                          GPtrArray         *params);
+
+static void
+compile_field (const HwQueryNode *node,
+               GString           *sql,
+               GPtrArray         *params)
+{
+  const char *column = hw_query_field_column (node->field);
+
+  if (column != NULL)
+    g_string_append (sql, column);
+  else
+    {
+      g_autofree char *path = g_strdup_printf ("$.\"%s\"", node->tag);
+
+      /* Tags compare as text whatever their JSON type, like the matcher. */
+      g_string_append (sql, "CAST(json_extract(e.tags, ?) AS TEXT)");
+      add_string (params, path);
+    }
+
+  if (node->wildcard)
+    {
+      g_autofree char *pattern = glob_pattern (node->value);
+
+      g_string_append (sql, " GLOB ?");
+      add_string (params, pattern);
+    }
+  else
+    {
+      g_string_append (sql, " = ?");
+      add_string (params, node->value);
+    }
+}
+
+static void
+compile_list (const HwQueryNode *node,
+              const char        *separator,
+              GString           *sql,
+              GPtrArray         *params)
+{
+  for (guint i = 0; i < node->children->len; i++)
+    {
+      const HwQueryNode *child = g_ptr_array_index (node->children, i);
+      gboolean group = child->kind == HW_QUERY_NODE_AND || child->kind == HW_QUERY_NODE_OR;
+
+      if (i > 0)
+        g_string_append (sql, separator);
+      if (group)
+        g_string_append_c (sql, '(');
+      compile_node (child, sql, params);
+      if (group)
+        g_string_append_c (sql, ')');
+    }
+}
+
+static void
+compile_node (const HwQueryNode *node,
+              GString           *sql,
+              GPtrArray         *params)
+{
+  g_autofree char *match = NULL;
+  const HwQueryNode *child;
+
+  switch (node->kind)
+    {
+    case HW_QUERY_NODE_AND:
+      compile_list (node, " AND ", sql, params);
+      break;
+    case HW_QUERY_NODE_OR:
+      compile_list (node, " OR ", sql, params);
+      break;
+    case HW_QUERY_NODE_NOT:
+      child = g_ptr_array_index (node->children, 0);
+      g_string_append (sql, node_is_nullable (child) ? "NOT coalesce(" : "NOT (");
+      compile_node (child, sql, params);
+      g_string_append (sql, node_is_nullable (child) ? ", 0)" : ")");
+      break;
+    case HW_QUERY_NODE_TEXT:
+      match = fts_string (node);
+      g_string_append (sql, "e.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)");
+      add_string (params, match);
+      break;
+    case HW_QUERY_NODE_FIELD:
+    default:
+      compile_field (node, sql, params);
+      break;
+    }
+}
+
+char *
+hw_query_to_sql (HwQuery    *query,
+                 GPtrArray **params)
+{
+  GString *sql;
+
+  g_return_val_if_fail (query != NULL, NULL);
+  g_return_val_if_fail (params != NULL, NULL);
+
+  if (*params == NULL)
+    *params = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+
+  if (hw_query_is_empty (query))
+    return g_strdup ("1");
+
+  sql = g_string_new (NULL);
+  if (query->from_ms != G_MININT64)
+    {
+      g_string_append (sql, "e.ts >= ?");
+      add_int64 (*params, query->from_ms);
+    }
+  if (query->to_ms != G_MAXINT64)
+    {
+      g_string_append (sql, sql->len > 0 ? " AND e.ts < ?" : "e.ts < ?");
+      add_int64 (*params, query->to_ms);
+    }
+  if (query->root != NULL)
+    {
+      gboolean group = sql->len > 0 && query->root->kind == HW_QUERY_NODE_OR;
+
+      g_string_append (sql, sql->len > 0 ? " AND " : "");
+      g_string_append (sql, group ? "(" : "");
+      compile_node (query->root, sql, *params);
+      g_string_append (sql, group ? ")" : "");
+    }
+  return g_string_free (sql, FALSE);
+}
+
+gboolean
+hw_sql_bind_params (sqlite3_stmt  *stmt,
+                    int            first_index,
+                    GPtrArray     *params,
+                    GError       **error)
+{
+  g_return_val_if_fail (stmt != NULL, FALSE);
+  g_return_val_if_fail (first_index >= 1, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint i = 0; params != NULL && i < params->len; i++)
+    {
+      GVariant *value = g_ptr_array_index (params, i);
+      int index = first_index + (int) i;
+      int rc;
+
+      if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+        rc = sqlite3_bind_text (stmt, index, g_variant_get_string (value, NULL), -1, SQLITE_TRANSIENT);
+      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
+        rc = sqlite3_bind_int64 (stmt, index, g_variant_get_int64 (value));
+      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
+        rc = sqlite3_bind_int (stmt, index, g_variant_get_int32 (value));
+      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))
+        rc = sqlite3_bind_double (stmt, index, g_variant_get_double (value));
+      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+        rc = sqlite3_bind_int (stmt, index, g_variant_get_boolean (value) ? 1 : 0);
+      else
+        {
+          g_set_error (error, HW_ERROR, HW_ERROR_FAILED,
+                       "SQL parameter %d has unsupported type '%s'",
+                       index, g_variant_get_type_string (value));
+          return FALSE;
+        }
+
+      if (rc != SQLITE_OK)
+        {
+          g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "Cannot bind SQL parameter %d: %s",
+                       index, sqlite3_errstr (rc));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}

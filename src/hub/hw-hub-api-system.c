@@ -1,0 +1,459 @@
+/* hw-hub-api-system.c: /v1/info, /v1/system-events, /v1/metrics/query and /metrics
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "hw-error.h"
+#include "hw-event-store.h"
+#include "hw-hub-http.h"
+#include "hw-hub-metrics.h"
+#include "hw-hub-private.h"
+#include "hw-time.h"
+
+#define MAX_SYSTEM_EVENTS_PER_REQUEST 1000
+
+static const char * const capabilities[] = {
+  "events", "search", "count", "histogram", "tree", "sync", "faults", "fault-groups",
+  "listeners", "replays", "resubmissions", "jobs", "system-events", "metrics",
+  "prometheus", "stream", NULL,
+};
+
+/* GET /v1/info --------------------------------------------------------------- */
+
+static void
+get_info (HwHubRequest *request,
+          gpointer      user_data)
+{
+  const HwHubConfig *config = hw_hub_get_config (request->hub);
+  g_autoptr(JsonObject) answer = json_object_new ();
+  g_autoptr(JsonArray) caps = json_array_new ();
+  gint64 now = hw_hub_now_ms ();
+  g_autofree char *iso = hw_time_format_iso8601 (now);
+
+  for (guint i = 0; capabilities[i] != NULL; i++)
+    json_array_add_string_element (caps, capabilities[i]);
+  json_object_set_string_member (answer, "name", config->name);
+  json_object_set_string_member (answer, "subsystem", config->subsystem);
+  json_object_set_string_member (answer, "version", PACKAGE_VERSION);
+  json_object_set_string_member (answer, "api", "v1");
+  json_object_set_int_member (answer, "server_time", now);
+  json_object_set_string_member (answer, "server_time_iso", iso);
+  json_object_set_array_member (answer, "capabilities", g_steal_pointer (&caps));
+  json_object_set_boolean_member (answer, "open_mode", hw_hub_is_open_mode (request->hub));
+  json_object_set_int_member (answer, "max_event_bytes", config->max_event_bytes);
+  json_object_set_int_member (answer, "max_request_bytes", config->max_request_bytes);
+  hw_hub_reply_object (request->msg, SOUP_STATUS_OK, answer);
+}
+
+/* System events ------------------------------------------------------------------ */
+
+typedef enum { FIELD_STRING, FIELD_TIME, FIELD_NUMBER } FieldType;
+
+typedef struct
+{
+  const char *name;
+  FieldType   type;
+  gboolean    required;
+} Field;
+
+typedef struct
+{
+  const char  *kind;
+  const char  *ts_field;     /* which time orders the event; NULL = "time" or now */
+  const Field *fields;
+} Schema;
+
+static const Field deployment_fields[] = {
+  { "id", FIELD_STRING, TRUE }, { "service", FIELD_STRING, TRUE }, { "version", FIELD_STRING, TRUE },
+  { "commit_sha", FIELD_STRING, TRUE }, { "commit_time", FIELD_TIME, TRUE },
+  { "deploy_time", FIELD_TIME, TRUE }, { "result", FIELD_STRING, TRUE }, { NULL },
+};
+static const Field incident_fields[] = {
+  { "id", FIELD_STRING, TRUE }, { "service", FIELD_STRING, TRUE }, { "severity", FIELD_STRING, TRUE },
+  { "opened_at", FIELD_TIME, TRUE }, { "resolved_at", FIELD_TIME, FALSE },
+  { "cause_deployment", FIELD_STRING, FALSE }, { NULL },
+};
+static const Field alert_fields[] = {
+  { "id", FIELD_STRING, FALSE }, { "rule", FIELD_STRING, TRUE }, { "state", FIELD_STRING, TRUE },
+  { "value", FIELD_NUMBER, TRUE }, { "time", FIELD_TIME, FALSE }, { "service", FIELD_STRING, FALSE },
+  { NULL },
+};
+static const Field audit_fields[] = {
+  { "id", FIELD_STRING, FALSE }, { "action", FIELD_STRING, TRUE }, { "actor", FIELD_STRING, TRUE },
+  { "time", FIELD_TIME, FALSE }, { "service", FIELD_STRING, FALSE }, { NULL },
+};
+
+static const Schema schemas[] = {
+  { "deployment", "deploy_time", deployment_fields },
+  { "incident", "opened_at", incident_fields },
+  { "alert", "time", alert_fields },
+  { "audit", "time", audit_fields },
+};
+
+static const Schema *
+find_schema (const char *kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (schemas); i++)
+    if (g_strcmp0 (schemas[i].kind, kind) == 0)
+      return &schemas[i];
+  return NULL;
+}
+
+/* Times become epoch milliseconds in the stored object, so every reader
+ * (console, CLI) does arithmetic without parsing. */
+static gboolean
+check_field (JsonObject   *object,
+             const Field  *field,
+             guint         index,
+             GError      **error)
+{
+  JsonNode *node = json_object_get_member (object, field->name);
+  GType type;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      if (!field->required)
+        return TRUE;
+      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_EVENT,
+                   "item %u: missing required field '%s'", index, field->name);
+      return FALSE;
+    }
+  type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+
+  switch (field->type)
+    {
+    case FIELD_STRING:
+      if (type != G_TYPE_STRING || json_node_get_string (node)[0] == '\0')
+        break;
+      return TRUE;
+    case FIELD_NUMBER:
+      if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
+        break;
+      return TRUE;
+    case FIELD_TIME:
+      {
+        g_autoptr(GError) time_error = NULL;
+        gint64 ms;
+
+        if (type == G_TYPE_INT64)
+          return TRUE;
+        if (type != G_TYPE_STRING)
+          break;
+        if (!hw_time_parse (json_node_get_string (node), hw_hub_now_ms (), HW_TIME_ROUND_DOWN, &ms, &time_error))
+          {
+            g_set_error (error, HW_ERROR, HW_ERROR_INVALID_TIME, "item %u: field '%s': %s",
+                         index, field->name, time_error->message);
+            return FALSE;
+          }
+        json_object_set_int_member (object, field->name, ms);
+        return TRUE;
+      }
+    default:
+      break;
+    }
+  g_set_error (error, HW_ERROR, HW_ERROR_INVALID_EVENT, "item %u: field '%s' must be %s",
+               index, field->name,
+               field->type == FIELD_STRING ? "a non-empty string"
+               : field->type == FIELD_NUMBER ? "a number" : "an ISO-8601 string or epoch milliseconds");
+  return FALSE;
+}
+
+static gboolean
+validate_system_event (JsonNode  *node,
+                       guint      index,
+                       gint64    *out_ts,
+                       GError   **error)
+{
+  JsonObject *object;
+  const Schema *schema;
+  const char *kind;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_EVENT, "item %u: expected an object", index);
+      return FALSE;
+    }
+  object = json_node_get_object (node);
+  kind = json_object_get_string_member_with_default (object, "kind", NULL);
+  schema = find_schema (kind);
+  if (schema == NULL)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_EVENT,
+                   "item %u: field 'kind' must be deployment, incident, alert or audit", index);
+      return FALSE;
+    }
+  for (const Field *field = schema->fields; field->name != NULL; field++)
+    if (!check_field (object, field, index, error))
+      return FALSE;
+
+  if (g_str_equal (kind, "deployment"))
+    {
+      const char *result = json_object_get_string_member (object, "result");
+
+      if (!g_str_equal (result, "success") && !g_str_equal (result, "failure"))
+        {
+          g_set_error (error, HW_ERROR, HW_ERROR_INVALID_EVENT,
+                       "item %u: field 'result' must be success or failure", index);
+          return FALSE;
+        }
+    }
+  if (g_str_equal (kind, "incident") && json_object_has_member (object, "resolved_at")
+      && !json_object_get_null_member (object, "resolved_at")
+      && json_object_get_int_member (object, "resolved_at") < json_object_get_int_member (object, "opened_at"))
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_TIME,
+                   "item %u: resolved_at is before opened_at", index);
+      return FALSE;
+    }
+
+  if (json_object_has_member (object, schema->ts_field))
+    *out_ts = json_object_get_int_member (object, schema->ts_field);
+  else
+    {
+      *out_ts = hw_hub_now_ms ();
+      json_object_set_int_member (object, "time", *out_ts);
+    }
+  return TRUE;
+}
+
+static void
+post_system_events (HwHubRequest *request,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GPtrArray) nodes = g_ptr_array_new ();
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) answer = NULL;
+  gsize length = 0;
+  const char *data = g_bytes_get_data (request->body, &length);
+  gboolean any_accepted = FALSE;
+
+  root = hw_hub_parse_json (data, length, hw_hub_get_config (request->hub)->max_depth, &error);
+  if (root == NULL)
+    {
+      hw_hub_reply_gerror (request->msg, error);
+      return;
+    }
+  if (JSON_NODE_HOLDS_ARRAY (root))
+    {
+      JsonArray *array = json_node_get_array (root);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        g_ptr_array_add (nodes, json_array_get_element (array, i));
+    }
+  else
+    g_ptr_array_add (nodes, root);
+  if (nodes->len == 0 || nodes->len > MAX_SYSTEM_EVENTS_PER_REQUEST)
+    {
+      hw_hub_reply_error (request->msg, nodes->len ? SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE : SOUP_STATUS_BAD_REQUEST,
+                          nodes->len ? "too_large" : "invalid_event",
+                          "expected 1 to %d system events, got %u", MAX_SYSTEM_EVENTS_PER_REQUEST, nodes->len);
+      return;
+    }
+
+  /* All or nothing: validate every item before storing any. */
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      gint64 ts;
+
+      if (!validate_system_event (g_ptr_array_index (nodes, i), i, &ts, &error))
+        {
+          hw_hub_reply_gerror (request->msg, error);
+          return;
+        }
+      g_array_append_val (times, ts);
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      JsonObject *object = json_node_get_object (g_ptr_array_index (nodes, i));
+      g_autofree char *id = NULL;
+      gboolean duplicate = FALSE;
+
+      id = hw_hub_store_system_event (request->hub, object, g_array_index (times, gint64, i), &duplicate, &error);
+      if (id == NULL)
+        {
+          hw_hub_reply_gerror (request->msg, error);
+          return;
+        }
+      any_accepted |= !duplicate;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "index");
+      json_builder_add_int_value (builder, i);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, id);
+      json_builder_set_member_name (builder, "status");
+      json_builder_add_string_value (builder, duplicate ? "duplicate" : "accepted");
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  answer = json_builder_get_root (builder);
+  hw_hub_reply_json (request->msg, any_accepted ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, answer);
+}
+
+static void
+get_system_events (HwHubRequest *request,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  const char *kind = hw_hub_request_get_query (request, "kind");
+  const char *order_text = hw_hub_request_get_query (request, "order");
+  HwEventOrder order = HW_EVENT_ORDER_NEWEST_FIRST;
+  gint64 from_ms, to_ms;
+  guint64 limit;
+  GString *out;
+  gsize len;
+
+  if (kind != NULL && kind[0] != '\0' && find_schema (kind) == NULL)
+    {
+      hw_hub_reply_error (request->msg, SOUP_STATUS_BAD_REQUEST, "protocol_error",
+                          "parameter 'kind': expected deployment, incident, alert or audit, got '%s'", kind);
+      return;
+    }
+  if (order_text != NULL && g_str_equal (order_text, "oldest"))
+    order = HW_EVENT_ORDER_OLDEST_FIRST;
+  if (!hw_hub_parse_time_param ("from", hw_hub_request_get_query (request, "from"),
+                                HW_EVENT_STORE_UNBOUNDED, &from_ms, &error)
+      || !hw_hub_parse_time_param ("to", hw_hub_request_get_query (request, "to"),
+                                   HW_EVENT_STORE_UNBOUNDED, &to_ms, &error)
+      || !hw_hub_parse_uint_param ("limit", hw_hub_request_get_query (request, "limit"),
+                                   1000, 1, 10000, &limit, &error))
+    {
+      hw_hub_reply_gerror (request->msg, error);
+      return;
+    }
+  if (from_ms != HW_EVENT_STORE_UNBOUNDED && to_ms != HW_EVENT_STORE_UNBOUNDED && from_ms > to_ms)
+    {
+      hw_hub_reply_error (request->msg, SOUP_STATUS_BAD_REQUEST, "invalid_time",
+                          "bad time range: from is after to");
+      return;
+    }
+
+  events = hw_event_store_list_system_events (hw_hub_get_store (request->hub),
+                                              kind && kind[0] ? kind : NULL, from_ms, to_ms,
+                                              order, (guint) limit, NULL, &error);
+  if (events == NULL)
+    {
+      hw_hub_reply_gerror (request->msg, error);
+      return;
+    }
+  out = g_string_new ("{\"system_events\":[");
+  for (guint i = 0; i < events->len; i++)
+    {
+      HwSystemEvent *event = g_ptr_array_index (events, i);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append (out, event->json);
+    }
+  g_string_append (out, "]}");
+  len = out->len;
+  soup_server_message_set_status (request->msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (request->msg, "application/json", SOUP_MEMORY_TAKE,
+                                    g_string_free (out, FALSE), len);
+}
+
+/* Metrics ---------------------------------------------------------------------- */
+
+/* "10" (seconds), "500ms", "10s", "5m", "1h", "1d". */
+static gboolean
+parse_step (const char  *text,
+            gint64      *out_ms,
+            GError     **error)
+{
+  static const struct { const char *unit; gint64 ms; } units[] = {
+    { "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 },
+  };
+  char *end = NULL;
+  guint64 value;
+
+  *out_ms = 0;
+  if (text == NULL || text[0] == '\0')
+    return TRUE;
+  value = g_ascii_strtoull (text, &end, 10);
+  if (end != text && value > 0 && value < G_MAXINT32)
+    for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+      if (g_str_equal (end, units[i].unit))
+        {
+          *out_ms = (gint64) value * units[i].ms;
+          return TRUE;
+        }
+  g_set_error (error, HW_ERROR, HW_ERROR_PROTOCOL,
+               "parameter 'step': expected seconds or a duration like 10s, 5m, 1h; got '%s'", text);
+  return FALSE;
+}
+
+static void
+get_metrics_query (HwHubRequest *request,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(GHashTable) where = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *name = hw_hub_request_get_query (request, "name");
+  gint64 now = hw_hub_now_ms ();
+  gint64 from_ms, to_ms, step_ms;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (name == NULL || name[0] == '\0')
+    {
+      hw_hub_reply_error (request->msg, SOUP_STATUS_BAD_REQUEST, "protocol_error",
+                          "parameter 'name' is required, e.g. name=domain.event.count");
+      return;
+    }
+  if (!hw_hub_parse_time_param ("from", hw_hub_request_get_query (request, "from"), now - 3600000, &from_ms, &error)
+      || !hw_hub_parse_time_param ("to", hw_hub_request_get_query (request, "to"), now, &to_ms, &error)
+      || !parse_step (hw_hub_request_get_query (request, "step"), &step_ms, &error))
+    {
+      hw_hub_reply_gerror (request->msg, error);
+      return;
+    }
+  /* label.KEY=VALUE narrows the series before grouping. */
+  g_hash_table_iter_init (&iter, request->query);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (g_str_has_prefix (key, "label.") && ((char *) key)[6] != '\0')
+      g_hash_table_insert (where, (char *) key + 6, value);
+
+  answer = hw_hub_metrics_query (hw_hub_metrics (request->hub), name, from_ms, to_ms, step_ms,
+                                 hw_hub_request_get_query (request, "stat"),
+                                 hw_hub_request_get_query (request, "by"),
+                                 g_hash_table_size (where) > 0 ? where : NULL, &error);
+  if (answer == NULL)
+    {
+      hw_hub_reply_gerror (request->msg, error);
+      return;
+    }
+  hw_hub_reply_json (request->msg, SOUP_STATUS_OK, answer);
+}
+
+static void
+get_prometheus (HwHubRequest *request,
+                gpointer      user_data)
+{
+  char *text = hw_hub_metrics_to_prometheus (hw_hub_metrics (request->hub));
+
+  soup_server_message_set_status (request->msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (request->msg, "text/plain; version=0.0.4; charset=utf-8",
+                                    SOUP_MEMORY_TAKE, text, strlen (text));
+}
+
+void
+hw_hub_api_system_register (HwHub *hub)
+{
+  hw_hub_add_route (hub, "GET", "/v1/info", HW_ROLE_NONE, get_info, NULL);
+  hw_hub_add_route (hub, "GET", "/v1/system-events", HW_ROLE_VIEWER, get_system_events, NULL);
+  hw_hub_add_route (hub, "POST", "/v1/system-events", HW_ROLE_PUBLISHER, post_system_events, NULL);
+  hw_hub_add_route (hub, "GET", "/v1/metrics/query", HW_ROLE_VIEWER, get_metrics_query, NULL);
+  hw_hub_add_route (hub, "GET", "/metrics", HW_ROLE_VIEWER, get_prometheus, NULL);
+}

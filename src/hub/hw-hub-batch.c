@@ -1,0 +1,235 @@
+/* hw-hub-batch.c: Kinesis-style batch bodies and POSTing them to listeners
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "hw-error.h"
+#include "hw-hub-batch.h"
+
+void
+hw_batch_append_json_string (GString    *out,
+                             const char *text)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      switch (c)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        default:
+          if (c < 0x20)
+            g_string_append_printf (out, "\\u%04x", c);
+          else
+            g_string_append_c (out, (char) c);
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+/* Built by hand rather than with JsonBuilder: this is the hot path of
+ * delivery and replays (hundreds of thousands of records per second). */
+static void
+append_record (GString           *out,
+               const HwBatchItem *item,
+               guint              shard)
+{
+  g_autofree char *data = g_base64_encode ((const guchar *) item->json, strlen (item->json));
+  char seconds[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_ascii_formatd (seconds, sizeof seconds, "%.3f", item->received_ms / 1000.0);
+  g_string_append_printf (out,
+                          "{\"eventSource\":\"aws:kinesis\","
+                          "\"eventID\":\"shardId-%012u:%" G_GUINT64_FORMAT "\","
+                          "\"kinesis\":{\"sequenceNumber\":\"%" G_GUINT64_FORMAT "\",\"partitionKey\":",
+                          shard, item->seq, item->seq);
+  hw_batch_append_json_string (out, item->partition_key != NULL ? item->partition_key : item->event_id);
+  g_string_append_printf (out, ",\"data\":\"%s\",\"approximateArrivalTimestamp\":%s}}",
+                          data, seconds);
+}
+
+GBytes *
+hw_batch_body_new (const HwBatchItem *items,
+                   guint              n_items,
+                   guint              shard)
+{
+  GString *out;
+
+  g_return_val_if_fail (items != NULL || n_items == 0, NULL);
+
+  out = g_string_sized_new (256 + n_items * 512);
+  g_string_append (out, "{\"Records\":[");
+  for (guint i = 0; i < n_items; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_record (out, &items[i], shard);
+    }
+  g_string_append (out, "]}");
+  return g_string_free_to_bytes (out);
+}
+
+GBytes *
+hw_batch_body_new_records (JsonArray *records)
+{
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  gsize length = 0;
+  char *text;
+
+  g_return_val_if_fail (records != NULL, NULL);
+
+  json_object_set_array_member (object, "Records", json_array_ref (records));
+  json_node_set_object (root, object);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, &length);
+  return g_bytes_new_take (text, length);
+}
+
+SoupSession *
+hw_batch_session_new (guint parallel)
+{
+  guint conns = MAX (parallel, 1) + 2;
+
+  /* libsoup's defaults (2 connections per host) would silently cap the
+   * parallelism a listener asked for. */
+  return soup_session_new_with_options ("max-conns", MAX (conns, 10),
+                                        "max-conns-per-host", conns,
+                                        "user-agent", "hubwatchd/" PACKAGE_VERSION,
+                                        NULL);
+}
+
+typedef struct
+{
+  HwBatchPostFunc  func;
+  gpointer         user_data;
+  SoupMessage     *msg;
+  GCancellable    *cancellable;   /* ours: timeout or the caller's cancel */
+  GCancellable    *outer;
+  gulong           outer_handler;
+  GSource         *timeout;
+  guint            timeout_ms;
+  gboolean         timed_out;
+  gint64           start_us;
+} PostState;
+
+static void
+post_state_free (PostState *state)
+{
+  if (state->timeout != NULL)
+    {
+      g_source_destroy (state->timeout);
+      g_source_unref (state->timeout);
+    }
+  if (state->outer != NULL)
+    {
+      g_cancellable_disconnect (state->outer, state->outer_handler);
+      g_object_unref (state->outer);
+    }
+  g_clear_object (&state->cancellable);
+  g_clear_object (&state->msg);
+  g_free (state);
+}
+
+static gboolean
+on_post_timeout (gpointer user_data)
+{
+  PostState *state = user_data;
+
+  state->timed_out = TRUE;
+  g_cancellable_cancel (state->cancellable);
+  return G_SOURCE_CONTINUE;   /* destroyed by post_state_free() */
+}
+
+static void
+on_outer_cancelled (GCancellable *outer,
+                    gpointer      user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+static void
+on_post_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  PostState *state = user_data;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  double duration_ms = (g_get_monotonic_time () - state->start_us) / 1000.0;
+  guint status = 0;
+
+  answer = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (error == NULL)
+    status = soup_message_get_status (state->msg);
+
+  if (error != NULL && state->timed_out)
+    {
+      g_clear_error (&error);
+      g_set_error (&error, HW_ERROR, HW_ERROR_UNAVAILABLE,
+                   "listener timed out after %u ms", state->timeout_ms);
+    }
+  else if (error == NULL && !SOUP_STATUS_IS_SUCCESSFUL (status))
+    g_set_error (&error, HW_ERROR, HW_ERROR_UNAVAILABLE, "listener answered HTTP %u", status);
+
+  state->func (status, error, duration_ms, state->user_data);
+  post_state_free (state);
+}
+
+void
+hw_batch_post (SoupSession     *session,
+               const char      *url,
+               GBytes          *body,
+               guint            timeout_ms,
+               GCancellable    *cancellable,
+               HwBatchPostFunc  func,
+               gpointer         user_data)
+{
+  PostState *state;
+
+  g_return_if_fail (SOUP_IS_SESSION (session));
+  g_return_if_fail (url != NULL);
+  g_return_if_fail (body != NULL);
+  g_return_if_fail (func != NULL);
+
+  state = g_new0 (PostState, 1);
+  state->func = func;
+  state->user_data = user_data;
+  state->timeout_ms = timeout_ms;
+  state->start_us = g_get_monotonic_time ();
+  state->cancellable = g_cancellable_new ();
+  state->msg = soup_message_new (SOUP_METHOD_POST, url);
+  if (state->msg == NULL)
+    {
+      g_autoptr(GError) error = g_error_new (HW_ERROR, HW_ERROR_PROTOCOL,
+                                             "listener url “%s” is not a valid URL", url);
+
+      func (0, error, 0, user_data);
+      post_state_free (state);
+      return;
+    }
+  soup_message_set_request_body_from_bytes (state->msg, "application/json", body);
+
+  if (cancellable != NULL)
+    {
+      state->outer = g_object_ref (cancellable);
+      state->outer_handler = g_cancellable_connect (cancellable, G_CALLBACK (on_outer_cancelled),
+                                                    state->cancellable, NULL);
+    }
+  if (timeout_ms > 0)
+    {
+      state->timeout = g_timeout_source_new (timeout_ms);
+      g_source_set_callback (state->timeout, on_post_timeout, state, NULL);
+      g_source_attach (state->timeout, g_main_context_get_thread_default ());
+    }
+
+  soup_session_send_and_read_async (session, state->msg, G_PRIORITY_DEFAULT,
+                                    state->cancellable, on_post_done, state);
+}

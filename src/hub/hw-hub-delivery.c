@@ -1,0 +1,641 @@
+/* hw-hub-delivery.c: the per-listener delivery loop
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Threading: everything runs on the hub's main context. POSTs are libsoup
+ * asynchronous I/O, so they never block it; the only synchronous work is
+ * reading the next events from the lake (an indexed range scan on the seq
+ * primary key over a WAL read connection, never waiting on writers) and
+ * building batch bodies, which are bounded by the read-ahead window. This
+ * is the same cost profile as the publish path that already commits on the
+ * main context, and it spares the hub the locking a delivery thread would
+ * need around metrics, the stream and listener status.
+ *
+ * Ordering: events are spread over `parallel` lanes by a hash of their
+ * partitionKey (the event id when there is none). Each lane has at most one
+ * batch outstanding, and a failed batch is retried as is (same records,
+ * same body) until it is acknowledged, so records of one partition key are
+ * never reordered, and a poison record stalls its lane: the read-ahead
+ * window then fills and the whole listener stalls, as on a real shard.
+ */
+#include "config.h"
+
+#include "hw-error.h"
+#include "hw-event-store.h"
+#include "hw-hub-batch.h"
+#include "hw-hub-delivery.h"
+#include "hw-hub-http.h"
+#include "hw-hub-metrics.h"
+
+#define RETRY_BASE_MS   200
+#define RETRY_CAP_MS    10000
+#define PERSIST_DELAY_MS 100
+#define READ_CHUNK      1000
+
+typedef struct
+{
+  gint64   seq;
+  gint64   received_ms;
+  char    *id;
+  char    *partition_key;
+  char    *json;
+  gboolean acked;
+} Entry;
+
+typedef struct
+{
+  GQueue     waiting;     /* Entry*, not yet sent */
+  GPtrArray *batch;       /* Entry*, outstanding (in flight or waiting to retry) */
+  GBytes    *body;        /* kept so a retry resends exactly the same batch */
+  guint      attempts;
+  guint      retry_id;
+  gboolean   in_flight;
+} Lane;
+
+struct _HwDelivery
+{
+  gatomicrefcount           ref_count;
+  HwHub                    *hub;          /* not owned: the hub outlives its listeners */
+  HwListenerSpec           *spec;
+  SoupSession              *session;
+  GCancellable             *cancellable;
+  Lane                     *lanes;
+  guint                     n_lanes;
+  guint                     window;       /* max unacknowledged entries held */
+
+  GQueue                    outstanding;  /* Entry*, every unacked entry, seq order */
+  gint64                    scan_seq;     /* last seq read from the lake */
+  gint64                    checkpoint;
+  gint64                    reported_checkpoint;
+
+  guint64                   delivered;
+  guint64                   invocations;
+  guint64                   errors;
+  guint64                   throttles;
+  guint64                   retries;
+  char                     *last_error;
+  gint64                    last_error_ms;
+  gint64                    last_ack_ms;
+
+  guint                     tick_id;
+  guint                     persist_id;
+  gboolean                  stopped;
+  gboolean                  filling;
+  HwDeliveryCheckpointFunc  checkpoint_func;
+  gpointer                  checkpoint_data;
+};
+
+static void pump (HwDelivery *self);
+
+HwListenerSpec *
+hw_listener_spec_copy (const HwListenerSpec *spec)
+{
+  HwListenerSpec *copy = g_new0 (HwListenerSpec, 1);
+
+  copy->name = g_strdup (spec->name);
+  copy->url = g_strdup (spec->url);
+  copy->rule = hw_routing_rule_ref (spec->rule);
+  copy->batch_size = spec->batch_size;
+  copy->parallel = spec->parallel;
+  copy->timeout_ms = spec->timeout_ms;
+  return copy;
+}
+
+void
+hw_listener_spec_free (HwListenerSpec *spec)
+{
+  if (spec == NULL)
+    return;
+  g_free (spec->name);
+  g_free (spec->url);
+  g_clear_pointer (&spec->rule, hw_routing_rule_unref);
+  g_free (spec);
+}
+
+static void
+entry_free (Entry *entry)
+{
+  g_free (entry->id);
+  g_free (entry->partition_key);
+  g_free (entry->json);
+  g_free (entry);
+}
+
+static Entry *
+entry_steal_row (HwEventRow *row)
+{
+  Entry *entry = g_new0 (Entry, 1);
+
+  entry->seq = row->seq;
+  entry->received_ms = row->received_ms;
+  entry->id = g_steal_pointer (&row->id);
+  entry->partition_key = g_steal_pointer (&row->partition_key);
+  entry->json = g_steal_pointer (&row->json);
+  return entry;
+}
+
+static void
+record_metric (HwDelivery   *self,
+               HwMetricKind  kind,
+               const char   *name,
+               double        value)
+{
+  const char *labels[] = { "listener", self->spec->name, NULL };
+
+  hw_hub_metrics_record (hw_hub_metrics (self->hub), kind, name, labels, value);
+}
+
+static gboolean
+row_matches (HwDelivery *self,
+             HwEventRow *row)
+{
+  g_autoptr(HwEvent) event = NULL;
+  HwParseLimits limits = hw_parse_limits_default ();
+
+  if (row->is_fault || !hw_routing_rule_matches_type (self->spec->rule, row->type))
+    return FALSE;
+  if (!hw_routing_rule_has_tags (self->spec->rule))
+    return TRUE;
+
+  /* Stored events were validated on publish; a parse failure here means the
+   * limits changed since, and such an event cannot be routed by tags. */
+  limits.max_event_bytes = G_MAXSIZE;
+  event = hw_event_parse (row->json, -1, &limits, NULL);
+  return event != NULL && hw_routing_rule_matches (self->spec->rule, event);
+}
+
+static Lane *
+lane_for (HwDelivery *self,
+          Entry      *entry)
+{
+  const char *key = entry->partition_key != NULL ? entry->partition_key : entry->id;
+
+  return &self->lanes[g_str_hash (key) % self->n_lanes];
+}
+
+static void
+update_checkpoint (HwDelivery *self)
+{
+  while (!g_queue_is_empty (&self->outstanding))
+    {
+      Entry *head = g_queue_peek_head (&self->outstanding);
+
+      if (!head->acked)
+        break;
+      g_queue_pop_head (&self->outstanding);
+      entry_free (head);
+    }
+
+  if (g_queue_is_empty (&self->outstanding))
+    self->checkpoint = self->scan_seq;
+  else
+    self->checkpoint = ((Entry *) g_queue_peek_head (&self->outstanding))->seq - 1;
+}
+
+static gboolean
+persist_now (gpointer user_data)
+{
+  HwDelivery *self = user_data;
+
+  self->persist_id = 0;
+  if (self->checkpoint != self->reported_checkpoint && self->checkpoint_func != NULL)
+    {
+      self->reported_checkpoint = self->checkpoint;
+      self->checkpoint_func (self, self->checkpoint, self->delivered, self->checkpoint_data);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Coalesced: hub.db is synchronous=FULL, and one fsync per acknowledged
+ * batch would cap delivery. A crash loses at most PERSIST_DELAY_MS of
+ * checkpoint progress, i.e. a few batches are delivered again, which
+ * at-least-once listeners tolerate. */
+static void
+schedule_persist (HwDelivery *self)
+{
+  if (self->persist_id != 0 || self->checkpoint == self->reported_checkpoint)
+    return;
+  self->persist_id = g_timeout_add (PERSIST_DELAY_MS, persist_now, self);
+}
+
+static void
+fill (HwDelivery *self)
+{
+  HwEventStore *store = hw_hub_get_store (self->hub);
+
+  if (self->filling || self->stopped)
+    return;
+  self->filling = TRUE;
+
+  while (g_queue_get_length (&self->outstanding) < self->window)
+    {
+      g_autoptr(GPtrArray) rows = NULL;
+      g_autoptr(GError) error = NULL;
+      guint limit = MIN (READ_CHUNK, self->window - g_queue_get_length (&self->outstanding));
+
+      rows = hw_event_store_events_after (store, self->scan_seq, limit, NULL, &error);
+      if (rows == NULL)
+        {
+          g_warning ("listener %s: reading the lake failed: %s", self->spec->name, error->message);
+          break;
+        }
+      for (guint i = 0; i < rows->len; i++)
+        {
+          HwEventRow *row = g_ptr_array_index (rows, i);
+          Entry *entry;
+
+          self->scan_seq = row->seq;
+          if (!row_matches (self, row))
+            continue;
+          entry = entry_steal_row (row);
+          g_queue_push_tail (&self->outstanding, entry);
+          g_queue_push_tail (&lane_for (self, entry)->waiting, entry);
+        }
+      if (rows->len < limit)
+        break;
+    }
+
+  update_checkpoint (self);
+  schedule_persist (self);
+  self->filling = FALSE;
+}
+
+typedef struct
+{
+  HwDelivery *self;
+  guint       lane;
+} PostContext;
+
+static void lane_post (HwDelivery *self, guint index);
+
+static gboolean
+on_retry_timeout (gpointer user_data)
+{
+  PostContext *ctx = user_data;
+  HwDelivery *self = ctx->self;
+
+  self->lanes[ctx->lane].retry_id = 0;
+  if (!self->stopped)
+    lane_post (self, ctx->lane);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+post_context_free (gpointer data)
+{
+  PostContext *ctx = data;
+
+  hw_delivery_unref (ctx->self);
+  g_free (ctx);
+}
+
+static void
+lane_acked (HwDelivery *self,
+            Lane       *lane)
+{
+  for (guint i = 0; i < lane->batch->len; i++)
+    ((Entry *) g_ptr_array_index (lane->batch, i))->acked = TRUE;
+  self->delivered += lane->batch->len;
+  self->last_ack_ms = hw_hub_now_ms ();
+  g_clear_pointer (&lane->batch, g_ptr_array_unref);
+  g_clear_pointer (&lane->body, g_bytes_unref);
+  lane->attempts = 0;
+
+  update_checkpoint (self);
+  schedule_persist (self);
+}
+
+static void
+lane_failed (HwDelivery   *self,
+             guint         index,
+             guint         status,
+             const GError *error)
+{
+  Lane *lane = &self->lanes[index];
+  PostContext *ctx;
+  guint delay_ms;
+
+  if (status == 429   /* Too Many Requests: libsoup 3.2 has no constant */)
+    {
+      self->throttles++;
+      record_metric (self, HW_METRIC_COUNTER, "listener.throttles", 1);
+    }
+  else
+    {
+      self->errors++;
+      record_metric (self, HW_METRIC_COUNTER, "listener.errors", 1);
+    }
+  g_free (self->last_error);
+  self->last_error = g_strdup (error->message);
+  self->last_error_ms = hw_hub_now_ms ();
+
+  lane->attempts++;
+  delay_ms = RETRY_BASE_MS << MIN (lane->attempts - 1, 16);
+  delay_ms = MIN (delay_ms, RETRY_CAP_MS);
+  g_debug ("listener %s: batch of %u failed (%s), retry %u in %u ms", self->spec->name,
+           lane->batch->len, error->message, lane->attempts, delay_ms);
+
+  ctx = g_new0 (PostContext, 1);
+  ctx->self = hw_delivery_ref (self);
+  ctx->lane = index;
+  lane->retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, delay_ms, on_retry_timeout,
+                                       ctx, post_context_free);
+}
+
+static void
+on_posted (guint         status,
+           const GError *error,
+           double        duration_ms,
+           gpointer      user_data)
+{
+  PostContext *ctx = user_data;
+  HwDelivery *self = ctx->self;
+  Lane *lane = &self->lanes[ctx->lane];
+
+  lane->in_flight = FALSE;
+  if (self->stopped)
+    goto out;
+
+  self->invocations++;
+  record_metric (self, HW_METRIC_COUNTER, "listener.invocations", 1);
+  record_metric (self, HW_METRIC_HISTOGRAM, "listener.duration", duration_ms);
+
+  if (error == NULL)
+    {
+      lane_acked (self, lane);
+      fill (self);
+      pump (self);
+    }
+  else
+    lane_failed (self, ctx->lane, status, error);
+
+out:
+  post_context_free (ctx);
+}
+
+static void
+lane_post (HwDelivery *self,
+           guint       index)
+{
+  Lane *lane = &self->lanes[index];
+  PostContext *ctx = g_new0 (PostContext, 1);
+
+  if (lane->attempts > 0)
+    self->retries++;
+  ctx->self = hw_delivery_ref (self);
+  ctx->lane = index;
+  lane->in_flight = TRUE;
+  hw_batch_post (self->session, self->spec->url, lane->body, self->spec->timeout_ms,
+                 self->cancellable, on_posted, ctx);
+}
+
+static void
+lane_start_batch (HwDelivery *self,
+                  guint       index)
+{
+  Lane *lane = &self->lanes[index];
+  g_autofree HwBatchItem *items = NULL;
+  guint n = MIN (self->spec->batch_size, g_queue_get_length (&lane->waiting));
+
+  lane->batch = g_ptr_array_sized_new (n);
+  items = g_new0 (HwBatchItem, n);
+  for (guint i = 0; i < n; i++)
+    {
+      Entry *entry = g_queue_pop_head (&lane->waiting);
+
+      g_ptr_array_add (lane->batch, entry);
+      items[i].seq = entry->seq;
+      items[i].partition_key = entry->partition_key;
+      items[i].event_id = entry->id;
+      items[i].json = entry->json;
+      items[i].received_ms = entry->received_ms;
+    }
+  lane->body = hw_batch_body_new (items, n, index);
+  lane->attempts = 0;
+  lane_post (self, index);
+}
+
+static void
+pump (HwDelivery *self)
+{
+  if (self->stopped)
+    return;
+  for (guint i = 0; i < self->n_lanes; i++)
+    {
+      Lane *lane = &self->lanes[i];
+
+      if (lane->batch == NULL && !g_queue_is_empty (&lane->waiting))
+        lane_start_batch (self, i);
+    }
+}
+
+static void
+record_gauges (HwDelivery *self)
+{
+  record_metric (self, HW_METRIC_GAUGE, "listener.iterator_age",
+                 hw_delivery_get_iterator_age_ms (self, hw_hub_now_ms ()));
+  record_metric (self, HW_METRIC_GAUGE, "listener.pending", g_queue_get_length (&self->outstanding));
+}
+
+/* Also a safety net: events that reached the lake without a notification
+ * (another writer, a missed signal) are picked up within a second. */
+static gboolean
+on_tick (gpointer user_data)
+{
+  HwDelivery *self = user_data;
+
+  fill (self);
+  pump (self);
+  record_gauges (self);
+  return G_SOURCE_CONTINUE;
+}
+
+HwDelivery *
+hw_delivery_new (HwHub                    *hub,
+                 const HwListenerSpec     *spec,
+                 gint64                    checkpoint,
+                 guint64                   delivered,
+                 HwDeliveryCheckpointFunc  func,
+                 gpointer                  user_data)
+{
+  HwDelivery *self;
+
+  g_return_val_if_fail (HW_IS_HUB (hub), NULL);
+  g_return_val_if_fail (spec != NULL, NULL);
+  g_return_val_if_fail (spec->batch_size > 0 && spec->parallel > 0, NULL);
+
+  self = g_new0 (HwDelivery, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->hub = hub;
+  self->spec = hw_listener_spec_copy (spec);
+  self->session = hw_batch_session_new (spec->parallel);
+  self->cancellable = g_cancellable_new ();
+  self->n_lanes = spec->parallel;
+  self->lanes = g_new0 (Lane, self->n_lanes);
+  for (guint i = 0; i < self->n_lanes; i++)
+    g_queue_init (&self->lanes[i].waiting);
+  self->window = CLAMP (spec->batch_size * spec->parallel * 4, 1000, 50000);
+  g_queue_init (&self->outstanding);
+  self->scan_seq = checkpoint;
+  self->checkpoint = checkpoint;
+  self->reported_checkpoint = checkpoint;
+  self->delivered = delivered;
+  self->checkpoint_func = func;
+  self->checkpoint_data = user_data;
+
+  self->tick_id = g_timeout_add_seconds (1, on_tick, self);
+  fill (self);
+  pump (self);
+  return self;
+}
+
+HwDelivery *
+hw_delivery_ref (HwDelivery *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+hw_delivery_unref (HwDelivery *self)
+{
+  g_return_if_fail (self != NULL);
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  /* Timers hold no reference except retries; make sure none outlives us. */
+  g_assert (self->tick_id == 0 && self->persist_id == 0);
+  for (guint i = 0; i < self->n_lanes; i++)
+    {
+      g_queue_clear (&self->lanes[i].waiting);
+      g_clear_pointer (&self->lanes[i].batch, g_ptr_array_unref);
+      g_clear_pointer (&self->lanes[i].body, g_bytes_unref);
+    }
+  g_queue_clear_full (&self->outstanding, (GDestroyNotify) entry_free);
+  g_free (self->lanes);
+  g_clear_object (&self->session);
+  g_clear_object (&self->cancellable);
+  g_free (self->last_error);
+  hw_listener_spec_free (self->spec);
+  g_free (self);
+}
+
+void
+hw_delivery_wake (HwDelivery *self)
+{
+  g_return_if_fail (self != NULL);
+  fill (self);
+  pump (self);
+}
+
+void
+hw_delivery_stop (HwDelivery *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->stopped)
+    return;
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->persist_id, g_source_remove);
+  persist_now (self);
+  self->stopped = TRUE;
+  /* Retry timers own a reference each; removing them releases it. */
+  for (guint i = 0; i < self->n_lanes; i++)
+    g_clear_handle_id (&self->lanes[i].retry_id, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+}
+
+const HwListenerSpec *
+hw_delivery_get_spec (HwDelivery *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->spec;
+}
+
+gint64
+hw_delivery_get_checkpoint (HwDelivery *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->checkpoint;
+}
+
+guint64
+hw_delivery_get_delivered (HwDelivery *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->delivered;
+}
+
+gint64
+hw_delivery_get_iterator_age_ms (HwDelivery *self,
+                                 gint64      now_ms)
+{
+  Entry *head;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  head = g_queue_peek_head (&self->outstanding);
+  if (head == NULL)
+    return 0;
+  return MAX (now_ms - head->received_ms, 0);
+}
+
+static guint
+count_in_flight (HwDelivery *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->n_lanes; i++)
+    if (self->lanes[i].batch != NULL)
+      n += self->lanes[i].batch->len;
+  return n;
+}
+
+static void
+add_time (JsonBuilder *builder,
+          const char  *member,
+          gint64       ms)
+{
+  json_builder_set_member_name (builder, member);
+  if (ms > 0)
+    json_builder_add_int_value (builder, ms);
+  else
+    json_builder_add_null_value (builder);
+}
+
+void
+hw_delivery_add_status (HwDelivery  *self,
+                        JsonBuilder *builder)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (JSON_IS_BUILDER (builder));
+
+  json_builder_set_member_name (builder, "iterator_age_ms");
+  json_builder_add_int_value (builder, hw_delivery_get_iterator_age_ms (self, hw_hub_now_ms ()));
+  json_builder_set_member_name (builder, "pending");
+  json_builder_add_int_value (builder, g_queue_get_length (&self->outstanding));
+  json_builder_set_member_name (builder, "in_flight");
+  json_builder_add_int_value (builder, count_in_flight (self));
+  json_builder_set_member_name (builder, "checkpoint");
+  json_builder_add_int_value (builder, self->checkpoint);
+  json_builder_set_member_name (builder, "persisted_checkpoint");
+  json_builder_add_int_value (builder, self->reported_checkpoint);
+  json_builder_set_member_name (builder, "delivered");
+  json_builder_add_int_value (builder, self->delivered);
+  json_builder_set_member_name (builder, "invocations");
+  json_builder_add_int_value (builder, self->invocations);
+  json_builder_set_member_name (builder, "errors");
+  json_builder_add_int_value (builder, self->errors);
+  json_builder_set_member_name (builder, "throttles");
+  json_builder_add_int_value (builder, self->throttles);
+  json_builder_set_member_name (builder, "retries");
+  json_builder_add_int_value (builder, self->retries);
+  json_builder_set_member_name (builder, "last_error");
+  if (self->last_error != NULL)
+    json_builder_add_string_value (builder, self->last_error);
+  else
+    json_builder_add_null_value (builder);
+  add_time (builder, "last_error_at", self->last_error_ms);
+  add_time (builder, "last_ack_at", self->last_ack_ms);
+}

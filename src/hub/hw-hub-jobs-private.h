@@ -1,0 +1,68 @@
+/* hw-hub-jobs-private.h: the job record shared by the jobs API and the job runner
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "hw-hub-jobs.h"
+#include "hw-hub-listeners.h"
+#include "hw-query.h"
+
+G_BEGIN_DECLS
+
+typedef struct _HwJob HwJob;
+
+struct _HwHubJobs
+{
+  HwHub          *hub;
+  HwHubListeners *listeners;
+  GHashTable     *by_id;       /* id → HwJob*, every job of this run or from hub.db */
+  gboolean        stopped;
+};
+
+struct _HwJob
+{
+  HwHubJobs  *jobs;
+
+  /* Persisted (the jobs table). */
+  char       *id;
+  char       *kind;            /* "replay" | "resubmission" */
+  char       *state;           /* "queued" | "running" | "done" | "failed" | "cancelled" */
+  JsonObject *spec;            /* the validated request, plus "items" for resubmissions */
+  gint64      total;
+  gint64      acked_done;      /* acked events up to the checkpoint */
+  gint64      failed_done;     /* failed events up to the checkpoint */
+  char       *position;        /* checkpoint: replay cursor or next item index; NULL = start */
+  char       *requested_by;
+  char       *idempotency_key;
+  char       *error;
+  gint64      created_at;
+  gint64      updated_at;
+
+  /* Progress beyond the checkpoint, in memory only: after a restart the
+   * batches past the checkpoint are sent again. */
+  gint64      sent;
+  gint64      acked;
+  gint64      failed;
+
+  /* Runner state (hw-hub-jobs-run.c). */
+  gpointer    run;
+};
+
+/* hw-hub-jobs.c */
+gboolean  hw_job_persist        (HwJob        *job,
+                                 GError      **error);
+void      hw_job_publish        (HwJob        *job);
+JsonNode *hw_job_to_json        (HwJob        *job);
+void      hw_job_audit_end      (HwJob        *job);
+gboolean  hw_job_is_finished    (HwJob        *job);
+
+/* hw-hub-jobs-run.c */
+void      hw_job_run_start      (HwJob        *job);
+void      hw_job_run_pause      (HwJob        *job);
+void      hw_job_run_cancel     (HwJob        *job);
+void      hw_job_run_free       (HwJob        *job);
+
+G_END_DECLS

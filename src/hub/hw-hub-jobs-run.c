@@ -1,0 +1,644 @@
+/* hw-hub-jobs-run.c: running one replay or resubmission job
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A job is a sequence of batches produced lazily (replays page through the
+ * lake in timestamp order with the store's cursor; resubmissions walk their
+ * list of fault ids), sent with up to `parallel` batches in flight under an
+ * events-per-second token bucket. Batches may finish out of order, so the
+ * checkpoint is the position after the longest finished prefix; it is
+ * persisted (coalesced) in hub.db and is where a restarted hub resumes, so
+ * a job is never restarted from zero and a finished job never runs again.
+ * Like delivery, this runs on the main context with asynchronous POSTs.
+ */
+#include "config.h"
+
+#include "hw-error.h"
+#include "hw-event-store.h"
+#include "hw-hub-batch.h"
+#include "hw-hub-http.h"
+#include "hw-hub-jobs-private.h"
+
+#define MAX_ATTEMPTS      5
+#define RETRY_BASE_MS     200
+#define RETRY_CAP_MS      5000
+#define PERSIST_DELAY_MS  200
+
+typedef struct _Run Run;
+
+typedef enum
+{
+  BATCH_HELD,          /* built, waiting for rate tokens */
+  BATCH_IN_FLIGHT,
+  BATCH_RETRY_WAIT,
+  BATCH_ACKED,
+  BATCH_FAILED,
+} BatchState;
+
+typedef struct
+{
+  Run        *run;
+  GBytes     *body;
+  char       *url;
+  guint       timeout_ms;
+  guint       n;               /* events (replay) or faults (resubmission) */
+  guint       units;           /* records sent, for the rate limit */
+  char       *position_after;
+  char       *fault_id;        /* resubmissions: marked resubmitted on ack */
+  BatchState  state;
+  guint       attempts;
+  guint       retry_id;
+} Batch;
+
+struct _Run
+{
+  gatomicrefcount  ref_count;
+  HwJob           *job;        /* valid while !stopped */
+  SoupSession     *session;
+  GCancellable    *cancellable;
+  HwQuery         *query;
+  gint64           from_ms;
+  gint64           to_ms;
+  guint            batch_size;
+  guint            parallel;
+  double           rate;       /* events per second; 0 = unlimited */
+  char            *read_position;
+  guint            next_item;
+  gboolean         exhausted;
+  GQueue           batches;    /* Batch*, in production order */
+  Batch           *held;
+  guint            active;
+  double           tokens;
+  gint64           refill_us;
+  guint            wait_id;
+  guint            persist_id;
+  gboolean         stopped;
+};
+
+static void pump (Run *run);
+
+static void
+batch_free (Batch *batch)
+{
+  g_clear_handle_id (&batch->retry_id, g_source_remove);
+  g_clear_pointer (&batch->body, g_bytes_unref);
+  g_free (batch->url);
+  g_free (batch->position_after);
+  g_free (batch->fault_id);
+  g_free (batch);
+}
+
+static Run *
+run_ref (Run *run)
+{
+  g_atomic_ref_count_inc (&run->ref_count);
+  return run;
+}
+
+static void
+run_unref (Run *run)
+{
+  if (!g_atomic_ref_count_dec (&run->ref_count))
+    return;
+  g_queue_clear_full (&run->batches, (GDestroyNotify) batch_free);
+  g_clear_object (&run->session);
+  g_clear_object (&run->cancellable);
+  g_clear_pointer (&run->query, hw_query_unref);
+  g_free (run->read_position);
+  g_free (run);
+}
+
+static HwEventStore *
+run_store (Run *run)
+{
+  return hw_hub_get_store (run->job->jobs->hub);
+}
+
+/* Producing batches ------------------------------------------------------- */
+
+static Batch *
+next_replay_batch (Run     *run,
+                   GError **error)
+{
+  HwJob *job = run->job;
+  const char *listener = json_object_get_string_member (job->spec, "listener");
+  const HwListenerSpec *target = hw_hub_listeners_lookup (job->jobs->listeners, listener);
+  g_autoptr(HwSearchPage) page = NULL;
+  g_autofree HwBatchItem *items = NULL;
+  Batch *batch;
+
+  if (target == NULL)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_NOT_FOUND, "listener “%s” no longer exists", listener);
+      return NULL;
+    }
+  page = hw_event_store_search (run_store (run), run->query, run->from_ms, run->to_ms,
+                                HW_EVENT_ORDER_OLDEST_FIRST, run->batch_size,
+                                run->read_position, NULL, error);
+  if (page == NULL)
+    return NULL;
+
+  g_free (run->read_position);
+  run->read_position = g_strdup (page->next_cursor);
+  if (page->next_cursor == NULL || page->rows->len == 0)
+    run->exhausted = TRUE;
+  if (page->rows->len == 0)
+    return NULL;
+
+  items = g_new0 (HwBatchItem, page->rows->len);
+  for (guint i = 0; i < page->rows->len; i++)
+    {
+      HwEventRow *row = g_ptr_array_index (page->rows, i);
+
+      items[i].seq = row->seq;
+      items[i].partition_key = row->partition_key;
+      items[i].event_id = row->id;
+      items[i].json = row->json;
+      items[i].received_ms = row->received_ms;
+    }
+
+  batch = g_new0 (Batch, 1);
+  batch->run = run;
+  batch->body = hw_batch_body_new (items, page->rows->len, 0);
+  batch->url = g_strdup (target->url);
+  batch->timeout_ms = target->timeout_ms;
+  batch->n = batch->units = page->rows->len;
+  batch->position_after = g_strdup (page->next_cursor);
+  return batch;
+}
+
+/* The channel record a listener would have received for @row: used when a
+ * fault carries the event but not the record. */
+static JsonNode *
+record_for_event (HwEventRow *row,
+                  const char *event_json)
+{
+  HwBatchItem item = { row->seq, NULL, row->id, event_json, row->received_ms };
+  g_autoptr(GBytes) body = hw_batch_body_new (&item, 1, 0);
+  g_autoptr(JsonNode) root = json_from_string (g_bytes_get_data (body, NULL), NULL);
+  JsonArray *records = json_object_get_array_member (json_node_get_object (root), "Records");
+
+  return json_array_dup_element (records, 0);
+}
+
+/* uow.record, or every uow.batch[].record, or the record of uow.event. */
+static JsonArray *
+fault_records (HwEventRow *row,
+               JsonObject *fault)
+{
+  g_autoptr(JsonArray) records = json_array_new ();
+  JsonNode *uow_node = json_object_get_member (fault, "uow");
+  JsonObject *uow;
+  JsonNode *node;
+
+  if (uow_node == NULL || !JSON_NODE_HOLDS_OBJECT (uow_node))
+    return NULL;
+  uow = json_node_get_object (uow_node);
+
+  if ((node = json_object_get_member (uow, "record")) != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    json_array_add_element (records, json_node_copy (node));
+  else if ((node = json_object_get_member (uow, "batch")) != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *batch = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (batch); i++)
+        {
+          JsonNode *item = json_array_get_element (batch, i);
+          JsonNode *record;
+
+          if (!JSON_NODE_HOLDS_OBJECT (item))
+            continue;
+          record = json_object_get_member (json_node_get_object (item), "record");
+          if (record != NULL && JSON_NODE_HOLDS_OBJECT (record))
+            json_array_add_element (records, json_node_copy (record));
+        }
+    }
+  else if ((node = json_object_get_member (uow, "event")) != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_autofree char *event_json = json_to_string (node, FALSE);
+
+      json_array_add_element (records, record_for_event (row, event_json));
+    }
+
+  if (json_array_get_length (records) == 0)
+    return NULL;
+  return g_steal_pointer (&records);
+}
+
+static const char *
+fault_functionname (JsonObject *fault)
+{
+  JsonNode *tags = json_object_get_member (fault, "tags");
+  JsonNode *name;
+
+  if (tags == NULL || !JSON_NODE_HOLDS_OBJECT (tags))
+    return NULL;
+  name = json_object_get_member (json_node_get_object (tags), "functionname");
+  if (name == NULL || !JSON_NODE_HOLDS_VALUE (name) || json_node_get_value_type (name) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (name);
+}
+
+/* A batch for the next fault; one that cannot be sent (gone, no records, no
+ * such listener) comes back already FAILED with the reason as job error. */
+static Batch *
+next_resubmission_batch (Run *run)
+{
+  HwJob *job = run->job;
+  JsonArray *items = json_object_get_array_member (job->spec, "items");
+  g_autoptr(HwEventRow) row = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  const HwListenerSpec *target = NULL;
+  const char *id, *functionname = NULL;
+  Batch *batch;
+
+  if (run->next_item >= json_array_get_length (items))
+    {
+      run->exhausted = TRUE;
+      return NULL;
+    }
+  id = json_array_get_string_element (items, run->next_item++);
+  if (run->next_item >= json_array_get_length (items))
+    run->exhausted = TRUE;
+
+  batch = g_new0 (Batch, 1);
+  batch->run = run;
+  batch->n = 1;
+  batch->position_after = g_strdup_printf ("%u", run->next_item);
+  batch->fault_id = g_strdup (id);
+
+  row = hw_event_store_get_event_by_id (run_store (run), id, &error);
+  if (row != NULL)
+    root = json_from_string (row->json, NULL);
+  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
+    {
+      records = fault_records (row, json_node_get_object (root));
+      functionname = fault_functionname (json_node_get_object (root));
+    }
+  if (functionname != NULL)
+    target = hw_hub_listeners_lookup (job->jobs->listeners, functionname);
+
+  if (records == NULL || target == NULL)
+    {
+      g_free (job->error);
+      if (row == NULL)
+        job->error = g_strdup_printf ("fault %s is not in the lake", id);
+      else if (records == NULL)
+        job->error = g_strdup_printf ("fault %s has no uow.record, uow.batch or uow.event", id);
+      else
+        job->error = g_strdup_printf ("fault %s names no registered listener (functionname “%s”)",
+                                      id, functionname != NULL ? functionname : "");
+      batch->state = BATCH_FAILED;
+      return batch;
+    }
+
+  batch->body = hw_batch_body_new_records (records);
+  batch->url = g_strdup (target->url);
+  batch->timeout_ms = target->timeout_ms;
+  batch->units = json_array_get_length (records);
+  return batch;
+}
+
+/* Finishing --------------------------------------------------------------- */
+
+static gboolean
+persist_now (gpointer user_data)
+{
+  Run *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  run->persist_id = 0;
+  if (!hw_job_persist (run->job, &error))
+    g_warning ("job %s: cannot persist its progress: %s", run->job->id, error->message);
+  hw_job_publish (run->job);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_persist (Run *run)
+{
+  if (run->persist_id == 0)
+    run->persist_id = g_timeout_add (PERSIST_DELAY_MS, persist_now, run);
+}
+
+static void
+run_halt (Run *run)
+{
+  run->stopped = TRUE;
+  g_clear_handle_id (&run->wait_id, g_source_remove);
+  g_clear_handle_id (&run->persist_id, g_source_remove);
+  for (GList *l = run->batches.head; l != NULL; l = l->next)
+    g_clear_handle_id (&((Batch *) l->data)->retry_id, g_source_remove);
+  g_cancellable_cancel (run->cancellable);
+}
+
+static void
+finish (Run        *run,
+        const char *state)
+{
+  HwJob *job = run->job;
+
+  g_free (job->state);
+  job->state = g_strdup (state);
+  run_halt (run);
+  persist_now (run);
+  hw_job_audit_end (job);
+}
+
+static void
+advance_checkpoint (Run *run)
+{
+  HwJob *job = run->job;
+
+  while (!g_queue_is_empty (&run->batches))
+    {
+      Batch *head = g_queue_peek_head (&run->batches);
+
+      if (head->state != BATCH_ACKED && head->state != BATCH_FAILED)
+        break;
+      g_queue_pop_head (&run->batches);
+      if (head->state == BATCH_ACKED)
+        job->acked_done += head->n;
+      else
+        job->failed_done += head->n;
+      g_free (job->position);
+      job->position = g_steal_pointer (&head->position_after);
+      batch_free (head);
+    }
+  schedule_persist (run);
+
+  if (run->exhausted && g_queue_is_empty (&run->batches) && run->active == 0)
+    finish (run, job->failed_done > 0 ? "failed" : "done");
+}
+
+/* Sending ----------------------------------------------------------------- */
+
+static void batch_send (Batch *batch);
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  Batch *batch = user_data;
+
+  batch->retry_id = 0;
+  batch_send (batch);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_batch_posted (guint         status,
+                 const GError *error,
+                 double        duration_ms,
+                 gpointer      user_data)
+{
+  Batch *batch = user_data;
+  Run *run = batch->run;
+  HwJob *job;
+
+  if (run->stopped)
+    {
+      run_unref (run);
+      return;
+    }
+  job = run->job;
+
+  if (error == NULL)
+    {
+      batch->state = BATCH_ACKED;
+      job->acked += batch->n;
+      if (batch->fault_id != NULL)
+        {
+          const char *ids[] = { batch->fault_id, NULL };
+          g_autoptr(GError) mark_error = NULL;
+
+          if (!hw_event_store_mark_resubmitted (run_store (run), ids, hw_hub_now_ms (), NULL, &mark_error))
+            g_warning ("job %s: cannot mark fault %s resubmitted: %s", job->id, batch->fault_id,
+                       mark_error->message);
+        }
+    }
+  else if (++batch->attempts < MAX_ATTEMPTS)
+    {
+      guint delay_ms = MIN (RETRY_BASE_MS << (batch->attempts - 1), RETRY_CAP_MS);
+
+      batch->state = BATCH_RETRY_WAIT;
+      batch->retry_id = g_timeout_add (delay_ms, on_retry, batch);
+      run_unref (run);
+      return;
+    }
+  else
+    {
+      batch->state = BATCH_FAILED;
+      job->failed += batch->n;
+      g_free (job->error);
+      job->error = g_strdup_printf ("a batch failed %u times: %s", MAX_ATTEMPTS, error->message);
+    }
+
+  run->active--;
+  advance_checkpoint (run);
+  pump (run);
+  run_unref (run);
+}
+
+static void
+batch_send (Batch *batch)
+{
+  Run *run = batch->run;
+
+  batch->state = BATCH_IN_FLIGHT;
+  run_ref (run);
+  hw_batch_post (run->session, batch->url, batch->body, batch->timeout_ms,
+                 run->cancellable, on_batch_posted, batch);
+}
+
+static gboolean
+on_tokens (gpointer user_data)
+{
+  Run *run = user_data;
+
+  run->wait_id = 0;
+  pump (run);
+  return G_SOURCE_REMOVE;
+}
+
+/* Token bucket: TRUE when @units may go now; otherwise arms a timer for
+ * when they may. The bucket holds at least one batch so any batch fits. */
+static gboolean
+take_tokens (Run   *run,
+             guint  units)
+{
+  gint64 now = g_get_monotonic_time ();
+  double capacity;
+
+  if (run->rate <= 0)
+    return TRUE;
+  capacity = MAX (run->rate, (double) units);
+  run->tokens = MIN (capacity, run->tokens + (now - run->refill_us) * run->rate / G_USEC_PER_SEC);
+  run->refill_us = now;
+  if (run->tokens >= units)
+    {
+      run->tokens -= units;
+      return TRUE;
+    }
+  run->wait_id = g_timeout_add (MAX (1, (guint) ((units - run->tokens) * 1000 / run->rate) + 1),
+                                on_tokens, run);
+  return FALSE;
+}
+
+static void
+pump (Run *run)
+{
+  HwJob *job = run->job;
+
+  if (run->stopped || run->wait_id != 0)
+    return;
+
+  while (run->active < run->parallel)
+    {
+      g_autoptr(GError) error = NULL;
+      Batch *batch = g_steal_pointer (&run->held);
+
+      if (batch == NULL)
+        {
+          if (run->exhausted)
+            break;
+          batch = g_str_equal (job->kind, "replay") ? next_replay_batch (run, &error)
+                                                     : next_resubmission_batch (run);
+          if (batch == NULL)
+            {
+              if (error != NULL)
+                {
+                  g_free (job->error);
+                  job->error = g_strdup (error->message);
+                  finish (run, "failed");
+                  return;
+                }
+              continue;
+            }
+          g_queue_push_tail (&run->batches, batch);
+          if (batch->state == BATCH_FAILED)
+            {
+              job->failed += batch->n;
+              continue;
+            }
+        }
+
+      if (!take_tokens (run, batch->units))
+        {
+          batch->state = BATCH_HELD;
+          run->held = batch;
+          break;
+        }
+      job->sent += batch->n;
+      run->active++;
+      batch_send (batch);
+    }
+  advance_checkpoint (run);
+}
+
+/* Entry points ------------------------------------------------------------ */
+
+static gint64
+spec_int (JsonObject *spec,
+          const char *member,
+          gint64      default_value)
+{
+  JsonNode *node = json_object_get_member (spec, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return default_value;
+  return json_node_get_int (node);
+}
+
+void
+hw_job_run_start (HwJob *job)
+{
+  Run *run;
+
+  g_return_if_fail (job->run == NULL);
+
+  run = g_new0 (Run, 1);
+  g_atomic_ref_count_init (&run->ref_count);
+  run->job = job;
+  run->cancellable = g_cancellable_new ();
+  run->parallel = (guint) spec_int (job->spec, "parallel", 4);
+  run->batch_size = (guint) spec_int (job->spec, "batch_size", 100);
+  run->rate = json_object_has_member (job->spec, "rate") ?
+              json_object_get_double_member (job->spec, "rate") : 0;
+  run->from_ms = spec_int (job->spec, "from", HW_EVENT_STORE_UNBOUNDED);
+  run->to_ms = spec_int (job->spec, "to", HW_EVENT_STORE_UNBOUNDED);
+  run->session = hw_batch_session_new (run->parallel);
+  run->refill_us = g_get_monotonic_time ();
+  run->tokens = MAX (run->rate, 1);
+  g_queue_init (&run->batches);
+  job->run = run;
+
+  /* Resume from the checkpoint: what was in flight is sent again. */
+  job->sent = job->acked = job->acked_done;
+  job->failed = job->failed_done;
+  if (g_str_equal (job->kind, "replay"))
+    {
+      const char *text = json_object_has_member (job->spec, "query") ?
+                         json_object_get_string_member (job->spec, "query") : NULL;
+      g_autoptr(GError) error = NULL;
+
+      run->read_position = g_strdup (job->position);
+      /* Relative times resolve against the creation time so that a resumed
+       * job selects the same events. */
+      run->query = hw_query_parse (text != NULL ? text : "", job->created_at, NULL, &error);
+      if (run->query == NULL)
+        {
+          g_free (job->error);
+          job->error = g_strdup (error->message);
+          finish (run, "failed");
+          return;
+        }
+    }
+  else if (job->position != NULL)
+    run->next_item = (guint) g_ascii_strtoull (job->position, NULL, 10);
+
+  g_free (job->state);
+  job->state = g_strdup ("running");
+  persist_now (run);
+  pump (run);
+}
+
+void
+hw_job_run_pause (HwJob *job)
+{
+  Run *run = job->run;
+
+  if (run == NULL || run->stopped)
+    return;
+  run_halt (run);
+  persist_now (run);
+}
+
+void
+hw_job_run_cancel (HwJob *job)
+{
+  Run *run = job->run;
+
+  if (run == NULL || run->stopped)
+    {
+      g_free (job->state);
+      job->state = g_strdup ("cancelled");
+      return;
+    }
+  finish (run, "cancelled");
+}
+
+void
+hw_job_run_free (HwJob *job)
+{
+  Run *run = job->run;
+
+  if (run == NULL)
+    return;
+  if (!run->stopped)
+    run_halt (run);
+  run->job = NULL;
+  job->run = NULL;
+  run_unref (run);
+}

@@ -1,0 +1,63 @@
+/* hw-hub-metrics-private.h: the registry's internals, shared with the query code
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "hw-hub-metrics.h"
+
+G_BEGIN_DECLS
+
+/* Ten minutes of 1 s buckets: enough for the live charts, small per series. */
+#define RING_SECONDS     600
+#define RING_SAMPLES     64     /* per second, histograms only */
+#define ROLL_SAMPLES     512    /* per rollup bucket, histograms only */
+#define N_ROLLUPS        3
+
+typedef struct
+{
+  gint64  count;
+  double  sum;
+  double  min;
+  double  max;
+  gint64  seen;      /* samples offered to the reservoir */
+  GArray *samples;   /* double; histograms only, lazily allocated */
+} Acc;
+
+typedef struct
+{
+  char        *name;
+  char        *labels;        /* canonical compact JSON object */
+  JsonObject  *label_object;
+  HwMetricKind kind;
+  double       total;         /* counters and histograms: sum since start */
+  gint64       total_count;
+  double       last;          /* gauges */
+  gint64       ring_sec[RING_SECONDS];
+  Acc          ring[RING_SECONDS];
+  gint64       roll_start[N_ROLLUPS];
+  Acc          roll[N_ROLLUPS];
+} Series;
+
+struct _HwHubMetrics
+{
+  GMutex                mutex;
+  HwEventStore         *store;
+  GHashTable           *series;     /* "name\nlabels" → Series* */
+  GArray               *pending;    /* HwMetricPoint, finished rollup buckets */
+  gint64                last_prune_ms;
+  gint64                last_tick_sec;
+  HwHubMetricsTickFunc  tick_func;
+  gpointer              tick_data;
+};
+
+extern const guint hw_metrics_rollup_seconds[N_ROLLUPS];
+
+void    hw_metrics_acc_reset       (Acc       *acc);
+void    hw_metrics_acc_merge       (Acc       *into,
+                         const Acc *from,
+                         guint      cap);
+double  hw_metrics_acc_percentile  (Acc       *acc,
+                         double     p);
+
+G_END_DECLS

@@ -1,0 +1,32 @@
+/* hw-hub-private.h: wiring between the hub object and its API modules
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "hw-hub.h"
+
+G_BEGIN_DECLS
+
+/* Fills unset names, addresses and limits with their defaults. */
+void hw_hub_config_apply_defaults (HwHubConfig *config);
+
+/* Each API module adds its routes to @hub. */
+void hw_hub_api_events_register (HwHub *hub);
+void hw_hub_api_system_register (HwHub *hub);
+
+/* Routes that take application/x-ndjson besides application/json. */
+void hw_hub_route_accept_ndjson (HwHub      *hub,
+                                 const char *method,
+                                 const char *path_pattern);
+
+/* Stores @object (which must carry "kind" and may carry "id") as a system
+ * event and pushes it to the stream; used by audits and the API. Returns
+ * the stored id (generated when absent) or NULL with @error set. */
+char *hw_hub_store_system_event (HwHub       *hub,
+                                 JsonObject  *object,
+                                 gint64       ts_ms,
+                                 gboolean    *out_duplicate,
+                                 GError     **error);
+
+G_END_DECLS

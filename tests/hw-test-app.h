@@ -1,0 +1,95 @@
+/* hw-test-app.h: setup shared by the app suite (display check, hermetic dirs)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hw-application.h"
+#include "hw-test-util.h"
+
+G_BEGIN_DECLS
+
+/* Returns FALSE when there is no display. The caller then returns the
+ * value in *exit_status: meson runs these tests with the TAP protocol, which
+ * counts exit status 77 as an error, so under --tap the skip is reported as
+ * TAP's "1..0 # SKIP" with status 0; otherwise it is the usual 77. */
+static inline gboolean
+hw_test_app_init (int     *argc,
+                  char  ***argv,
+                  char   **tmp_dir,
+                  int     *exit_status)
+{
+  gboolean tap = FALSE;
+  g_autofree char *cache = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *runtime = NULL;
+
+  for (int i = 1; i < *argc; i++)
+    if (g_str_equal ((*argv)[i], "--tap"))
+      tap = TRUE;
+
+  /* A keyring daemon on the test bus could prompt and hang; tokens stay in
+   * memory, which is what the app does without a keyring anyway. */
+  g_setenv ("HUBWATCH_NO_KEYRING", "1", TRUE);
+  g_setenv ("GTK_A11Y", "test", FALSE);
+
+  *tmp_dir = hw_test_mkdtemp ();
+  cache = g_build_filename (*tmp_dir, "cache", NULL);
+  data = g_build_filename (*tmp_dir, "data", NULL);
+  runtime = g_build_filename (*tmp_dir, "runtime", NULL);
+  g_mkdir_with_parents (runtime, 0700);
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_setenv ("XDG_RUNTIME_DIR", runtime, TRUE);
+
+  if (!gtk_init_check ())
+    {
+      if (tap)
+        {
+          printf ("1..0 # SKIP no display\n");
+          *exit_status = 0;
+        }
+      else
+        *exit_status = 77;
+      hw_test_rmdir (*tmp_dir);
+      return FALSE;
+    }
+  g_test_init (argc, argv, NULL);
+  return TRUE;
+}
+
+/* An application that does not need a session bus to be unique. */
+static inline HwApplication *
+hw_test_app_new (void)
+{
+  static guint counter;
+  g_autoptr(GError) error = NULL;
+  /* Each test's application is exported on the session bus, and a previous
+   * one may not be finalized yet: give every one its own id. */
+  g_autofree char *id = g_strdup_printf ("io.github.hubwatch.Hubwatch.Test%u.P%d", ++counter,
+                                         (int) getpid ());
+  HwApplication *app = g_object_new (HW_TYPE_APPLICATION,
+                                     "application-id", id,
+                                     "flags", G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE,
+                                     "resource-base-path", "/io/github/hubwatch/Hubwatch",
+                                     NULL);
+
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  return app;
+}
+
+static inline gboolean
+hw_test_app_iterate_pending (gpointer user_data)
+{
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  return TRUE;
+}
+
+G_END_DECLS

@@ -1,0 +1,175 @@
+/* hw-test-listener.c: a real HTTP listener function for hub delivery tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "hw-test-listener.h"
+
+static void
+batch_free (HwTestBatch *batch)
+{
+  g_free (batch->body);
+  g_clear_pointer (&batch->records, json_node_unref);
+  g_ptr_array_unref (batch->event_ids);
+  g_ptr_array_unref (batch->partition_keys);
+  g_ptr_array_unref (batch->events);
+  g_free (batch);
+}
+
+static HwTestBatch *
+batch_parse (GBytes *body)
+{
+  HwTestBatch *batch = g_new0 (HwTestBatch, 1);
+  g_autoptr(JsonNode) root = NULL;
+  JsonArray *records;
+
+  batch->body = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  batch->event_ids = g_ptr_array_new_with_free_func (g_free);
+  batch->partition_keys = g_ptr_array_new_with_free_func (g_free);
+  batch->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+
+  root = json_from_string (batch->body, NULL);
+  g_assert_nonnull (root);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  batch->records = json_node_copy (json_object_get_member (json_node_get_object (root), "Records"));
+  g_assert_nonnull (batch->records);
+  records = json_node_get_array (batch->records);
+  for (guint i = 0; i < json_array_get_length (records); i++)
+    {
+      JsonObject *kinesis = json_object_get_object_member (json_array_get_object_element (records, i), "kinesis");
+      gsize length = 0;
+      g_autofree guchar *data = g_base64_decode (json_object_get_string_member (kinesis, "data"), &length);
+      g_autofree char *text = g_strndup ((const char *) data, length);
+      JsonNode *event = json_from_string (text, NULL);
+
+      g_assert_nonnull (event);
+      g_ptr_array_add (batch->events, event);
+      g_ptr_array_add (batch->event_ids,
+                       g_strdup (json_object_get_string_member (json_node_get_object (event), "id")));
+      g_ptr_array_add (batch->partition_keys, g_strdup (json_object_get_string_member (kinesis, "partitionKey")));
+    }
+  return batch;
+}
+
+static gboolean
+should_fail (HwTestListener *listener,
+             HwTestBatch    *batch)
+{
+  if (listener->fail_next > 0)
+    {
+      listener->fail_next--;
+      return TRUE;
+    }
+  if (listener->fail_every > 0 && listener->batches->len % listener->fail_every == 0)
+    return TRUE;
+  if (listener->poison_id != NULL)
+    for (guint i = 0; i < batch->event_ids->len; i++)
+      if (g_str_equal (g_ptr_array_index (batch->event_ids, i), listener->poison_id))
+        return TRUE;
+  return FALSE;
+}
+
+static gboolean
+on_delay_done (gpointer user_data)
+{
+  soup_server_message_unpause (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_request (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  HwTestListener *listener = user_data;
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  HwTestBatch *batch = batch_parse (body);
+
+  g_ptr_array_add (listener->batches, batch);
+  if (should_fail (listener, batch))
+    soup_server_message_set_status (msg, 500, NULL);
+  else
+    {
+      batch->acked = TRUE;
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "{}", 2);
+    }
+  if (listener->delay_ms > 0)
+    {
+      soup_server_message_pause (msg);
+      g_timeout_add_full (G_PRIORITY_DEFAULT, listener->delay_ms, on_delay_done,
+                          g_object_ref (msg), g_object_unref);
+    }
+}
+
+HwTestListener *
+hw_test_listener_new (void)
+{
+  HwTestListener *listener = g_new0 (HwTestListener, 1);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+  GUri *uri;
+
+  listener->batches = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_free);
+  listener->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (listener->server, "/fn", on_request, listener, NULL);
+  soup_server_listen_local (listener->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (listener->server);
+  uri = uris->data;
+  listener->url = g_strdup_printf ("http://127.0.0.1:%d/fn", g_uri_get_port (uri));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return listener;
+}
+
+void
+hw_test_listener_free (HwTestListener *listener)
+{
+  if (listener == NULL)
+    return;
+  soup_server_disconnect (listener->server);
+  g_object_unref (listener->server);
+  g_ptr_array_unref (listener->batches);
+  g_free (listener->poison_id);
+  g_free (listener->url);
+  g_free (listener);
+}
+
+GPtrArray *
+hw_test_listener_acked_ids (HwTestListener *listener)
+{
+  GPtrArray *ids = g_ptr_array_new ();
+
+  for (guint i = 0; i < listener->batches->len; i++)
+    {
+      HwTestBatch *batch = g_ptr_array_index (listener->batches, i);
+
+      if (batch->acked)
+        for (guint j = 0; j < batch->event_ids->len; j++)
+          g_ptr_array_add (ids, g_ptr_array_index (batch->event_ids, j));
+    }
+  return ids;
+}
+
+guint
+hw_test_listener_n_acked (HwTestListener *listener)
+{
+  g_autoptr(GPtrArray) ids = hw_test_listener_acked_ids (listener);
+
+  return ids->len;
+}
+
+gboolean
+hw_test_listener_has_acked (HwTestListener *listener,
+                            const char     *event_id)
+{
+  g_autoptr(GPtrArray) ids = hw_test_listener_acked_ids (listener);
+
+  for (guint i = 0; i < ids->len; i++)
+    if (g_str_equal (g_ptr_array_index (ids, i), event_id))
+      return TRUE;
+  return FALSE;
+}

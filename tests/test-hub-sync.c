@@ -1,0 +1,573 @@
+/* test-hub-sync.c: HwHubSync against the real hubwatchd: fill, lose, resume
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "hw-error.h"
+#include "hw-event-store.h"
+#include "hw-hub-sync.h"
+#include "hw-test-hub.h"
+#include "hw-test-util.h"
+
+#define WAIT_MS 30000
+
+/* ---- a TCP proxy we can cut, so "the network" drops mid-sync ----------------
+ *
+ * It also keeps the hub's address stable across restarts (hubwatchd picks a
+ * new port each time), which is what a console sees of a restarted hub. */
+
+typedef struct
+{
+  GSocketService *service;
+  guint16         port;
+  guint16         upstream_port;
+  gboolean        cut;
+  GPtrArray      *connections;   /* GSocketConnection* on both sides */
+  guint           n_accepted;
+} Proxy;
+
+typedef struct
+{
+  Proxy             *proxy;
+  GSocketConnection *downstream;
+} Pending;
+
+static void
+splice (GIOStream *from,
+        GIOStream *to)
+{
+  g_output_stream_splice_async (g_io_stream_get_output_stream (to), g_io_stream_get_input_stream (from),
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+}
+
+static void
+on_upstream (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Pending *pending = user_data;
+  g_autoptr(GSocketConnection) upstream = NULL;
+
+  upstream = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, NULL);
+  if (upstream == NULL || pending->proxy->cut)
+    {
+      g_socket_close (g_socket_connection_get_socket (pending->downstream), NULL);
+    }
+  else
+    {
+      g_ptr_array_add (pending->proxy->connections, g_object_ref (upstream));
+      g_ptr_array_add (pending->proxy->connections, g_object_ref (pending->downstream));
+      splice (G_IO_STREAM (pending->downstream), G_IO_STREAM (upstream));
+      splice (G_IO_STREAM (upstream), G_IO_STREAM (pending->downstream));
+    }
+  g_object_unref (pending->downstream);
+  g_free (pending);
+}
+
+static gboolean
+on_incoming (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  Proxy *proxy = user_data;
+  g_autoptr(GSocketClient) client = NULL;
+  Pending *pending;
+
+  proxy->n_accepted++;
+  if (proxy->cut)
+    {
+      g_socket_close (g_socket_connection_get_socket (connection), NULL);
+      return TRUE;
+    }
+  pending = g_new0 (Pending, 1);
+  pending->proxy = proxy;
+  pending->downstream = g_object_ref (connection);
+  client = g_socket_client_new ();
+  g_socket_client_connect_to_host_async (client, "127.0.0.1", proxy->upstream_port, NULL, on_upstream, pending);
+  return TRUE;
+}
+
+static guint16
+port_of (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  g_assert_nonnull (uri);
+  return (guint16) g_uri_get_port (uri);
+}
+
+static Proxy *
+proxy_new (const char *upstream_url)
+{
+  g_autoptr(GError) error = NULL;
+  Proxy *proxy = g_new0 (Proxy, 1);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  proxy->connections = g_ptr_array_new_with_free_func (g_object_unref);
+  proxy->upstream_port = port_of (upstream_url);
+  proxy->service = g_socket_service_new ();
+  g_socket_listener_add_address (G_SOCKET_LISTENER (proxy->service), any_port, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  proxy->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_signal_connect (proxy->service, "incoming", G_CALLBACK (on_incoming), proxy);
+  g_socket_service_start (proxy->service);
+  return proxy;
+}
+
+static char *
+proxy_url (Proxy *proxy)
+{
+  return g_strdup_printf ("http://127.0.0.1:%u", proxy->port);
+}
+
+/* Drops every open connection and refuses new ones. */
+static void
+proxy_cut (Proxy *proxy)
+{
+  proxy->cut = TRUE;
+  for (guint i = 0; i < proxy->connections->len; i++)
+    g_socket_close (g_socket_connection_get_socket (g_ptr_array_index (proxy->connections, i)), NULL);
+  g_ptr_array_set_size (proxy->connections, 0);
+}
+
+static void
+proxy_restore (Proxy      *proxy,
+               const char *upstream_url)
+{
+  proxy->upstream_port = port_of (upstream_url);
+  proxy->cut = FALSE;
+}
+
+static void
+proxy_free (Proxy *proxy)
+{
+  proxy_cut (proxy);
+  g_socket_service_stop (proxy->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (proxy->service));
+  g_object_unref (proxy->service);
+  g_ptr_array_unref (proxy->connections);
+  g_free (proxy);
+}
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+static void
+publish_range (HwTestHub  *hub,
+               const char *prefix,
+               guint       first,
+               guint       n)
+{
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autoptr(GBytes) answer = NULL;
+  gint64 now = g_get_real_time () / 1000;
+  guint status;
+
+  for (guint i = first; i < first + n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("%s-%u", prefix, i);
+      g_autofree char *json = NULL;
+
+      if (i % 50 == 7)
+        json = g_strdup_printf ("{\"id\":\"%s\",\"type\":\"fault\",\"timestamp\":%" G_GINT64_FORMAT ","
+                                "\"tags\":{\"functionname\":\"pay\",\"pipeline\":\"p1\"},"
+                                "\"err\":{\"name\":\"Error\",\"message\":\"declined\"}}", id, now - 1000);
+      else
+        json = hw_test_event_json (id, "order-placed", now - 1000);
+      g_string_append_printf (body, "%s\n", json);
+    }
+  status = hw_test_hub_request (hub, "POST", "/v1/events", NULL, "application/x-ndjson",
+                                body->str, -1, &answer, NULL);
+  g_assert_cmpuint (status, ==, 200);
+}
+
+static gint64
+hub_max_seq (HwTestHub *hub)
+{
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  const char *header;
+
+  g_assert_cmpuint (hw_test_hub_request (hub, "GET", "/v1/events/sync?after=0&limit=1", NULL, NULL,
+                                         NULL, 0, &body, &msg), ==, 200);
+  header = soup_message_headers_get_one (soup_message_get_response_headers (msg), "X-Hubwatch-Max-Seq");
+  g_assert_nonnull (header);
+  return g_ascii_strtoll (header, NULL, 10);
+}
+
+static gint64
+cache_count (HwHubSync *sync)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 count = hw_event_store_count (hw_hub_sync_get_store (sync), NULL, HW_EVENT_STORE_UNBOUNDED,
+                                       HW_EVENT_STORE_UNBOUNDED, NULL, &error);
+
+  g_assert_no_error (error);
+  return count;
+}
+
+typedef struct
+{
+  HwHubSync      *sync;
+  HwHubSyncState  state;
+  guint64         cursor;
+  gint64          count;
+} Expect;
+
+static gboolean
+reached_state (gpointer user_data)
+{
+  Expect *expect = user_data;
+
+  return hw_hub_sync_get_state (expect->sync) == expect->state;
+}
+
+static gboolean
+reached_cursor (gpointer user_data)
+{
+  Expect *expect = user_data;
+
+  return hw_hub_sync_get_cursor (expect->sync) >= expect->cursor
+         && hw_hub_sync_get_state (expect->sync) == HW_HUB_SYNC_STATE_ONLINE;
+}
+
+static gboolean
+reached_count (gpointer user_data)
+{
+  Expect *expect = user_data;
+
+  return hw_hub_sync_get_store (expect->sync) != NULL && cache_count (expect->sync) >= expect->count;
+}
+
+static void
+wait_state (HwHubSync      *sync,
+            HwHubSyncState  state)
+{
+  Expect expect = { .sync = sync, .state = state };
+
+  if (!hw_test_wait_until (reached_state, &expect, WAIT_MS))
+    g_error ("state stayed %s, wanted %s (last error: %s)",
+             hw_hub_sync_state_to_string (hw_hub_sync_get_state (sync)),
+             hw_hub_sync_state_to_string (state), hw_hub_sync_get_last_error (sync));
+}
+
+static void
+wait_synced (HwHubSync *sync,
+             guint64    cursor)
+{
+  Expect expect = { .sync = sync, .cursor = cursor };
+
+  if (!hw_test_wait_until (reached_cursor, &expect, WAIT_MS))
+    g_error ("cursor stayed %" G_GUINT64_FORMAT " (%s), wanted %" G_GUINT64_FORMAT " (last error: %s)",
+             hw_hub_sync_get_cursor (sync), hw_hub_sync_state_to_string (hw_hub_sync_get_state (sync)),
+             cursor, hw_hub_sync_get_last_error (sync));
+}
+
+static HwHubSync *
+sync_new (const char *url,
+          const char *token,
+          const char *cache_path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwHubClient) client = hw_hub_client_new (url, &error);
+  HwHubSync *sync;
+
+  g_assert_no_error (error);
+  hw_hub_client_set_token (client, token);
+  hw_hub_client_set_timeout (client, 5);
+  sync = hw_hub_sync_new (client, cache_path);
+  hw_hub_sync_set_backoff (sync, 50, 400);
+  hw_hub_sync_set_poll_interval (sync, 500);
+  return sync;
+}
+
+static void
+on_changed (HwHubSync        *sync,
+            HwHubSyncChanges  what,
+            gpointer          user_data)
+{
+  *(guint *) user_data |= what;
+}
+
+static gboolean
+saw_events_change (gpointer user_data)
+{
+  return (*(guint *) user_data & HW_HUB_SYNC_CHANGED_EVENTS) != 0;
+}
+
+/* ---- tests ---------------------------------------------------------------------- */
+
+static void
+test_fills_cache (void)
+{
+  HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *cache = g_build_filename (dir, "hub.db", NULL);
+  g_autoptr(HwHubSync) sync = sync_new (hub->base_url, NULL, cache);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) faults = NULL;
+  g_autoptr(GPtrArray) system_events = NULL;
+  g_autoptr(JsonNode) posted = NULL;
+  guint changed = 0;
+  Expect expect = { .sync = sync };
+  gint64 before = g_get_real_time () / 1000;
+  g_autofree char *deployment =
+    g_strdup_printf ("{\"kind\":\"deployment\",\"id\":\"dep-1\",\"service\":\"pay\",\"version\":\"2\","
+                     "\"commit_sha\":\"abc\",\"commit_time\":%" G_GINT64_FORMAT ",\"deploy_time\":%"
+                     G_GINT64_FORMAT ",\"result\":\"success\"}", before - 7200000, before - 3600000);
+
+  publish_range (hub, "a", 0, 250);
+  g_assert_cmpuint (hw_test_hub_json (hub, "POST", "/v1/system-events", NULL, deployment, &posted), <, 300);
+  hw_hub_sync_set_page_size (sync, 100);
+  g_signal_connect (sync, "changed", G_CALLBACK (on_changed), &changed);
+  hw_hub_sync_start (sync);
+
+  wait_synced (sync, hub_max_seq (hub));
+  g_assert_cmpint (cache_count (sync), ==, 250);
+  g_assert_true (changed & HW_HUB_SYNC_CHANGED_EVENTS);
+  g_assert_true (changed & HW_HUB_SYNC_CHANGED_FAULTS);
+  g_assert_cmpint (hw_hub_sync_get_last_sync (sync), >=, before);
+  g_assert_cmpint (hw_hub_sync_get_as_of (sync), >=, before - 60000);
+  g_assert_cmpint (hw_hub_sync_get_offline_since (sync), ==, 0);
+  g_assert_nonnull (hw_hub_sync_get_info (sync));
+
+  /* Faults arrive with the lake; i % 50 == 7 gives five of them. */
+  faults = hw_event_store_list_faults (hw_hub_sync_get_store (sync), NULL, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (faults->len, ==, 5);
+
+  expect.count = 1;
+  while (!(changed & HW_HUB_SYNC_CHANGED_SYSTEM_EVENTS))
+    g_main_context_iteration (NULL, TRUE);
+  system_events = hw_event_store_list_system_events (hw_hub_sync_get_store (sync), "deployment",
+                                                     HW_EVENT_STORE_UNBOUNDED, HW_EVENT_STORE_UNBOUNDED,
+                                                     HW_EVENT_ORDER_NEWEST_FIRST, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (system_events->len, ==, 1);
+
+  /* Live: new events reach the cache through the stream, without a restart. */
+  changed = 0;
+  publish_range (hub, "b", 0, 5);
+  expect.count = 255;
+  g_assert_true (hw_test_wait_until (reached_count, &expect, WAIT_MS));
+  g_assert_cmpint (cache_count (sync), ==, 255);
+  /* The signal follows the commit on the main context. */
+  g_assert_true (hw_test_wait_until (saw_events_change, &changed, WAIT_MS));
+
+  hw_hub_sync_stop (sync);
+  hw_test_hub_free (hub);
+  g_clear_object (&sync);
+  hw_test_rmdir (dir);
+}
+
+static void
+test_offline_and_resume (void)
+{
+  HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
+  Proxy *proxy = proxy_new (hub->base_url);
+  g_autofree char *url = proxy_url (proxy);
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *cache = g_build_filename (dir, "hub.db", NULL);
+  g_autoptr(HwHubSync) sync = sync_new (url, NULL, cache);
+  g_autoptr(HwHubSync) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stored_cursor = NULL;
+  guint64 cursor;
+  gint64 as_of;
+
+  publish_range (hub, "a", 0, 120);
+  hw_hub_sync_start (sync);
+  wait_synced (sync, hub_max_seq (hub));
+  g_assert_cmpint (cache_count (sync), ==, 120);
+  as_of = hw_hub_sync_get_as_of (sync);
+
+  /* kill -9: the stream drops, the sync says so, the cache still answers. */
+  hw_test_hub_kill (hub);
+  wait_state (sync, HW_HUB_SYNC_STATE_OFFLINE);
+  g_assert_cmpint (hw_hub_sync_get_offline_since (sync), >, 0);
+  g_assert_nonnull (hw_hub_sync_get_last_error (sync));
+  g_assert_cmpint (cache_count (sync), ==, 120);
+  g_assert_cmpint (hw_hub_sync_get_as_of (sync), ==, as_of);
+  cursor = hw_hub_sync_get_cursor (sync);
+
+  /* The hub comes back on the same data dir; new events follow the old. */
+  hw_test_hub_restart (hub);
+  proxy_restore (proxy, hub->base_url);
+  publish_range (hub, "b", 0, 30);
+  wait_synced (sync, hub_max_seq (hub));
+  g_assert_cmpint (cache_count (sync), ==, 150);
+  g_assert_cmpuint (hw_hub_sync_get_cursor (sync), ==, cursor + 30);
+  g_assert_cmpint (hw_hub_sync_get_offline_since (sync), ==, 0);
+
+  /* The cursor is in the cache: a new sync on it (an app restart) resumes
+   * from there instead of fetching the lake again. */
+  hw_hub_sync_stop (sync);
+  g_clear_object (&sync);
+  stored_cursor = g_strdup_printf ("%" G_GUINT64_FORMAT, cursor + 30);
+  again = sync_new (url, NULL, cache);
+  hw_hub_sync_start (again);
+  wait_synced (again, cursor + 30);
+  g_assert_cmpint (cache_count (again), ==, 150);
+  {
+    g_autofree char *value = hw_event_store_get_cursor (hw_hub_sync_get_store (again), "lake", NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (value, ==, stored_cursor);
+  }
+
+  hw_hub_sync_stop (again);
+  proxy_free (proxy);
+  hw_test_hub_free (hub);
+  hw_test_rmdir (dir);
+}
+
+typedef struct
+{
+  Proxy   *proxy;
+  guint64  cut_at;
+} CutPlan;
+
+static void
+cut_on_first_page (HwHubSync  *sync,
+                   GParamSpec *pspec,
+                   gpointer    user_data)
+{
+  CutPlan *plan = user_data;
+
+  if (plan->cut_at == 0 && hw_hub_sync_get_cursor (sync) > 0)
+    {
+      plan->cut_at = hw_hub_sync_get_cursor (sync);
+      proxy_cut (plan->proxy);
+    }
+}
+
+static gboolean
+was_cut (gpointer user_data)
+{
+  return ((CutPlan *) user_data)->cut_at > 0;
+}
+
+static void
+test_network_drop_mid_sync (void)
+{
+  HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
+  Proxy *proxy = proxy_new (hub->base_url);
+  g_autofree char *url = proxy_url (proxy);
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *cache = g_build_filename (dir, "hub.db", NULL);
+  g_autoptr(HwHubSync) sync = sync_new (url, NULL, cache);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stored = NULL;
+  CutPlan plan = { .proxy = proxy };
+  gulong handler;
+  guint64 max_seq;
+
+  for (guint i = 0; i < 4; i++)
+    publish_range (hub, "a", i * 500, 500);
+  max_seq = hub_max_seq (hub);
+  hw_hub_sync_set_page_size (sync, 100);
+  handler = g_signal_connect (sync, "notify::cursor", G_CALLBACK (cut_on_first_page), &plan);
+  hw_hub_sync_start (sync);
+
+  g_assert_true (hw_test_wait_until (was_cut, &plan, WAIT_MS));
+  wait_state (sync, HW_HUB_SYNC_STATE_OFFLINE);
+  g_assert_cmpuint (plan.cut_at, <, max_seq);
+  g_assert_cmpuint (hw_hub_sync_get_cursor (sync), ==, plan.cut_at);
+  /* What was committed is in the cache, with its cursor. */
+  g_assert_cmpint (cache_count (sync), ==, 100);
+  stored = hw_event_store_get_cursor (hw_hub_sync_get_store (sync), "lake", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_ascii_strtoull (stored, NULL, 10), ==, plan.cut_at);
+  g_signal_handler_disconnect (sync, handler);
+
+  proxy_restore (proxy, hub->base_url);
+  wait_synced (sync, max_seq);
+  g_assert_cmpint (cache_count (sync), ==, 2000);
+
+  hw_hub_sync_stop (sync);
+  proxy_free (proxy);
+  hw_test_hub_free (hub);
+  hw_test_rmdir (dir);
+}
+
+static void
+test_auth_failed (void)
+{
+  HwTestHub *hub = hw_test_hub_new (NULL, "--token", "eve:viewer:v1ewer-s3cret", NULL);
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *cache = g_build_filename (dir, "hub.db", NULL);
+  g_autoptr(HwHubSync) sync = sync_new (hub->base_url, "wrong", cache);
+
+  hw_test_hub_set_token (hub, NULL);
+  hw_hub_sync_start (sync);
+  /* /v1/info needs no token, so the failure comes from the lake itself. */
+  wait_state (sync, HW_HUB_SYNC_STATE_AUTH_FAILED);
+  g_assert_nonnull (hw_hub_sync_get_last_error (sync));
+  g_assert_null (strstr (hw_hub_sync_get_last_error (sync), "wrong"));
+
+  hw_hub_client_set_token (hw_hub_sync_get_client (sync), "v1ewer-s3cret");
+  hw_hub_sync_retry_now (sync);
+  wait_state (sync, HW_HUB_SYNC_STATE_ONLINE);
+
+  hw_hub_sync_stop (sync);
+  hw_test_hub_free (hub);
+  hw_test_rmdir (dir);
+}
+
+static void
+test_metrics_into_cache (void)
+{
+  HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *cache = g_build_filename (dir, "hub.db", NULL);
+  g_autoptr(HwHubSync) sync = sync_new (hub->base_url, NULL, cache);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) points = NULL;
+  g_autofree char *name = hw_hub_sync_metric_cache_name ("domain.event.count", "sum");
+  gint64 now = g_get_real_time () / 1000;
+  guint changed = 0;
+  double total = 0;
+
+  publish_range (hub, "a", 0, 40);
+  g_signal_connect (sync, "changed", G_CALLBACK (on_changed), &changed);
+  hw_hub_sync_request_metrics (sync, "chart-1", "domain.event.count", "now-10m", "now+1m", 60, "sum", NULL);
+  hw_hub_sync_start (sync);
+  while (!(changed & HW_HUB_SYNC_CHANGED_METRICS))
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpstr (name, ==, "domain.event.count:sum");
+  points = hw_event_store_query_metric_points (hw_hub_sync_get_store (sync), name, NULL, 60,
+                                               now - 3600000, now + 3600000, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (points->len, >, 0);
+  for (guint i = 0; i < points->len; i++)
+    total += g_array_index (points, HwMetricPoint, i).sum;
+  /* Five of the forty are faults, which are not domain events. */
+  g_assert_cmpfloat (total, >=, 35);
+
+  hw_hub_sync_stop (sync);
+  hw_test_hub_free (hub);
+  hw_test_rmdir (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/hub-sync/fills-cache", test_fills_cache);
+  g_test_add_func ("/hub-sync/offline-and-resume", test_offline_and_resume);
+  g_test_add_func ("/hub-sync/network-drop-mid-sync", test_network_drop_mid_sync);
+  g_test_add_func ("/hub-sync/auth-failed", test_auth_failed);
+  g_test_add_func ("/hub-sync/metrics-into-cache", test_metrics_into_cache);
+
+  return g_test_run ();
+}
