@@ -23,7 +23,7 @@ static const char v1_schema[] =
   "CREATE INDEX events_functionname_ts ON events (functionname, ts);"
   "CREATE INDEX events_partition_key ON events (partition_key);"
   "CREATE INDEX events_source_ts ON events (source, ts);"
-  "CREATE VIRTUAL TABLE events_fts USING fts5 (text, content='',"
+  "CREATE VIRTUAL TABLE events_fts USING fts5 (text, content='', columnsize=0,"
   "  tokenize='unicode61 remove_diacritics 2');"
   "CREATE TABLE faults (seq INTEGER PRIMARY KEY REFERENCES events (seq), ts INTEGER NOT NULL,"
   "  functionname TEXT, pipeline TEXT, err_name TEXT, err_message TEXT, err_stack TEXT,"

@@ -389,6 +389,7 @@ test_reopen_requeues_interrupted (Fixture       *fixture,
 
   g_assert_no_error (error);
   g_assert_cmpstr (c1->key, ==, sending);
+  g_assert_cmpstr (c2->key, ==, sent);
   g_assert_true (hw_state_db_outbox_mark_sent (fixture->db, sent, &error));
 
   /* While another connection is alive its claims are its own: a second

@@ -375,13 +375,18 @@ static void
 show_listeners (HwOverviewPage *self)
 {
   HwHubSync *sync = self->connection != NULL ? hw_connection_get_sync (self->connection) : NULL;
+  /* Borrowed from the sync (from its cache while offline) until its next
+   * "changed"; the rows copy what they show. */
   GPtrArray *listeners = sync != NULL ? hw_hub_sync_get_listeners (sync) : NULL;
   g_autoptr(GPtrArray) sorted = NULL;
 
   clear_list (self->listener_list);
   if (listeners == NULL)
     return;
-  sorted = g_ptr_array_copy (listeners, NULL, NULL);
+  /* Not g_ptr_array_copy(): the copy would inherit the free function. */
+  sorted = g_ptr_array_sized_new (listeners->len);
+  for (guint i = 0; i < listeners->len; i++)
+    g_ptr_array_add (sorted, g_ptr_array_index (listeners, i));
   g_ptr_array_sort (sorted, compare_listeners);
   for (guint i = 0; i < sorted->len; i++)
     {

@@ -70,7 +70,7 @@ bind_text (sqlite3_stmt *stmt,
 /* zlib with the compressor reused across events: creating one per event
  * costs more than compressing a small event. */
 static gboolean
-compress_body (HwEventStore  *self,
+compress_body (GConverter    *compressor,
                const char    *json,
                gsize          length,
                GByteArray    *out,
@@ -79,7 +79,7 @@ compress_body (HwEventStore  *self,
   gsize in_done = 0;
   gsize out_len = 0;
 
-  g_converter_reset (self->compressor);
+  g_converter_reset (compressor);
   g_byte_array_set_size (out, length + length / 8 + 64);
   for (;;)
     {
@@ -88,7 +88,7 @@ compress_body (HwEventStore  *self,
       gsize bytes_written = 0;
       GConverterResult result;
 
-      result = g_converter_convert (self->compressor, json + in_done, length - in_done,
+      result = g_converter_convert (compressor, json + in_done, length - in_done,
                                     out->data + out_len, out->len - out_len,
                                     G_CONVERTER_INPUT_AT_END,
                                     &bytes_read, &bytes_written, &local_error);
@@ -172,46 +172,126 @@ insert_fault (InsertStmts    *stmts,
   return step_done (stmt, db, "storing a fault", error);
 }
 
+/* What is computed for an event before the write lock is taken: the
+ * compressed body, the index text and the tags JSON. */
+typedef struct
+{
+  GByteArray *body;
+  char       *text;
+  char       *tags;
+} Prepared;
+
+static void
+prepared_clear (Prepared *prepared)
+{
+  g_clear_pointer (&prepared->body, g_byte_array_unref);
+  g_clear_pointer (&prepared->text, g_free);
+  g_clear_pointer (&prepared->tags, g_free);
+}
+
 /* With mask rules the body and the index both come from the masked event,
  * so a masked value is neither stored nor searchable. The search text is
  * taken from a shallow copy of the event whose expanded tree is the masked
  * one: the parser's text extraction then sees only masked values. */
 static gboolean
-body_and_text (HwEventStore   *self,
-               HwEvent        *event,
-               char          **out_owned_body,
-               const char    **out_body,
-               char          **out_text,
-               char          **out_tags)
+prepare_one (HwMaskRules  *rules,
+             GConverter   *compressor,
+             HwEvent      *event,
+             Prepared     *out,
+             GError      **error)
 {
   g_autoptr(JsonNode) masked = NULL;
-  HwEvent view;
+  g_autofree char *masked_json = NULL;
+  const char *json = event->json;
+  HwEvent view = *event;
 
-  if (self->mask_rules == NULL || event->expanded == NULL)
+  if (rules != NULL && event->expanded != NULL)
     {
-      *out_owned_body = NULL;
-      *out_body = event->json;
-      *out_text = hw_event_dup_search_text (event);
-      *out_tags = hw_event_dup_tags_json (event);
-      return TRUE;
+      masked = hw_mask_rules_apply_copy (rules, event->expanded, NULL);
+      view.expanded = masked;
+      masked_json = json_to_string (masked, FALSE);
+      json = masked_json;
     }
 
-  masked = hw_mask_rules_apply_copy (self->mask_rules, event->expanded, NULL);
-  view = *event;
-  view.expanded = masked;
-  *out_owned_body = json_to_string (masked, FALSE);
-  *out_body = *out_owned_body;
-  *out_text = hw_event_dup_search_text (&view);
-  *out_tags = hw_event_dup_tags_json (&view);
-  return TRUE;
+  out->text = hw_event_dup_search_text (&view);
+  out->tags = hw_event_dup_tags_json (&view);
+  out->body = g_byte_array_new ();
+  return compress_body (compressor, json, strlen (json), out->body, error);
+}
+
+typedef struct
+{
+  HwMaskRules  *rules;
+  HwEvent     **events;
+  Prepared     *prepared;
+  guint         start;
+  guint         end;
+  GError       *error;
+} PrepareJob;
+
+static gpointer
+prepare_range (gpointer data)
+{
+  PrepareJob *job = data;
+  g_autoptr(GZlibCompressor) compressor = NULL;
+
+  /* Level 1: importing is CPU-bound, and event JSON compresses well at
+   * any level. */
+  compressor = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 1);
+  for (guint i = job->start; i < job->end && job->error == NULL; i++)
+    prepare_one (job->rules, G_CONVERTER (compressor), job->events[i], &job->prepared[i],
+                 &job->error);
+  return NULL;
+}
+
+/* Big batches are prepared on two threads: compression and text
+ * extraction are a good part of the cost of an import, and none of it
+ * needs the database. */
+#define PARALLEL_PREPARE_MIN 512
+
+static Prepared *
+prepare_all (HwMaskRules  *rules,
+             HwEvent     **events,
+             guint         n,
+             GError      **error)
+{
+  Prepared *prepared = g_new0 (Prepared, n);
+  PrepareJob jobs[2] = {
+    { rules, events, prepared, 0, n, NULL },
+    { rules, events, prepared, n, n, NULL },
+  };
+  GThread *helper = NULL;
+
+  if (n >= PARALLEL_PREPARE_MIN)
+    {
+      jobs[0].end = jobs[1].start = n / 2;
+      helper = g_thread_try_new ("hw-store-prepare", prepare_range, &jobs[1], NULL);
+      if (helper == NULL)
+        jobs[0].end = n;
+    }
+  prepare_range (&jobs[0]);
+  if (helper != NULL)
+    g_thread_join (helper);
+  else if (jobs[1].start < n)
+    prepare_range (&jobs[1]);
+
+  if (jobs[0].error == NULL && jobs[1].error == NULL)
+    return prepared;
+
+  g_propagate_error (error, jobs[0].error != NULL ? jobs[0].error : jobs[1].error);
+  g_clear_error (jobs[0].error != NULL ? &jobs[1].error : &jobs[0].error);
+  for (guint i = 0; i < n; i++)
+    prepared_clear (&prepared[i]);
+  g_free (prepared);
+  return NULL;
 }
 
 static gboolean
 insert_one (HwEventStore    *self,
             InsertStmts     *stmts,
             HwEvent         *event,
+            const Prepared  *prepared,
             gint64           received_ms,
-            GByteArray      *body,
             HwInsertStatus  *status,
             gboolean         want_seq,
             gint64          *seq,
@@ -219,15 +299,7 @@ insert_one (HwEventStore    *self,
 {
   sqlite3 *db = self->writer->db;
   sqlite3_stmt *stmt = stmts->event;
-  g_autofree char *owned_body = NULL;
-  g_autofree char *text = NULL;
-  g_autofree char *tags = NULL;
-  const char *json = NULL;
-  gboolean is_fault = g_strcmp0 (event->type, "fault") == 0;
-
-  if (!body_and_text (self, event, &owned_body, &json, &text, &tags) ||
-      !compress_body (self, json, strlen (json), body, error))
-    return FALSE;
+  gboolean is_fault = hw_event_is_fault (event);
 
   bind_text (stmt, 1, event->id);
   bind_text (stmt, 2, event->type);
@@ -240,10 +312,10 @@ insert_one (HwEventStore    *self,
   bind_text (stmt, 9, event->account);
   bind_text (stmt, 10, event->region);
   bind_text (stmt, 11, event->stage);
-  bind_text (stmt, 12, tags);
+  bind_text (stmt, 12, prepared->tags);
   sqlite3_bind_int (stmt, 13, is_fault);
   sqlite3_bind_int64 (stmt, 14, event->size);
-  sqlite3_bind_blob (stmt, 15, body->data, body->len, SQLITE_STATIC);
+  sqlite3_bind_blob (stmt, 15, prepared->body->data, prepared->body->len, SQLITE_STATIC);
   if (!step_done (stmt, db, "storing an event", error))
     return FALSE;
 
@@ -258,7 +330,7 @@ insert_one (HwEventStore    *self,
   *seq = sqlite3_last_insert_rowid (db);
 
   sqlite3_bind_int64 (stmts->fts, 1, *seq);
-  bind_text (stmts->fts, 2, text != NULL ? text : "");
+  bind_text (stmts->fts, 2, prepared->text != NULL ? prepared->text : "");
   if (!step_done (stmts->fts, db, "indexing an event", error))
     return FALSE;
 
@@ -279,6 +351,7 @@ prepare_insert_stmts (HwStoreConn  *conn,
 static gboolean
 insert_locked (HwEventStore    *self,
                HwEvent        **events,
+               const Prepared  *prepared,
                guint            n,
                HwInsertStatus  *statuses,
                gint64          *seqs,
@@ -286,7 +359,6 @@ insert_locked (HwEventStore    *self,
 {
   HwStoreConn *conn = self->writer;
   InsertStmts stmts = { NULL };
-  g_autoptr(GByteArray) body = g_byte_array_new ();
   gint64 received_ms = g_get_real_time () / 1000;
 
   if (!prepare_insert_stmts (conn, &stmts, error) ||
@@ -298,7 +370,7 @@ insert_locked (HwEventStore    *self,
       HwInsertStatus status;
       gint64 seq = 0;
 
-      if (!insert_one (self, &stmts, events[i], received_ms, body, &status,
+      if (!insert_one (self, &stmts, events[i], &prepared[i], received_ms, &status,
                        seqs != NULL, &seq, error))
         {
           sqlite3_exec (conn->db, "ROLLBACK", NULL, NULL, NULL);
@@ -324,6 +396,8 @@ hw_event_store_insert (HwEventStore    *self,
                        gint64          *seqs,
                        GError         **error)
 {
+  g_autoptr(HwMaskRules) rules = NULL;
+  g_autofree Prepared *prepared = NULL;
   gboolean ok;
 
   g_return_val_if_fail (HW_IS_EVENT_STORE (self), FALSE);
@@ -336,8 +410,21 @@ hw_event_store_insert (HwEventStore    *self,
   if (n == 0)
     return TRUE;
 
+  g_mutex_lock (&self->write_lock);
+  rules = self->mask_rules != NULL ? hw_mask_rules_ref (self->mask_rules) : NULL;
+  g_mutex_unlock (&self->write_lock);
+
+  /* Outside the lock, so that concurrent writers (the hub's request
+   * threads) compress in parallel and only queue for the database. */
+  prepared = prepare_all (rules, events, n, error);
+  if (prepared == NULL)
+    return FALSE;
+
   hw_store_lock_writer (self);
-  ok = insert_locked (self, events, n, statuses, seqs, error);
+  ok = insert_locked (self, events, prepared, n, statuses, seqs, error);
   hw_store_unlock_writer (self);
+
+  for (guint i = 0; i < n; i++)
+    prepared_clear (&prepared[i]);
   return ok;
 }

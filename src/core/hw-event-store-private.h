@@ -30,7 +30,6 @@ struct _HwEventStore
 
   GMutex             write_lock;
   HwStoreConn       *writer;
-  GConverter        *compressor;    /* under write_lock */
   HwMaskRules       *mask_rules;    /* under write_lock */
 
   GMutex             pool_lock;

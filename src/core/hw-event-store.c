@@ -487,7 +487,6 @@ hw_event_store_finalize (GObject *object)
 
   g_clear_pointer (&self->idle_readers, g_ptr_array_unref);
   g_clear_pointer (&self->writer, hw_store_conn_free);
-  g_clear_object (&self->compressor);
   hw_event_store_set_mask_rules (self, NULL);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->recovery_message, g_free);
@@ -509,7 +508,4 @@ hw_event_store_init (HwEventStore *self)
   g_mutex_init (&self->write_lock);
   g_mutex_init (&self->pool_lock);
   self->idle_readers = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_store_conn_free);
-  /* Level 1: importing is CPU-bound on compression at higher levels, and
-   * event JSON compresses well at any level. */
-  self->compressor = G_CONVERTER (g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 1));
 }

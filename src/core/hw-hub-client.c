@@ -127,7 +127,7 @@ void
 hw_hub_client_set_token (HwHubClient *self,
                          const char  *token)
 {
-  g_autoptr(GMutexLocker) locker = NULL;
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
 
   g_return_if_fail (HW_IS_HUB_CLIENT (self));
 
@@ -141,7 +141,7 @@ hw_hub_client_set_token (HwHubClient *self,
 gboolean
 hw_hub_client_has_token (HwHubClient *self)
 {
-  g_autoptr(GMutexLocker) locker = NULL;
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
 
   g_return_val_if_fail (HW_IS_HUB_CLIENT (self), FALSE);
 
@@ -223,7 +223,7 @@ void
 hw_hub_client_trust_certificate (HwHubClient *self,
                                  const char  *sha256_fingerprint)
 {
-  g_autoptr(GMutexLocker) locker = NULL;
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
 
   g_return_if_fail (HW_IS_HUB_CLIENT (self));
   g_return_if_fail (sha256_fingerprint != NULL);
@@ -236,7 +236,7 @@ GTlsCertificate *
 hw_hub_client_dup_rejected_certificate (HwHubClient          *self,
                                         GTlsCertificateFlags *errors)
 {
-  g_autoptr(GMutexLocker) locker = NULL;
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
 
   g_return_val_if_fail (HW_IS_HUB_CLIENT (self), NULL);
 
@@ -256,7 +256,7 @@ on_accept_certificate (SoupMessage          *msg,
 {
   HwHubClient *self = user_data;
   g_autofree char *fingerprint = hw_tls_certificate_dup_fingerprint (certificate);
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   if (fingerprint != NULL && g_hash_table_contains (self->trusted, fingerprint))
     return TRUE;
@@ -291,7 +291,7 @@ hw_hub_client_new_message (HwHubClient  *self,
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
                                 "application/json, application/x-ndjson");
   {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
     if (self->token != NULL)
       {

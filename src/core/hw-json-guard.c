@@ -40,6 +40,15 @@ check_escape (const char *data,
   gint unit = escape_unit (p, end);
   gint low;
 
+  /* json-glib decodes a \u with fewer than four hex digits into a lone
+   * surrogate and puts those invalid UTF-8 bytes in its error message. */
+  if (unit < 0 && end - p >= 2 && p[1] == 'u')
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON,
+                   "%s: \\u escape without four hex digits at byte offset %" G_GSIZE_FORMAT,
+                   what, (gsize) (p - data));
+      return 0;
+    }
   if (unit < 0)
     return 2;   /* a short escape, or a malformed one the parser reports */
 
@@ -76,6 +85,7 @@ hw_json_guard_check (const char *data,
   guint deepest = 0;
   gboolean in_string = FALSE;
   gboolean compact = TRUE;
+  gboolean have_value = FALSE;   /* a top-level value has begun */
 
   g_return_val_if_fail (data != NULL || length == 0, FALSE);
 
@@ -133,6 +143,20 @@ hw_json_guard_check (const char *data,
             in_string = FALSE;
           continue;
         }
+
+      /* json-glib 1.6 accepts `{…}{…}` and `true []`: it keeps the first
+       * value and leaks the rest. A second value must never pass silently
+       * (it would be a dropped event), so a container opening at the top
+       * level after anything else is refused here. */
+      if (depth == 0 && (c == '[' || c == '{') && have_value)
+        {
+          g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON,
+                       "%s: a second JSON value starts at byte offset %" G_GSIZE_FORMAT,
+                       what, i);
+          return FALSE;
+        }
+      if (depth == 0 && !g_ascii_isspace (c))
+        have_value = TRUE;
 
       switch (c)
         {

@@ -21,6 +21,9 @@ typedef struct
  * text must pass this before it is parsed: a line of 100000 '[' then fails
  * here in microseconds instead of exhausting the stack.
  *
+ * It also refuses a second top-level value that starts with [ or {, which
+ * json-glib 1.6 would silently drop (and leak).
+ *
  * It does not validate JSON otherwise: unbalanced brackets, bad literals
  * and the like are left to the parser, which reports them precisely.
  * @what names the text in messages ("event", "COMPRESSED value at

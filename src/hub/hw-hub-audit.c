@@ -52,7 +52,6 @@ hw_hub_record_audit (HwHub      *self,
   g_autoptr(JsonObject) object = json_object_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
-  g_autofree char *time = NULL;
   gint64 now = hw_hub_now_ms ();
 
   g_return_if_fail (HW_IS_HUB (self));

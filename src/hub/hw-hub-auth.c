@@ -215,7 +215,7 @@ hw_rate_limiter_take (HwRateLimiter *self,
                       gint64         now_us,
                       guint         *retry_after_s)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->mutex);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->mutex);
   Bucket *bucket = g_hash_table_lookup (self->buckets, key);
 
   if (bucket == NULL)

@@ -97,7 +97,7 @@ hw_hub_engine_attach (HwHub   *hub,
   g_return_val_if_fail (g_object_get_data (G_OBJECT (hub), ENGINE_KEY) == NULL, FALSE);
 
   {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (hub));
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (hub));
 
     if (!hw_hub_db_migrate (hw_hub_get_db (hub), "engine", engine_migrations,
                             G_N_ELEMENTS (engine_migrations), error))

@@ -52,12 +52,35 @@ struct _HwJob
 };
 
 /* hw-hub-jobs.c */
+void      hw_job_free           (HwJob        *job);
 gboolean  hw_job_persist        (HwJob        *job,
                                  GError      **error);
 void      hw_job_publish        (HwJob        *job);
 JsonNode *hw_job_to_json        (HwJob        *job);
 void      hw_job_audit_end      (HwJob        *job);
 gboolean  hw_job_is_finished    (HwJob        *job);
+/* Copies @member of @from (if present) into @to. */
+void      hw_json_copy_member   (JsonObject   *to,
+                                 JsonObject   *from,
+                                 const char   *member);
+
+/* hw-hub-jobs-requests.c: each returns a new "queued" job (not yet stored),
+ * or NULL with either *@dry_answer set (a dry run: answer it as is) or
+ * @error set. */
+HwJob    *hw_job_new            (HwHubJobs    *jobs,
+                                 const char   *kind,
+                                 JsonObject   *spec,
+                                 HwHubRequest *request);
+HwJob    *hw_job_parse_replay       (HwHubJobs     *jobs,
+                                     HwHubRequest  *request,
+                                     JsonObject    *body,
+                                     JsonNode     **dry_answer,
+                                     GError       **error);
+HwJob    *hw_job_parse_resubmission (HwHubJobs     *jobs,
+                                     HwHubRequest  *request,
+                                     JsonObject    *body,
+                                     JsonNode     **dry_answer,
+                                     GError       **error);
 
 /* hw-hub-jobs-run.c */
 void      hw_job_run_start      (HwJob        *job);

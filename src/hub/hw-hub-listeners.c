@@ -210,7 +210,7 @@ on_checkpoint (HwDelivery *delivery,
 {
   HwHubListeners *self = user_data;
   sqlite3 *db = hw_hub_get_db (self->hub);
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (self->hub));
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (self->hub));
   g_autoptr(GError) error = NULL;
   sqlite3_stmt *stmt;
 
@@ -255,7 +255,7 @@ persist_definition (HwHubListeners       *self,
                     GError              **error)
 {
   sqlite3 *db = hw_hub_get_db (self->hub);
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (self->hub));
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (self->hub));
   gint64 now = hw_hub_now_ms ();
   sqlite3_stmt *stmt;
   int rc;
@@ -616,7 +616,7 @@ handle_delete (HwHubRequest *request,
   g_hash_table_remove (self->by_name, owned_name);
 
   {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (self->hub));
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (self->hub));
 
     stmt = hw_hub_db_prepare (hw_hub_get_db (self->hub), "DELETE FROM listeners WHERE name = ?", &error);
     if (stmt != NULL)
@@ -657,7 +657,7 @@ load_persisted (HwHubListeners  *self,
                 GError         **error)
 {
   sqlite3 *db = hw_hub_get_db (self->hub);
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (self->hub));
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (self->hub));
   sqlite3_stmt *stmt;
   int rc;
 

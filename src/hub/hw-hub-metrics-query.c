@@ -397,7 +397,7 @@ hw_hub_metrics_query (HwHubMetrics *self,
 {
   Query query = { .name = name, .stat = stat ? stat : "sum", .from_ms = from_ms, .to_ms = to_ms,
                   .where = where };
-  g_autoptr(GMutexLocker) locker = NULL;
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
   gint64 ring_start_ms;
   GHashTableIter iter;
   gpointer value;
@@ -550,7 +550,7 @@ append_summary (GString    *out,
 char *
 hw_hub_metrics_to_prometheus (HwHubMetrics *self)
 {
-  g_autoptr(GMutexLocker) locker = NULL;
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
   g_autoptr(GPtrArray) all = NULL;
   GString *out = g_string_new (NULL);
   const char *previous = NULL;

@@ -333,7 +333,7 @@ hw_hub_metrics_record (HwHubMetrics       *self,
                        const char * const *labels,
                        double              value)
 {
-  g_autoptr(GMutexLocker) locker = NULL;
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (name != NULL);

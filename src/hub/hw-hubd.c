@@ -166,7 +166,6 @@ load_config_file (const char   *path,
 {
   g_autoptr(GKeyFile) keyfile = g_key_file_new ();
   g_autofree char *listen = NULL;
-  g_autofree char *tls = NULL;
 
   if (!g_key_file_load_from_file (keyfile, path, G_KEY_FILE_NONE, error))
     {

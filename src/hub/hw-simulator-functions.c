@@ -21,7 +21,7 @@ const HwSimFunctionSpec hw_sim_functions[] = {
   { "payment-service", "payments", "order-placed,payment-*,refund-issued", NULL, 50, 2, 10000, FALSE },
   { "driver-dispatch", "dispatch", "order-placed,order-accepted,driver-assigned", NULL, 25, 1, 10000, FALSE },
   { "notifications", "notify", NULL, "driver-location-updated,menu-updated", 100, 2, 10000, FALSE },
-  { "delivery-tracker", "tracking", "driver-*,pickup-confirmed,delivery-completed", NULL, 20, 1, 30000, TRUE },
+  { "delivery-tracker", "tracking", "driver-*,pickup-confirmed,delivery-completed", NULL, 10, 1, 30000, TRUE },
   { "loyalty-rewards", "loyalty", "rating-submitted,promo-applied,delivery-completed", NULL, 100, 1, 10000, FALSE },
   { NULL }
 };
@@ -53,7 +53,7 @@ slowness_ms (HwSimulator   *self,
       function->next_slowdown_ms = function->slow_until_ms + g_rand_int_range (self->rand, 180, 480) * 1000;
       g_debug ("simulator: %s slows down", function->spec->name);
     }
-  return now < function->slow_until_ms ? 6000 : 0;
+  return now < function->slow_until_ms ? 12000 : 0;
 }
 
 static void

@@ -1,0 +1,30 @@
+/* hw-event-item.h: one row of the event lake results, as a list item
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hw-event-store.h"
+
+G_BEGIN_DECLS
+
+#define HW_TYPE_EVENT_ITEM (hw_event_item_get_type ())
+
+G_DECLARE_FINAL_TYPE (HwEventItem, hw_event_item, HW, EVENT_ITEM, GObject)
+
+/* A small object created on demand by HwEventListModel. @row is copied; it is
+ * NULL while the page holding the row is still being read, and the model
+ * then replaces the item once it arrives. Rows that came from the hub have
+ * seq 0 and carry their JSON body. */
+HwEventItem      *hw_event_item_new         (gint64            seq,
+                                             const HwEventRow *row);
+gint64            hw_event_item_get_seq     (HwEventItem      *self);
+/* NULL while loading. */
+const HwEventRow *hw_event_item_get_row     (HwEventItem      *self);
+gboolean          hw_event_item_is_loaded   (HwEventItem      *self);
+
+HwEventRow       *hw_event_row_dup          (const HwEventRow *row);
+
+G_END_DECLS

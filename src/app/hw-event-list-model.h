@@ -1,0 +1,60 @@
+/* hw-event-list-model.h: a virtual GListModel over search results in the cache or from the hub
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hw-event-item.h"
+#include "hw-event-store.h"
+
+G_BEGIN_DECLS
+
+/* Rows are read this many at a time. */
+#define HW_EVENT_LIST_MODEL_PAGE_SIZE 200
+
+#define HW_TYPE_EVENT_LIST_MODEL (hw_event_list_model_get_type ())
+
+G_DECLARE_FINAL_TYPE (HwEventListModel, hw_event_list_model, HW, EVENT_LIST_MODEL, GObject)
+
+/* A GListModel of HwEventItem. For results from the cache it holds only the
+ * seqs of the matches (8 bytes each) and reads compact rows a page at a time
+ * in a worker thread when a position is first asked for; until then
+ * get_item() returns a placeholder item and the model emits
+ * "items-changed" for the page once it arrives. Only a bounded number of
+ * pages stay in memory, so a million results cost about 8 MB.
+ *
+ * Results from the hub are held as rows (with their JSON body) and grow by
+ * appending pages as they are fetched. */
+HwEventListModel *hw_event_list_model_new               (void);
+
+/* Replaces the content by the cache matches @seqs (a GArray of gint64, a
+ * reference is taken). @first_rows (nullable, HwEventRow* for the first
+ * seqs in order, as hw_event_store_get_summaries() returns them) saves a
+ * round trip for the page shown first. */
+void              hw_event_list_model_set_seqs          (HwEventListModel *self,
+                                                         HwEventStore     *store,
+                                                         GArray           *seqs,
+                                                         GPtrArray        *first_rows);
+/* Replaces the content by rows from the hub (HwEventRow* with json); the
+ * rows are copied. */
+void              hw_event_list_model_set_rows          (HwEventListModel *self,
+                                                         GPtrArray        *rows);
+void              hw_event_list_model_append_rows       (HwEventListModel *self,
+                                                         GPtrArray        *rows);
+void              hw_event_list_model_clear             (HwEventListModel *self);
+
+/* The cache seq at @position (0 for hub rows or out of range). */
+gint64            hw_event_list_model_get_seq           (HwEventListModel *self,
+                                                         guint             position);
+/* Whether the row at @position is in memory (get_item() returns it loaded). */
+gboolean          hw_event_list_model_is_loaded         (HwEventListModel *self,
+                                                         guint             position);
+/* Pages held in memory now, and page reads started so far (tests, benches). */
+guint             hw_event_list_model_get_n_pages       (HwEventListModel *self);
+guint             hw_event_list_model_get_n_reads       (HwEventListModel *self);
+/* Upper bound of pages kept in memory. */
+guint             hw_event_list_model_get_max_pages     (HwEventListModel *self);
+
+G_END_DECLS
