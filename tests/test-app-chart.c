@@ -53,7 +53,7 @@ fixture_set_up (Fixture       *f,
   hw_chart_add_series (f->chart, gappy, HW_CHART_LINE, NULL);
   hw_chart_add_threshold (f->chart, 100, "limit");
   hw_chart_add_threshold_region (f->chart, 0, 5, "low");
-  hw_chart_set_anomaly_band (f->chart, gappy, big);
+  hw_chart_set_anomaly_band (f->chart, gappy, gappy);
   hw_chart_add_marker (f->chart, T0 + 5000000, HW_CHART_MARKER_DEPLOYMENT, "v1.2.3");
   hw_chart_add_series (f->other, gappy, HW_CHART_COLUMNS, "cols");
 

@@ -363,6 +363,107 @@ test_offline_then_online (void)
   hw_test_rmdir (dir);
 }
 
+/* ---- following a sync ----------------------------------------------------- */
+
+typedef struct
+{
+  HwHubSync  *sync;
+  const char *state_path;
+  const char *key;
+} SyncWait;
+
+static gboolean
+sync_failed_once (gpointer user_data)
+{
+  SyncWait *wait = user_data;
+
+  return hw_hub_sync_get_state (wait->sync) == HW_HUB_SYNC_STATE_OFFLINE
+         && hw_hub_sync_get_last_error (wait->sync) != NULL;
+}
+
+static gboolean
+done_in_inbox (gpointer user_data)
+{
+  SyncWait *wait = user_data;
+  g_autoptr(GPtrArray) inbox = list_inbox (wait->state_path);
+
+  for (guint i = 0; i < inbox->len; i++)
+    {
+      HwInboxItem *item = g_ptr_array_index (inbox, i);
+
+      if (g_strcmp0 (item->command_key, wait->key) == 0 && item->outcome == HW_INBOX_OUTCOME_DONE)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The console's wiring: the sender follows the hub's sync. Nothing is sent
+ * while the hub is down; when the sync reconnects the command goes out once,
+ * and the job's end, seen by the sync, lands in the inbox. */
+static void
+test_follows_sync (void)
+{
+  g_autoptr(HwTestListener) listener = hw_test_listener_new ();
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *state_path = g_build_filename (dir, "state.db", NULL);
+  g_autofree char *cache_path = g_build_filename (dir, "cache.db", NULL);
+  g_autofree char *body = replay_body ();
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", hw_test_free_port ());
+  g_autofree char *url = g_strdup_printf ("http://%s", listen);
+  g_autofree char *key = NULL;
+  g_autoptr(HwOutboxCommand) command = NULL;
+  g_autoptr(HwHubClient) client = NULL;
+  g_autoptr(HwHubSync) sync = NULL;
+  g_autoptr(HwOutboxSender) sender = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *args[] = { "--listen", listen, NULL };   /* the last --listen wins: a fixed port */
+  HwTestHub *hub = hw_test_hub_newv (NULL, args);
+  Counts counts = { 0 };
+  SyncWait wait = { NULL, state_path, NULL };
+
+  g_assert_cmpstr (hub->base_url, ==, url);
+  add_listener (hub, "target", listener);
+  publish_range (hub);
+  hw_test_hub_kill (hub);
+
+  key = enqueue (state_path, HW_COMMAND_KIND_REPLAY, body);
+  wait.key = key;
+  client = hw_hub_client_new (url, &error);
+  g_assert_no_error (error);
+  hw_hub_client_set_timeout (client, 5);
+  sync = hw_hub_sync_new (client, cache_path);
+  wait.sync = sync;
+  hw_hub_sync_set_backoff (sync, 50, 400);
+  hw_hub_sync_set_poll_interval (sync, 300);
+  sender = hw_outbox_sender_new (client, HUB_ID, state_path);
+  g_signal_connect (sender, "command-sent", G_CALLBACK (on_command_sent), &counts);
+  hw_outbox_sender_watch_sync (sender, sync);
+  hw_hub_sync_start (sync);
+
+  g_assert_true (hw_test_wait_until (sync_failed_once, &wait, WAIT_MS));
+  command = get_command (state_path, key);
+  g_assert_cmpint (command->state, ==, HW_COMMAND_STATE_QUEUED);
+  g_assert_cmpuint (command->attempts, ==, 0);
+  g_clear_pointer (&command, hw_outbox_command_free);
+
+  hw_test_hub_restart (hub);
+  g_assert_cmpstr (hub->base_url, ==, url);
+  g_assert_true (hw_test_wait_until (done_in_inbox, &wait, WAIT_MS));
+
+  g_assert_cmpuint (counts.sent, ==, 1);
+  command = get_command (state_path, key);
+  g_assert_cmpint (command->state, ==, HW_COMMAND_STATE_ACKNOWLEDGED);
+  g_assert_cmpuint (command->attempts, ==, 1);
+  g_assert_cmpuint (count_hub_jobs (hub), ==, 1);
+  assert_range_received_once (listener);
+
+  hw_hub_sync_stop (sync);
+  hw_outbox_sender_watch_sync (sender, NULL);
+  counts_clear (&counts);
+  hw_test_hub_free (hub);
+  hw_test_rmdir (dir);
+}
+
 /* ---- killed between send and acknowledgement ----------------------------- */
 
 typedef struct
@@ -641,6 +742,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/outbox-sender/offline-then-online", test_offline_then_online);
+  g_test_add_func ("/outbox-sender/follows-sync", test_follows_sync);
   g_test_add_func ("/outbox-sender/killed-before-ack", test_killed_before_ack);
   g_test_add_func ("/outbox-sender/forbidden", test_forbidden);
   g_test_add_func ("/outbox-sender/conflict", test_conflict);

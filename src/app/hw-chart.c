@@ -773,7 +773,7 @@ hw_chart_export_data (HwChart             *self,
                                   G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
 }
 
-typedef enum { EXPORT_PNG, EXPORT_CSV, EXPORT_JSON } ExportKind;
+typedef enum { EXPORT_PNG, EXPORT_CSV, EXPORT_JSON, EXPORT_SVG } ExportKind;
 
 static void
 on_export_response (GtkNativeDialog *dialog,
@@ -792,6 +792,8 @@ on_export_response (GtkNativeDialog *dialog,
   G_GNUC_END_IGNORE_DEPRECATIONS
   if (kind == EXPORT_PNG)
     ok = hw_chart_export_png (self, file, &error);
+  else if (kind == EXPORT_SVG)
+    ok = hw_chart_export_svg (self, file, &error);
   else
     ok = hw_chart_export_data (self, kind == EXPORT_JSON ? HW_CHART_EXPORT_JSON : HW_CHART_EXPORT_CSV,
                                file, &error);
@@ -811,14 +813,16 @@ export_action (GtkWidget  *widget,
   HwChart *self = HW_CHART (widget);
   GtkRoot *root = gtk_widget_get_root (widget);
   ExportKind kind = g_str_has_suffix (action_name, "png") ? EXPORT_PNG
+                    : g_str_has_suffix (action_name, "svg") ? EXPORT_SVG
                     : g_str_has_suffix (action_name, "json") ? EXPORT_JSON : EXPORT_CSV;
-  static const char *extensions[] = { "png", "csv", "json" };
+  static const char *extensions[] = { "png", "csv", "json", "svg" };
   g_autofree char *name = NULL;
   GtkFileChooserNative *dialog;
 
   /* GtkFileDialog is GTK 4.10; the native chooser is the 4.8 way. */
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  dialog = gtk_file_chooser_native_new (kind == EXPORT_PNG ? _("Export Chart") : _("Export Chart Data"),
+  dialog = gtk_file_chooser_native_new (kind == EXPORT_PNG || kind == EXPORT_SVG
+                                        ? _("Export Chart") : _("Export Chart Data"),
                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   name = g_strdup_printf ("%s.%s", self->title != NULL ? self->title : "chart", extensions[kind]);
@@ -842,6 +846,7 @@ on_context_menu (GtkGestureClick *gesture,
   if (self->compact)
     return;
   g_menu_append (menu, _("Export as _PNG…"), "chart.export-png");
+  g_menu_append (menu, _("Export as _SVG…"), "chart.export-svg");
   g_menu_append (menu, _("Export Data as _CSV…"), "chart.export-csv");
   g_menu_append (menu, _("Export Data as _JSON…"), "chart.export-json");
   popover = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
@@ -916,6 +921,7 @@ hw_chart_class_init (HwChartClass *klass)
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 
   gtk_widget_class_install_action (widget_class, "chart.export-png", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "chart.export-svg", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "chart.export-csv", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "chart.export-json", NULL, export_action);
 
@@ -932,6 +938,8 @@ hw_chart_class_init (HwChartClass *klass)
                                        "chart.export-png", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "chart.export-csv", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_ALT_MASK,
+                                       "chart.export-svg", NULL);
 }
 
 static void

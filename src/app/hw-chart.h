@@ -111,6 +111,7 @@ GdkTexture   *hw_chart_render_texture      (HwChart             *self,
 gboolean      hw_chart_export_png          (HwChart             *self,
                                             GFile               *file,
                                             GError             **error);
+gboolean      hw_chart_export_svg          (HwChart *self, GFile *file, GError **error);
 /* The visible window's data: CSV "time,series,value" with ISO-8601 UTC
  * times (empty value for missing data), or JSON. */
 char         *hw_chart_dup_data            (HwChart             *self,

@@ -51,7 +51,8 @@ void             hw_command_snapshot_free          (HwCommandSnapshot *snapshot)
 HwCommandQueue  *hw_command_queue_get              (HwConnection      *connection);
 
 HwConnection    *hw_command_queue_get_connection   (HwCommandQueue    *self);
-/* The hub id the commands are queued under (the hub's URL). */
+/* The hub id the commands are queued under: the connection's id, which
+ * survives a change of the hub's URL and, for saved hubs, a restart. */
 const char      *hw_command_queue_get_hub_id       (HwCommandQueue    *self);
 gboolean         hw_command_queue_get_can_operate  (HwCommandQueue    *self);
 const char      *hw_command_queue_get_permission_reason (HwCommandQueue *self);
@@ -124,6 +125,13 @@ char            *hw_command_describe               (HwCommandKind      kind,
 
 /* "Your token cannot start jobs: …" from a 403 error's message. */
 char            *hw_command_forbidden_reason       (const char        *hub_message);
+
+/* json-glib 1.6 has no _with_default getters for these: NULL when @object
+ * is NULL or the member is absent or of another type. */
+JsonObject      *hw_json_member_object             (JsonObject        *object,
+                                                    const char        *member);
+JsonArray       *hw_json_member_array              (JsonObject        *object,
+                                                    const char        *member);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwCommandSnapshot, hw_command_snapshot_free)
 

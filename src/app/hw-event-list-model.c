@@ -357,6 +357,14 @@ hw_event_list_model_clear (HwEventListModel *self)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, old, 0);
 }
 
+GPtrArray *
+hw_event_list_model_ref_rows (HwEventListModel *self)
+{
+  g_return_val_if_fail (HW_IS_EVENT_LIST_MODEL (self), NULL);
+
+  return self->rows != NULL ? g_ptr_array_ref (self->rows) : NULL;
+}
+
 gint64
 hw_event_list_model_get_seq (HwEventListModel *self,
                              guint             position)

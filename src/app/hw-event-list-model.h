@@ -44,6 +44,8 @@ void              hw_event_list_model_set_rows          (HwEventListModel *self,
 void              hw_event_list_model_append_rows       (HwEventListModel *self,
                                                          GPtrArray        *rows);
 void              hw_event_list_model_clear             (HwEventListModel *self);
+/* The rows of hub results (a new reference), NULL for cache results. */
+GPtrArray        *hw_event_list_model_ref_rows          (HwEventListModel *self);
 
 /* The cache seq at @position (0 for hub rows or out of range). */
 gint64            hw_event_list_model_get_seq           (HwEventListModel *self,

@@ -6,10 +6,15 @@
 
 #include <glib/gi18n.h>
 
+#include "hw-faults-page.h"
 #include "hw-hub-dialog.h"
 #include "hw-hub-row.h"
+#include "hw-jobs-page.h"
 #include "hw-overview-page.h"
+#include "hw-replay-dialog.h"
 #include "hw-state-view.h"
+#include "hw-system-events-page.h"
+#include "hw-team-page.h"
 #include "hw-window.h"
 
 static const char * const page_names[] = {
@@ -536,6 +541,10 @@ hw_window_class_init (HwWindowClass *klass)
 
   g_type_ensure (HW_TYPE_STATE_VIEW);
   g_type_ensure (HW_TYPE_OVERVIEW_PAGE);
+  g_type_ensure (HW_TYPE_FAULTS_PAGE);
+  g_type_ensure (HW_TYPE_JOBS_PAGE);
+  g_type_ensure (HW_TYPE_TEAM_PAGE);
+  g_type_ensure (HW_TYPE_SYSTEM_EVENTS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/hw-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HwWindow, leaflet);
@@ -577,4 +586,5 @@ static void
 hw_window_init (HwWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  hw_replay_dialog_install_action (GTK_APPLICATION_WINDOW (self));
 }

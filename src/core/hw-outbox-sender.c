@@ -5,25 +5,7 @@
 #include "config.h"
 
 #include "hw-error.h"
-#include "hw-outbox-sender.h"
-
-struct _HwOutboxSender
-{
-  GObject       parent_instance;
-
-  HwHubClient  *client;
-  char         *hub_id;
-  char         *state_path;
-  HwHubSync    *sync;
-
-  /* Used by one worker at a time: the drain and job updates may overlap. */
-  GMutex        db_lock;
-  HwStateDb    *db;
-
-  GCancellable *cancellable;
-  gboolean      busy;
-  char         *last_error;
-};
+#include "hw-outbox-sender-private.h"
 
 G_DEFINE_FINAL_TYPE (HwOutboxSender, hw_outbox_sender, G_TYPE_OBJECT)
 
@@ -92,9 +74,9 @@ set_busy (HwOutboxSender *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
-static void
-set_last_error (HwOutboxSender *self,
-                const char     *message)
+void
+hw_outbox_sender_set_last_error (HwOutboxSender *self,
+                                 const char     *message)
 {
   if (g_strcmp0 (self->last_error, message) == 0)
     return;
@@ -103,171 +85,35 @@ set_last_error (HwOutboxSender *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
 }
 
+void
+hw_outbox_sender_emit_inbox_changed (HwOutboxSender *self)
+{
+  g_signal_emit (self, signals[SIGNAL_INBOX_CHANGED], 0);
+}
+
 static void
 finish_drain (HwOutboxSender *self,
               const char     *error_message)
 {
-  set_last_error (self, error_message);
+  hw_outbox_sender_set_last_error (self, error_message);
+  if (self->drain_again && !g_cancellable_is_cancelled (self->drain_cancellable))
+    {
+      self->drain_again = FALSE;
+      drain_next (self);
+      return;
+    }
+  self->drain_again = FALSE;
+  g_clear_object (&self->drain_cancellable);
   set_busy (self, FALSE);
 }
 
-/* Worker threads only, with db_lock held. */
-static HwStateDb *
-ensure_db (HwOutboxSender  *self,
-           GError         **error)
+HwStateDb *
+hw_outbox_sender_ensure_db (HwOutboxSender  *self,
+                            GError         **error)
 {
   if (self->db == NULL)
     self->db = hw_state_db_open (self->state_path, error);
   return self->db;
-}
-
-/* ---- jobs -------------------------------------------------------------- */
-
-static gboolean
-job_is_final (const char *state)
-{
-  return g_strcmp0 (state, "done") == 0 || g_strcmp0 (state, "failed") == 0
-         || g_strcmp0 (state, "cancelled") == 0;
-}
-
-static char *
-job_progress_json (const HwHubJob *job)
-{
-  g_autoptr(JsonObject) progress = json_object_new ();
-  g_autoptr(JsonNode) node = json_node_alloc ();
-
-  json_object_set_int_member (progress, "total", job->total);
-  json_object_set_int_member (progress, "sent", job->sent);
-  json_object_set_int_member (progress, "acked", job->acked);
-  json_object_set_int_member (progress, "failed", job->failed);
-  json_node_init_object (node, progress);
-  return json_to_string (node, FALSE);
-}
-
-/* Puts @job into the jobs table and, once it is final, its outcome into the
- * inbox (a repeat of the same outcome is kept out by the state db). */
-static gboolean
-record_job (HwOutboxSender  *self,
-            const HwHubJob  *job,
-            const char      *command_key,
-            gboolean        *inbox_is_new,
-            GError         **error)
-{
-  g_autofree char *progress = job_progress_json (job);
-  g_autofree char *message = NULL;
-  gboolean is_new = FALSE;
-  HwStateJob row = {
-    .hub_id = self->hub_id,
-    .id = job->id,
-    .kind = job->kind != NULL ? job->kind : (char *) "unknown",
-    .state = job->state != NULL ? job->state : (char *) "unknown",
-    .progress = progress,
-    .requested_by = job->requested_by,
-    .command_key = (char *) command_key,
-    .updated_at_ms = job->updated_at_ms,
-  };
-
-  if (!hw_state_db_jobs_put (self->db, &row, error))
-    return FALSE;
-  if (command_key == NULL || !job_is_final (job->state))
-    return TRUE;
-
-  message = g_strdup_printf ("%s %s %s: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " acknowledged, %"
-                             G_GINT64_FORMAT " failed", row.kind, job->id, job->state,
-                             job->acked, job->total, job->failed);
-  if (hw_state_db_inbox_add (self->db, command_key,
-                             g_str_equal (job->state, "done") ? HW_INBOX_OUTCOME_DONE : HW_INBOX_OUTCOME_FAILED,
-                             message, &is_new, error) == 0)
-    return FALSE;
-  if (is_new && inbox_is_new != NULL)
-    *inbox_is_new = TRUE;
-  return TRUE;
-}
-
-static void
-update_jobs_thread (GTask        *task,
-                    gpointer      source_object,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
-{
-  HwOutboxSender *self = source_object;
-  GPtrArray *jobs = task_data;
-  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->db_lock);
-  g_autoptr(GError) error = NULL;
-  gboolean inbox_is_new = FALSE;
-
-  if (ensure_db (self, &error) == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  for (guint i = 0; i < jobs->len; i++)
-    {
-      HwHubJob *job = g_ptr_array_index (jobs, i);
-      g_autoptr(HwOutboxCommand) command = NULL;
-      g_autoptr(HwStateJob) known = NULL;
-      const char *command_key = NULL;
-
-      /* Only jobs this client asked for (by their key) or already lists:
-       * other people's jobs are the hub's business. */
-      if (job->idempotency_key != NULL)
-        command = hw_state_db_outbox_get (self->db, job->idempotency_key, NULL);
-      if (command != NULL && g_strcmp0 (command->hub_id, self->hub_id) == 0)
-        command_key = command->key;
-      else
-        known = hw_state_db_jobs_get (self->db, self->hub_id, job->id, NULL);
-      if (command_key == NULL && known == NULL)
-        continue;
-      if (command_key == NULL)
-        command_key = known->command_key;
-      if (!record_job (self, job, command_key, &inbox_is_new, &error))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-    }
-  g_task_return_boolean (task, inbox_is_new);
-}
-
-static void
-on_jobs_updated (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  HwOutboxSender *self = HW_OUTBOX_SENDER (source);
-  g_autoptr(GError) error = NULL;
-  gboolean inbox_is_new = g_task_propagate_boolean (G_TASK (result), &error);
-
-  if (error != NULL)
-    {
-      set_last_error (self, error->message);
-      return;
-    }
-  if (inbox_is_new)
-    g_signal_emit (self, signals[SIGNAL_INBOX_CHANGED], 0);
-}
-
-void
-hw_outbox_sender_update_jobs (HwOutboxSender *self,
-                              GPtrArray      *jobs)
-{
-  g_autoptr(GTask) task = NULL;
-  GPtrArray *copy;
-
-  g_return_if_fail (HW_IS_OUTBOX_SENDER (self));
-  g_return_if_fail (jobs != NULL);
-
-  if (jobs->len == 0)
-    return;
-  copy = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_hub_job_free);
-  for (guint i = 0; i < jobs->len; i++)
-    g_ptr_array_add (copy, hw_hub_job_copy (g_ptr_array_index (jobs, i)));
-
-  task = g_task_new (self, NULL, on_jobs_updated, NULL);
-  g_task_set_source_tag (task, hw_outbox_sender_update_jobs);
-  g_task_set_task_data (task, copy, (GDestroyNotify) g_ptr_array_unref);
-  g_task_run_in_thread (task, update_jobs_thread);
 }
 
 /* ---- recording an answer ----------------------------------------------- */
@@ -284,7 +130,7 @@ record_outcome (HwOutboxSender  *self,
     case OUTCOME_ACKNOWLEDGED:
       if (!hw_state_db_outbox_mark_acknowledged (self->db, key, delivery->job->id, error))
         return FALSE;
-      return record_job (self, delivery->job, key, &delivery->inbox_is_new, error);
+      return hw_outbox_sender_record_job (self, delivery->job, key, &delivery->inbox_is_new, error);
 
     case OUTCOME_CONFLICT:
       delivery->inbox_is_new = TRUE;
@@ -312,7 +158,7 @@ record_thread (GTask        *task,
   G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->db_lock);
   GError *error = NULL;
 
-  if (ensure_db (self, &error) == NULL || !record_outcome (self, task_data, &error))
+  if (hw_outbox_sender_ensure_db (self, &error) == NULL || !record_outcome (self, task_data, &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
@@ -354,7 +200,7 @@ on_recorded (GObject      *source,
   if (delivery->outcome == OUTCOME_ACKNOWLEDGED)
     g_signal_emit (self, signals[SIGNAL_COMMAND_SENT], 0, key, delivery->job->id);
   if (delivery->inbox_is_new)
-    g_signal_emit (self, signals[SIGNAL_INBOX_CHANGED], 0);
+    hw_outbox_sender_emit_inbox_changed (self);
 
   if (delivery->outcome == OUTCOME_RELEASE)
     {
@@ -478,7 +324,7 @@ send_command (HwOutboxSender  *self,
       return;
     }
   kind = command->kind == HW_COMMAND_KIND_REPLAY ? HW_HUB_SUBMIT_REPLAY : HW_HUB_SUBMIT_RESUBMISSION;
-  hw_hub_client_submit_async (self->client, kind, body, FALSE, command->key, self->cancellable,
+  hw_hub_client_submit_async (self->client, kind, body, FALSE, command->key, self->drain_cancellable,
                               on_submitted, g_steal_pointer (&delivery));
 }
 
@@ -495,7 +341,7 @@ claim_thread (GTask        *task,
   HwOutboxCommand *command;
   GError *error = NULL;
 
-  if (ensure_db (self, &error) == NULL)
+  if (hw_outbox_sender_ensure_db (self, &error) == NULL)
     {
       g_task_return_error (task, error);
       return;
@@ -526,7 +372,7 @@ on_claimed (GObject      *source,
       finish_drain (self, NULL);
       return;
     }
-  if (g_cancellable_is_cancelled (self->cancellable))
+  if (g_cancellable_is_cancelled (self->drain_cancellable))
     {
       Delivery *delivery = g_new0 (Delivery, 1);
 
@@ -545,7 +391,7 @@ drain_next (HwOutboxSender *self)
 {
   g_autoptr(GTask) task = NULL;
 
-  if (g_cancellable_is_cancelled (self->cancellable))
+  if (g_cancellable_is_cancelled (self->drain_cancellable))
     {
       finish_drain (self, "Sending was stopped");
       return;
@@ -561,7 +407,11 @@ hw_outbox_sender_hub_online (HwOutboxSender *self)
   g_return_if_fail (HW_IS_OUTBOX_SENDER (self));
 
   if (self->busy)
-    return;
+    {
+      self->drain_again = TRUE;
+      return;
+    }
+  self->drain_cancellable = g_cancellable_new ();
   set_busy (self, TRUE);
   drain_next (self);
 }
@@ -571,10 +421,10 @@ hw_outbox_sender_stop (HwOutboxSender *self)
 {
   g_return_if_fail (HW_IS_OUTBOX_SENDER (self));
 
-  g_cancellable_cancel (self->cancellable);
-  /* The drain in progress sees the cancelled one; later drains a fresh one. */
-  g_object_unref (self->cancellable);
-  self->cancellable = g_cancellable_new ();
+  /* The drain ends at its next step; the request in flight is cancelled
+   * and its command released. */
+  if (self->drain_cancellable != NULL)
+    g_cancellable_cancel (self->drain_cancellable);
 }
 
 /* ---- following a sync -------------------------------------------------- */
@@ -696,7 +546,6 @@ hw_outbox_sender_dispose (GObject *object)
   if (self->sync != NULL)
     g_signal_handlers_disconnect_by_data (self->sync, self);
   g_clear_object (&self->sync);
-  g_cancellable_cancel (self->cancellable);
 
   G_OBJECT_CLASS (hw_outbox_sender_parent_class)->dispose (object);
 }
@@ -709,7 +558,7 @@ hw_outbox_sender_finalize (GObject *object)
   /* Every task holds a reference, so no worker uses the connection now. */
   g_clear_pointer (&self->db, hw_state_db_close);
   g_mutex_clear (&self->db_lock);
-  g_clear_object (&self->cancellable);
+  g_clear_object (&self->drain_cancellable);
   g_clear_object (&self->client);
   g_free (self->hub_id);
   g_free (self->state_path);
@@ -797,5 +646,4 @@ static void
 hw_outbox_sender_init (HwOutboxSender *self)
 {
   g_mutex_init (&self->db_lock);
-  self->cancellable = g_cancellable_new ();
 }

@@ -15,6 +15,11 @@
 #define MAX_QUERY_BYTES 8192
 #define MAX_DEPTH       64
 #define MAX_TERMS       256
+/* SQLite's parser has a fixed stack (YYSTACKDEPTH, 100 entries) and each
+ * level of AND / OR / NOT in the compiled SQL takes up to four of them,
+ * whatever parentheses the text used: deeper trees would parse here and
+ * then fail in SQLite with "parser stack overflow". */
+#define MAX_SQL_DEPTH   20
 
 G_DEFINE_BOXED_TYPE (HwQuery, hw_query, hw_query_ref, hw_query_unref)
 
@@ -638,6 +643,26 @@ fail_parse (Parser   *parser,
   return NULL;
 }
 
+/* The first node below @node that is nested deeper than MAX_SQL_DEPTH.
+ * Recursion is bounded: the parser already limited nesting to MAX_DEPTH. */
+static const HwQueryNode *
+find_too_deep (const HwQueryNode *node,
+               guint              depth)
+{
+  if (node == NULL || node->children == NULL)
+    return NULL;
+  if (depth > MAX_SQL_DEPTH)
+    return node;
+  for (guint i = 0; i < node->children->len; i++)
+    {
+      const HwQueryNode *deep = find_too_deep (g_ptr_array_index (node->children, i), depth + 1);
+
+      if (deep != NULL)
+        return deep;
+    }
+  return NULL;
+}
+
 HwQuery *
 hw_query_parse (const char  *text,
                 gint64       now_ms,
@@ -684,6 +709,14 @@ hw_query_parse (const char  *text,
     parser_fail (&parser, parser.tok.start, "unbalanced parenthesis: this ')' has no matching '('");
   if (parser.error == NULL)
     hoist_time_bounds (query, &parser);
+  if (parser.error == NULL)
+    {
+      const HwQueryNode *deep = find_too_deep (query->root, 1);
+
+      if (deep != NULL)
+        parser_fail (&parser, g_utf8_offset_to_pointer (text, deep->position),
+                     "nested too deeply (at most %d levels of AND, OR and NOT)", MAX_SQL_DEPTH);
+    }
   if (parser.error != NULL)
     return fail_parse (&parser, query, error_position, error);
 

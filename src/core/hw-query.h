@@ -27,7 +27,8 @@ G_BEGIN_DECLS
  * case-insensitive, values are case-sensitive and compare as text (a tag
  * holding the number 3 matches tags.x:3). A missing field never matches,
  * so -source:x keeps events without a source. The empty query matches
- * everything. Limits: 8 KiB of text, 256 terms, 64 levels of nesting. */
+ * everything. Limits: 8 KiB of text, 256 terms, 64 levels of nesting,
+ * and 20 levels of AND, OR and NOT (SQLite's parser stack). */
 
 typedef struct _HwQuery HwQuery;
 

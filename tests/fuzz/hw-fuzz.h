@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdlib.h>
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -35,5 +37,25 @@ int LLVMFuzzerTestOneInput (const uint8_t  *data,
     HW_FUZZ_CHECK ((error)->message != NULL && (error)->message[0] != '\0'); \
     HW_FUZZ_CHECK (g_utf8_validate ((error)->message, -1, NULL)); \
   } G_STMT_END
+
+/* A critical (a failed g_return_if_fail, in our code or a library's) is
+ * a bug like a crash. GLib's own fatal-criticals traps with SIGTRAP, which
+ * libFuzzer does not catch, so its input would be lost: abort instead. */
+static void
+hw_fuzz_log_handler (const char     *log_domain,
+                     GLogLevelFlags  log_level,
+                     const char     *message,
+                     gpointer        user_data)
+{
+  g_log_default_handler (log_domain, log_level, message, user_data);
+  if (log_level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+    abort ();
+}
+
+__attribute__((constructor)) static void
+hw_fuzz_install_log_handler (void)
+{
+  g_log_set_default_handler (hw_fuzz_log_handler, NULL);
+}
 
 G_END_DECLS

@@ -1,0 +1,596 @@
+/* hw-bench-hub.c: hubwatchd ingest, delivery, replay and iterator-age accuracy
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+
+#include "hw-bench-listener.h"
+#include "hw-bench-util.h"
+#include "hw-lake-reader.h"
+
+#define INGEST_BATCH 500
+#define INGEST_CLIENTS 2
+#define INGEST_TARGET 20000.0
+#define LISTENER_LATENCY_MS 10
+#define DELIVERY_PARALLEL 16
+#define DELIVERY_BATCH 100
+#define AGE_LIMIT_MS 1000.0
+#define READY_PREFIX "hubwatchd: listening on "
+
+typedef struct
+{
+  char            *workdir;
+  guint64          n_events;
+  HwLakeGenStats   lake;
+  GPtrArray       *bodies;       /* GBytes*: NDJSON requests of INGEST_BATCH events */
+  GSubprocess     *hub;
+  char            *base_url;
+  SoupSession     *session;      /* the main thread's, for control requests */
+  HwBenchListener *listener;
+  double           wait_limit_s; /* for one delivery phase */
+} Bench;
+
+/* HTTP ------------------------------------------------------------------- */
+
+/* A blocking request; the body of the answer is parsed as JSON when
+ * @out_json is given. Returns the status (0 on a transport error). */
+static guint
+request (SoupSession  *session,
+         const char   *base_url,
+         const char   *method,
+         const char   *path,
+         const char   *content_type,
+         GBytes       *body,
+         JsonNode    **out_json)
+{
+  g_autofree char *url = g_strconcat (base_url, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (msg, content_type, body);
+  answer = soup_session_send_and_read (session, msg, NULL, &error);
+  if (answer == NULL)
+    {
+      hw_bench_note ("hub: %s %s: %s", method, path, error->message);
+      return 0;
+    }
+  if (out_json != NULL)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      gsize length;
+      const char *data = g_bytes_get_data (answer, &length);
+
+      *out_json = NULL;
+      if (json_parser_load_from_data (parser, data, length, NULL))
+        *out_json = json_node_ref (json_parser_get_root (parser));
+    }
+  return soup_message_get_status (msg);
+}
+
+static JsonNode *
+request_json_or_fail (Bench      *bench,
+                      const char *method,
+                      const char *path,
+                      const char *json,
+                      guint       expected_status)
+{
+  g_autoptr(GBytes) body = json != NULL ? g_bytes_new (json, strlen (json)) : NULL;
+  JsonNode *answer = NULL;
+  guint status = request (bench->session, bench->base_url, method, path, "application/json", body, &answer);
+
+  if (status != expected_status || answer == NULL || !JSON_NODE_HOLDS_OBJECT (answer))
+    {
+      g_autofree char *text = answer != NULL ? json_to_string (answer, FALSE) : g_strdup ("(not JSON)");
+      g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "%s %s → %u: %s",
+                                             method, path, status, text);
+      hw_bench_fail ("hub request", error);
+    }
+  return answer;
+}
+
+static gint64
+member_int (JsonNode   *node,
+            const char *member)
+{
+  return json_object_get_int_member_with_default (json_node_get_object (node), member, -1);
+}
+
+/* The hub -------------------------------------------------------------------- */
+
+static void
+start_hub (Bench *bench)
+{
+  const char *binary = g_getenv ("HUBWATCHD");
+  g_autofree char *data_dir = g_build_filename (bench->workdir, "hub-data", NULL);
+  g_autofree char *log_path = g_build_filename (bench->workdir, "hubwatchd.log", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  if (binary == NULL)
+    hw_bench_fail ("HUBWATCHD is not set to the hubwatchd binary", NULL);
+  if (!hw_bench_reset_dir (data_dir, &error))
+    hw_bench_fail ("hub data dir", error);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log_path);
+  bench->hub = g_subprocess_launcher_spawn (launcher, &error, binary, "--listen", "127.0.0.1:0",
+                                            "--data-dir", data_dir, NULL);
+  if (bench->hub == NULL)
+    hw_bench_fail ("starting hubwatchd", error);
+
+  /* The ready line is the contract (docs/hub-api.md); EOF means it died. */
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bench->hub));
+  line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+  if (line == NULL || !g_str_has_prefix (line, READY_PREFIX))
+    {
+      g_autoptr(GError) why = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                           "no ready line; see %s", log_path);
+      hw_bench_fail ("starting hubwatchd", why);
+    }
+  bench->base_url = g_strstrip (g_strdup (line + strlen (READY_PREFIX)));
+  hw_bench_note ("hub: hubwatchd at %s, data in %s, log in %s", bench->base_url, data_dir, log_path);
+}
+
+static void
+stop_hub (Bench *bench)
+{
+  if (bench->hub == NULL)
+    return;
+  g_subprocess_send_signal (bench->hub, SIGTERM);
+  g_subprocess_wait (bench->hub, NULL, NULL);
+  g_clear_object (&bench->hub);
+}
+
+/* Ingest ------------------------------------------------------------------- */
+
+static void
+load_bodies (Bench      *bench,
+             const char *lake_dir)
+{
+  g_autoptr(HwLakeReader) reader = hw_lake_reader_new (0);
+  g_autoptr(GString) body = g_string_sized_new (INGEST_BATCH * 4096);
+  guint in_body = 0;
+  HwLakeLine line;
+  HwLakeReadResult result;
+
+  hw_lake_reader_add_path (reader, lake_dir);
+  while ((result = hw_lake_reader_next (reader, &line, NULL, NULL)) != HW_LAKE_READ_END)
+    {
+      if (result != HW_LAKE_READ_LINE)
+        hw_bench_fail ("reading the lake", NULL);
+      g_string_append_len (body, line.data, line.length);
+      g_string_append_c (body, '\n');
+      if (++in_body == INGEST_BATCH)
+        {
+          g_ptr_array_add (bench->bodies, g_bytes_new (body->str, body->len));
+          g_string_truncate (body, 0);
+          in_body = 0;
+        }
+    }
+  if (in_body > 0)
+    g_ptr_array_add (bench->bodies, g_bytes_new (body->str, body->len));
+}
+
+typedef struct
+{
+  Bench   *bench;
+  guint   *next;        /* shared: the next body to send */
+  guint64  accepted;
+  guint64  other;       /* duplicates and rejections: a setup problem */
+  guint    failures;
+} Client;
+
+/* One client: its own connection, one request in flight, as a producer
+ * publishing as fast as the hub acknowledges. */
+static gpointer
+ingest_client (gpointer user_data)
+{
+  Client *client = user_data;
+  Bench *bench = client->bench;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(SoupSession) session = NULL;
+  guint index;
+
+  g_main_context_push_thread_default (context);
+  session = soup_session_new_with_options ("timeout", 120, NULL);
+  while ((index = g_atomic_int_add (client->next, 1)) < bench->bodies->len)
+    {
+      g_autoptr(JsonNode) answer = NULL;
+      guint status = request (session, bench->base_url, "POST", "/v1/events", "application/x-ndjson",
+                              g_ptr_array_index (bench->bodies, index), &answer);
+      gint64 accepted = answer != NULL ? member_int (answer, "accepted") : -1;
+
+      if (status != 200 || accepted < 0)
+        {
+          client->failures++;
+          continue;
+        }
+      client->accepted += accepted;
+      client->other += member_int (answer, "duplicates") + member_int (answer, "rejected");
+    }
+  g_clear_object (&session);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static void
+bench_ingest (Bench *bench)
+{
+  Client clients[INGEST_CLIENTS] = { { 0 } };
+  GThread *threads[INGEST_CLIENTS];
+  guint next = 0;
+  guint64 accepted = 0, other = 0, failures = 0;
+  double started, seconds, rate;
+
+  started = hw_bench_now ();
+  for (guint i = 0; i < INGEST_CLIENTS; i++)
+    {
+      clients[i].bench = bench;
+      clients[i].next = &next;
+      threads[i] = g_thread_new ("ingest", ingest_client, &clients[i]);
+    }
+  for (guint i = 0; i < INGEST_CLIENTS; i++)
+    {
+      g_thread_join (threads[i]);
+      accepted += clients[i].accepted;
+      other += clients[i].other;
+      failures += clients[i].failures;
+    }
+  seconds = hw_bench_now () - started;
+  rate = accepted / seconds;
+
+  hw_bench_note ("ingest: %" G_GUINT64_FORMAT " events accepted (%" G_GUINT64_FORMAT " not, %"
+                 G_GUINT64_FORMAT " failed requests) in %u NDJSON requests of %d, %d clients, "
+                 "%.1f MB, in %.2f s", accepted, other, failures, bench->bodies->len, INGEST_BATCH,
+                 INGEST_CLIENTS, bench->lake.raw_bytes / 1e6, seconds);
+  hw_bench_note ("ingest: baseline: the issue's target, %.0f events/s (every request durable "
+                 "before its answer)", INGEST_TARGET);
+  if (failures > 0 || accepted != bench->lake.events)
+    hw_bench_note ("ingest: WARNING: expected %" G_GUINT64_FORMAT " accepted", bench->lake.events);
+  hw_bench_report ("hub_ingest_events_per_s", rate, "events/s", INGEST_TARGET, rate / INGEST_TARGET);
+}
+
+/* Delivery and replay -------------------------------------------------------- */
+
+static void
+add_listener (Bench      *bench,
+              const char *name,
+              const char *extra_json)
+{
+  g_autofree char *url = hw_bench_listener_dup_url (bench->listener, name);
+  g_autofree char *json = g_strdup_printf ("{\"name\":\"%s\",\"url\":\"%s\",%s}", name, url, extra_json);
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));
+  guint status = request (bench->session, bench->base_url, "POST", "/v1/listeners", "application/json",
+                          body, &answer);
+
+  if (status != 200 && status != 201)
+    {
+      g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "POST /v1/listeners %s → %u",
+                                             json, status);
+      hw_bench_fail ("registering a listener", error);
+    }
+}
+
+static void
+remove_listener (Bench      *bench,
+                 const char *name)
+{
+  g_autofree char *path = g_strconcat ("/v1/listeners/", name, NULL);
+
+  request (bench->session, bench->base_url, "DELETE", path, NULL, NULL, NULL);
+}
+
+/* Little's law for the test listener: in-flight records ÷ latency. */
+static void
+report_throughput (const char              *name,
+                   const char              *what,
+                   const HwBenchRouteStats *stats,
+                   double                   started)
+{
+  double seconds = stats->last_ack - started;
+  double rate = stats->records / seconds;
+  double limit = DELIVERY_PARALLEL * DELIVERY_BATCH / (LISTENER_LATENCY_MS / 1000.0);
+  double mean_latency = stats->latency_sum_s / MAX (stats->batches, 1);
+  double measured_limit = DELIVERY_PARALLEL * DELIVERY_BATCH / mean_latency;
+
+  hw_bench_note ("%s: %" G_GUINT64_FORMAT " records in %" G_GUINT64_FORMAT " batches (mean %.1f per "
+                 "batch) acknowledged in %.2f s", what, stats->records, stats->batches,
+                 (double) stats->records / MAX (stats->batches, 1), seconds);
+  hw_bench_note ("%s: baseline: Little's law, parallel %d × batch %d ÷ %d ms = %.0f events/s; with the "
+                 "measured mean listener latency of %.2f ms: %.0f events/s", what, DELIVERY_PARALLEL,
+                 DELIVERY_BATCH, LISTENER_LATENCY_MS, limit, mean_latency * 1000, measured_limit);
+  hw_bench_report (name, rate, "events/s", limit, rate / limit);
+}
+
+/* Waits (bounded) until @route has acknowledged @records records. */
+static gboolean
+wait_for_records (Bench      *bench,
+                  const char *route,
+                  guint64     records)
+{
+  double deadline = hw_bench_now () + bench->wait_limit_s;
+  HwBenchRouteStats stats;
+
+  for (;;)
+    {
+      hw_bench_listener_get_stats (bench->listener, route, &stats);
+      if (stats.records >= records)
+        return TRUE;
+      if (hw_bench_now () > deadline)
+        {
+          hw_bench_note ("%s: WARNING: gave up after %.0f s with %" G_GUINT64_FORMAT " of %"
+                         G_GUINT64_FORMAT " records", route, bench->wait_limit_s, stats.records, records);
+          return FALSE;
+        }
+      g_usleep (20 * 1000);
+    }
+}
+
+/* The stream path: a new listener reading the channel from its start. */
+static void
+bench_delivery (Bench *bench)
+{
+  guint64 expected = bench->lake.events - bench->lake.faults;   /* faults never reach listeners */
+  g_autofree char *extra = g_strdup_printf ("\"anything_but\":[\"bench-stall\"],\"batch_size\":%d,"
+                                            "\"parallel\":%d,\"start\":\"trim_horizon\"",
+                                            DELIVERY_BATCH, DELIVERY_PARALLEL);
+  HwBenchRouteStats stats;
+  double started = hw_bench_now ();
+
+  add_listener (bench, "live", extra);
+  wait_for_records (bench, "live", expected);
+  hw_bench_listener_get_stats (bench->listener, "live", &stats);
+  remove_listener (bench, "live");
+  report_throughput ("delivery_events_per_s", "delivery", &stats, started);
+}
+
+static char *
+start_replay (Bench *bench)
+{
+  g_autofree char *json = g_strdup_printf ("{\"listener\":\"replay\",\"from\":%" G_GINT64_FORMAT ","
+                                           "\"to\":%" G_GINT64_FORMAT ",\"dry_run\":false,\"rate\":0,"
+                                           "\"parallel\":%d}", bench->lake.first_ms,
+                                           bench->lake.last_ms + 1, DELIVERY_PARALLEL);
+  g_autoptr(JsonNode) job = NULL;
+  guint status;
+
+  {
+    g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));
+    status = request (bench->session, bench->base_url, "POST", "/v1/replays", "application/json", body, &job);
+  }
+  if ((status != 200 && status != 201 && status != 202) || job == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (job) || !json_object_has_member (json_node_get_object (job), "id"))
+    {
+      g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "POST /v1/replays → %u", status);
+      hw_bench_fail ("starting a replay", error);
+    }
+  hw_bench_note ("replay: job %s, %" G_GINT64_FORMAT " events", 
+                 json_object_get_string_member (json_node_get_object (job), "id"), member_int (job, "total"));
+  return g_strdup (json_object_get_string_member (json_node_get_object (job), "id"));
+}
+
+/* Polls the job until it ends; returns it. */
+static JsonNode *
+wait_for_job (Bench      *bench,
+              const char *id)
+{
+  g_autofree char *path = g_strconcat ("/v1/jobs/", id, NULL);
+  double deadline = hw_bench_now () + bench->wait_limit_s;
+
+  for (;;)
+    {
+      g_autoptr(JsonNode) job = request_json_or_fail (bench, "GET", path, NULL, 200);
+      const char *state = json_object_get_string_member_with_default (json_node_get_object (job), "state", "");
+
+      if (g_str_equal (state, "done") || g_str_equal (state, "failed") || g_str_equal (state, "cancelled") ||
+          hw_bench_now () > deadline)
+        return g_steal_pointer (&job);
+      g_usleep (50 * 1000);
+    }
+}
+
+static void
+bench_replay (Bench *bench)
+{
+  g_autofree char *extra = g_strdup_printf ("\"anything_but\":[\"bench-stall\"],\"batch_size\":%d,"
+                                            "\"parallel\":%d", DELIVERY_BATCH, DELIVERY_PARALLEL);
+  g_autofree char *id = NULL;
+  g_autoptr(JsonNode) job = NULL;
+  HwBenchRouteStats stats;
+  double started;
+
+  add_listener (bench, "replay", extra);
+  started = hw_bench_now ();
+  id = start_replay (bench);
+  job = wait_for_job (bench, id);
+  hw_bench_listener_get_stats (bench->listener, "replay", &stats);
+  remove_listener (bench, "replay");
+
+  hw_bench_note ("replay: job ended %s: total %" G_GINT64_FORMAT ", sent %" G_GINT64_FORMAT ", acked %"
+                 G_GINT64_FORMAT ", failed %" G_GINT64_FORMAT ", rate unlimited, parallel %d",
+                 json_object_get_string_member_with_default (json_node_get_object (job), "state", "?"),
+                 member_int (job, "total"), member_int (job, "sent"), member_int (job, "acked"),
+                 member_int (job, "failed"), DELIVERY_PARALLEL);
+  report_throughput ("replay_events_per_s", "replay", &stats, started);
+}
+
+/* Iterator age --------------------------------------------------------------- */
+
+typedef struct
+{
+  double before;   /* real time, seconds */
+  double after;
+} Interval;
+
+static double
+real_now (void)
+{
+  return g_get_real_time () / (double) G_USEC_PER_SEC;
+}
+
+static gint64
+get_iterator_age (Bench    *bench,
+                  Interval *when)
+{
+  g_autoptr(JsonNode) answer = NULL;
+
+  when->before = real_now ();
+  answer = request_json_or_fail (bench, "GET", "/v1/listeners/stall", NULL, 200);
+  when->after = real_now ();
+  return member_int (answer, "iterator_age_ms");
+}
+
+/* One comparison: the truth is the time since the event was published,
+ * taken at the middle of both round trips; the half-widths bound what the
+ * benchmark itself cannot know. */
+static double
+age_error (Bench          *bench,
+           const Interval *published,
+           double         *worst)
+{
+  Interval asked;
+  gint64 reported = get_iterator_age (bench, &asked);
+  double truth = ((asked.before + asked.after) / 2 - (published->before + published->after) / 2) * 1000;
+  double slack = ((asked.after - asked.before) + (published->after - published->before)) / 2 * 1000;
+  double error = fabs (reported - truth);
+
+  hw_bench_note ("iterator age: reported %" G_GINT64_FORMAT " ms, truth %.0f ms (±%.0f), error %.0f ms",
+                 reported, truth, slack, error);
+  *worst = MAX (*worst, error);
+  return error;
+}
+
+static void
+publish_stall_event (Bench    *bench,
+                     Interval *when)
+{
+  gint64 now_ms = g_get_real_time () / 1000;
+  g_autofree char *json = g_strdup_printf ("{\"id\":\"bench-stall-%" G_GINT64_FORMAT "\",\"type\":\"bench-stall\","
+                                           "\"timestamp\":%" G_GINT64_FORMAT ",\"tags\":{\"source\":\"bench\"}}",
+                                           now_ms, now_ms);
+  g_autoptr(JsonNode) answer = NULL;
+
+  when->before = real_now ();
+  answer = request_json_or_fail (bench, "POST", "/v1/events", json, 200);
+  when->after = real_now ();
+}
+
+static void
+bench_iterator_age (Bench *bench)
+{
+  static const double checkpoints_s[] = { 1.0, 2.5, 4.0 };
+  Interval published;
+  double worst = 0;
+  HwBenchRouteStats stats;
+
+  add_listener (bench, "stall", "\"types\":[\"bench-stall\"],\"batch_size\":1,\"parallel\":1");
+  hw_bench_listener_set_stall (bench->listener, "stall", TRUE);
+  publish_stall_event (bench, &published);
+
+  for (guint i = 0; i < G_N_ELEMENTS (checkpoints_s); i++)
+    {
+      double wait = published.after + checkpoints_s[i] - real_now ();
+
+      if (wait > 0)
+        g_usleep ((gulong) (wait * G_USEC_PER_SEC));
+      age_error (bench, &published, &worst);
+    }
+
+  /* Caught up, the truth is 0. */
+  hw_bench_listener_set_stall (bench->listener, "stall", FALSE);
+  wait_for_records (bench, "stall", 1);
+  {
+    Interval asked;
+    gint64 reported = get_iterator_age (bench, &asked);
+
+    hw_bench_note ("iterator age: after the acknowledgement: reported %" G_GINT64_FORMAT " ms, truth 0", reported);
+    worst = MAX (worst, fabs ((double) reported));
+  }
+  hw_bench_listener_get_stats (bench->listener, "stall", &stats);
+  hw_bench_note ("iterator age: the stalled listener refused %" G_GUINT64_FORMAT " deliveries; baseline: "
+                 "the issue's limit, %.0f ms", stats.refused, AGE_LIMIT_MS);
+  remove_listener (bench, "stall");
+  hw_bench_report ("iterator_age_error_ms", worst, "ms", AGE_LIMIT_MS, AGE_LIMIT_MS / MAX (worst, 1));
+}
+
+/* ----------------------------------------------------------------------------- */
+
+static void
+run (Bench      *bench,
+     const char *lake_dir)
+{
+  g_autoptr(GError) error = NULL;
+
+  load_bodies (bench, lake_dir);
+  bench->session = soup_session_new_with_options ("timeout", 60, NULL);
+  if ((bench->listener = hw_bench_listener_new (LISTENER_LATENCY_MS, &error)) == NULL)
+    hw_bench_fail ("starting the test listener", error);
+  start_hub (bench);
+
+  bench_ingest (bench);
+  bench_delivery (bench);
+  bench_replay (bench);
+  bench_iterator_age (bench);
+
+  stop_hub (bench);
+  g_clear_pointer (&bench->listener, hw_bench_listener_free);
+  g_clear_object (&bench->session);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *workdir = NULL;
+  gint64 events = 50000;
+  const GOptionEntry entries[] = {
+    { "workdir", 0, 0, G_OPTION_ARG_FILENAME, &workdir, "Directory for the lake and the hub's data", "DIR" },
+    { "events", 'n', 0, G_OPTION_ARG_INT64, &events, "Events to publish and replay (default 50000)", "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— benchmark hubwatchd");
+  g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *lake_dir = NULL;
+  Bench bench = { 0 };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_description (context,
+    "Starts $HUBWATCHD on 127.0.0.1:0 and prints BENCH lines for\n"
+    "hub_ingest_events_per_s, delivery_events_per_s, replay_events_per_s and\n"
+    "iterator_age_error_ms against a test listener answering in 10 ms.");
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return 2;
+    }
+  if (workdir == NULL || events <= 0)
+    {
+      g_printerr ("%s: --workdir DIR and --events N (N > 0) are required; see --help\n", g_get_prgname ());
+      return 2;
+    }
+  if (g_mkdir_with_parents (workdir, 0755) != 0)
+    {
+      g_printerr ("%s: cannot create %s\n", g_get_prgname (), workdir);
+      return 1;
+    }
+  if ((lake_dir = hw_bench_ensure_lake (workdir, events, &bench.lake, &error)) == NULL)
+    hw_bench_fail ("generating the lake", error);
+
+  bench.workdir = workdir;
+  bench.n_events = events;
+  bench.bodies = bodies;
+  bench.wait_limit_s = 60 + events / 1000.0;
+  run (&bench, lake_dir);
+  g_free (bench.base_url);
+  return 0;
+}

@@ -1,0 +1,269 @@
+/* hw-bench-listener.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "hw-bench-listener.h"
+#include "hw-bench-util.h"
+
+typedef struct
+{
+  HwBenchRouteStats stats;
+  gboolean          stall;
+} Route;
+
+struct _HwBenchListener
+{
+  guint         latency_ms;
+  GThread      *thread;
+  GMainContext *context;
+  GMainLoop    *loop;
+  SoupServer   *server;       /* owned by the thread */
+  guint         port;
+  GError       *start_error;
+
+  GMutex        lock;         /* routes, started */
+  GCond         cond;
+  gboolean      started;
+  GHashTable   *routes;       /* path without "/" → Route* */
+};
+
+typedef struct
+{
+  HwBenchListener   *listener;
+  SoupServerMessage *msg;
+  char              *route;
+  guint64            records;
+  double             arrived;
+} Pending;
+
+/* Under lock. */
+static Route *
+lookup_route (HwBenchListener *self,
+              const char      *name)
+{
+  Route *route = g_hash_table_lookup (self->routes, name);
+
+  if (route == NULL)
+    {
+      route = g_new0 (Route, 1);
+      g_hash_table_insert (self->routes, g_strdup (name), route);
+    }
+  return route;
+}
+
+/* Each stream record has exactly one "eventSource" member; counting the
+ * marker costs far less than parsing a batch of base64 payloads. */
+static guint64
+count_records (const char *data,
+               gsize       length)
+{
+  static const char marker[] = "\"eventSource\"";
+  const char *end = data + length;
+  guint64 n = 0;
+
+  for (const char *p = data; p != NULL && p < end; p++)
+    {
+      p = g_strstr_len (p, end - p, marker);
+      if (p == NULL)
+        break;
+      n++;
+    }
+  return n;
+}
+
+static void
+pending_free (Pending *pending)
+{
+  g_object_unref (pending->msg);
+  g_free (pending->route);
+  g_free (pending);
+}
+
+static gboolean
+on_latency_done (gpointer user_data)
+{
+  Pending *pending = user_data;
+  HwBenchListener *self = pending->listener;
+  double now = hw_bench_now ();
+  Route *route;
+
+  soup_server_message_set_status (pending->msg, 200, NULL);
+  soup_server_message_set_response (pending->msg, "application/json", SOUP_MEMORY_STATIC, "{}", 2);
+  soup_server_message_unpause (pending->msg);
+
+  g_mutex_lock (&self->lock);
+  route = lookup_route (self, pending->route);
+  route->stats.batches++;
+  route->stats.records += pending->records;
+  route->stats.latency_sum_s += now - pending->arrived;
+  route->stats.last_ack = now;
+  g_mutex_unlock (&self->lock);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_request (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  HwBenchListener *self = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(GSource) timeout = NULL;
+  Pending *pending;
+  gboolean stall;
+
+  if (g_strcmp0 (soup_server_message_get_method (msg), "POST") != 0)
+    {
+      soup_server_message_set_status (msg, 405, NULL);
+      return;
+    }
+
+  g_mutex_lock (&self->lock);
+  stall = lookup_route (self, path + 1)->stall;
+  if (stall)
+    lookup_route (self, path + 1)->stats.refused++;
+  g_mutex_unlock (&self->lock);
+  if (stall)
+    {
+      soup_server_message_set_status (msg, 503, NULL);
+      return;
+    }
+
+  pending = g_new0 (Pending, 1);
+  pending->listener = self;
+  pending->msg = g_object_ref (msg);
+  pending->route = g_strdup (path + 1);
+  pending->records = count_records (body->data, body->length);
+  pending->arrived = hw_bench_now ();
+
+  soup_server_message_pause (msg);
+  timeout = g_timeout_source_new (self->latency_ms);
+  g_source_set_callback (timeout, on_latency_done, pending, (GDestroyNotify) pending_free);
+  g_source_attach (timeout, self->context);
+}
+
+static void
+signal_started (HwBenchListener *self)
+{
+  g_mutex_lock (&self->lock);
+  self->started = TRUE;
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static gpointer
+serve (gpointer user_data)
+{
+  HwBenchListener *self = user_data;
+  GSList *uris;
+
+  g_main_context_push_thread_default (self->context);
+  self->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (self->server, NULL, on_request, self, NULL);
+  if (!soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &self->start_error))
+    {
+      g_clear_object (&self->server);
+      g_main_context_pop_thread_default (self->context);
+      signal_started (self);
+      return NULL;
+    }
+  uris = soup_server_get_uris (self->server);
+  self->port = g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  signal_started (self);
+
+  g_main_loop_run (self->loop);
+
+  soup_server_disconnect (self->server);
+  g_clear_object (&self->server);
+  /* Answers still waiting on a timeout die with the context. */
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+HwBenchListener *
+hw_bench_listener_new (guint    latency_ms,
+                       GError **error)
+{
+  HwBenchListener *self = g_new0 (HwBenchListener, 1);
+
+  self->latency_ms = latency_ms;
+  self->context = g_main_context_new ();
+  self->loop = g_main_loop_new (self->context, FALSE);
+  self->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->thread = g_thread_new ("bench-listener", serve, self);
+
+  g_mutex_lock (&self->lock);
+  while (!self->started)
+    g_cond_wait (&self->cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+
+  if (self->start_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->start_error));
+      hw_bench_listener_free (self);
+      return NULL;
+    }
+  return self;
+}
+
+static gboolean
+quit_loop (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+hw_bench_listener_free (HwBenchListener *self)
+{
+  if (self == NULL)
+    return;
+  g_main_context_invoke (self->context, quit_loop, self->loop);
+  g_thread_join (self->thread);
+  g_main_loop_unref (self->loop);
+  g_main_context_unref (self->context);
+  g_hash_table_unref (self->routes);
+  g_clear_error (&self->start_error);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  g_free (self);
+}
+
+char *
+hw_bench_listener_dup_url (HwBenchListener *self,
+                           const char      *route)
+{
+  return g_strdup_printf ("http://127.0.0.1:%u/%s", self->port, route);
+}
+
+void
+hw_bench_listener_set_stall (HwBenchListener *self,
+                             const char      *route,
+                             gboolean         stall)
+{
+  g_mutex_lock (&self->lock);
+  lookup_route (self, route)->stall = stall;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+hw_bench_listener_get_stats (HwBenchListener   *self,
+                             const char        *route,
+                             HwBenchRouteStats *stats)
+{
+  g_mutex_lock (&self->lock);
+  *stats = lookup_route (self, route)->stats;
+  g_mutex_unlock (&self->lock);
+}

@@ -1,0 +1,548 @@
+/* hw-lake-search.c: the Event Lake page runs a search over the cache or the hub
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "hw-lake-hub.h"
+#include "hw-lake-page-private.h"
+#include "hw-time.h"
+
+#define HISTOGRAM_BUCKETS 80
+#define FACET_VALUES      8
+#define HUB_PAGE          200
+
+/* The time range presets of the drop-down, in minutes; 0 = all time. */
+static const gint64 preset_minutes[] = { 15, 60, 6 * 60, 24 * 60, 7 * 24 * 60, 30 * 24 * 60, 0 };
+
+/* Time range -------------------------------------------------------------- */
+
+static void
+preset_range (HwLakePage *self,
+              gint64     *from_ms,
+              gint64     *to_ms)
+{
+  guint preset = gtk_drop_down_get_selected (self->range_dropdown);
+
+  *from_ms = *to_ms = HW_EVENT_STORE_UNBOUNDED;
+  if (preset >= G_N_ELEMENTS (preset_minutes) || preset_minutes[preset] == 0)
+    return;
+  *from_ms = hw_time_now_ms () - preset_minutes[preset] * MINUTE_MS;
+}
+
+/* The picked range, or the part of it narrowed on the histogram or the calendar. */
+static void
+current_range (HwLakePage *self,
+               gint64     *from_ms,
+               gint64     *to_ms)
+{
+  HwTimeRange range;
+
+  if (!hw_time_window_is_zoomed (self->window))
+    {
+      preset_range (self, from_ms, to_ms);
+      return;
+    }
+  range = hw_time_window_get_range (self->window);
+  *from_ms = range.from_ms;
+  *to_ms = range.to_ms;
+}
+
+static void
+update_range_label (HwLakePage *self)
+{
+  gboolean zoomed = hw_time_window_is_zoomed (self->window);
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *text = NULL;
+
+  gtk_widget_set_visible (self->reset_range_button, zoomed);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "lake.reset-range", zoomed);
+  if (!zoomed)
+    {
+      gtk_label_set_label (self->range_label, NULL);
+      return;
+    }
+  from = hw_time_format_iso8601 (self->from_ms);
+  to = hw_time_format_iso8601 (self->to_ms);
+  /* TRANSLATORS: the narrowed time range, two ISO-8601 times */
+  text = g_strdup_printf (_("%s to %s"), from, to);
+  gtk_label_set_label (self->range_label, text);
+}
+
+static void
+set_window_home (HwLakePage *self,
+                 gint64      from_ms,
+                 gint64      to_ms)
+{
+  if (from_ms >= to_ms || hw_time_window_is_zoomed (self->window))
+    return;
+  self->updating_window = TRUE;
+  hw_time_window_set_home (self->window, &(HwTimeRange) { from_ms, to_ms });
+  self->updating_window = FALSE;
+}
+
+void
+hw_lake_page_window_changed (HwLakePage *self)
+{
+  if (!self->updating_window)
+    hw_lake_page_run_search (self);
+}
+
+void
+hw_lake_page_reset_range (HwLakePage *self)
+{
+  self->updating_window = TRUE;
+  hw_time_window_reset (self->window);
+  self->updating_window = FALSE;
+  hw_lake_page_run_search (self);
+}
+
+/* Status ------------------------------------------------------------------- */
+
+static void
+part_done (HwLakePage *self)
+{
+  if (self->pending > 0)
+    self->pending--;
+  if (self->pending > 0)
+    return;
+  gtk_spinner_stop (self->spinner);
+  self->search_count++;
+}
+
+static void
+show_total (HwLakePage   *self,
+            gint64        total,
+            HwLakeOrigin  origin)
+{
+  g_autofree char *number = g_strdup_printf ("%'" G_GINT64_FORMAT, total);
+  g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s event", "%s events", total),
+                                           number);
+
+  self->total = total;
+  self->origin = origin;
+  gtk_label_set_label (self->total_label, text);
+  gtk_label_set_label (self->origin_label, origin == HW_LAKE_ORIGIN_HUB ? _("From hub") : _("From cache"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->origin_label),
+                               origin == HW_LAKE_ORIGIN_HUB
+                               ? _("The search reaches beyond the cached events, so the hub answered it")
+                               : _("Answered from this computer’s copy of the lake; works offline"));
+  gtk_stack_set_visible_child_name (self->results_stack, total > 0 ? "results" : "empty");
+}
+
+static void
+show_search_error (HwLakePage *self,
+                   GError     *error)
+{
+  adw_status_page_set_description (self->error_status, error->message);
+  gtk_stack_set_visible_child_name (self->results_stack, "error");
+}
+
+/* The query, with the character at the error position underlined, then the
+ * message: the user sees where without a dialog. */
+static void
+show_query_error (HwLakePage *self,
+                  const char *text,
+                  guint       position,
+                  const char *message)
+{
+  glong length = g_utf8_strlen (text, -1);
+  glong at = CLAMP ((glong) position - 1, 0, length);
+  const char *mark = g_utf8_offset_to_pointer (text, at);
+  const char *after = *mark != '\0' ? g_utf8_next_char (mark) : mark;
+  g_autofree char *before = g_markup_escape_text (text, mark - text);
+  g_autofree char *bad = *mark != '\0' ? g_markup_escape_text (mark, after - mark) : g_strdup (" ");
+  g_autofree char *rest = g_markup_escape_text (after, -1);
+  g_autofree char *escaped = g_markup_escape_text (message, -1);
+  g_autofree char *markup = NULL;
+
+  g_free (self->error_message);
+  self->error_message = g_strdup (message);
+  self->error_position = position;
+  markup = g_strdup_printf ("<tt>%s<span underline=\"error\" background=\"#e01b2444\">%s</span>%s</tt>\n"
+                            "<span weight=\"bold\">%s</span>", before, bad, rest, escaped);
+  gtk_label_set_markup (self->error_label, markup);
+  gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->search_entry), "error");
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->search_entry), GTK_ACCESSIBLE_STATE_INVALID,
+                               GTK_ACCESSIBLE_INVALID_TRUE, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->search_entry),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, message, -1);
+}
+
+static void
+clear_query_error (HwLakePage *self)
+{
+  g_clear_pointer (&self->error_message, g_free);
+  self->error_position = 0;
+  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
+  gtk_accessible_reset_state (GTK_ACCESSIBLE (self->search_entry), GTK_ACCESSIBLE_STATE_INVALID);
+  gtk_accessible_reset_property (GTK_ACCESSIBLE (self->search_entry),
+                                 GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+}
+
+void
+hw_lake_page_update_replay (HwLakePage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  gboolean available = G_IS_ACTION_GROUP (root)
+                       && g_action_group_has_action (G_ACTION_GROUP (root), "replay");
+  gint64 now = hw_time_now_ms ();
+  gint64 from = self->from_ms == HW_EVENT_STORE_UNBOUNDED ? 0 : self->from_ms;
+  gint64 to = self->to_ms == HW_EVENT_STORE_UNBOUNDED ? now : self->to_ms;
+  const char *text = self->query != NULL ? hw_query_get_text (self->query) : "";
+
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->replay_button),
+                                          g_variant_new ("(sxx)", text, from, to));
+  /* Without the action GTK keeps the button insensitive; say why. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->replay_button),
+                               available ? _("Replay these events to one listener")
+                                         : _("Replay is not available in this version"));
+}
+
+/* Aggregates: histogram and facets ---------------------------------------- */
+
+static void
+on_histogram (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(HwLakePage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwHistogram) histogram = hw_event_store_histogram_finish (HW_EVENT_STORE (source), result, &error);
+  g_autoptr(HwSeries) series = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  part_done (self);
+  hw_chart_clear_series (self->histogram);
+  if (histogram == NULL)
+    return;
+  set_window_home (self, histogram->from_ms, histogram->to_ms);
+  series = hw_lake_histogram_series (histogram);
+  hw_chart_add_series (self->histogram, series, HW_CHART_COLUMNS, _("Hits"));
+}
+
+static void
+on_hub_histogram (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(HwLakePage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) buckets = hw_hub_client_histogram_finish (HW_HUB_CLIENT (source), result, &error);
+  g_autoptr(HwSeries) series = NULL;
+  gint64 from, to;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  part_done (self);
+  hw_chart_clear_series (self->histogram);
+  if (buckets == NULL)
+    return;
+  series = hw_lake_hub_buckets_series (buckets, &from, &to);
+  set_window_home (self, from, to);
+  hw_chart_add_series (self->histogram, series, HW_CHART_COLUMNS, _("Hits"));
+}
+
+typedef struct
+{
+  HwLakePage *self;
+  const char *field;
+} FacetData;
+
+static void
+on_top_values (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  FacetData *data = user_data;
+  g_autoptr(HwLakePage) self = data->self;
+  const char *field = data->field;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) values = hw_event_store_top_values_finish (HW_EVENT_STORE (source), result, &error);
+
+  g_free (data);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  part_done (self);
+  hw_lake_facets_set_values (self->facets, field, values);
+}
+
+static void
+start_aggregates (HwLakePage *self,
+                  gboolean    from_hub)
+{
+  HwHubClient *client = hw_connection_get_client (self->connection);
+
+  if (from_hub && client != NULL)
+    {
+      g_autofree char *from = hw_lake_format_bound (self->from_ms);
+      g_autofree char *to = hw_lake_format_bound (self->to_ms);
+
+      self->pending++;
+      hw_hub_client_histogram_async (client, hw_query_get_text (self->query), from, to,
+                                     HISTOGRAM_BUCKETS, self->cancellable, on_hub_histogram,
+                                     g_object_ref (self));
+    }
+  else
+    {
+      self->pending++;
+      hw_event_store_histogram_async (self->store, self->query, self->from_ms, self->to_ms,
+                                      HISTOGRAM_BUCKETS, self->cancellable, on_histogram,
+                                      g_object_ref (self));
+    }
+  /* Facets come from the cache either way: the hub has no top-values call,
+   * and the cache's are what the user can drill into offline. */
+  for (guint i = 0; i < HW_LAKE_N_FACETS; i++)
+    {
+      FacetData *data = g_new0 (FacetData, 1);
+
+      data->self = g_object_ref (self);
+      data->field = hw_lake_facet_fields[i];
+      self->pending++;
+      hw_event_store_top_values_async (self->store, data->field, self->query, self->from_ms,
+                                       self->to_ms, FACET_VALUES, self->cancellable, on_top_values,
+                                       data);
+    }
+}
+
+/* Searching the cache --------------------------------------------------------- */
+
+typedef struct
+{
+  HwEventStore *store;
+  HwQuery      *query;
+  gint64        from_ms;
+  gint64        to_ms;
+  HwEventOrder  order;
+  GArray       *seqs;
+  GPtrArray    *first_rows;
+} CacheJob;
+
+static void
+cache_job_free (CacheJob *job)
+{
+  g_clear_object (&job->store);
+  g_clear_pointer (&job->query, hw_query_unref);
+  g_clear_pointer (&job->seqs, g_array_unref);
+  g_clear_pointer (&job->first_rows, g_ptr_array_unref);
+  g_free (job);
+}
+
+/* The seqs and the first page in one trip: the first rows show without a
+ * second round through the main loop. */
+static void
+search_cache_in_thread (GTask        *task,
+                        gpointer      source,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  CacheJob *job = task_data;
+  GError *error = NULL;
+
+  job->seqs = hw_event_store_search_seqs (job->store, job->query, job->from_ms, job->to_ms,
+                                          job->order, cancellable, &error);
+  if (job->seqs == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  job->first_rows = hw_event_store_get_summaries (job->store, (const gint64 *) job->seqs->data,
+                                                  MIN (job->seqs->len, HW_EVENT_LIST_MODEL_PAGE_SIZE),
+                                                  cancellable, &error);
+  if (job->first_rows == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_cache_searched (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  HwLakePage *self = HW_LAKE_PAGE (source);
+  CacheJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      part_done (self);
+      show_search_error (self, error);
+      return;
+    }
+  hw_event_list_model_set_seqs (hw_lake_results_get_model (self->results), job->store, job->seqs,
+                                job->first_rows);
+  show_total (self, job->seqs->len, HW_LAKE_ORIGIN_CACHE);
+  part_done (self);
+}
+
+static void
+search_cache (HwLakePage *self)
+{
+  g_autoptr(GTask) task = NULL;
+  CacheJob *job = g_new0 (CacheJob, 1);
+
+  job->store = g_object_ref (self->store);
+  job->query = hw_query_ref (self->query);
+  job->from_ms = self->from_ms;
+  job->to_ms = self->to_ms;
+  job->order = hw_lake_results_get_order (self->results);
+  task = g_task_new (self, self->cancellable, on_cache_searched, NULL);
+  g_task_set_source_tag (task, search_cache);
+  g_task_set_task_data (task, job, (GDestroyNotify) cache_job_free);
+  self->pending++;
+  g_task_run_in_thread (task, search_cache_in_thread);
+  start_aggregates (self, FALSE);
+}
+
+/* Searching the hub ----------------------------------------------------------- */
+
+static void
+on_hub_counted (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(HwLakePage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 count = hw_hub_client_count_events_finish (HW_HUB_CLIENT (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  part_done (self);
+  if (count >= 0)
+    show_total (self, count, HW_LAKE_ORIGIN_HUB);
+}
+
+static void
+on_hub_page (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(HwLakePage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwHubEventPage) page = hw_hub_client_search_events_finish (HW_HUB_CLIENT (source), result, &error);
+  g_autoptr(GPtrArray) rows = NULL;
+  HwEventListModel *model = hw_lake_results_get_model (self->results);
+  gboolean first;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  first = self->hub_cursor == NULL;
+  self->hub_loading = FALSE;
+  g_clear_pointer (&self->hub_cursor, g_free);
+  if (page == NULL)
+    {
+      /* The hub went away mid-search: the cache still answers. */
+      if (first)
+        {
+          g_debug ("Hub search failed, using the cache: %s", error->message);
+          part_done (self);
+          g_cancellable_cancel (self->cancellable);
+          g_clear_object (&self->cancellable);
+          self->cancellable = g_cancellable_new ();
+          self->pending = 0;
+          search_cache (self);
+        }
+      return;
+    }
+  rows = hw_lake_rows_from_events (page->events, self->mask_rules);
+  if (first)
+    {
+      hw_event_list_model_set_rows (model, rows);
+      part_done (self);
+    }
+  else
+    hw_event_list_model_append_rows (model, rows);
+  /* A non-NULL cursor from here on means "more pages", not "first page". */
+  self->hub_cursor = g_steal_pointer (&page->next_cursor);
+}
+
+static void
+fetch_hub_page (HwLakePage *self)
+{
+  HwHubClient *client = hw_connection_get_client (self->connection);
+  g_autofree char *from = hw_lake_format_bound (self->from_ms);
+  g_autofree char *to = hw_lake_format_bound (self->to_ms);
+
+  self->hub_loading = TRUE;
+  hw_hub_client_search_events_async (client, hw_query_get_text (self->query), from, to, HUB_PAGE,
+                                     self->hub_cursor, self->cancellable, on_hub_page,
+                                     g_object_ref (self));
+}
+
+static void
+search_hub (HwLakePage *self)
+{
+  HwHubClient *client = hw_connection_get_client (self->connection);
+  g_autofree char *from = hw_lake_format_bound (self->from_ms);
+  g_autofree char *to = hw_lake_format_bound (self->to_ms);
+
+  /* The hub sends newest first only. */
+  hw_lake_results_set_order (self->results, HW_EVENT_ORDER_NEWEST_FIRST);
+  g_clear_pointer (&self->hub_cursor, g_free);
+  self->pending += 2;
+  hw_hub_client_count_events_async (client, hw_query_get_text (self->query), from, to,
+                                    self->cancellable, on_hub_counted, g_object_ref (self));
+  fetch_hub_page (self);
+  start_aggregates (self, TRUE);
+}
+
+void
+hw_lake_page_fetch_more (HwLakePage *self)
+{
+  if (self->origin != HW_LAKE_ORIGIN_HUB || self->hub_cursor == NULL || self->hub_loading)
+    return;
+  fetch_hub_page (self);
+}
+
+/* Running a search ------------------------------------------------------------ */
+
+void
+hw_lake_page_run_search (HwLakePage *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwQuery) query = NULL;
+  guint position = 0;
+
+  if (self->store == NULL)
+    return;
+  query = hw_query_parse (text, hw_time_now_ms (), &position, &error);
+  if (query == NULL)
+    {
+      /* Keep the last results: the user is mid-typing. */
+      show_query_error (self, text, position, error->message);
+      return;
+    }
+  clear_query_error (self);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  self->pending = 0;
+  self->hub_loading = FALSE;
+  g_clear_pointer (&self->query, hw_query_unref);
+  self->query = g_steal_pointer (&query);
+  current_range (self, &self->from_ms, &self->to_ms);
+  update_range_label (self);
+  hw_lake_page_update_replay (self);
+  gtk_spinner_start (self->spinner);
+  hw_event_detail_set_event (self->detail, NULL);
+
+  if (hw_lake_should_ask_hub (hw_connection_get_state (self->connection),
+                              hw_connection_get_as_of (self->connection), self->to_ms)
+      && hw_connection_get_client (self->connection) != NULL)
+    search_hub (self);
+  else
+    search_cache (self);
+}
