@@ -360,20 +360,18 @@ start_replay (Bench *bench)
                                            "\"to\":%" G_GINT64_FORMAT ",\"dry_run\":false,\"rate\":0,"
                                            "\"parallel\":%d}", bench->lake.first_ms,
                                            bench->lake.last_ms + 1, DELIVERY_PARALLEL);
+  g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));
   g_autoptr(JsonNode) job = NULL;
   guint status;
 
-  {
-    g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));
-    status = request (bench->session, bench->base_url, "POST", "/v1/replays", "application/json", body, &job);
-  }
+  status = request (bench->session, bench->base_url, "POST", "/v1/replays", "application/json", body, &job);
   if ((status != 200 && status != 201 && status != 202) || job == NULL ||
       !JSON_NODE_HOLDS_OBJECT (job) || !json_object_has_member (json_node_get_object (job), "id"))
     {
       g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "POST /v1/replays → %u", status);
       hw_bench_fail ("starting a replay", error);
     }
-  hw_bench_note ("replay: job %s, %" G_GINT64_FORMAT " events", 
+  hw_bench_note ("replay: job %s, %" G_GINT64_FORMAT " events",
                  json_object_get_string_member (json_node_get_object (job), "id"), member_int (job, "total"));
   return g_strdup (json_object_get_string_member (json_node_get_object (job), "id"));
 }
@@ -551,10 +549,12 @@ main (int   argc,
       char *argv[])
 {
   g_autofree char *workdir = NULL;
+  g_autofree char *lakes = NULL;
   gint64 events = 50000;
   const GOptionEntry entries[] = {
     { "workdir", 0, 0, G_OPTION_ARG_FILENAME, &workdir, "Directory for the lake and the hub's data", "DIR" },
     { "events", 'n', 0, G_OPTION_ARG_INT64, &events, "Events to publish and replay (default 50000)", "N" },
+    { "lakes", 0, 0, G_OPTION_ARG_FILENAME, &lakes, "Where generated lakes are kept for reuse (default: DIR)", "DIR" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— benchmark hubwatchd");
@@ -583,7 +583,7 @@ main (int   argc,
       g_printerr ("%s: cannot create %s\n", g_get_prgname (), workdir);
       return 1;
     }
-  if ((lake_dir = hw_bench_ensure_lake (workdir, events, &bench.lake, &error)) == NULL)
+  if ((lake_dir = hw_bench_ensure_lake (lakes != NULL ? lakes : workdir, events, &bench.lake, &error)) == NULL)
     hw_bench_fail ("generating the lake", error);
 
   bench.workdir = workdir;

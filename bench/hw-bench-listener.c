@@ -66,6 +66,8 @@ count_records (const char *data,
   const char *end = data + length;
   guint64 n = 0;
 
+  if (data == NULL)
+    return 0;
   for (const char *p = data; p != NULL && p < end; p++)
     {
       p = g_strstr_len (p, end - p, marker);

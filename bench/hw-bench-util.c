@@ -233,13 +233,13 @@ save_stats (const char      *path,
 }
 
 char *
-hw_bench_ensure_lake (const char      *workdir,
+hw_bench_ensure_lake (const char      *lakes_dir,
                       guint64          events,
                       HwLakeGenStats  *stats,
                       GError         **error)
 {
   g_autofree char *name = g_strdup_printf ("lake-%" G_GUINT64_FORMAT, events);
-  g_autofree char *dir = g_build_filename (workdir, name, NULL);
+  g_autofree char *dir = g_build_filename (lakes_dir, name, NULL);
   g_autofree char *stats_path = g_strconcat (dir, ".stats", NULL);
   HwLakeGenOptions options = { .events = events, .seed = 1 };
   double started;

@@ -42,11 +42,11 @@ guint64  hw_bench_tree_size     (const char  *path);
 void     hw_bench_fail          (const char  *what,
                                  const GError *error) G_GNUC_NORETURN;
 
-/* The synthetic lake of @events events (seed 1) in @workdir/lake-<events>,
+/* The synthetic lake of @events events (seed 1) in @dir/lake-<events>,
  * generated on the first run and reused while its stats file says it is
  * complete: generating a million events takes longer than measuring them.
  * Returns the lake directory, or NULL with @error. */
-char    *hw_bench_ensure_lake   (const char      *workdir,
+char    *hw_bench_ensure_lake   (const char      *dir,
                                  guint64          events,
                                  HwLakeGenStats  *stats,
                                  GError         **error);

@@ -4,6 +4,9 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
+#include <signal.h>
+
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -64,6 +67,14 @@ hw_test_hub_read_log (HwTestHub *hub)
   return contents;
 }
 
+/* A test that aborts on a failed assertion never reaches its teardown; the
+ * kernel then takes the hub down with it instead of leaving it running. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* Spawns once; returns FALSE (process reaped) when no ready line came. */
 static gboolean
 spawn_hub (HwTestHub *hub)
@@ -89,6 +100,7 @@ spawn_hub (HwTestHub *hub)
   g_ptr_array_add (argv, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   /* Appending keeps the log of every run, so a restart test can grep it all. */
   {
     int fd = g_open (hub->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);

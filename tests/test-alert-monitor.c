@@ -7,6 +7,7 @@
 #include "hw-alert-monitor.h"
 #include "hw-event-store.h"
 #include "hw-hub-sync.h"
+#include "hw-preferences-window.h"
 #include "hw-test-app.h"
 
 #define MINUTE_MS (G_GINT64_CONSTANT (60) * 1000)
@@ -306,6 +307,20 @@ test_describe (void)
     }
 }
 
+/* The thresholds are in Preferences: the rows load and write the keys the
+ * monitor reads. */
+static void
+test_preferences (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.hubwatch.Hubwatch");
+  HwPreferencesWindow *window = hw_preferences_window_new (settings);
+  g_assert_nonnull (window);
+  g_assert_cmpuint (g_settings_get_uint (settings, "alert-error-rate-percent"), ==, 5);
+  g_assert_cmpfloat (g_settings_get_double (settings, "alert-anomaly-sigma"), ==, 3.0);
+  g_assert_true (g_settings_get_boolean (settings, "alert-notifications"));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -315,12 +330,20 @@ main (int   argc,
 
   if (!hw_test_app_init (&argc, &argv, &tmp_dir, &status))
     return status;
+  /* This test intercepts notifications through the notify func, so the
+   * monitor may raise them: back to the shipped default. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new ("io.github.hubwatch.Hubwatch");
+
+    g_settings_reset (settings, "alert-notifications");
+  }
 
   g_test_add ("/app/alert-monitor/iterator-age", Fixture, NULL, fixture_set_up,
               test_iterator_age_transitions, fixture_tear_down);
   g_test_add ("/app/alert-monitor/fault-rate-limit", Fixture, NULL, fixture_set_up,
               test_fault_rate_limit, fixture_tear_down);
   g_test_add_func ("/app/alert-monitor/describe", test_describe);
+  g_test_add_func ("/app/alert-monitor/preferences", test_preferences);
 
   status = g_test_run ();
   hw_test_rmdir (tmp_dir);

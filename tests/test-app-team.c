@@ -139,7 +139,6 @@ maybe_screenshot (Fixture    *fixture,
 {
   const char *dir = g_getenv ("HW_TEST_SCREENSHOT_DIR");
   GtkWidget *widget = GTK_WIDGET (fixture->window);
-  g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GtkSnapshot) snapshot = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
@@ -148,13 +147,24 @@ maybe_screenshot (Fixture    *fixture,
 
   if (dir == NULL)
     return;
-  paintable = gtk_widget_paintable_new (widget);
+  /* Let layout settle (lists, charts) before drawing. */
+  for (guint i = 0; i < 50; i++)
+    hw_test_app_iterate_pending (NULL);
   snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (widget),
-                          gtk_widget_get_height (widget));
+  {
+    GdkRGBA background = { 0.98, 0.98, 0.98, 1 };
+
+    gtk_snapshot_append_color (snapshot, &background,
+                               &GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget),
+                                                    gtk_widget_get_height (widget)));
+  }
+  gtk_widget_snapshot_child (widget, gtk_window_get_child (GTK_WINDOW (widget)), snapshot);
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
   if (node == NULL)
-    return;
+    {
+      g_test_message ("no screenshot: nothing rendered");
+      return;
+    }
   renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
   texture = gsk_renderer_render_texture (renderer, node, NULL);
   path = g_build_filename (dir, name, NULL);
@@ -327,6 +337,19 @@ test_system_events_timeline (Fixture       *fixture,
 
   hw_system_events_page_set_filter (page, "deployment", NULL, "1.2.0");
   wait_for_timeline (page, 1, "Deployment of payments 1.2.0 failed");
+
+  /* Alert notifications carry app actions that open the Faults page or the
+   * chart of the hub they are about. */
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (fixture->app), "alert-open-faults"));
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "alert-open-faults",
+                                  g_variant_new_string (fixture->hub->base_url));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (hw_window_get_pages (fixture->window)), ==,
+                   "faults");
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "alert-open-chart",
+                                  g_variant_new ("(ss)", fixture->hub->base_url,
+                                                 "listener.iterator_age"));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (hw_window_get_pages (fixture->window)), ==,
+                   "metrics");
 }
 
 int

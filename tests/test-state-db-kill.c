@@ -93,6 +93,21 @@ typedef struct
 } Reported;
 
 static void
+record_line (Reported   *reported,
+             const char *line)
+{
+  g_assert_true (line[0] != '\0' && line[1] == ' ');
+  if (line[0] == 'Q')
+    g_hash_table_add (reported->queued, g_strdup (line + 2));
+  else if (line[0] == 'S')
+    g_hash_table_add (reported->claimed, g_strdup (line + 2));
+  else if (line[0] == 'A')
+    g_hash_table_add (reported->acknowledged, g_strdup (line + 2));
+  else
+    g_assert_not_reached ();
+}
+
+static void
 run_child_until_killed (const char *path,
                         guint       kill_after_lines,
                         Reported   *reported)
@@ -112,15 +127,7 @@ run_child_until_killed (const char *path,
 
       g_assert_no_error (error);
       g_assert_nonnull (line);  /* the child died on its own */
-      g_assert_true (line[0] != '\0' && line[1] == ' ');
-      if (line[0] == 'Q')
-        g_hash_table_add (reported->queued, g_strdup (line + 2));
-      else if (line[0] == 'S')
-        g_hash_table_add (reported->claimed, g_strdup (line + 2));
-      else if (line[0] == 'A')
-        g_hash_table_add (reported->acknowledged, g_strdup (line + 2));
-      else
-        g_assert_not_reached ();
+      record_line (reported, line);
     }
 
   g_subprocess_force_exit (child);  /* SIGKILL */
@@ -128,6 +135,17 @@ run_child_until_killed (const char *path,
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_signaled (child));
   g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);
+
+  /* The child runs ahead of our reading: what it printed before the kill is
+   * still in the pipe, and was committed before it was printed. */
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, NULL);
+
+      if (line == NULL)
+        break;
+      record_line (reported, line);
+    }
 }
 
 static void

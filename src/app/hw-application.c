@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "hw-application.h"
+#include "hw-certificate-trust.h"
 #include "hw-preferences-window.h"
 #include "hw-window.h"
 
@@ -240,6 +241,8 @@ hw_application_remove_hub (HwApplication *self,
   g_object_ref (connection);
   hw_connection_stop (connection);
   g_list_store_remove (self->hubs, position);
+  /* A hub added again later must earn the user's trust again. */
+  hw_certificate_trust_forget (hw_connection_get_id (connection));
   if (hw_connection_get_persistent (connection))
     {
       hw_token_store_remove (self->tokens, hw_connection_get_id (connection));

@@ -58,7 +58,7 @@ hw_certificate_describe_problems (GTlsCertificateFlags errors)
   return g_string_free (text, FALSE);
 }
 
-/* "AB:CD:…" in two lines of 16 bytes, the way certificate viewers show it. */
+/* "AB:CD:…" in four lines of 8 bytes, the way certificate viewers show it. */
 static char *
 format_fingerprint (const char *hex)
 {
@@ -68,7 +68,7 @@ format_fingerprint (const char *hex)
   for (gsize i = 0; i + 1 < len; i += 2)
     {
       if (i > 0)
-        g_string_append_c (text, i % 32 == 0 ? '\n' : ':');
+        g_string_append_c (text, i % 16 == 0 ? '\n' : ':');
       g_string_append_c (text, g_ascii_toupper (hex[i]));
       g_string_append_c (text, g_ascii_toupper (hex[i + 1]));
     }

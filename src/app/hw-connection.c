@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "hw-certificate-trust.h"
 #include "hw-connection.h"
 #include "hw-paths.h"
 
@@ -313,6 +314,7 @@ setup (HwConnection *self)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *cache_path = NULL;
+  g_autofree char *trusted = NULL;
 
   teardown (self);
   self->client = hw_hub_client_new (self->url, &error);
@@ -323,6 +325,10 @@ setup (HwConnection *self)
     }
   if (self->token != NULL)
     hw_hub_client_set_token (self->client, self->token);
+  /* A certificate the user trusted for this hub stays trusted. */
+  trusted = hw_certificate_trust_lookup (self->id);
+  if (trusted != NULL)
+    hw_hub_client_trust_certificate (self->client, trusted);
 
   cache_path = hw_paths_cache_file_for_hub (self->id);
   self->sync = hw_hub_sync_new (self->client, cache_path);

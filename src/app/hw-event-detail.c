@@ -63,6 +63,16 @@ quote_value (const char *value)
   return g_strdup_printf ("\"%s\"", clean);
 }
 
+/* json_object_get_object_member() is critical about a missing member. */
+static JsonObject *
+object_member (JsonObject *object,
+               const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
 /* A member's value as text when it is a string or a number. */
 static char *
 scalar_text (JsonObject *object,
@@ -107,7 +117,7 @@ entity_id (JsonObject *event)
 static char *
 correlation_tag_query (JsonObject *event)
 {
-  JsonObject *tags = json_object_get_object_member (event, "tags");
+  JsonObject *tags = object_member (event, "tags");
   g_autoptr(GList) members = tags != NULL ? json_object_get_members (tags) : NULL;
 
   for (GList *l = members; l != NULL; l = l->next)
@@ -131,7 +141,7 @@ static void
 add_uow_id (GString    *query,
             JsonObject *uow)
 {
-  JsonObject *inner = uow != NULL ? json_object_get_object_member (uow, "event") : NULL;
+  JsonObject *inner = object_member (uow, "event");
   g_autofree char *id = scalar_text (inner, "id");
   g_autofree char *quoted = NULL;
 
@@ -145,10 +155,10 @@ add_uow_id (GString    *query,
 static char *
 uow_query (JsonObject *event)
 {
-  JsonObject *uow = json_object_get_object_member (event, "uow");
-  JsonArray *batch = uow != NULL && json_object_has_member (uow, "batch")
-                     && JSON_NODE_HOLDS_ARRAY (json_object_get_member (uow, "batch"))
-                     ? json_object_get_array_member (uow, "batch") : NULL;
+  JsonObject *uow = object_member (event, "uow");
+  JsonNode *batch_node = uow != NULL ? json_object_get_member (uow, "batch") : NULL;
+  JsonArray *batch = batch_node != NULL && JSON_NODE_HOLDS_ARRAY (batch_node)
+                     ? json_node_get_array (batch_node) : NULL;
   GString *query = g_string_new (NULL);
 
   add_uow_id (query, uow);
@@ -323,9 +333,9 @@ bind_field (GtkSignalListItemFactory *factory,
   gtk_widget_set_tooltip_text (value, masked ? _("Masked: this value is sensitive and never leaves the hub unmasked")
                                              : NULL);
   if (masked)
-    gtk_widget_add_css_class (value, "masked");
+    gtk_widget_add_css_class (value, "warning");
   else
-    gtk_widget_remove_css_class (value, "masked");
+    gtk_widget_remove_css_class (value, "warning");
   accessible = g_strdup_printf ("%s: %s", hw_json_tree_item_get_path (field), preview);
   gtk_accessible_update_property (GTK_ACCESSIBLE (expander), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   accessible, -1);

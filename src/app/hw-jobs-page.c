@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hw-command-edit.h"
 #include "hw-command-queue.h"
 #include "hw-error.h"
 #include "hw-job-tracker.h"
@@ -372,7 +373,8 @@ show_snapshot (HwJobsPage *self)
 static void
 update_permission (HwJobsPage *self)
 {
-  const char *reason = can_operate (self) ? NULL : hw_command_queue_get_permission_reason (self->queue);
+  const char *reason = self->queue == NULL || can_operate (self)
+                       ? NULL : hw_command_queue_get_permission_reason (self->queue);
 
   gtk_label_set_label (self->permission_label, reason != NULL ? reason : "");
   gtk_widget_set_visible (GTK_WIDGET (self->permission_label), reason != NULL);
@@ -520,59 +522,6 @@ mark_all_read_action (GtkWidget  *widget,
     }
 }
 
-typedef struct
-{
-  HwJobsPage    *page;
-  char          *key;
-  JsonObject    *body;
-  GtkSpinButton *rate;
-  GtkSpinButton *parallel;
-} EditRequest;
-
-static void
-edit_request_free (gpointer  data,
-                   GClosure *closure)
-{
-  EditRequest *request = data;
-
-  g_object_unref (request->page);
-  g_free (request->key);
-  json_object_unref (request->body);
-  g_free (request);
-}
-
-static void
-on_edit_response (AdwMessageDialog *dialog,
-                  const char       *response,
-                  EditRequest      *request)
-{
-  if (g_strcmp0 (response, "save") == 0)
-    {
-      json_object_set_double_member (request->body, "rate", gtk_spin_button_get_value (request->rate));
-      json_object_set_int_member (request->body, "parallel", gtk_spin_button_get_value_as_int (request->parallel));
-      edit (request->page, HW_COMMAND_EDIT_UPDATE_BODY, request->key, request->body);
-    }
-}
-
-static GtkWidget *
-new_spin_row (const char *title,
-              double      lower,
-              double      upper,
-              double      value,
-              GtkWidget **spin)
-{
-  AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
-
-  *spin = gtk_spin_button_new_with_range (lower, upper, 1);
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (*spin), value);
-  gtk_widget_set_valign (*spin, GTK_ALIGN_CENTER);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (*spin), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_add_suffix (row, *spin);
-  return GTK_WIDGET (row);
-}
-
-/* A queued command's rate and parallelism can change until it is sent. */
 static void
 edit_command_action (GtkWidget  *widget,
                      const char *action_name,
@@ -580,39 +529,9 @@ edit_command_action (GtkWidget  *widget,
 {
   HwJobsPage *self = HW_JOBS_PAGE (widget);
   HwOutboxCommand *command = find_command (self, g_variant_get_string (parameter, NULL));
-  g_autoptr(JsonNode) node = NULL;
-  GtkWidget *list, *rate, *parallel, *dialog;
-  g_autofree char *heading = NULL;
-  EditRequest *request;
 
-  if (command == NULL || (node = json_from_string (command->body, NULL)) == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return;
-  heading = hw_command_describe (command->kind, command->body);
-  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)), heading,
-                                   _("The command has not been sent yet: its rate and parallelism can still change."));
-  list = gtk_list_box_new ();
-  gtk_widget_add_css_class (list, "boxed-list");
-  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
-  gtk_list_box_append (GTK_LIST_BOX (list),
-                       new_spin_row (_("Rate"), 0, 1000000,
-                                     json_object_get_double_member_with_default (json_node_get_object (node), "rate", 100),
-                                     &rate));
-  gtk_list_box_append (GTK_LIST_BOX (list),
-                       new_spin_row (_("Parallelism"), 1, 64,
-                                     json_object_get_int_member_with_default (json_node_get_object (node), "parallel", 2),
-                                     &parallel));
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "save", _("_Save"), NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save", ADW_RESPONSE_SUGGESTED);
-  request = g_new0 (EditRequest, 1);
-  request->page = g_object_ref (self);
-  request->key = g_strdup (command->key);
-  request->body = json_object_ref (json_node_get_object (node));
-  request->rate = GTK_SPIN_BUTTON (rate);
-  request->parallel = GTK_SPIN_BUTTON (parallel);
-  g_signal_connect_data (dialog, "response", G_CALLBACK (on_edit_response), request,
-                         edit_request_free, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  if (command != NULL && self->queue != NULL)
+    hw_command_edit_present (widget, self->queue, command);
 }
 
 static void

@@ -54,9 +54,18 @@ hw_metrics_result_free (HwMetricsResult *result)
     g_clear_pointer (&result->series[i], g_ptr_array_unref);
   g_free (result->series);
   g_free (result->n_hidden);
-  g_clear_pointer (&result->system_events, g_ptr_array_unref);
+  g_clear_pointer (&result->markers, g_ptr_array_unref);
   g_clear_pointer (&result->alerts, hw_series_unref);
   g_free (result);
+}
+
+static guint
+step_index (guint step_s)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (steps_s); i++)
+    if (steps_s[i] >= step_s)
+      return i;
+  return G_N_ELEMENTS (steps_s) - 1;
 }
 
 guint
@@ -230,6 +239,53 @@ rank_series (GPtrArray            *all,
   return all;
 }
 
+static void
+marker_free (HwMetricsMarker *marker)
+{
+  g_free (marker->kind);
+  g_free (marker->title);
+  g_free (marker);
+}
+
+static char *
+system_event_title (HwSystemEvent *event)
+{
+  static const char *fields[] = { "title", "message", "summary", "description", "version" };
+  g_autoptr(JsonNode) node = event->json != NULL ? json_from_string (event->json, NULL) : NULL;
+  JsonObject *object = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+  for (guint i = 0; object != NULL && i < G_N_ELEMENTS (fields); i++)
+    {
+      const char *value = json_object_get_string_member_with_default (object, fields[i], NULL);
+
+      if (value != NULL && *value != '\0')
+        return g_strdup (value);
+    }
+  return g_strdup (event->kind);
+}
+
+/* Parsed here, off the UI thread: a busy day has many system events. */
+static GPtrArray *
+collect_markers (GPtrArray *events)
+{
+  GPtrArray *markers = g_ptr_array_new_with_free_func ((GDestroyNotify) marker_free);
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      HwSystemEvent *event = g_ptr_array_index (events, i);
+      HwMetricsMarker *marker;
+
+      if (g_strcmp0 (event->kind, "deployment") != 0 && g_strcmp0 (event->kind, "incident") != 0)
+        continue;
+      marker = g_new0 (HwMetricsMarker, 1);
+      marker->ts_ms = event->ts_ms;
+      marker->kind = g_strdup (event->kind);
+      marker->title = system_event_title (event);
+      g_ptr_array_add (markers, marker);
+    }
+  return markers;
+}
+
 static HwSeries *
 count_alerts (GPtrArray *events,
               gint64     from_ms,
@@ -261,6 +317,41 @@ count_alerts (GPtrArray *events,
 
 /* The worker ----------------------------------------------------------------- */
 
+/* The points at @step_s or, when there are none (offline, before the hub
+ * answered for a new range), at the nearest resolution that is cached:
+ * a coarser or finer curve beats an empty chart. */
+static GArray *
+query_points (LoadJob       *job,
+              const char    *name,
+              guint         *resolution_s,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  g_autoptr(GArray) points = NULL;
+  guint order[G_N_ELEMENTS (steps_s) + 1];
+  guint n = 0;
+
+  order[n++] = job->step_s;
+  for (guint distance = 1; distance < G_N_ELEMENTS (steps_s); distance++)
+    for (guint i = 0; i < G_N_ELEMENTS (steps_s); i++)
+      if (steps_s[i] != job->step_s
+          && ABS ((int) i - (int) step_index (job->step_s)) == (int) distance)
+        order[n++] = steps_s[i];
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_clear_pointer (&points, g_array_unref);
+      points = hw_event_store_query_metric_points (job->store, name, NULL, order[i], job->from_ms,
+                                                   job->to_ms, cancellable, error);
+      if (points == NULL)
+        return NULL;
+      *resolution_s = order[i];
+      if (points->len > 0)
+        break;
+    }
+  return g_steal_pointer (&points);
+}
+
 static void
 load_in_thread (GTask        *task,
                 gpointer      source,
@@ -270,6 +361,7 @@ load_in_thread (GTask        *task,
   LoadJob *job = task_data;
   HwMetricsResult *result = g_new0 (HwMetricsResult, 1);
   HwTimeRange range = { job->from_ms, job->to_ms };
+  g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GError) error = NULL;
 
   result->n_queries = job->n_queries;
@@ -280,32 +372,30 @@ load_in_thread (GTask        *task,
       const HwMetricsQuery *query = &job->queries[q];
       g_autofree char *name = hw_hub_sync_metric_cache_name (query->metric, query->stat);
       g_autoptr(GArray) points = NULL;
+      guint resolution_s = job->step_s;
 
-      points = hw_event_store_query_metric_points (job->store, name, NULL, job->step_s,
-                                                   job->from_ms, job->to_ms, cancellable, &error);
-      if (error != NULL)
+      points = query_points (job, name, &resolution_s, cancellable, &error);
+      if (points == NULL)
         {
           hw_metrics_result_free (result);
           g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
-      if (points != NULL)
-        g_array_set_clear_func (points, (GDestroyNotify) hw_metric_point_clear);
-      result->series[q] = rank_series (group_points (points, query, job->step_s), query, &range,
-                                       job->step_s, &result->n_hidden[q]);
+      result->series[q] = rank_series (group_points (points, query, resolution_s), query, &range,
+                                       resolution_s, &result->n_hidden[q]);
     }
 
-  result->system_events = hw_event_store_list_system_events (job->store, NULL, job->from_ms,
-                                                             job->to_ms, HW_EVENT_ORDER_OLDEST_FIRST,
-                                                             MAX_SYSTEM_EVENTS, cancellable, &error);
-  if (result->system_events == NULL)
+  events = hw_event_store_list_system_events (job->store, NULL, job->from_ms, job->to_ms,
+                                              HW_EVENT_ORDER_OLDEST_FIRST, MAX_SYSTEM_EVENTS,
+                                              cancellable, &error);
+  if (events == NULL)
     {
       hw_metrics_result_free (result);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  result->alerts = count_alerts (result->system_events, job->from_ms, job->to_ms,
-                                 job->alert_bucket_ms);
+  result->markers = collect_markers (events);
+  result->alerts = count_alerts (events, job->from_ms, job->to_ms, job->alert_bucket_ms);
   g_task_return_pointer (task, result, (GDestroyNotify) hw_metrics_result_free);
 }
 

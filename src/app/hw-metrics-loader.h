@@ -30,12 +30,20 @@ typedef struct
   HwMetricsCombine  combine;
 } HwMetricsQuery;
 
+/* A deployment or incident, to be read a curve against. */
+typedef struct
+{
+  gint64  ts_ms;
+  char   *kind;    /* "deployment" or "incident" */
+  char   *title;   /* its title, message, summary… or the kind */
+} HwMetricsMarker;
+
 typedef struct
 {
   guint       n_queries;
   GPtrArray **series;          /* per query: HwSeries*, named by label value, worst first */
   guint      *n_hidden;        /* per query: label sets left out or folded into "Other" */
-  GPtrArray  *system_events;   /* HwSystemEvent* in the range, oldest first */
+  GPtrArray  *markers;         /* HwMetricsMarker* in the range, oldest first */
   HwSeries   *alerts;          /* alert system events per @alert_bucket_ms */
 } HwMetricsResult;
 

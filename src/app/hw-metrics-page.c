@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
 
 #include "hw-metrics-loader.h"
 #include "hw-metrics-page.h"
@@ -86,6 +85,7 @@ struct _HwMetricsPage
   gboolean           has_data;
   guint              refresh_interval;
   guint              refresh_source;
+  guint              reload_source;
   guint              focus_tick;
   int                pending_focus;
 
@@ -163,54 +163,20 @@ request_rollups (HwMetricsPage *self,
 
 /* Showing ------------------------------------------------------------------- */
 
-static HwChartMarkerKind
-marker_kind (const char *kind)
-{
-  if (g_strcmp0 (kind, "deployment") == 0)
-    return HW_CHART_MARKER_DEPLOYMENT;
-  if (g_strcmp0 (kind, "incident") == 0)
-    return HW_CHART_MARKER_INCIDENT;
-  if (g_strcmp0 (kind, "alert") == 0)
-    return HW_CHART_MARKER_ALERT;
-  return HW_CHART_MARKER_OTHER;
-}
-
-static char *
-system_event_title (HwSystemEvent *event)
-{
-  static const char *fields[] = { "title", "message", "summary", "description", "version" };
-  g_autoptr(JsonNode) node = event->json != NULL ? json_from_string (event->json, NULL) : NULL;
-  JsonObject *object = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-
-  for (guint i = 0; object != NULL && i < G_N_ELEMENTS (fields); i++)
-    {
-      const char *value = json_object_get_string_member_with_default (object, fields[i], NULL);
-
-      if (value != NULL && *value != '\0')
-        return g_strdup (value);
-    }
-  return g_strdup (event->kind);
-}
-
 static void
 show_markers (HwMetricsPage *self,
-              GPtrArray     *events)
+              GPtrArray     *markers)
 {
   for (guint c = 0; c < N_CHARTS; c++)
     hw_chart_clear_markers (self->charts[c]);
-
-  /* Deployments and incidents are what a change in a curve is read against. */
-  for (guint i = 0; i < events->len; i++)
+  for (guint i = 0; i < markers->len; i++)
     {
-      HwSystemEvent *event = g_ptr_array_index (events, i);
-      HwChartMarkerKind kind = marker_kind (event->kind);
-      g_autofree char *title = NULL;
+      HwMetricsMarker *marker = g_ptr_array_index (markers, i);
+      HwChartMarkerKind kind = g_str_equal (marker->kind, "deployment") ? HW_CHART_MARKER_DEPLOYMENT
+                                                                        : HW_CHART_MARKER_INCIDENT;
 
-      if (kind != HW_CHART_MARKER_DEPLOYMENT && kind != HW_CHART_MARKER_INCIDENT)
-        continue;
-      title = system_event_title (event);
       for (guint c = 0; c < N_CHARTS; c++)
-        hw_chart_add_marker (self->charts[c], event->ts_ms, kind, title);
+        hw_chart_add_marker (self->charts[c], marker->ts_ms, kind, marker->title);
     }
 }
 
@@ -266,7 +232,7 @@ show_result (HwMetricsPage   *self,
     }
   hw_chart_clear_series (self->charts[CHART_ALERTS]);
   hw_chart_add_series (self->charts[CHART_ALERTS], result->alerts, HW_CHART_COLUMNS, _("Alerts"));
-  show_markers (self, result->system_events);
+  show_markers (self, result->markers);
   show_iterator_age_threshold (self);
 }
 
@@ -298,6 +264,7 @@ reload (HwMetricsPage *self)
   HwTimeRange home = hw_time_window_get_home (self->window);
   gint64 span = home.to_ms - home.from_ms;
 
+  g_clear_handle_id (&self->reload_source, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
 
@@ -331,6 +298,16 @@ reload (HwMetricsPage *self)
                          self->alert_bucket_ms, self->cancellable, on_loaded, g_object_ref (self));
 }
 
+static gboolean
+on_reload_due (gpointer user_data)
+{
+  HwMetricsPage *self = user_data;
+
+  self->reload_source = 0;
+  reload (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_connection_changed (HwMetricsPage *self,
                        guint          changes)
@@ -342,7 +319,9 @@ on_connection_changed (HwMetricsPage *self,
   /* With auto-refresh off the charts hold still once they show something. */
   if (self->refresh_interval == 0 && self->has_data && !everything)
     return;
-  reload (self);
+  /* Each rollup the sync stores says so: read the cache once for a burst. */
+  if (self->reload_source == 0)
+    self->reload_source = g_timeout_add (200, on_reload_due, self);
 }
 
 static void
@@ -372,6 +351,9 @@ on_refresh_tick (gpointer user_data)
 {
   HwMetricsPage *self = user_data;
 
+  /* Hidden, the charts wait; the sync keeps the cache fresh meanwhile. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return G_SOURCE_CONTINUE;
   /* Slides a relative range (which reloads), then asks the hub for news. */
   hw_time_range_picker_refresh (self->picker);
   request_rollups (self, TRUE);
@@ -577,10 +559,11 @@ hw_metrics_page_set_refresh_interval (HwMetricsPage *self,
     if (seconds > 0 && (best == 0 || ABS ((int) refresh_options_s[i] - (int) seconds)
                                      < ABS ((int) refresh_options_s[best] - (int) seconds)))
       best = i;
-  g_clear_handle_id (&self->refresh_source, g_source_remove);
   self->refresh_interval = refresh_options_s[best];
+  /* Re-enters through the drop-down's notify::selected; the timer is set after. */
   if (gtk_drop_down_get_selected (self->refresh_dropdown) != best)
     gtk_drop_down_set_selected (self->refresh_dropdown, best);
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
   if (self->refresh_interval > 0)
     self->refresh_source = g_timeout_add_seconds (self->refresh_interval, on_refresh_tick, self);
 }
@@ -631,10 +614,15 @@ static void
 hw_metrics_page_dispose (GObject *object)
 {
   HwMetricsPage *self = HW_METRICS_PAGE (object);
+  GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  /* Disposing the drop-down notifies its selection, which would restart the timer. */
+  if (self->refresh_dropdown != NULL)
+    g_signal_handlers_disconnect_by_data (self->refresh_dropdown, self);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
+  g_clear_handle_id (&self->reload_source, g_source_remove);
   if (self->focus_tick != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->focus_tick);
   self->focus_tick = 0;
@@ -644,6 +632,9 @@ hw_metrics_page_dispose (GObject *object)
   if (self->window != NULL)
     g_signal_handlers_disconnect_by_data (self->window, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), HW_TYPE_METRICS_PAGE);
+  /* The template's unnamed top box is not one of the disposed children. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->window);
   g_clear_object (&self->settings);
 

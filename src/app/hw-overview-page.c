@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "hw-event-store.h"
+#include "hw-alert-monitor.h"
 #include "hw-overview-page.h"
 #include "hw-state-view.h"
 
@@ -122,6 +123,26 @@ series_from_points (const char *name,
   return series;
 }
 
+/* The alert monitor records every transition (pending, firing, resolved);
+ * only the moments an alert started firing are worth a bar on the card. */
+static gboolean
+system_event_is_firing_alert (HwSystemEvent *event)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
+
+  if (g_strcmp0 (event->kind, "alert") != 0 || event->json == NULL)
+    return FALSE;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, event->json, -1, NULL))
+    return FALSE;
+  root = json_parser_get_root (parser);
+  return JSON_NODE_HOLDS_OBJECT (root)
+         && g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (root),
+                                                                   "state", ""),
+                       "firing") == 0;
+}
+
 static void
 load_in_thread (GTask        *task,
                 gpointer      source,
@@ -138,7 +159,9 @@ load_in_thread (GTask        *task,
                                                              card_metrics[i].stat);
       g_autoptr(GArray) points = NULL;
 
-      points = hw_event_store_query_metric_points (job->store, name, NULL, STEP_S, job->from_ms,
+      /* Only the ungrouped series: other pages cache the same metric split by
+       * label at this step too, and adding those would count events twice. */
+      points = hw_event_store_query_metric_points (job->store, name, "{}", STEP_S, job->from_ms,
                                                    job->to_ms, cancellable, &error);
       if (error != NULL)
         {
@@ -172,8 +195,8 @@ load_in_thread (GTask        *task,
         {
           HwSystemEvent *event = g_ptr_array_index (job->system_events, i);
 
-          if (g_strcmp0 (event->kind, "alert") == 0 && event->ts_ms >= start
-              && event->ts_ms < start + HOUR_MS)
+          if (event->ts_ms >= start && event->ts_ms < start + HOUR_MS
+              && system_event_is_firing_alert (event))
             count++;
         }
       hw_series_append (alerts, start, count);
@@ -283,6 +306,18 @@ warning_ms (HwOverviewPage *self)
   return (gint64) g_settings_get_uint (self->settings, "iterator-age-warning-minutes") * 60 * 1000;
 }
 
+/* "Active" means firing now, which only the hub's alert monitor knows. */
+static guint
+count_firing_alerts (HwOverviewPage *self)
+{
+  HwAlertMonitor *monitor;
+
+  if (self->connection == NULL)
+    return 0;
+  monitor = hw_alert_monitor_get_for_connection (self->connection);
+  return monitor != NULL ? hw_alert_monitor_get_n_firing (monitor) : 0;
+}
+
 static void
 show_card (HwOverviewPage *self,
            guint           card,
@@ -297,7 +332,7 @@ show_card (HwOverviewPage *self,
   hw_chart_clear_series (chart);
   hw_chart_add_series (chart, series, style, hw_series_get_name (series));
   if (card == CARD_ALERTS)
-    value = stats.count > 0 ? g_strdup_printf ("%.0f", stats.mean * stats.count) : g_strdup ("0");
+    value = g_strdup_printf ("%u", count_firing_alerts (self));
   else
     value = hw_chart_format_value (chart, stats.last);
   gtk_label_set_label (self->values[card], value);

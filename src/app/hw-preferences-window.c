@@ -17,6 +17,10 @@ struct _HwPreferencesWindow
   /* Template widgets */
   GtkSpinButton        *refresh_interval;
   GtkSpinButton        *iterator_age_warning;
+  GtkSpinButton        *alert_error_rate;
+  GtkSpinButton        *alert_anomaly_sigma;
+  AdwEntryRow          *alert_key_types;
+  GtkSwitch            *alert_notifications;
 };
 
 enum {
@@ -37,6 +41,34 @@ hw_preferences_window_new (GSettings *settings)
   return g_object_new (HW_TYPE_PREFERENCES_WINDOW, "settings", settings, NULL);
 }
 
+/* Key event types are edited as one comma-separated line. */
+static void
+show_key_types (HwPreferencesWindow *self)
+{
+  g_auto(GStrv) types = g_settings_get_strv (self->settings, "alert-key-event-types");
+  g_autofree char *text = g_strjoinv (", ", types);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->alert_key_types), text);
+}
+
+static void
+on_key_types_apply (HwPreferencesWindow *self)
+{
+  g_auto(GStrv) parts = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (self->alert_key_types)), ",", -1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) types = NULL;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_strstrip (parts[i]);
+      if (*parts[i] != '\0')
+        g_strv_builder_add (builder, parts[i]);
+    }
+  types = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "alert-key-event-types", (const char * const *) types);
+  show_key_types (self);
+}
+
 static void
 hw_preferences_window_constructed (GObject *object)
 {
@@ -48,6 +80,13 @@ hw_preferences_window_constructed (GObject *object)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "iterator-age-warning-minutes", self->iterator_age_warning,
                    "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "alert-error-rate-percent", self->alert_error_rate, "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "alert-anomaly-sigma", self->alert_anomaly_sigma, "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "alert-notifications", self->alert_notifications, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  show_key_types (self);
 }
 
 static void
@@ -100,6 +139,11 @@ hw_preferences_window_class_init (HwPreferencesWindowClass *klass)
                                                RESOURCE_PREFIX "/hw-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HwPreferencesWindow, refresh_interval);
   gtk_widget_class_bind_template_child (widget_class, HwPreferencesWindow, iterator_age_warning);
+  gtk_widget_class_bind_template_child (widget_class, HwPreferencesWindow, alert_error_rate);
+  gtk_widget_class_bind_template_child (widget_class, HwPreferencesWindow, alert_anomaly_sigma);
+  gtk_widget_class_bind_template_child (widget_class, HwPreferencesWindow, alert_key_types);
+  gtk_widget_class_bind_template_child (widget_class, HwPreferencesWindow, alert_notifications);
+  gtk_widget_class_bind_template_callback (widget_class, on_key_types_apply);
 }
 
 static void

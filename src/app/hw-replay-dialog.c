@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "hw-command-queue.h"
+#include "hw-dry-run-estimate.h"
 #include "hw-error.h"
 #include "hw-event-store.h"
 #include "hw-job-tracker.h"
@@ -289,71 +290,23 @@ dry_run_failed (HwReplayDialog *self,
   update_buttons (self);
 }
 
-typedef struct
-{
-  HwEventStore *store;
-  char         *query;
-  gint64        from_ms;
-  gint64        to_ms;
-  gint64        count;
-  JsonObject   *by_type;
-} EstimateJob;
-
-static void
-estimate_job_free (EstimateJob *job)
-{
-  g_clear_object (&job->store);
-  g_free (job->query);
-  g_clear_pointer (&job->by_type, json_object_unref);
-  g_free (job);
-}
-
-static void
-estimate_in_thread (GTask        *task,
-                    gpointer      source,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
-{
-  EstimateJob *job = task_data;
-  g_autoptr(HwQuery) query = NULL;
-  g_autoptr(GPtrArray) types = NULL;
-  GError *error = NULL;
-
-  if ((query = hw_query_parse (job->query, g_get_real_time () / 1000, NULL, &error)) == NULL
-      || (job->count = hw_event_store_count (job->store, query, job->from_ms, job->to_ms,
-                                             cancellable, &error)) < 0
-      || (types = hw_event_store_top_values (job->store, "type", query, job->from_ms, job->to_ms,
-                                             1000, cancellable, &error)) == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  job->by_type = json_object_new ();
-  for (guint i = 0; i < types->len; i++)
-    {
-      HwTopValue *value = g_ptr_array_index (types, i);
-
-      json_object_set_int_member (job->by_type, value->value, value->count);
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
 static void
 on_estimated (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  HwReplayDialog *self = HW_REPLAY_DIALOG (source);
-  EstimateJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(HwReplayDialog) self = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = hw_dry_run_estimate_finish (result, &error);
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (answer == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         dry_run_failed (self, error->message);
       return;
     }
-  show_dry_run (self, job->count, job->by_type, TRUE);
+  show_dry_run (self, json_object_get_int_member (answer, "count"), hw_json_member_object (answer, "by_type"),
+                TRUE);
 }
 
 static void
@@ -361,23 +314,14 @@ estimate_from_cache (HwReplayDialog *self,
                      JsonObject     *body)
 {
   HwEventStore *store = hw_connection_get_store (self->connection);
-  g_autoptr(GTask) task = NULL;
-  EstimateJob *job;
 
   if (store == NULL)
     {
       dry_run_failed (self, _("The hub is unreachable and nothing is cached yet: no dry run is possible"));
       return;
     }
-  job = g_new0 (EstimateJob, 1);
-  job->store = g_object_ref (store);
-  job->query = g_strdup (json_object_get_string_member_with_default (body, "query", ""));
-  job->from_ms = json_object_get_int_member (body, "from");
-  job->to_ms = json_object_get_int_member (body, "to");
-  task = g_task_new (self, self->cancellable, on_estimated, NULL);
-  g_task_set_source_tag (task, estimate_from_cache);
-  g_task_set_task_data (task, job, (GDestroyNotify) estimate_job_free);
-  g_task_run_in_thread (task, estimate_in_thread);
+  hw_dry_run_estimate_async (store, HW_COMMAND_KIND_REPLAY, body, self->cancellable, on_estimated,
+                             g_object_ref (self));
 }
 
 static void

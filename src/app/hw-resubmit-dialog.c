@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "hw-command-queue.h"
+#include "hw-dry-run-estimate.h"
 #include "hw-error.h"
 #include "hw-event-store.h"
 #include "hw-job-tracker.h"
@@ -33,6 +34,7 @@ struct _HwResubmitDialog
   char           *blocked_reason;
   char           *status;
   gboolean        confirming;
+  gboolean        dry_running;
 
   /* Template widgets */
   GtkWidget      *back_button;
@@ -91,6 +93,13 @@ update_buttons (HwResubmitDialog *self)
   gtk_widget_set_tooltip_text (self->next_button, self->blocked_reason);
   gtk_widget_set_visible (self->back_button,
                           self->step != HW_RESUBMIT_STEP_PROGRESS || self->tracker != NULL);
+}
+
+static void
+stop_dry_run (HwResubmitDialog *self)
+{
+  self->dry_running = FALSE;
+  gtk_spinner_stop (self->dry_run_spinner);
 }
 
 static void
@@ -186,88 +195,9 @@ show_dry_run (HwResubmitDialog *self,
     }
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->sample_view),
                             sample_text->len > 0 ? sample_text->str : _("No sample"), -1);
-  gtk_spinner_stop (self->dry_run_spinner);
+  stop_dry_run (self);
   set_blocked (self, self->dry_run_count == 0 ? _("Nothing to resubmit: every fault was already resubmitted")
                                               : NULL);
-}
-
-typedef struct
-{
-  HwEventStore *store;
-  JsonObject   *body;
-  JsonObject   *answer;
-} EstimateJob;
-
-static void
-estimate_job_free (EstimateJob *job)
-{
-  g_clear_object (&job->store);
-  g_clear_pointer (&job->body, json_object_unref);
-  g_clear_pointer (&job->answer, json_object_unref);
-  g_free (job);
-}
-
-static void
-count_row (JsonObject *targets,
-           JsonArray  *sample,
-           HwEventRow *row)
-{
-  const char *target = row->functionname != NULL ? row->functionname : "";
-  JsonNode *node;
-
-  json_object_set_int_member (targets, target, json_object_get_int_member_with_default (targets, target, 0) + 1);
-  if (json_array_get_length (sample) < SAMPLE_SIZE && row->json != NULL
-      && (node = json_from_string (row->json, NULL)) != NULL)
-    json_array_add_element (sample, node);
-}
-
-static void
-estimate_in_thread (GTask        *task,
-                    gpointer      source,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
-{
-  EstimateJob *job = task_data;
-  JsonArray *ids = hw_json_member_array (job->body, "fault_ids");
-  JsonObject *group = hw_json_member_object (job->body, "group");
-  JsonObject *targets = json_object_new ();
-  JsonArray *sample = json_array_new ();
-  gint64 count = 0;
-
-  job->answer = json_object_new ();
-  if (ids != NULL)
-    for (guint i = 0; i < json_array_get_length (ids); i++)
-      {
-        g_autoptr(HwEventRow) row = hw_event_store_get_event_by_id (job->store, json_array_get_string_element (ids, i), NULL);
-
-        count++;
-        if (row != NULL)
-          count_row (targets, sample, row);
-      }
-  else if (group != NULL)
-    {
-      HwFaultFilter filter = { 0 };
-      g_autoptr(GPtrArray) rows = NULL;
-
-      filter.functionname = json_object_get_string_member (group, "functionname");
-      filter.pipeline = json_object_get_string_member (group, "pipeline");
-      filter.err_message = json_object_get_string_member (group, "message");
-      filter.state = HW_FAULT_STATE_NEW;
-      rows = hw_event_store_list_faults (job->store, &filter, 100000, cancellable, NULL);
-      for (guint i = 0; rows != NULL && i < rows->len; i++)
-        {
-          HwFaultRow *fault = g_ptr_array_index (rows, i);
-          g_autoptr(HwEventRow) row = hw_event_store_get_event_by_id (job->store, fault->id, NULL);
-
-          count++;
-          if (row != NULL)
-            count_row (targets, sample, row);
-        }
-    }
-  json_object_set_int_member (job->answer, "count", count);
-  json_object_set_object_member (job->answer, "targets", targets);
-  json_object_set_array_member (job->answer, "sample", sample);
-  g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -275,32 +205,36 @@ on_estimated (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  EstimateJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(HwResubmitDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = hw_dry_run_estimate_finish (result, &error);
 
-  if (g_task_propagate_boolean (G_TASK (result), NULL))
-    show_dry_run (HW_RESUBMIT_DIALOG (source), job->answer, TRUE);
+  if (answer != NULL)
+    {
+      show_dry_run (self, answer, TRUE);
+      return;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  stop_dry_run (self);
+  set_blocked (self, error->message);
 }
 
 static void
 estimate_from_cache (HwResubmitDialog *self)
 {
   HwEventStore *store = hw_connection_get_store (self->connection);
-  g_autoptr(GTask) task = NULL;
-  EstimateJob *job;
+  g_autoptr(JsonObject) body = NULL;
 
   if (store == NULL)
     {
-      gtk_spinner_stop (self->dry_run_spinner);
+      stop_dry_run (self);
       set_blocked (self, _("The hub is unreachable and nothing is cached yet: no dry run is possible"));
       return;
     }
-  job = g_new0 (EstimateJob, 1);
-  job->store = g_object_ref (store);
-  job->body = build_body (self, FALSE);
-  task = g_task_new (self, self->cancellable, on_estimated, NULL);
-  g_task_set_source_tag (task, estimate_from_cache);
-  g_task_set_task_data (task, job, (GDestroyNotify) estimate_job_free);
-  g_task_run_in_thread (task, estimate_in_thread);
+  body = build_body (self, FALSE);
+  hw_dry_run_estimate_async (store, HW_COMMAND_KIND_RESUBMISSION, body, self->cancellable, on_estimated,
+                             g_object_ref (self));
 }
 
 static void
@@ -320,7 +254,7 @@ on_dry_run (GObject      *source,
       g_autofree char *reason = hw_command_forbidden_reason (error->message);
 
       hw_command_queue_set_forbidden (self->queue, reason);
-      gtk_spinner_stop (self->dry_run_spinner);
+      stop_dry_run (self);
       adw_action_row_set_subtitle (self->count_row, reason);
       set_blocked (self, reason);
       return;
@@ -332,7 +266,7 @@ on_dry_run (GObject      *source,
     }
   if (answer == NULL)
     {
-      gtk_spinner_stop (self->dry_run_spinner);
+      stop_dry_run (self);
       adw_action_row_set_subtitle (self->count_row, error->message);
       set_blocked (self, error->message);
       return;
@@ -347,11 +281,12 @@ start_dry_run (HwResubmitDialog *self)
   HwHubSyncState state = hw_connection_get_state (self->connection);
   g_autoptr(JsonObject) body = NULL;
 
+  self->dry_running = TRUE;
   gtk_spinner_start (self->dry_run_spinner);
   set_blocked (self, _("The dry run has not finished yet"));
   if (!hw_command_queue_get_can_operate (self->queue))
     {
-      gtk_spinner_stop (self->dry_run_spinner);
+      stop_dry_run (self);
       adw_action_row_set_subtitle (self->count_row, hw_command_queue_get_permission_reason (self->queue));
       set_blocked (self, hw_command_queue_get_permission_reason (self->queue));
       return;
@@ -612,6 +547,14 @@ hw_resubmit_dialog_get_step (HwResubmitDialog *self)
   g_return_val_if_fail (HW_IS_RESUBMIT_DIALOG (self), HW_RESUBMIT_STEP_DRY_RUN);
 
   return self->step;
+}
+
+gboolean
+hw_resubmit_dialog_get_dry_run_pending (HwResubmitDialog *self)
+{
+  g_return_val_if_fail (HW_IS_RESUBMIT_DIALOG (self), FALSE);
+
+  return self->dry_running;
 }
 
 gint64

@@ -35,6 +35,8 @@ HwResubmitDialog *hw_resubmit_dialog_new          (GtkWindow          *parent,
                                                    const char * const *listed_ids);
 
 HwResubmitStep    hw_resubmit_dialog_get_step     (HwResubmitDialog   *self);
+/* Whether the dry run (or its offline estimate) is still running. */
+gboolean          hw_resubmit_dialog_get_dry_run_pending (HwResubmitDialog *self);
 /* The dry run's count; -1 until known. */
 gint64            hw_resubmit_dialog_get_dry_run_count (HwResubmitDialog *self);
 /* Whether the next step can be taken; when not, why (or NULL). */

@@ -12,6 +12,7 @@
 #include "hw-state-view.h"
 #include "hw-team-page.h"
 #include "hw-team-report.h"
+#include "hw-team-rows.h"
 
 /* A trend needs a few bars even for the 7-day preset. */
 #define MIN_TREND_WEEKS 8
@@ -74,19 +75,6 @@ static void reload (HwTeamPage *self);
 
 /* Formatting ----------------------------------------------------------------- */
 
-/* Fractions of an hour are kept: a 45-minute restore is not "0 h". */
-static char *
-format_hours (double hours)
-{
-  if (isnan (hours))
-    return g_strdup ("—");
-  if (hours >= 72)
-    /* TRANSLATORS: a duration in days, e.g. "4.5 days" */
-    return g_strdup_printf (_("%.1f days"), hours / 24);
-  /* TRANSLATORS: a duration in hours, e.g. "3.25 h" */
-  return g_strdup_printf (_("%.2f h"), hours);
-}
-
 static const char *
 class_label (HwTeamClass klass)
 {
@@ -129,7 +117,7 @@ class_style (HwTeamClass klass)
 static char *
 threshold_text (guint card)
 {
-  g_autofree char *medium_lead = format_hours (HW_TEAM_LEAD_TIME_HOURS_MEDIUM);
+  g_autofree char *medium_lead = hw_team_format_hours (HW_TEAM_LEAD_TIME_HOURS_MEDIUM);
 
   switch (card)
     {
@@ -246,8 +234,8 @@ show_cards (HwTeamPage         *self,
                              m->deployments, self->days, m->failed_deployments);
   set_card (self, CARD_DEPLOYS, rate, deploys, m->deployment_frequency_class);
 
-  lead = format_hours (m->lead_time_median_hours);
-  p90 = format_hours (m->lead_time_p90_hours);
+  lead = hw_team_format_hours (m->lead_time_median_hours);
+  p90 = hw_team_format_hours (m->lead_time_p90_hours);
   /* TRANSLATORS: "p90 12.50 h, median of 4 successful deployments" */
   lead_detail = g_strdup_printf (ngettext ("p90 %s, over %u successful deployment",
                                            "p90 %s, over %u successful deployments",
@@ -263,8 +251,8 @@ show_cards (HwTeamPage         *self,
                                 m->deployments_causing_incidents, m->deployments);
   set_card (self, CARD_CHANGE_FAILURE, cfr, cfr_detail, m->change_failure_class);
 
-  restore = format_hours (m->time_to_restore_median_hours);
-  mttr = format_hours (m->mttr_hours);
+  restore = hw_team_format_hours (m->time_to_restore_median_hours);
+  mttr = hw_team_format_hours (m->mttr_hours);
   /* TRANSLATORS: "MTTR 2.00 h · 3 resolved, 1 open" */
   restore_detail = g_strdup_printf (_("MTTR %s · %u resolved, %u open"),
                                     mttr, m->resolved_incidents, m->open_incidents);
@@ -327,33 +315,6 @@ clear_list (GtkListBox *list)
 }
 
 static void
-add_badge (AdwActionRow *row,
-           const char   *text,
-           const char   *style)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_widget_add_css_class (label, "caption-heading");
-  gtk_widget_add_css_class (label, style);
-  gtk_widget_set_valign (label, GTK_ALIGN_CENTER);
-  adw_action_row_add_suffix (row, label);
-}
-
-static AdwActionRow *
-new_row (const char *title,
-         const char *subtitle,
-         const char *icon_name)
-{
-  AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
-
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (row, subtitle);
-  adw_action_row_add_prefix (row, gtk_image_new_from_icon_name (icon_name));
-  return row;
-}
-
-static void
 show_deployments (HwTeamPage         *self,
                   const HwTeamReport *report)
 {
@@ -363,27 +324,9 @@ show_deployments (HwTeamPage         *self,
   for (guint i = 0; i < report->deployments->len && i < MAX_ROWS; i++)
     {
       const HwDeployment *d = g_ptr_array_index (report->deployments, i);
-      const HwIncident *caused = g_hash_table_lookup (report->causes, d->id);
-      g_autofree char *when = hw_format_clock_time (d->deploy_time_ms);
-      g_autofree char *lead = format_hours ((double) (d->deploy_time_ms - d->commit_time_ms) / 3.6e6);
-      g_autofree char *sha = g_strndup (d->commit_sha != NULL ? d->commit_sha : "", 7);
-      g_autofree char *row_title = g_strdup_printf ("%s %s", d->service, d->version);
-      g_autofree char *subtitle = NULL;
-      AdwActionRow *row;
 
-      /* TRANSLATORS: deployment row: time, commit, lead time */
-      subtitle = g_strdup_printf (_("%s · commit %s · lead time %s"), when, sha, lead);
-      row = new_row (row_title, subtitle, "software-update-available-symbolic");
-      if (d->result == HW_DEPLOYMENT_FAILURE)
-        add_badge (row, _("Failed"), "error");
-      if (caused != NULL)
-        {
-          /* TRANSLATORS: %s is an incident id */
-          g_autofree char *text = g_strdup_printf (_("Caused %s"), caused->id);
-
-          add_badge (row, text, "warning");
-        }
-      gtk_list_box_append (self->deployment_list, GTK_WIDGET (row));
+      gtk_list_box_append (self->deployment_list,
+                           hw_team_deployment_row_new (d, g_hash_table_lookup (report->causes, d->id)));
     }
   title = g_strdup_printf (_("Deployments (%u)"), report->deployments->len);
   gtk_label_set_label (self->deployments_title, title);
@@ -397,37 +340,8 @@ show_incidents (HwTeamPage         *self,
 
   clear_list (self->incident_list);
   for (guint i = 0; i < report->incidents->len && i < MAX_ROWS; i++)
-    {
-      const HwIncident *incident = g_ptr_array_index (report->incidents, i);
-      g_autofree char *when = hw_format_clock_time (incident->opened_at_ms);
-      g_autofree char *row_title = g_strdup_printf ("%s · %s", incident->id,
-                                                    incident->severity != NULL ? incident->severity : "");
-      g_autofree char *subtitle = NULL;
-      AdwActionRow *row;
-
-      if (incident->resolved_at_ms > 0)
-        {
-          g_autofree char *restore =
-            format_hours ((double) (incident->resolved_at_ms - incident->opened_at_ms) / 3.6e6);
-
-          /* TRANSLATORS: incident row: service, time opened, time to restore */
-          subtitle = g_strdup_printf (_("%s · opened %s · restored in %s"),
-                                      incident->service, when, restore);
-        }
-      else
-        subtitle = g_strdup_printf (_("%s · opened %s · still open"), incident->service, when);
-      row = new_row (row_title, subtitle, "dialog-error-symbolic");
-      if (incident->resolved_at_ms <= 0)
-        add_badge (row, _("Open"), "error");
-      if (incident->cause_deployment != NULL)
-        {
-          /* TRANSLATORS: %s is a deployment id */
-          g_autofree char *text = g_strdup_printf (_("From %s"), incident->cause_deployment);
-
-          add_badge (row, text, "dim-label");
-        }
-      gtk_list_box_append (self->incident_list, GTK_WIDGET (row));
-    }
+    gtk_list_box_append (self->incident_list,
+                         hw_team_incident_row_new (g_ptr_array_index (report->incidents, i)));
   title = g_strdup_printf (_("Incidents (%u)"), report->incidents->len);
   gtk_label_set_label (self->incidents_title, title);
 }

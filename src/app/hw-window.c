@@ -6,10 +6,13 @@
 
 #include <glib/gi18n.h>
 
+#include "hw-certificate-dialog.h"
 #include "hw-faults-page.h"
 #include "hw-hub-dialog.h"
 #include "hw-hub-row.h"
 #include "hw-jobs-page.h"
+#include "hw-lake-page.h"
+#include "hw-metrics-page.h"
 #include "hw-overview-page.h"
 #include "hw-replay-dialog.h"
 #include "hw-state-view.h"
@@ -206,7 +209,18 @@ update_banner (HwWindow *self)
     {
       set_banner (self, "security-low-symbolic",
                   _("The hub’s certificate is not trusted. Showing cached data."),
-                  _("_Edit Hub…"), "win.edit-hub", "error");
+                  _("_Review Certificate…"), "win.review-certificate", "error");
+      return;
+    }
+  /* A full disk needs the user; an unreachable hub comes back by itself,
+   * so while the hub is reachable the read-only cache is the news. */
+  if (state != HW_HUB_SYNC_STATE_OFFLINE && hw_connection_get_sync (self->connection) != NULL
+      && !hw_hub_sync_get_cache_writable (hw_connection_get_sync (self->connection)))
+    {
+      /* TRANSLATORS: %s explains why, e.g. "The cache is read-only: the disk is full." */
+      text = g_strdup_printf (_("%s Showing cached data; new events wait on the hub until space is freed."),
+                              hw_hub_sync_get_cache_error (hw_connection_get_sync (self->connection)));
+      set_banner (self, "drive-harddisk-symbolic", text, _("_Retry Now"), "win.refresh", "error");
       return;
     }
   /* "Offline" only once the hub was actually lost (or refused), not during
@@ -228,6 +242,14 @@ update_banner (HwWindow *self)
     }
   else
     text = g_strdup (_("Offline — the hub cannot be reached and nothing is cached yet. Reconnecting in the background."));
+  /* Why, on a second line: a hub that answers garbage is not a cable problem. */
+  if (hw_connection_get_last_error (self->connection) != NULL)
+    {
+      char *with_reason = g_strdup_printf ("%s\n%s", text, hw_connection_get_last_error (self->connection));
+
+      g_free (text);
+      text = with_reason;
+    }
   set_banner (self, "network-offline-symbolic", text, _("_Retry Now"), "win.refresh", NULL);
 }
 
@@ -473,6 +495,54 @@ show_page_action (GtkWidget  *widget,
   hw_window_show_page (HW_WINDOW (widget), g_variant_get_string (parameter, NULL));
 }
 
+/* Other pages link to the events behind what they show with a query; time
+ * bounds travel inside it as from:/to: terms. */
+static void
+show_events_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  HwWindow *self = HW_WINDOW (widget);
+  GtkWidget *page = hw_window_get_page (self, "event-lake");
+
+  hw_window_show_page (self, "event-lake");
+  if (HW_IS_LAKE_PAGE (page))
+    hw_lake_page_search (HW_LAKE_PAGE (page), g_variant_get_string (parameter, NULL));
+}
+
+/* The Overview's cards open their chart on the Metrics page. */
+static void
+show_chart_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  HwWindow *self = HW_WINDOW (widget);
+  GtkWidget *page = hw_window_get_page (self, "metrics");
+
+  hw_window_show_page (self, "metrics");
+  if (HW_IS_METRICS_PAGE (page))
+    hw_metrics_page_focus_chart (HW_METRICS_PAGE (page), g_variant_get_string (parameter, NULL));
+}
+
+static void
+review_certificate_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  HwWindow *self = HW_WINDOW (widget);
+  HwCertificateDialog *dialog;
+
+  if (self->connection == NULL)
+    return;
+  dialog = hw_certificate_dialog_new (GTK_WINDOW (self), self->connection);
+  if (dialog == NULL)
+    {
+      hw_window_add_toast (self, _("The hub has not presented a certificate to review yet."));
+      return;
+    }
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 show_sidebar_action (GtkWidget  *widget,
                      const char *action_name,
@@ -541,6 +611,8 @@ hw_window_class_init (HwWindowClass *klass)
 
   g_type_ensure (HW_TYPE_STATE_VIEW);
   g_type_ensure (HW_TYPE_OVERVIEW_PAGE);
+  g_type_ensure (HW_TYPE_METRICS_PAGE);
+  g_type_ensure (HW_TYPE_LAKE_PAGE);
   g_type_ensure (HW_TYPE_FAULTS_PAGE);
   g_type_ensure (HW_TYPE_JOBS_PAGE);
   g_type_ensure (HW_TYPE_TEAM_PAGE);
@@ -568,6 +640,10 @@ hw_window_class_init (HwWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.edit-hub", NULL, edit_hub_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.show-chart", "s", show_chart_action);
+  gtk_widget_class_install_action (widget_class, "win.show-events", "s", show_events_action);
+  gtk_widget_class_install_action (widget_class, "win.review-certificate", NULL,
+                                   review_certificate_action);
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,

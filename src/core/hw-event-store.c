@@ -21,13 +21,66 @@ G_DEFINE_FINAL_TYPE (HwEventStore, hw_event_store, G_TYPE_OBJECT)
 
 /* Errors ---------------------------------------------------------------- */
 
+/* A full disk, a file at its size limit (EFBIG under RLIMIT_FSIZE) or a
+ * file system gone read-only pass when the user frees space or remounts,
+ * unlike corruption: callers (the console's cache) degrade to read-only
+ * instead of giving up, so these get their own GIO codes. SQLite reports
+ * ENOSPC as SQLITE_FULL, but EFBIG and EROFS only as SQLITE_IOERR_*. */
+static gboolean
+set_space_error (GError     **error,
+                 sqlite3     *db,
+                 int          rc,
+                 int          caller_errno,
+                 const char  *what)
+{
+  int sys_errno = db != NULL ? sqlite3_system_errno (db) : 0;
+  const char *detail;
+
+  /* SQLite records errno only on some paths (not for a failed COMMIT of a
+   * WAL transaction); the failed write()'s errno is then still the
+   * thread's, as nothing ran between it and us. */
+  if (sys_errno == 0)
+    sys_errno = caller_errno;
+  detail = sys_errno != 0 ? g_strerror (sys_errno) : sqlite3_errstr (rc);
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_FULL:
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "%s: the disk is full (%s)", what, detail);
+      return TRUE;
+    case SQLITE_READONLY:
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_READ_ONLY, "%s: the file is read-only (%s)", what,
+                   db != NULL ? sqlite3_errmsg (db) : detail);
+      return TRUE;
+    case SQLITE_IOERR:
+      if (sys_errno == ENOSPC || sys_errno == EFBIG || sys_errno == EDQUOT)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "%s: the disk is full (%s)", what, detail);
+          return TRUE;
+        }
+      if (sys_errno == EROFS)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_READ_ONLY, "%s: the file system is read-only (%s)",
+                       what, detail);
+          return TRUE;
+        }
+      return FALSE;
+    default:
+      return FALSE;
+    }
+}
+
 void
 hw_store_set_sqlite_error (GError     **error,
                            sqlite3     *db,
                            int          rc,
                            const char  *what)
 {
+  int caller_errno = errno;   /* first: anything below may change it */
   const char *message = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
+
+  if (set_space_error (error, db, rc, caller_errno, what))
+    return;
 
   switch (rc & 0xff)
     {

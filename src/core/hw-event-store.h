@@ -226,6 +226,12 @@ void          hw_event_store_set_mask_rules        (HwEventStore       *self,
 
 /* Writing events ---------------------------------------------------------- */
 
+/* Every write fails with G_IO_ERROR_NO_SPACE when the disk is full or the
+ * file reached its size limit, and G_IO_ERROR_READ_ONLY when the file or
+ * its file system became read-only: conditions that pass, after which the
+ * same write succeeds. Reads keep working meanwhile. Other failures are
+ * HW_ERROR codes. */
+
 /* Inserts @n events in ONE transaction, deduplicating on id. @statuses and
  * @seqs (each nullable, @n entries) receive ACCEPTED or DUPLICATE and the
  * event's seq (for a duplicate, the seq of the stored copy). Faults also go

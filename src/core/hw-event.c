@@ -275,12 +275,14 @@ unwrap (JsonNode  *root,
 }
 
 /* @raw is the received text when it is exactly the bare event in compact
- * form, which saves serialising it again; NULL otherwise. */
+ * form, which saves serialising it again; NULL otherwise. @may_compress is
+ * FALSE only when the text cannot hold a COMPRESSED value at all. */
 static HwEvent *
 parse_root (JsonNode            *root,
             const char          *raw,
             gsize                raw_length,
             gsize                size,
+            gboolean             may_compress,
             const HwParseLimits *limits,
             GError             **error)
 {
@@ -316,8 +318,14 @@ parse_root (JsonNode            *root,
   if (hw_event_is_fault (event) && !take_fault (event, object, error))
     return NULL;
 
-  event->expanded = hw_compressed_expand (bare, limits->max_event_bytes, limits->max_depth,
-                                          NULL, error);
+  /* Walking the tree for COMPRESSED values copies nothing but still
+   * visits every node; most events have none, so skip it when the text
+   * says so. */
+  if (!may_compress)
+    event->expanded = json_node_ref (bare);
+  else
+    event->expanded = hw_compressed_expand (bare, limits->max_event_bytes, limits->max_depth,
+                                            NULL, error);
   if (event->expanded == NULL)
     return NULL;
 
@@ -387,7 +395,8 @@ hw_event_parse (const char          *data,
       return NULL;
     }
 
-  return parse_root (root, scan.compact ? data : NULL, length, length, limits, error);
+  return parse_root (root, scan.compact ? data : NULL, length, length,
+                     scan.may_compress, limits, error);
 }
 
 /* Iterative on purpose: a node built elsewhere may be arbitrarily deep. */
@@ -471,7 +480,7 @@ hw_event_parse_node (JsonNode            *node,
   if (!check_node_depth (node, limits->max_depth, error))
     return NULL;
 
-  return parse_root (node, NULL, 0, size, limits, error);
+  return parse_root (node, NULL, 0, size, TRUE, limits, error);
 }
 
 gboolean

@@ -97,7 +97,11 @@ hw_json_text_depth (const char *data,
       if (c == '"')
         in_string = TRUE;
       else if (c == '[' || c == '{')
-        max_depth = MAX (max_depth, ++depth);
+        {
+          /* Not inside MAX(): it evaluates its arguments twice. */
+          depth++;
+          max_depth = MAX (max_depth, depth);
+        }
       else if ((c == ']' || c == '}') && depth > 0)
         depth--;
     }

@@ -54,11 +54,19 @@ struct _HwHubSync
 
   guint            attempt;
   guint            retry_source;
+  guint            deadline_source;   /* of the info or page request in flight */
   guint            poll_source;
   guint            backoff_min_ms;
   guint            backoff_max_ms;
   guint            poll_interval_ms;
   guint            page_size;
+
+  /* A full disk (or a read-only one) under the cache: reads go on, writes
+   * are retried with their own backoff until one succeeds. */
+  gboolean         cache_writable;
+  gboolean         cache_full;        /* why not writable: full, else read-only */
+  guint            cache_attempt;
+  guint            cache_retry_source;
 
   GHashTable      *metric_requests;   /* key → HwMetricRequest* */
   GNetworkMonitor *monitor;
@@ -90,6 +98,22 @@ void       hw_hub_sync_emit_changed     (HwHubSync        *self,
                                          HwHubSyncChanges  what);
 void       hw_hub_sync_handle_failure   (HwHubSync        *self,
                                          const GError     *error);
+void       hw_hub_sync_set_cache_writable (HwHubSync     *self,
+                                           gboolean       writable);
+/* Backoff before retry number @attempt (0-based), with jitter. */
+guint      hw_hub_sync_backoff_ms       (HwHubSync        *self,
+                                         guint             attempt);
+/* Fetches the next page after the cursor, unless one is on its way. */
+void       hw_hub_sync_pull             (HwHubSync        *self);
+/* Opens the cache in a worker thread, then connects. */
+void       hw_hub_sync_open_cache       (HwHubSync        *self);
+/* hw-hub-sync-side.c: a cache write failed: a full or read-only disk makes the cache read-only
+ * (retried with backoff); anything else is reported as it is. */
+void       hw_hub_sync_cache_write_failed (HwHubSync     *self,
+                                           const char    *path,
+                                           const GError  *error);
+/* A sync page was committed: the cache takes writes again. */
+void       hw_hub_sync_cache_write_ok     (HwHubSync     *self);
 /* Errors that say the hub (or the path to it) is broken, as opposed to an
  * endpoint this hub version lacks. */
 gboolean   hw_hub_sync_is_connection_error (const GError  *error);
@@ -126,6 +150,12 @@ void         hw_hub_sync_write_snapshots  (HwHubSync        *self,
 void         hw_hub_sync_refresh_side_data (HwHubSync       *self);
 void         hw_hub_sync_fetch_metrics     (HwHubSync             *self,
                                             const HwMetricRequest *request);
+
+/* The client's timeout bounds each read, not a whole answer: a hub that
+ * trickles a byte now and then would hold the sync forever. The info and
+ * page requests get a deadline; missing it counts as losing the hub. */
+void         hw_hub_sync_arm_deadline      (HwHubSync       *self);
+void         hw_hub_sync_disarm_deadline   (HwHubSync       *self);
 
 /* Names in the store's sync_cursors table. */
 #define HW_SYNC_CURSOR_LAKE            "lake"

@@ -143,9 +143,10 @@ on_write_done (GObject      *source,
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      /* The cache is disposable, but a failing one must not be silent. */
-      g_warning ("Cannot write the cache %s: %s", hw_event_store_get_path (job->store), error->message);
-      hw_hub_sync_set_last_error (ctx->self, error->message);
+      hw_hub_sync_cache_write_failed (ctx->self, hw_event_store_get_path (job->store), error);
+      /* Snapshots live in memory too: pages can show them unsaved. */
+      if (job->page == NULL && job->system_events == NULL && job->series == NULL)
+        hw_hub_sync_emit_changed (ctx->self, what);
       return;
     }
   if (job->system_events != NULL && job->n_new == 0)
@@ -188,6 +189,119 @@ hw_hub_sync_write_snapshots (HwHubSync        *self,
       hw_sync_write_put (job, HW_SYNC_SNAPSHOT_INFO, json_to_string (node, FALSE));
     }
   hw_sync_write_run (self, job, what, NULL, NULL);
+}
+
+/* ---- a full disk under the cache ------------------------------------------ */
+
+const char *
+hw_hub_sync_get_cache_error (HwHubSync *self)
+{
+  g_return_val_if_fail (HW_IS_HUB_SYNC (self), NULL);
+
+  if (self->cache_writable)
+    return NULL;
+  return self->cache_full ? "The cache is read-only: the disk is full."
+                          : "The cache is read-only: the cache file cannot be written.";
+}
+
+static gboolean
+on_cache_retry (gpointer user_data)
+{
+  HwHubSync *self = user_data;
+
+  self->cache_retry_source = 0;
+  /* Probing is the real thing: the next write either lands or fails again. */
+  if (self->store == NULL)
+    hw_hub_sync_open_cache (self);
+  else
+    hw_hub_sync_pull (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_cache_retry (HwHubSync *self)
+{
+  if (!self->started || self->cache_retry_source != 0)
+    return;
+  self->cache_retry_source = g_timeout_add (hw_hub_sync_backoff_ms (self, self->cache_attempt),
+                                            on_cache_retry, self);
+  self->cache_attempt++;
+}
+
+void
+hw_hub_sync_cache_write_failed (HwHubSync    *self,
+                                const char   *path,
+                                const GError *error)
+{
+  gboolean full = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+
+  if (!full && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_READ_ONLY))
+    {
+      /* The cache is disposable, but a failing one must not be silent. */
+      g_warning ("Cannot write the cache %s: %s", path, error->message);
+      hw_hub_sync_set_last_error (self, error->message);
+      return;
+    }
+
+  /* Expected on a full disk, so logged once per episode, not per retry. */
+  if (self->cache_writable)
+    g_message ("The cache %s is read-only until writes succeed again: %s", path, error->message);
+  self->cache_full = full;
+  hw_hub_sync_set_cache_writable (self, FALSE);
+  hw_hub_sync_set_last_error (self, hw_hub_sync_get_cache_error (self));
+  schedule_cache_retry (self);
+}
+
+void
+hw_hub_sync_cache_write_ok (HwHubSync *self)
+{
+  self->cache_attempt = 0;
+  g_clear_handle_id (&self->cache_retry_source, g_source_remove);
+  if (self->cache_writable)
+    return;
+  g_message ("The cache %s takes writes again", self->cache_path);
+  if (g_strcmp0 (self->last_error, hw_hub_sync_get_cache_error (self)) == 0)
+    hw_hub_sync_set_last_error (self, NULL);
+  hw_hub_sync_set_cache_writable (self, TRUE);
+}
+
+/* ---- deadlines ------------------------------------------------------------ */
+
+/* Whole answers may take this many I/O timeouts: room for a big page on a
+ * slow link, none for a hub that never finishes. */
+#define DEADLINE_TIMEOUTS 4
+
+static gboolean
+on_deadline (gpointer user_data)
+{
+  HwHubSync *self = user_data;
+  g_autoptr(GError) error = NULL;
+  guint seconds = hw_hub_client_get_timeout (self->client) * DEADLINE_TIMEOUTS;
+
+  self->deadline_source = 0;
+  error = g_error_new (HW_ERROR, HW_ERROR_UNAVAILABLE, "%s did not finish answering within %u s",
+                       hw_hub_client_get_base_url (self->client), seconds);
+  self->pulling = FALSE;
+  hw_hub_sync_handle_failure (self, error);
+  return G_SOURCE_REMOVE;
+}
+
+void
+hw_hub_sync_arm_deadline (HwHubSync *self)
+{
+  guint seconds = hw_hub_client_get_timeout (self->client) * DEADLINE_TIMEOUTS;
+
+  g_clear_handle_id (&self->deadline_source, g_source_remove);
+  /* No I/O timeout asked for, no deadline either. */
+  if (seconds == 0)
+    return;
+  self->deadline_source = g_timeout_add_seconds (seconds, on_deadline, self);
+}
+
+void
+hw_hub_sync_disarm_deadline (HwHubSync *self)
+{
+  g_clear_handle_id (&self->deadline_source, g_source_remove);
 }
 
 /* ---- side data ------------------------------------------------------------ */

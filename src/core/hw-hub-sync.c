@@ -42,6 +42,7 @@ enum {
   PROP_OFFLINE_SINCE,
   PROP_LAST_ERROR,
   PROP_CURSOR,
+  PROP_CACHE_WRITABLE,
   N_PROPS
 };
 
@@ -54,7 +55,6 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void connect_now (HwHubSync *self);
-static void pull        (HwHubSync *self);
 
 const char *
 hw_hub_sync_state_to_string (HwHubSyncState state)
@@ -91,6 +91,16 @@ hw_hub_sync_set_last_error (HwHubSync  *self,
   g_free (self->last_error);
   self->last_error = g_strdup (message);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
+}
+
+void
+hw_hub_sync_set_cache_writable (HwHubSync *self,
+                                gboolean   writable)
+{
+  if (self->cache_writable == writable)
+    return;
+  self->cache_writable = writable;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CACHE_WRITABLE]);
 }
 
 static void
@@ -140,12 +150,13 @@ on_retry (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static guint
-next_backoff_ms (HwHubSync *self)
+guint
+hw_hub_sync_backoff_ms (HwHubSync *self,
+                        guint      attempt)
 {
   guint64 delay = self->backoff_min_ms;
 
-  for (guint i = 0; i < self->attempt && delay < self->backoff_max_ms; i++)
+  for (guint i = 0; i < attempt && delay < self->backoff_max_ms; i++)
     delay *= 2;
   delay = MIN (delay, self->backoff_max_ms);
   /* ±20% jitter, so many consoles do not reconnect to a restarted hub in lockstep. */
@@ -167,6 +178,9 @@ teardown_connection (HwHubSync *self)
     }
   g_clear_handle_id (&self->poll_source, g_source_remove);
   g_clear_handle_id (&self->retry_source, g_source_remove);
+  /* A new connection probes the cache at once with its first page. */
+  g_clear_handle_id (&self->cache_retry_source, g_source_remove);
+  g_clear_handle_id (&self->deadline_source, g_source_remove);
   self->pulling = FALSE;
   self->pull_again = FALSE;
   self->caught_up_once = FALSE;
@@ -198,7 +212,7 @@ hw_hub_sync_handle_failure (HwHubSync    *self,
    * for hw_hub_sync_retry_now() instead of hammering the hub. */
   if (state != HW_HUB_SYNC_STATE_OFFLINE)
     return;
-  self->retry_source = g_timeout_add (next_backoff_ms (self), on_retry, self);
+  self->retry_source = g_timeout_add (hw_hub_sync_backoff_ms (self, self->attempt), on_retry, self);
   self->attempt++;
 }
 
@@ -209,7 +223,7 @@ on_poll (gpointer user_data)
 {
   HwHubSync *self = user_data;
 
-  pull (self);
+  hw_hub_sync_pull (self);
   hw_hub_sync_refresh_side_data (self);
   return G_SOURCE_CONTINUE;
 }
@@ -228,7 +242,7 @@ on_stream_message (HwHubSubscription *stream,
   if (g_str_equal (kind, "event") || g_str_equal (kind, "fault"))
     {
       if (seq == 0 || seq > self->cursor)
-        pull (self);
+        hw_hub_sync_pull (self);
       return;
     }
   if (g_str_equal (kind, "system-event") && data != NULL && JSON_NODE_HOLDS_OBJECT (data))
@@ -302,7 +316,7 @@ on_stream_open (GObject      *source,
   g_signal_connect (self->stream, "message", G_CALLBACK (on_stream_message), self);
   g_signal_connect (self->stream, "closed", G_CALLBACK (on_stream_closed), self);
   /* Events between the end of the last page and the subscription. */
-  pull (self);
+  hw_hub_sync_pull (self);
 }
 
 static void
@@ -349,12 +363,12 @@ on_page_written (GObject      *source,
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      g_warning ("Cannot write the cache %s: %s", hw_event_store_get_path (job->store), error->message);
-      hw_hub_sync_set_last_error (self, error->message);
       if (hw_sync_ctx_current (ctx))
         self->pulling = FALSE;
+      hw_hub_sync_cache_write_failed (self, hw_event_store_get_path (job->store), error);
       return;
     }
+  hw_hub_sync_cache_write_ok (self);
 
   /* Committed, whatever happened to the connection meanwhile. */
   if (job->page->last_seq > self->cursor)
@@ -374,7 +388,7 @@ on_page_written (GObject      *source,
   if (full || self->pull_again)
     {
       self->pull_again = FALSE;
-      pull (self);
+      hw_hub_sync_pull (self);
       return;
     }
   caught_up (self);
@@ -397,6 +411,7 @@ on_page (GObject      *source,
       g_clear_pointer (&page, hw_hub_sync_page_free);
       return;
     }
+  hw_hub_sync_disarm_deadline (self);
   if (page == NULL)
     {
       self->pulling = FALSE;
@@ -408,10 +423,14 @@ on_page (GObject      *source,
   hw_sync_write_run (self, job, 0, on_page_written, hw_sync_ctx_new (self, NULL, NULL));
 }
 
-static void
-pull (HwHubSync *self)
+void
+hw_hub_sync_pull (HwHubSync *self)
 {
   if (self->cancellable == NULL)
+    return;
+  /* While the disk is full the page could not be stored anyway: the cache
+   * retry pulls when its backoff is over, not every stream message. */
+  if (!self->cache_writable && self->cache_retry_source != 0)
     return;
   if (self->pulling)
     {
@@ -419,6 +438,7 @@ pull (HwHubSync *self)
       return;
     }
   self->pulling = TRUE;
+  hw_hub_sync_arm_deadline (self);
   hw_hub_client_sync_page_async (self->client, self->cursor, self->page_size, self->cancellable,
                                  on_page, hw_sync_ctx_new (self, NULL, NULL));
 }
@@ -441,6 +461,7 @@ on_info (GObject      *source,
       g_clear_pointer (&info, hw_hub_info_free);
       return;
     }
+  hw_hub_sync_disarm_deadline (self);
   if (info == NULL)
     {
       hw_hub_sync_handle_failure (self, error);
@@ -451,10 +472,11 @@ on_info (GObject      *source,
   self->info = info;
   self->clock_offset_ms = info->server_time_ms > 0 ? info->server_time_ms - now_ms () : 0;
   set_time_prop (self, &self->offline_since_ms, 0, PROP_OFFLINE_SINCE);
-  hw_hub_sync_set_last_error (self, NULL);
+  /* Reachable again, but a full disk is still news until a write lands. */
+  hw_hub_sync_set_last_error (self, hw_hub_sync_get_cache_error (self));
   set_state (self, HW_HUB_SYNC_STATE_SYNCING);
   hw_hub_sync_write_snapshots (self, HW_HUB_SYNC_CHANGED_INFO);
-  pull (self);
+  hw_hub_sync_pull (self);
 }
 
 static void
@@ -464,6 +486,7 @@ connect_now (HwHubSync *self)
     return;
   teardown_connection (self);
   self->cancellable = g_cancellable_new ();
+  hw_hub_sync_arm_deadline (self);
   hw_hub_client_get_info_async (self->client, self->cancellable, on_info,
                                 hw_sync_ctx_new (self, NULL, NULL));
 }
@@ -516,7 +539,12 @@ on_opened (GObject      *source,
   saved = g_task_propagate_pointer (G_TASK (result), &error);
   if (saved == NULL)
     {
-      hw_hub_sync_set_last_error (self, error->message);
+      /* A cache that cannot even be created on a full disk is retried too. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE)
+          || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_READ_ONLY))
+        hw_hub_sync_cache_write_failed (self, self->cache_path, error);
+      else
+        hw_hub_sync_set_last_error (self, error->message);
       return;
     }
   if (self->store == NULL)
@@ -595,6 +623,7 @@ hw_hub_sync_get_property (GObject    *object,
     case PROP_OFFLINE_SINCE: g_value_set_int64 (value, self->offline_since_ms); break;
     case PROP_LAST_ERROR: g_value_set_string (value, self->last_error); break;
     case PROP_CURSOR: g_value_set_uint64 (value, self->cursor); break;
+    case PROP_CACHE_WRITABLE: g_value_set_boolean (value, self->cache_writable); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -640,6 +669,7 @@ hw_hub_sync_class_init (HwHubSyncClass *klass)
   properties[PROP_OFFLINE_SINCE] = g_param_spec_int64 ("offline-since", NULL, NULL, 0, G_MAXINT64, 0, ro);
   properties[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL, ro);
   properties[PROP_CURSOR] = g_param_spec_uint64 ("cursor", NULL, NULL, 0, G_MAXUINT64, 0, ro);
+  properties[PROP_CACHE_WRITABLE] = g_param_spec_boolean ("cache-writable", NULL, NULL, TRUE, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_CHANGED] =
@@ -651,6 +681,7 @@ static void
 hw_hub_sync_init (HwHubSync *self)
 {
   self->state = HW_HUB_SYNC_STATE_OFFLINE;
+  self->cache_writable = TRUE;
   self->backoff_min_ms = DEFAULT_BACKOFF_MIN_MS;
   self->backoff_max_ms = DEFAULT_BACKOFF_MAX_MS;
   self->poll_interval_ms = DEFAULT_POLL_INTERVAL_MS;
@@ -703,6 +734,7 @@ GETTER (gint64, as_of, as_of_ms, 0)
 GETTER (gint64, offline_since, offline_since_ms, 0)
 GETTER (const char *, last_error, last_error, NULL)
 GETTER (guint64, cursor, cursor, 0)
+GETTER (gboolean, cache_writable, cache_writable, TRUE)
 GETTER (const HwHubInfo *, info, info, NULL)
 GETTER (GPtrArray *, listeners, listeners, NULL)
 GETTER (GPtrArray *, jobs, jobs, NULL)
@@ -719,10 +751,21 @@ hw_hub_sync_get_store (HwHubSync *self)
 }
 
 void
-hw_hub_sync_start (HwHubSync *self)
+hw_hub_sync_open_cache (HwHubSync *self)
 {
   g_autoptr(GTask) task = NULL;
 
+  if (self->opening)
+    return;
+  self->opening = TRUE;
+  task = g_task_new (self, NULL, on_opened, NULL);
+  g_task_set_source_tag (task, hw_hub_sync_start);
+  g_task_run_in_thread (task, open_in_thread);
+}
+
+void
+hw_hub_sync_start (HwHubSync *self)
+{
   g_return_if_fail (HW_IS_HUB_SYNC (self));
 
   if (self->started)
@@ -735,12 +778,7 @@ hw_hub_sync_start (HwHubSync *self)
       g_signal_connect (self->monitor, "network-changed", G_CALLBACK (on_network_changed), self);
     }
 
-  if (self->opening)
-    return;
-  self->opening = TRUE;
-  task = g_task_new (self, NULL, on_opened, NULL);
-  g_task_set_source_tag (task, hw_hub_sync_start);
-  g_task_run_in_thread (task, open_in_thread);
+  hw_hub_sync_open_cache (self);
 }
 
 void
@@ -760,7 +798,16 @@ hw_hub_sync_retry_now (HwHubSync *self)
   g_return_if_fail (HW_IS_HUB_SYNC (self));
 
   self->attempt = 0;
+  self->cache_attempt = 0;
   if (self->opening)
     return;
+  /* A cache the disk had no room for is opened again first. */
+  if (self->store == NULL)
+    {
+      g_clear_handle_id (&self->cache_retry_source, g_source_remove);
+      if (self->started)
+        hw_hub_sync_open_cache (self);
+      return;
+    }
   connect_now (self);
 }

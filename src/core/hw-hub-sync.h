@@ -52,6 +52,10 @@ G_DECLARE_FINAL_TYPE (HwHubSync, hw_hub_sync, HW, HUB_SYNC, GObject)
  *   "last-error"     char*   the last failure, for the user (never contains the token)
  *   "cursor"         guint64 the last lake seq committed to the cache
  *   "store"          HwEventStore* the open cache, NULL until opened (notify::store)
+ *   "cache-writable" gboolean FALSE while the disk under the cache is full or
+ *                    read-only: the cache still answers reads, new data stays
+ *                    on the hub, and writes are retried with backoff until
+ *                    one succeeds (see hw_hub_sync_get_cache_error ())
  * Signal:
  *   "changed" (HwHubSyncChanges what): the cache has new data of these kinds. */
 
@@ -73,6 +77,10 @@ gint64          hw_hub_sync_get_as_of         (HwHubSync        *self);
 gint64          hw_hub_sync_get_offline_since (HwHubSync        *self);
 const char     *hw_hub_sync_get_last_error    (HwHubSync        *self);
 guint64         hw_hub_sync_get_cursor        (HwHubSync        *self);
+gboolean        hw_hub_sync_get_cache_writable (HwHubSync       *self);
+/* Why the cache is read-only, one sentence for the user ("The cache is
+ * read-only: the disk is full."); NULL while it is writable. */
+const char     *hw_hub_sync_get_cache_error   (HwHubSync        *self);
 
 /* The last info, listener and job snapshots (from the hub, or from the cache
  * when offline); NULL / empty until known. Arrays of HwHubListener* /

@@ -4,6 +4,9 @@
  */
 #include "config.h"
 
+#include <string.h>
+
+#include "hw-compressed.h"
 #include "hw-error.h"
 #include "hw-json-guard.h"
 
@@ -85,6 +88,7 @@ hw_json_guard_check (const char *data,
   guint deepest = 0;
   gboolean in_string = FALSE;
   gboolean compact = TRUE;
+  gboolean may_compress = FALSE;
   gboolean have_value = FALSE;   /* a top-level value has begun */
 
   g_return_val_if_fail (data != NULL || length == 0, FALSE);
@@ -137,6 +141,9 @@ hw_json_guard_check (const char *data,
 
               if (span == 0)
                 return FALSE;
+              /* An escape may spell the prefix: only a tree walk can tell. */
+              if (span >= 6)
+                may_compress = TRUE;
               i += span - 1;
             }
           else if (c == '"')
@@ -162,6 +169,10 @@ hw_json_guard_check (const char *data,
         {
         case '"':
           in_string = TRUE;
+          /* Keys match too: a false positive only costs the full walk. */
+          if (length - i >= sizeof HW_COMPRESSED_PREFIX
+              && memcmp (data + i + 1, HW_COMPRESSED_PREFIX, sizeof HW_COMPRESSED_PREFIX - 1) == 0)
+            may_compress = TRUE;
           break;
         case '[':
         case '{':
@@ -195,6 +206,7 @@ hw_json_guard_check (const char *data,
     {
       scan->depth = deepest;
       scan->compact = compact;
+      scan->may_compress = may_compress;
     }
   return TRUE;
 }

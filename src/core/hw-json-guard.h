@@ -13,6 +13,7 @@ typedef struct
 {
   guint    depth;    /* deepest nesting of [ and { */
   gboolean compact;  /* no whitespace outside strings: already compact JSON */
+  gboolean may_compress;  /* a string starts with "COMPRESSED" or has a \u escape */
 } HwJsonScan;
 
 /* Checks, in one pass and without recursion, that @data is at most

@@ -125,7 +125,7 @@ scan_zone (Scanner *s,
            int     *out_seconds)
 {
   const char *start = s->p;
-  int sign, hours, minutes = 0;
+  int sign, hours = 0, minutes = 0;
 
   *out_seconds = 0;
   if (*s->p == '\0')
