@@ -90,7 +90,10 @@ hw_test_wait_until (HwTestCondition condition,
         return FALSE;
       g_main_context_iteration (NULL, TRUE);
     }
-  g_source_remove (timeout_id);
+  /* The condition may have come true in the very iteration that fired the
+   * timeout, which then removed itself already. */
+  if (!timed_out)
+    g_source_remove (timeout_id);
   return TRUE;
 }
 

@@ -1,4 +1,4 @@
-/* test-hub-client.c: HwHubClient against the real hubwatchd, and against a lying one
+/* test-hub-client.c: HwHubClient against the real hubwatchd
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,47 +10,11 @@
 #include "hw-error.h"
 #include "hw-hub-client.h"
 #include "hw-hub-subscription.h"
+#include "hw-test-client.h"
 #include "hw-test-hub.h"
 #include "hw-test-util.h"
 
 #define WAIT_MS 20000
-
-/* ---- waiting for one async result ---------------------------------------- */
-
-typedef struct
-{
-  GAsyncResult *result;
-} Waiter;
-
-static void
-on_done (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Waiter *waiter = user_data;
-
-  g_assert_null (waiter->result);
-  waiter->result = g_object_ref (result);
-}
-
-static gboolean
-waiter_done (gpointer user_data)
-{
-  return ((Waiter *) user_data)->result != NULL;
-}
-
-static GAsyncResult *
-wait_result (Waiter *waiter)
-{
-  g_assert_true (hw_test_wait_until (waiter_done, waiter, WAIT_MS));
-  return waiter->result;
-}
-
-static void
-waiter_clear (Waiter *waiter)
-{
-  g_clear_object (&waiter->result);
-}
 
 /* ---- hub helpers ------------------------------------------------------------ */
 
@@ -125,80 +89,84 @@ test_info_and_events (void)
   g_autoptr(HwEvent) event = NULL;
   g_autoptr(JsonNode) tree = NULL;
   gint64 now = g_get_real_time () / 1000;
-  Waiter w = { 0 };
+  HwTestWaiter w = { 0 };
   guint64 total = 0;
 
   publish_events (hub, 30, now);
 
-  hw_hub_client_get_info_async (client, NULL, on_done, &w);
-  info = hw_hub_client_get_info_finish (client, wait_result (&w), &error);
+  hw_hub_client_get_info_async (client, NULL, hw_test_waiter_done, &w);
+  info = hw_hub_client_get_info_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   g_assert_nonnull (info->name);
   g_assert_cmpint (info->server_time_ms, >, now - 60000);
   g_assert_true (g_strv_contains ((const char * const *) info->capabilities, "sync"));
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
-  hw_hub_client_search_events_async (client, "type:order-placed", NULL, NULL, 10, NULL, NULL, on_done, &w);
-  page = hw_hub_client_search_events_finish (client, wait_result (&w), &error);
+  hw_hub_client_search_events_async (client, "type:order-placed", NULL, NULL, 10, NULL, NULL,
+                                     hw_test_waiter_done, &w);
+  page = hw_hub_client_search_events_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (page->events->len, ==, 10);
   for (guint i = 0; i < page->events->len; i++)
     g_assert_cmpstr (((HwEvent *) g_ptr_array_index (page->events, i))->type, ==, "order-placed");
   g_assert_nonnull (page->next_cursor);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
   g_clear_pointer (&page, hw_hub_event_page_free);
 
   /* The next page follows the cursor: 15 matches in all. */
-  hw_hub_client_search_events_async (client, "type:order-placed", NULL, NULL, 10, NULL, NULL, on_done, &w);
-  page = hw_hub_client_search_events_finish (client, wait_result (&w), &error);
-  waiter_clear (&w);
+  hw_hub_client_search_events_async (client, "type:order-placed", NULL, NULL, 10, NULL, NULL,
+                                     hw_test_waiter_done, &w);
+  page = hw_hub_client_search_events_finish (client, hw_test_waiter_wait (&w), &error);
+  hw_test_waiter_clear (&w);
   {
     g_autofree char *cursor = g_strdup (page->next_cursor);
     g_autoptr(HwHubEventPage) second = NULL;
 
-    hw_hub_client_search_events_async (client, "type:order-placed", NULL, NULL, 10, cursor, NULL, on_done, &w);
-    second = hw_hub_client_search_events_finish (client, wait_result (&w), &error);
+    hw_hub_client_search_events_async (client, "type:order-placed", NULL, NULL, 10, cursor, NULL,
+                                       hw_test_waiter_done, &w);
+    second = hw_hub_client_search_events_finish (client, hw_test_waiter_wait (&w), &error);
     g_assert_no_error (error);
     g_assert_cmpuint (second->events->len, ==, 5);
     g_assert_null (second->next_cursor);
-    waiter_clear (&w);
+    hw_test_waiter_clear (&w);
   }
 
-  hw_hub_client_count_events_async (client, NULL, NULL, NULL, NULL, on_done, &w);
-  g_assert_cmpint (hw_hub_client_count_events_finish (client, wait_result (&w), &error), ==, 30);
+  hw_hub_client_count_events_async (client, NULL, NULL, NULL, NULL, hw_test_waiter_done, &w);
+  g_assert_cmpint (hw_hub_client_count_events_finish (client, hw_test_waiter_wait (&w), &error), ==, 30);
   g_assert_no_error (error);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
-  hw_hub_client_count_events_async (client, "type:payment-captured", "now-1h", "now", NULL, on_done, &w);
-  g_assert_cmpint (hw_hub_client_count_events_finish (client, wait_result (&w), &error), ==, 15);
+  hw_hub_client_count_events_async (client, "type:payment-captured", "now-1h", "now", NULL,
+                                    hw_test_waiter_done, &w);
+  g_assert_cmpint (hw_hub_client_count_events_finish (client, hw_test_waiter_wait (&w), &error), ==, 15);
   g_assert_no_error (error);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
-  hw_hub_client_histogram_async (client, NULL, "now-1h", "now", 12, NULL, on_done, &w);
-  histogram = hw_hub_client_histogram_finish (client, wait_result (&w), &error);
+  hw_hub_client_histogram_async (client, NULL, "now-1h", "now", 12, NULL, hw_test_waiter_done, &w);
+  histogram = hw_hub_client_histogram_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (histogram->len, >, 0);
   for (guint i = 0; i < histogram->len; i++)
     total += g_array_index (histogram, HwHubBucket, i).count;
   g_assert_cmpuint (total, ==, 30);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
-  hw_hub_client_tree_async (client, "year", NULL, NULL, NULL, on_done, &w);
-  tree = hw_hub_client_tree_finish (client, wait_result (&w), &error);
+  hw_hub_client_tree_async (client, "year", NULL, NULL, NULL, hw_test_waiter_done, &w);
+  tree = hw_hub_client_tree_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (tree));
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
-  hw_hub_client_get_event_async (client, "e-7", NULL, on_done, &w);
-  event = hw_hub_client_get_event_finish (client, wait_result (&w), &error);
+  hw_hub_client_get_event_async (client, "e-7", NULL, hw_test_waiter_done, &w);
+  event = hw_hub_client_get_event_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (event->id, ==, "e-7");
   g_assert_cmpstr (event->type, ==, "order-placed");
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
   /* Sync pages: arrival order, increasing seqs, resumable from last_seq. */
-  hw_hub_client_sync_page_async (client, 0, 20, NULL, on_done, &w);
-  sync = hw_hub_client_sync_page_finish (client, wait_result (&w), &error);
+  hw_hub_client_sync_page_async (client, 0, 20, NULL, hw_test_waiter_done, &w);
+  sync = hw_hub_client_sync_page_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (sync->events->len, ==, 20);
   g_assert_cmpstr (((HwEvent *) g_ptr_array_index (sync->events, 0))->id, ==, "e-0");
@@ -206,17 +174,17 @@ test_info_and_events (void)
     g_assert_cmpuint (g_array_index (sync->seqs, guint64, i), >, g_array_index (sync->seqs, guint64, i - 1));
   g_assert_cmpuint (sync->last_seq, ==, g_array_index (sync->seqs, guint64, 19));
   g_assert_cmpint (g_array_index (sync->received_ms, gint64, 0), >, 0);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
   {
     g_autoptr(HwHubSyncPage) rest = NULL;
 
-    hw_hub_client_sync_page_async (client, sync->last_seq, 20, NULL, on_done, &w);
-    rest = hw_hub_client_sync_page_finish (client, wait_result (&w), &error);
+    hw_hub_client_sync_page_async (client, sync->last_seq, 20, NULL, hw_test_waiter_done, &w);
+    rest = hw_hub_client_sync_page_finish (client, hw_test_waiter_wait (&w), &error);
     g_assert_no_error (error);
     g_assert_cmpuint (rest->events->len, ==, 10);
     g_assert_cmpstr (((HwEvent *) g_ptr_array_index (rest->events, 9))->id, ==, "e-29");
     g_assert_cmpuint (rest->hub_max_seq, ==, rest->last_seq);
-    waiter_clear (&w);
+    hw_test_waiter_clear (&w);
   }
 
   hw_test_hub_free (hub);
@@ -238,21 +206,21 @@ test_faults_and_system_events (void)
   g_autofree char *f2 = fault_json ("f-2", "pay", "card declined", now - 2000);
   g_autofree char *f3 = fault_json ("f-3", "ship", "no driver", now - 1000);
   g_autofree char *body = g_strdup_printf ("%s\n%s\n%s\n", f1, f2, f3);
-  Waiter w = { 0 };
+  HwTestWaiter w = { 0 };
   HwHubFaultGroup *top;
   HwHubSystemEvent *found = NULL;
 
   publish (hub, body);
 
-  hw_hub_client_list_faults_async (client, NULL, NULL, NULL, 0, NULL, NULL, on_done, &w);
-  faults = hw_hub_client_list_faults_finish (client, wait_result (&w), &error);
+  hw_hub_client_list_faults_async (client, NULL, NULL, NULL, 0, NULL, NULL, hw_test_waiter_done, &w);
+  faults = hw_hub_client_list_faults_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (faults->events->len, ==, 3);
   g_assert_cmpstr (((HwEvent *) g_ptr_array_index (faults->events, 0))->err_message, !=, NULL);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
-  hw_hub_client_fault_groups_async (client, NULL, NULL, NULL, on_done, &w);
-  groups = hw_hub_client_fault_groups_finish (client, wait_result (&w), &error);
+  hw_hub_client_fault_groups_async (client, NULL, NULL, NULL, hw_test_waiter_done, &w);
+  groups = hw_hub_client_fault_groups_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (groups->len, ==, 2);
   top = g_ptr_array_index (groups, 0);
@@ -261,7 +229,7 @@ test_faults_and_system_events (void)
   g_assert_cmpuint (top->count, ==, 2);
   g_assert_cmpint (top->first_seen_ms, ==, now - 3000);
   g_assert_cmpint (top->last_seen_ms, ==, now - 2000);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
   json_object_set_string_member (deployment, "kind", "deployment");
   json_object_set_string_member (deployment, "id", "dep-1");
@@ -271,13 +239,13 @@ test_faults_and_system_events (void)
   json_object_set_int_member (deployment, "commit_time", now - 3600000);
   json_object_set_int_member (deployment, "deploy_time", now - 60000);
   json_object_set_string_member (deployment, "result", "success");
-  hw_hub_client_post_system_event_async (client, deployment, NULL, on_done, &w);
-  posted = hw_hub_client_post_system_event_finish (client, wait_result (&w), &error);
+  hw_hub_client_post_system_event_async (client, deployment, NULL, hw_test_waiter_done, &w);
+  posted = hw_hub_client_post_system_event_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
-  hw_hub_client_list_system_events_async (client, "deployment", NULL, NULL, 0, NULL, on_done, &w);
-  system_events = hw_hub_client_list_system_events_finish (client, wait_result (&w), &error);
+  hw_hub_client_list_system_events_async (client, "deployment", NULL, NULL, 0, NULL, hw_test_waiter_done, &w);
+  system_events = hw_hub_client_list_system_events_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   for (guint i = 0; i < system_events->len; i++)
     if (g_str_equal (((HwHubSystemEvent *) g_ptr_array_index (system_events, i))->id, "dep-1"))
@@ -287,7 +255,7 @@ test_faults_and_system_events (void)
   g_assert_cmpstr (found->service, ==, "payments");
   g_assert_cmpint (found->ts_ms, ==, now - 60000);
   g_assert_cmpstr (found->title, ==, "Deployed payments 1.2.3");
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
   hw_test_hub_free (hub);
 }
@@ -304,34 +272,13 @@ ack_handler (SoupServer        *server,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "{}", 2);
 }
 
-static SoupServer *
-start_server (SoupServerCallback  handler,
-              gpointer            user_data,
-              char              **out_url)
-{
-  g_autoptr(GError) error = NULL;
-  SoupServer *server = soup_server_new (NULL, NULL);
-  GSList *uris;
-
-  soup_server_add_handler (server, NULL, handler, user_data, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  *out_url = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  /* No trailing slash, like a hub URL. */
-  if (g_str_has_suffix (*out_url, "/"))
-    (*out_url)[strlen (*out_url) - 1] = '\0';
-  return server;
-}
-
 static void
 test_listeners_jobs_replays (void)
 {
   HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
   g_autoptr(HwHubClient) client = client_for (hub, NULL);
   g_autofree char *listener_url = NULL;
-  g_autoptr(SoupServer) listener = start_server (ack_handler, NULL, &listener_url);
+  g_autoptr(SoupServer) listener = hw_test_soup_server_start (ack_handler, NULL, &listener_url);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) created = NULL;
   g_autoptr(JsonNode) listener_node = NULL;
@@ -346,72 +293,73 @@ test_listeners_jobs_replays (void)
     g_strdup_printf ("{\"name\":\"l1\",\"url\":\"%s/l1\",\"types\":[\"*\"],\"batch_size\":10,\"parallel\":1}",
                      listener_url);
   gint64 now = g_get_real_time () / 1000;
-  Waiter w = { 0 };
+  HwTestWaiter w = { 0 };
   gboolean seen = FALSE;
 
   publish_events (hub, 30, now);
 
   listener_node = json_from_string (listener_json, NULL);
-  hw_hub_client_request_json_async (client, "POST", "/v1/listeners", listener_node, NULL, NULL, on_done, &w);
-  created = hw_hub_client_request_json_finish (client, wait_result (&w), &error);
+  hw_hub_client_request_json_async (client, "POST", "/v1/listeners", listener_node, NULL, NULL,
+                                    hw_test_waiter_done, &w);
+  created = hw_hub_client_request_json_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
-  hw_hub_client_list_listeners_async (client, NULL, on_done, &w);
-  listeners = hw_hub_client_list_listeners_finish (client, wait_result (&w), &error);
+  hw_hub_client_list_listeners_async (client, NULL, hw_test_waiter_done, &w);
+  listeners = hw_hub_client_list_listeners_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (listeners->len, ==, 1);
   g_assert_cmpstr (((HwHubListener *) g_ptr_array_index (listeners, 0))->name, ==, "l1");
   g_assert_cmpint (((HwHubListener *) g_ptr_array_index (listeners, 0))->iterator_age_ms, >=, 0);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
   json_object_set_string_member (replay, "listener", "l1");
   json_object_set_string_member (replay, "from", "now-1h");
   json_object_set_string_member (replay, "to", "now+1m");
-  hw_hub_client_submit_async (client, HW_HUB_SUBMIT_REPLAY, replay, TRUE, NULL, NULL, on_done, &w);
-  dry = hw_hub_client_submit_finish (client, wait_result (&w), &error);
+  hw_hub_client_submit_async (client, HW_HUB_SUBMIT_REPLAY, replay, TRUE, NULL, NULL, hw_test_waiter_done, &w);
+  dry = hw_hub_client_submit_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   g_assert_true (dry->dry_run);
   g_assert_cmpint (dry->count, ==, 30);
   g_assert_null (dry->job);
   /* The caller's body keeps its own dry_run (the outbox stores it). */
   g_assert_false (json_object_has_member (replay, "dry_run"));
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
-  hw_hub_client_submit_async (client, HW_HUB_SUBMIT_REPLAY, replay, FALSE, "key-1", NULL, on_done, &w);
-  first = hw_hub_client_submit_finish (client, wait_result (&w), &error);
+  hw_hub_client_submit_async (client, HW_HUB_SUBMIT_REPLAY, replay, FALSE, "key-1", NULL, hw_test_waiter_done, &w);
+  first = hw_hub_client_submit_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   g_assert_false (first->dry_run);
   g_assert_nonnull (first->job);
   g_assert_cmpstr (first->job->kind, ==, "replay");
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
-  hw_hub_client_submit_async (client, HW_HUB_SUBMIT_REPLAY, replay, FALSE, "key-1", NULL, on_done, &w);
-  again = hw_hub_client_submit_finish (client, wait_result (&w), &error);
+  hw_hub_client_submit_async (client, HW_HUB_SUBMIT_REPLAY, replay, FALSE, "key-1", NULL, hw_test_waiter_done, &w);
+  again = hw_hub_client_submit_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (again->job->id, ==, first->job->id);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
-  hw_hub_client_get_job_async (client, first->job->id, NULL, on_done, &w);
-  job = hw_hub_client_get_job_finish (client, wait_result (&w), &error);
+  hw_hub_client_get_job_async (client, first->job->id, NULL, hw_test_waiter_done, &w);
+  job = hw_hub_client_get_job_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (job->id, ==, first->job->id);
   g_assert_nonnull (job->state);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
-  hw_hub_client_list_jobs_async (client, NULL, on_done, &w);
-  jobs = hw_hub_client_list_jobs_finish (client, wait_result (&w), &error);
+  hw_hub_client_list_jobs_async (client, NULL, hw_test_waiter_done, &w);
+  jobs = hw_hub_client_list_jobs_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   for (guint i = 0; i < jobs->len; i++)
     seen |= g_str_equal (((HwHubJob *) g_ptr_array_index (jobs, i))->id, first->job->id);
   g_assert_true (seen);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
   /* Cancelling a job that may have finished already: either answer is fine,
    * as long as it is a typed one. */
-  hw_hub_client_cancel_job_async (client, first->job->id, NULL, on_done, &w);
+  hw_hub_client_cancel_job_async (client, first->job->id, NULL, hw_test_waiter_done, &w);
   {
-    g_autoptr(HwHubJob) cancelled = hw_hub_client_cancel_job_finish (client, wait_result (&w), &error);
+    g_autoptr(HwHubJob) cancelled = hw_hub_client_cancel_job_finish (client, hw_test_waiter_wait (&w), &error);
 
     if (cancelled == NULL)
       g_assert_error (error, HW_ERROR, HW_ERROR_CONFLICT);
@@ -419,13 +367,13 @@ test_listeners_jobs_replays (void)
       g_assert_cmpstr (cancelled->id, ==, first->job->id);
     g_clear_error (&error);
   }
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
-  hw_hub_client_get_job_async (client, "no-such-job", NULL, on_done, &w);
-  g_assert_null (hw_hub_client_get_job_finish (client, wait_result (&w), &error));
+  hw_hub_client_get_job_async (client, "no-such-job", NULL, hw_test_waiter_done, &w);
+  g_assert_null (hw_hub_client_get_job_finish (client, hw_test_waiter_wait (&w), &error));
   g_assert_error (error, HW_ERROR, HW_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
   soup_server_disconnect (listener);
   hw_test_hub_free (hub);
@@ -439,14 +387,14 @@ test_metrics (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) series = NULL;
   gint64 now = g_get_real_time () / 1000;
-  Waiter w = { 0 };
+  HwTestWaiter w = { 0 };
   double total = 0;
 
   publish_events (hub, 10, now);
 
   hw_hub_client_query_metrics_async (client, "domain.event.count", "now-5m", "now+1m", 10, "sum", "type",
-                                     NULL, on_done, &w);
-  series = hw_hub_client_query_metrics_finish (client, wait_result (&w), &error);
+                                     NULL, hw_test_waiter_done, &w);
+  series = hw_hub_client_query_metrics_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (series->len, ==, 2);
   for (guint i = 0; i < series->len; i++)
@@ -466,7 +414,7 @@ test_metrics (void)
         }
     }
   g_assert_cmpfloat (total, ==, 10);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
   hw_test_hub_free (hub);
 }
@@ -543,18 +491,18 @@ test_subscription (void)
   g_autofree char *live = NULL;
   gint64 now = g_get_real_time () / 1000;
   StreamLog log = { 0 };
-  Waiter w = { 0 };
+  HwTestWaiter w = { 0 };
 
   publish_events (hub, 10, now);
 
   /* Resuming after seq 5 replays the other five, then follows live. */
-  hw_hub_client_subscribe_async (client, 5, NULL, on_done, &w);
-  subscription = hw_hub_client_subscribe_finish (client, wait_result (&w), &error);
+  hw_hub_client_subscribe_async (client, 5, NULL, hw_test_waiter_done, &w);
+  subscription = hw_hub_client_subscribe_finish (client, hw_test_waiter_wait (&w), &error);
   g_assert_no_error (error);
   log.last_seq = 5;
   g_signal_connect (subscription, "message", G_CALLBACK (on_stream_message), &log);
   g_signal_connect (subscription, "closed", G_CALLBACK (on_stream_closed), &log);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
   g_assert_true (hw_test_wait_until (stream_has_backlog, &log, WAIT_MS));
   g_assert_cmpuint (log.n_events, ==, 5);
 
@@ -573,20 +521,6 @@ test_subscription (void)
 
 /* ---- error mapping against the real hub --------------------------------------- */
 
-static GError *
-count_error (HwHubClient *client,
-             const char  *query)
-{
-  GError *error = NULL;
-  Waiter w = { 0 };
-
-  hw_hub_client_count_events_async (client, query, NULL, NULL, NULL, on_done, &w);
-  g_assert_cmpint (hw_hub_client_count_events_finish (client, wait_result (&w), &error), ==, -1);
-  waiter_clear (&w);
-  g_assert_nonnull (error);
-  return error;
-}
-
 static void
 test_error_mapping (void)
 {
@@ -602,18 +536,18 @@ test_error_mapping (void)
   g_autoptr(JsonNode) big_node = NULL;
   g_autoptr(HwHubClient) nowhere = NULL;
   g_autofree char *nowhere_url = g_strdup_printf ("http://127.0.0.1:%u", hw_test_free_port ());
-  Waiter w = { 0 };
+  HwTestWaiter w = { 0 };
 
-  error = count_error (anonymous, NULL);
+  error = hw_test_client_count_error (anonymous, NULL);
   g_assert_error (error, HW_ERROR, HW_ERROR_UNAUTHORIZED);
   g_clear_error (&error);
-  error = count_error (wrong, NULL);
+  error = hw_test_client_count_error (wrong, NULL);
   g_assert_error (error, HW_ERROR, HW_ERROR_UNAUTHORIZED);
   g_assert_null (strstr (error->message, "not-the-token"));
   g_clear_error (&error);
 
   /* 400 with the hub's code name: the query syntax error keeps its position. */
-  error = count_error (admin, "type:(");
+  error = hw_test_client_count_error (admin, "type:(");
   g_assert_error (error, HW_ERROR, HW_ERROR_INVALID_QUERY);
   g_assert_nonnull (strstr (error->message, "HTTP 400"));
   g_clear_error (&error);
@@ -621,35 +555,35 @@ test_error_mapping (void)
   json_object_set_string_member (replay, "listener", "nobody");
   json_object_set_string_member (replay, "from", "now-1h");
   json_object_set_string_member (replay, "to", "now");
-  hw_hub_client_submit_async (viewer, HW_HUB_SUBMIT_REPLAY, replay, TRUE, NULL, NULL, on_done, &w);
-  g_assert_null (hw_hub_client_submit_finish (viewer, wait_result (&w), &error));
+  hw_hub_client_submit_async (viewer, HW_HUB_SUBMIT_REPLAY, replay, TRUE, NULL, NULL, hw_test_waiter_done, &w);
+  g_assert_null (hw_hub_client_submit_finish (viewer, hw_test_waiter_wait (&w), &error));
   g_assert_error (error, HW_ERROR, HW_ERROR_FORBIDDEN);
   g_assert_cmpuint (strlen (error->message), >, 0);
   g_assert_null (strstr (error->message, "v1ewer-s3cret"));
   g_clear_error (&error);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
-  hw_hub_client_get_event_async (admin, "no-such-event", NULL, on_done, &w);
-  g_assert_null (hw_hub_client_get_event_finish (admin, wait_result (&w), &error));
+  hw_hub_client_get_event_async (admin, "no-such-event", NULL, hw_test_waiter_done, &w);
+  g_assert_null (hw_hub_client_get_event_finish (admin, hw_test_waiter_wait (&w), &error));
   g_assert_error (error, HW_ERROR, HW_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
   /* One event over the hub's 256 KiB per-event limit: 413. */
   for (guint i = 0; i < 300 * 1024 / 16; i++)
     g_string_append (big, "0123456789abcdef");
   g_string_append (big, "\"}}");
   big_node = json_from_string (big->str, NULL);
-  hw_hub_client_request_json_async (admin, "POST", "/v1/events", big_node, NULL, NULL, on_done, &w);
-  g_assert_null (hw_hub_client_request_json_finish (admin, wait_result (&w), &error));
+  hw_hub_client_request_json_async (admin, "POST", "/v1/events", big_node, NULL, NULL, hw_test_waiter_done, &w);
+  g_assert_null (hw_hub_client_request_json_finish (admin, hw_test_waiter_wait (&w), &error));
   g_assert_error (error, HW_ERROR, HW_ERROR_TOO_LARGE);
   g_clear_error (&error);
-  waiter_clear (&w);
+  hw_test_waiter_clear (&w);
 
   /* Nothing listening: unavailable, not a crash or a hang. */
   nowhere = hw_hub_client_new (nowhere_url, &error);
   g_assert_no_error (error);
-  error = count_error (nowhere, NULL);
+  error = hw_test_client_count_error (nowhere, NULL);
   g_assert_error (error, HW_ERROR, HW_ERROR_UNAVAILABLE);
   g_clear_error (&error);
 
@@ -673,305 +607,6 @@ test_bad_urls (void)
     }
 }
 
-/* ---- a lying hub ------------------------------------------------------------- */
-
-/* This server is a MOCK OF A BROKEN HUB, not of hubwatchd: it answers the
- * API's paths with junk, bottomless bodies and silence, to prove that the
- * client turns each into an error without crashing or hanging. */
-
-#define ENDLESS_CHUNK 65536
-
-static void
-on_wrote_chunk (SoupServerMessage *msg,
-                gpointer           user_data)
-{
-  static char chunk[ENDLESS_CHUNK];
-  gboolean ndjson = GPOINTER_TO_INT (user_data);
-  guint sent = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (msg), "sent")) + 1;
-  SoupMessageBody *body = soup_server_message_get_response_body (msg);
-
-  g_object_set_data (G_OBJECT (msg), "sent", GUINT_TO_POINTER (sent));
-  /* Bounded anyway, in case the client under test does not stop reading. */
-  if (sent > 1024)
-    {
-      soup_message_body_complete (body);
-      return;
-    }
-  if (ndjson)
-    {
-      g_autoptr(GString) lines = g_string_new (NULL);
-
-      while (lines->len < ENDLESS_CHUNK)
-        {
-          static guint64 next_seq = 1000;
-          guint64 seq = next_seq++;
-          g_autofree char *event = NULL;
-
-          event = g_strdup_printf ("{\"id\":\"x-%" G_GUINT64_FORMAT "\",\"type\":\"t\",\"timestamp\":1700000000000}", seq);
-          g_string_append_printf (lines, "{\"seq\":%" G_GUINT64_FORMAT ",\"event\":%s}\n", seq, event);
-        }
-      soup_message_body_append (body, SOUP_MEMORY_COPY, lines->str, lines->len);
-    }
-  else
-    {
-      memset (chunk, '[', sizeof chunk);
-      soup_message_body_append (body, SOUP_MEMORY_STATIC, chunk, sizeof chunk);
-    }
-  soup_server_message_unpause (msg);
-}
-
-static void
-start_endless (SoupServerMessage *msg,
-               const char        *content_type,
-               gboolean           ndjson)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
-  soup_message_headers_set_content_type (headers, content_type, NULL);
-  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
-  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (on_wrote_chunk), GINT_TO_POINTER (ndjson));
-  on_wrote_chunk (msg, GINT_TO_POINTER (ndjson));
-}
-
-static void
-reply (SoupServerMessage *msg,
-       guint              status,
-       const char        *content_type,
-       const char        *body)
-{
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, body, strlen (body));
-}
-
-static void
-liar_handler (SoupServer        *server,
-              SoupServerMessage *msg,
-              const char        *path,
-              GHashTable        *query,
-              gpointer           user_data)
-{
-  const char *after = query != NULL ? g_hash_table_lookup (query, "after") : NULL;
-
-  if (g_str_equal (path, "/v1/info"))
-    reply (msg, 200, "application/json", "{\"name\": \"liar\", ");
-  else if (g_str_equal (path, "/v1/events/count"))
-    {
-      g_autofree char *deep = g_strnfill (100000, '[');
-
-      reply (msg, 200, "application/json", deep);
-    }
-  else if (g_str_equal (path, "/v1/jobs"))
-    reply (msg, 200, "application/json", "{\"jobs\":[{\"kind\":\"replay\"}]}");
-  else if (g_str_equal (path, "/v1/listeners"))
-    start_endless (msg, "application/json", FALSE);
-  else if (g_str_equal (path, "/v1/events") )
-    reply (msg, 500, "text/html", "<html><body>Bad gateway</body></html>");
-  else if (g_str_equal (path, "/v1/faults"))
-    reply (msg, 401, "text/plain", "go away");
-  else if (g_str_equal (path, "/v1/events/sync") && g_strcmp0 (after, "0") == 0)
-    reply (msg, 200, "application/x-ndjson",
-           "{\"seq\":1,\"event\":{\"id\":\"a\",\"type\":\"t\",\"timestamp\":1700000000000}}\n{oops\n");
-  else if (g_str_equal (path, "/v1/events/sync") && g_strcmp0 (after, "1") == 0)
-    reply (msg, 200, "application/x-ndjson",
-           "{\"seq\":7,\"event\":{\"id\":\"a\",\"type\":\"t\",\"timestamp\":1700000000000}}\n"
-           "{\"seq\":3,\"event\":{\"id\":\"b\",\"type\":\"t\",\"timestamp\":1700000000000}}\n");
-  else if (g_str_equal (path, "/v1/events/sync"))
-    start_endless (msg, "application/x-ndjson", TRUE);
-  else if (g_str_has_prefix (path, "/v1/jobs/slow"))
-    soup_server_message_pause (msg);   /* never answers */
-  else if (g_str_equal (path, "/v1/system-events"))
-    reply (msg, 200, "application/json", "{\"system_events\":[{\"id\":\"s\",\"kind\":\"alert\"}],\"x\":1e999}");
-  else
-    reply (msg, 404, "application/json", "{\"error\":{\"code\":\"not_found\",\"message\":\"no such path\"}}");
-}
-
-static gboolean
-cancel_later (gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-test_lying_hub (void)
-{
-  g_autofree char *url = NULL;
-  g_autoptr(SoupServer) server = start_server (liar_handler, NULL, &url);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HwHubClient) client = hw_hub_client_new (url, &error);
-  g_autoptr(HwHubSyncPage) page = NULL;
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  gint64 started;
-  Waiter w = { 0 };
-
-  g_assert_no_error (error);
-  hw_hub_client_set_timeout (client, 1);
-  hw_hub_client_set_max_response_bytes (client, 1024 * 1024);
-
-  hw_hub_client_get_info_async (client, NULL, on_done, &w);
-  g_assert_null (hw_hub_client_get_info_finish (client, wait_result (&w), &error));
-  g_assert_error (error, HW_ERROR, HW_ERROR_PROTOCOL);
-  g_clear_error (&error);
-  waiter_clear (&w);
-
-  /* 100,000 nested arrays never reach the recursive parser. */
-  error = count_error (client, NULL);
-  g_assert_error (error, HW_ERROR, HW_ERROR_PROTOCOL);
-  g_clear_error (&error);
-
-  hw_hub_client_list_jobs_async (client, NULL, on_done, &w);
-  g_assert_null (hw_hub_client_list_jobs_finish (client, wait_result (&w), &error));
-  g_assert_error (error, HW_ERROR, HW_ERROR_PROTOCOL);
-  g_clear_error (&error);
-  waiter_clear (&w);
-
-  /* A bottomless body stops at the cap. */
-  hw_hub_client_list_listeners_async (client, NULL, on_done, &w);
-  g_assert_null (hw_hub_client_list_listeners_finish (client, wait_result (&w), &error));
-  g_assert_error (error, HW_ERROR, HW_ERROR_PROTOCOL);
-  g_assert_nonnull (strstr (error->message, "exceeds"));
-  g_clear_error (&error);
-  waiter_clear (&w);
-
-  hw_hub_client_search_events_async (client, NULL, NULL, NULL, 0, NULL, NULL, on_done, &w);
-  g_assert_null (hw_hub_client_search_events_finish (client, wait_result (&w), &error));
-  g_assert_error (error, HW_ERROR, HW_ERROR_UNAVAILABLE);
-  g_assert_nonnull (strstr (error->message, "500"));
-  g_clear_error (&error);
-  waiter_clear (&w);
-
-  hw_hub_client_list_faults_async (client, NULL, NULL, NULL, 0, NULL, NULL, on_done, &w);
-  g_assert_null (hw_hub_client_list_faults_finish (client, wait_result (&w), &error));
-  g_assert_error (error, HW_ERROR, HW_ERROR_UNAUTHORIZED);
-  g_clear_error (&error);
-  waiter_clear (&w);
-
-  hw_hub_client_sync_page_async (client, 0, 10, NULL, on_done, &w);
-  g_assert_null (hw_hub_client_sync_page_finish (client, wait_result (&w), &error));
-  g_assert_error (error, HW_ERROR, HW_ERROR_PROTOCOL);
-  g_assert_nonnull (strstr (error->message, "line 2"));
-  g_clear_error (&error);
-  waiter_clear (&w);
-
-  /* Seqs going backwards would corrupt the cursor. */
-  hw_hub_client_sync_page_async (client, 1, 10, NULL, on_done, &w);
-  g_assert_null (hw_hub_client_sync_page_finish (client, wait_result (&w), &error));
-  g_assert_error (error, HW_ERROR, HW_ERROR_PROTOCOL);
-  g_clear_error (&error);
-  waiter_clear (&w);
-
-  /* A bottomless NDJSON page is cut after its last complete line: the
-   * caller gets what fits and asks again from there. */
-  hw_hub_client_sync_page_async (client, 100, 10, NULL, on_done, &w);
-  page = hw_hub_client_sync_page_finish (client, wait_result (&w), &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (page->events->len, >, 100);
-  g_assert_cmpuint (page->last_seq, ==, g_array_index (page->seqs, guint64, page->seqs->len - 1));
-  waiter_clear (&w);
-
-  /* Silence is bounded by the timeout... */
-  started = g_get_monotonic_time ();
-  hw_hub_client_get_job_async (client, "slow", NULL, on_done, &w);
-  g_assert_null (hw_hub_client_get_job_finish (client, wait_result (&w), &error));
-  g_assert_error (error, HW_ERROR, HW_ERROR_UNAVAILABLE);
-  g_assert_cmpint (g_get_monotonic_time () - started, <, 10 * G_USEC_PER_SEC);
-  g_clear_error (&error);
-  waiter_clear (&w);
-
-  /* ...and by the caller's cancellable. */
-  hw_hub_client_set_timeout (client, 60);
-  g_timeout_add (100, cancel_later, cancellable);
-  hw_hub_client_get_job_async (client, "slow-2", cancellable, on_done, &w);
-  g_assert_null (hw_hub_client_get_job_finish (client, wait_result (&w), &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_clear_error (&error);
-  waiter_clear (&w);
-
-  soup_server_disconnect (server);
-}
-
-/* ---- TLS: refuse, show, pin ----------------------------------------------------- */
-
-static void
-info_handler (SoupServer        *server,
-              SoupServerMessage *msg,
-              const char        *path,
-              GHashTable        *query,
-              gpointer           user_data)
-{
-  reply (msg, 200, "application/json", "{\"name\":\"tls-hub\",\"server_time\":\"2024-05-03T10:00:00Z\"}");
-}
-
-static void
-test_tls_pinning (void)
-{
-  g_autofree char *pem = hw_test_source_path ("data", "tls-self-signed.pem", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GTlsCertificate) cert = g_tls_certificate_new_from_file (pem, &error);
-  g_autoptr(SoupServer) server = NULL;
-  g_autoptr(HwHubClient) client = NULL;
-  g_autoptr(HwHubClient) other = NULL;
-  g_autoptr(GTlsCertificate) rejected = NULL;
-  g_autoptr(HwHubInfo) info = NULL;
-  g_autofree char *fingerprint = NULL;
-  g_autofree char *described = NULL;
-  g_autofree char *url = NULL;
-  GTlsCertificateFlags flags = 0;
-  GSList *uris;
-  Waiter w = { 0 };
-
-  g_assert_no_error (error);
-  server = soup_server_new ("tls-certificate", cert, NULL);
-  soup_server_add_handler (server, NULL, info_handler, NULL, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  url = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  g_assert_true (g_str_has_prefix (url, "https://"));
-
-  client = hw_hub_client_new (url, &error);
-  g_assert_no_error (error);
-  hw_hub_client_get_info_async (client, NULL, on_done, &w);
-  g_assert_null (hw_hub_client_get_info_finish (client, wait_result (&w), &error));
-  g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
-  g_assert_nonnull (strstr (error->message, "unknown-ca"));
-  g_clear_error (&error);
-  waiter_clear (&w);
-
-  /* The refused certificate is the server's, with its errors. */
-  rejected = hw_hub_client_dup_rejected_certificate (client, &flags);
-  g_assert_nonnull (rejected);
-  g_assert_true (g_tls_certificate_is_same (rejected, cert));
-  g_assert_true (flags & G_TLS_CERTIFICATE_UNKNOWN_CA);
-  described = hw_tls_certificate_flags_describe (flags);
-  g_assert_nonnull (strstr (described, "unknown-ca"));
-  fingerprint = hw_tls_certificate_dup_fingerprint (rejected);
-  g_assert_cmpuint (strlen (fingerprint), ==, 64);
-
-  /* Trusting exactly that certificate lets requests through... */
-  hw_hub_client_trust_certificate (client, fingerprint);
-  hw_hub_client_get_info_async (client, NULL, on_done, &w);
-  info = hw_hub_client_get_info_finish (client, wait_result (&w), &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (info->name, ==, "tls-hub");
-  g_assert_cmpint (info->server_time_ms, ==, 1714730400000);
-  waiter_clear (&w);
-
-  /* ...for that client only, and a different pin does not match. */
-  other = hw_hub_client_new (url, &error);
-  hw_hub_client_trust_certificate (other, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
-  hw_hub_client_get_info_async (other, NULL, on_done, &w);
-  g_assert_null (hw_hub_client_get_info_finish (other, wait_result (&w), &error));
-  g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
-  g_clear_error (&error);
-  waiter_clear (&w);
-
-  soup_server_disconnect (server);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -985,8 +620,6 @@ main (int    argc,
   g_test_add_func ("/hub-client/metrics", test_metrics);
   g_test_add_func ("/hub-client/subscription", test_subscription);
   g_test_add_func ("/hub-client/error-mapping", test_error_mapping);
-  g_test_add_func ("/hub-client/lying-hub", test_lying_hub);
-  g_test_add_func ("/hub-client/tls-pinning", test_tls_pinning);
 
   return g_test_run ();
 }

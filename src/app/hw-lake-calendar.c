@@ -340,11 +340,13 @@ unbind_row (GtkSignalListItemFactory *factory,
             GtkListItem              *list_item)
 {
   GtkTreeListRow *row = gtk_list_item_get_item (list_item);
-  HwCalendarNode *node = gtk_tree_list_row_get_item (row);
+  /* NULL when the tree is being torn down (hub removed, window closed):
+   * the row has lost its item, and the connection went with the node. */
+  g_autoptr(HwCalendarNode) node = row != NULL ? gtk_tree_list_row_get_item (row) : NULL;
 
-  g_signal_handlers_disconnect_by_func (node, update_row, list_item);
+  if (node != NULL)
+    g_signal_handlers_disconnect_by_func (node, update_row, list_item);
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (list_item)), NULL);
-  g_object_unref (node);
 }
 
 static void

@@ -15,6 +15,21 @@ struct _HwSeries
   GArray          *times;   /* gint64 epoch ms, non-decreasing */
   GArray          *values;  /* double, NaN = missing */
   gint64           gap_ms;
+
+  /* The last hw_series_stats() result: a chart asks for the same window's
+   * legend every frame, and a pass over a million points cost more than
+   * the rest of the frame. Points are only ever appended, so the stats of
+   * [stats_start, stats_end) stay true until a clear (a new generation);
+   * a longer window with the same start extends them incrementally. The
+   * lock keeps readers on different threads from tearing the cache. */
+  GMutex           stats_lock;
+  guint            generation;
+  gboolean         stats_valid;
+  guint            stats_generation;
+  guint            stats_start;
+  guint            stats_end;
+  double           stats_sum;
+  HwSeriesStats    stats;
 };
 
 G_DEFINE_BOXED_TYPE (HwSeries, hw_series, hw_series_ref, hw_series_unref)
@@ -113,6 +128,7 @@ hw_series_new (const char *name)
   self->name = g_strdup (name != NULL ? name : "");
   self->times = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->values = g_array_new (FALSE, FALSE, sizeof (double));
+  g_mutex_init (&self->stats_lock);
   return self;
 }
 
@@ -135,6 +151,7 @@ hw_series_unref (HwSeries *self)
   g_free (self->name);
   g_array_unref (self->times);
   g_array_unref (self->values);
+  g_mutex_clear (&self->stats_lock);
   g_free (self);
 }
 
@@ -186,6 +203,9 @@ hw_series_clear (HwSeries *self)
 
   g_array_set_size (self->times, 0);
   g_array_set_size (self->values, 0);
+  g_mutex_lock (&self->stats_lock);
+  self->generation++;
+  g_mutex_unlock (&self->stats_lock);
 }
 
 guint
@@ -286,14 +306,25 @@ hw_series_stats (HwSeries          *self,
   const gint64 *times;
   const double *values;
   double sum = 0.0;
-  guint i, end;
+  guint start, i, end;
 
   g_return_val_if_fail (self != NULL, stats);
 
   times = (const gint64 *) (gpointer) self->times->data;
   values = (const double *) (gpointer) self->values->data;
-  i = range != NULL ? hw_series_lower_bound (self, range->from_ms) : 0;
+  start = range != NULL ? hw_series_lower_bound (self, range->from_ms) : 0;
   end = range != NULL ? hw_series_lower_bound (self, range->to_ms) : self->times->len;
+  i = start;
+
+  g_mutex_lock (&self->stats_lock);
+  /* Same order of additions as a fresh pass, so the mean is identical. */
+  if (self->stats_valid && self->stats_generation == self->generation &&
+      self->stats_start == start && self->stats_end <= end)
+    {
+      stats = self->stats;
+      sum = self->stats_sum;
+      i = self->stats_end;
+    }
 
   for (; i < end; i++)
     {
@@ -312,6 +343,14 @@ hw_series_stats (HwSeries          *self,
     }
   if (stats.count > 0)
     stats.mean = sum / stats.count;
+
+  self->stats_valid = TRUE;
+  self->stats_generation = self->generation;
+  self->stats_start = start;
+  self->stats_end = end;
+  self->stats_sum = sum;
+  self->stats = stats;
+  g_mutex_unlock (&self->stats_lock);
   return stats;
 }
 
