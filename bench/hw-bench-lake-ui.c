@@ -107,13 +107,21 @@ fill_cache (const char *cache_path,
                  hw_bench_tree_size (cache_path) / 1e6);
 }
 
-/* Importing costs memory this process must not carry into its RSS figure,
- * so it runs in a child, forked before GTK or any GLib thread starts. */
-static void
-fill_cache_in_child (const char *cache_path,
-                     const char *lakes,
-                     guint64     events)
+/* Importing and reading the FTS vocabulary cost memory this process must
+ * not carry into its RSS figure, so both run in a child, forked before GTK
+ * or any GLib thread starts; the child leaves the words in @words_path. */
+static GPtrArray *pick_words (const char *cache_path,
+                              guint64     events);
+
+static GPtrArray *
+prepare_in_child (const char *cache_path,
+                  const char *lakes,
+                  const char *words_path,
+                  guint64     events)
 {
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  GPtrArray *words = g_ptr_array_new_with_free_func (g_free);
   pid_t pid = fork ();
   int status = 0;
 
@@ -121,12 +129,25 @@ fill_cache_in_child (const char *cache_path,
     hw_bench_fail ("fork", NULL);
   if (pid == 0)
     {
+      g_autoptr(GPtrArray) picked = NULL;
+      g_autoptr(GString) out = g_string_new (NULL);
+
       fill_cache (cache_path, lakes, events);
+      picked = pick_words (cache_path, events);
+      for (guint i = 0; i < picked->len; i++)
+        g_string_append_printf (out, "%s\n", (char *) g_ptr_array_index (picked, i));
       fflush (stdout);
-      _exit (0);
+      _exit (g_file_set_contents (words_path, out->str, -1, NULL) ? 0 : 1);
     }
   if (waitpid (pid, &status, 0) < 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    hw_bench_fail ("filling the cache (child)", NULL);
+    hw_bench_fail ("preparing the cache (child)", NULL);
+  if (!g_file_get_contents (words_path, &text, NULL, NULL))
+    hw_bench_fail ("reading the picked words", NULL);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*lines[i] != '\0')
+      g_ptr_array_add (words, g_strdup (lines[i]));
+  return words;
 }
 
 /* Words of the index whose document counts are nearest these fractions of
@@ -576,11 +597,9 @@ show_page (Bench *bench)
 }
 
 static void
-run (const char *cache_path,
-     guint64     events)
+run (GPtrArray *words)
 {
   Bench bench = { 0 };
-  g_autoptr(GPtrArray) words = pick_words (cache_path, events);
   g_autoptr(GPtrArray) queries = make_queries (words);
   guint heartbeat;
 
@@ -610,6 +629,8 @@ main (int   argc,
   g_autofree char *lakes = NULL;
   g_autofree char *xdg = NULL;
   g_autofree char *cache_path = NULL;
+  g_autofree char *words_path = NULL;
+  g_autoptr(GPtrArray) words = NULL;
   gint64 events = 200000;
   const GOptionEntry entries[] = {
     { "workdir", 0, 0, G_OPTION_ARG_FILENAME, &workdir, "Directory for the cache and XDG dirs", "DIR" },
@@ -660,7 +681,8 @@ main (int   argc,
   /* Xvfb has no GPU (see hw-bench-console.c); GSK_RENDERER in the environment wins. */
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   cache_path = hw_paths_cache_file_for_hub (HUB_URL);
-  fill_cache_in_child (cache_path, lakes != NULL ? lakes : workdir, (guint64) events);
+  words_path = g_build_filename (workdir, "words", NULL);
+  words = prepare_in_child (cache_path, lakes != NULL ? lakes : workdir, words_path, (guint64) events);
 
   if (!gtk_init_check ())
     {
@@ -668,6 +690,6 @@ main (int   argc,
       return 1;
     }
   adw_init ();
-  run (cache_path, (guint64) events);
+  run (words);
   return 0;
 }

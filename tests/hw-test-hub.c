@@ -23,7 +23,7 @@ typedef struct
 {
   char     *line;
   gboolean  line_done;
-  gboolean  exited;
+  gboolean *exited;     /* shared with on_process_exit: an rc box */
 } ReadyWait;
 
 static void
@@ -47,6 +47,7 @@ on_process_exit (GObject      *source,
 
   g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
   *exited = TRUE;
+  g_rc_box_release (exited);
 }
 
 static gboolean
@@ -54,7 +55,7 @@ ready_or_dead (gpointer user_data)
 {
   ReadyWait *wait = user_data;
 
-  return wait->line_done || wait->exited;
+  return wait->line_done || *wait->exited;
 }
 
 char *
@@ -85,8 +86,8 @@ spawn_hub (HwTestHub *hub)
   g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GCancellable) cancel = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
-  gboolean *exited = g_new0 (gboolean, 1);
-  ReadyWait wait = { 0 };
+  gboolean *exited = g_rc_box_new0 (gboolean);
+  ReadyWait wait = { .exited = exited };
   gboolean ok;
 
   g_assert_nonnull (binary);
@@ -111,12 +112,12 @@ spawn_hub (HwTestHub *hub)
   g_assert_no_error (error);
 
   /* The flag outlives this frame if the wait is still pending when we return. */
-  g_subprocess_wait_async (hub->process, NULL, on_process_exit, exited);
+  g_subprocess_wait_async (hub->process, NULL, on_process_exit, g_rc_box_acquire (exited));
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (hub->process));
   g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, cancel, on_line, &wait);
 
   ok = hw_test_wait_until (ready_or_dead, &wait, READY_TIMEOUT_MS);
-  wait.exited = *exited;
+  g_rc_box_release (exited);
   if (!wait.line_done)
     {
       g_cancellable_cancel (cancel);
@@ -324,7 +325,8 @@ hw_test_hub_request (HwTestHub    *hub,
       const char *data = g_bytes_get_data (answer, &len);
       char *copy = g_malloc (len + 1);
 
-      memcpy (copy, data, len);
+      if (len > 0)
+        memcpy (copy, data, len);
       copy[len] = '\0';
       *out_body = g_bytes_new_with_free_func (copy, len, g_free, copy);
     }

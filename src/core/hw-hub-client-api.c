@@ -40,7 +40,7 @@ hw_hub_client_call_simple (HwHubClient         *self,
 
 JsonObject *
 hw_hub_json_root_object (JsonNode    *root,
-             GError     **error)
+                         GError     **error)
 {
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
@@ -525,18 +525,19 @@ sync_line (HwHubSyncPage  *page,
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
   HwEvent *event;
   guint64 seq = 0;
   gint64 received_ms = 0;
 
-  if (hw_json_text_depth (line, len) > HW_HUB_MAX_JSON_DEPTH
-      || !json_parser_load_from_data (parser, line, len, &local_error))
+  root = hw_hub_json_parse (parser, line, len, "A sync line", &local_error);
+  if (root == NULL)
     {
-      g_set_error (error, HW_ERROR, HW_ERROR_PROTOCOL, "Sync line %u is not valid JSON%s%s", line_no,
-                   local_error ? ": " : "", local_error ? local_error->message : "");
+      g_set_error (error, HW_ERROR, HW_ERROR_PROTOCOL, "Sync line %u: %s", line_no,
+                   local_error->message);
       return FALSE;
     }
-  event = event_from_item (json_parser_get_root (parser), len, &seq, &received_ms, &local_error);
+  event = event_from_item (root, len, &seq, &received_ms, &local_error);
   if (event == NULL)
     {
       g_set_error (error, HW_ERROR, HW_ERROR_PROTOCOL, "Sync line %u holds an invalid event: %s",

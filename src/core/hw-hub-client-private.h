@@ -69,10 +69,14 @@ gint64       hw_json_get_int            (JsonObject           *object,
 /* Epoch ms from a number or an ISO-8601 string; 0 when neither. */
 gint64       hw_json_get_time_ms        (JsonObject           *object,
                                          const char           *member);
-/* Largest nesting depth of a JSON text, so hostile input is refused before
- * the recursive parser sees it. */
-guint        hw_json_text_depth         (const char           *data,
-                                         gsize                 length);
+/* Parses what a hub sent, refusing hostile text (too deep, invalid UTF-8,
+ * two values, nothing at all) with HW_ERROR_PROTOCOL naming @what. The
+ * root belongs to @parser. */
+JsonNode    *hw_hub_json_parse          (JsonParser           *parser,
+                                         const char           *text,
+                                         gsize                 length,
+                                         const char           *what,
+                                         GError              **error);
 
 #define HW_HUB_MAX_JSON_DEPTH 128
 

@@ -9,6 +9,7 @@
 
 #include "hw-error.h"
 #include "hw-hub-client-private.h"
+#include "hw-json-guard.h"
 
 /* ---- lenient JSON getters ------------------------------------------- */
 
@@ -45,7 +46,12 @@ hw_json_get_int (JsonObject *object,
       /* A lying hub may send 1e300: clamp rather than invoke undefined behaviour. */
       if (!isfinite (v))
         return 0;
-      return (gint64) CLAMP (v, (double) G_MININT64, (double) G_MAXINT64);
+      /* (double) G_MAXINT64 rounds up to 2^63, which no gint64 holds. */
+      if (v >= 9223372036854775807.0)
+        return G_MAXINT64;
+      if (v <= (double) G_MININT64)
+        return G_MININT64;
+      return (gint64) v;
     }
   if (type == G_TYPE_STRING)
     return g_ascii_strtoll (json_node_get_string (node), NULL, 10);
@@ -75,37 +81,34 @@ hw_json_get_time_ms (JsonObject *object,
   return g_date_time_to_unix (dt) * 1000 + g_date_time_get_microsecond (dt) / 1000;
 }
 
-guint
-hw_json_text_depth (const char *data,
-                    gsize       length)
+JsonNode *
+hw_hub_json_parse (JsonParser  *parser,
+                   const char  *text,
+                   gsize        length,
+                   const char  *what,
+                   GError     **error)
 {
-  guint depth = 0, max_depth = 0;
-  gboolean in_string = FALSE;
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
 
-  for (gsize i = 0; i < length; i++)
+  /* The same guard as for events: bounded depth before the recursive
+   * parser runs, valid UTF-8, and no second top-level value hidden behind
+   * the first. */
+  if (!hw_json_guard_check (text, length, G_MAXSIZE, HW_HUB_MAX_JSON_DEPTH, what, NULL,
+                            &local_error)
+      || !json_parser_load_from_data (parser, text, length, &local_error))
     {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          /* Not inside MAX(): it evaluates its arguments twice. */
-          depth++;
-          max_depth = MAX (max_depth, depth);
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
+      g_set_error (error, HW_ERROR, HW_ERROR_PROTOCOL, "%s is not valid JSON: %s", what,
+                   local_error->message);
+      return NULL;
     }
-  return max_depth;
+  root = json_parser_get_root (parser);
+  if (root == NULL)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_PROTOCOL, "%s is empty", what);
+      return NULL;
+    }
+  return root;
 }
 
 static char *

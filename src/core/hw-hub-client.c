@@ -404,11 +404,13 @@ error_from_body (CallData *data)
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   gsize len = data->buffer->len;
 
-  if (len > 0 && hw_json_text_depth ((const char *) data->buffer->data, len) <= HW_HUB_MAX_JSON_DEPTH
-      && json_parser_load_from_data (parser, (const char *) data->buffer->data, len, NULL)
-      && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  JsonNode *parsed = len > 0 ? hw_hub_json_parse (parser, (const char *) data->buffer->data, len,
+                                                   "The hub's error answer", NULL)
+                             : NULL;
+
+  if (parsed != NULL && JSON_NODE_HOLDS_OBJECT (parsed))
     {
-      JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+      JsonObject *root = json_node_get_object (parsed);
       JsonNode *err = json_object_get_member (root, "error");
 
       if (err != NULL && JSON_NODE_HOLDS_OBJECT (err))
@@ -454,21 +456,16 @@ parse_in_thread (GTask        *task,
     }
   else
     {
-      if (hw_json_text_depth (text, len) > HW_HUB_MAX_JSON_DEPTH)
-        {
-          g_task_return_new_error (task, HW_ERROR, HW_ERROR_PROTOCOL,
-                                   "The hub's answer nests deeper than %d levels",
-                                   HW_HUB_MAX_JSON_DEPTH);
-          return;
-        }
+      JsonNode *root;
+
       parser = json_parser_new_immutable ();
-      if (!json_parser_load_from_data (parser, text, len, &error))
+      root = hw_hub_json_parse (parser, text, len, "The hub's answer", &error);
+      if (root == NULL)
         {
-          g_task_return_new_error (task, HW_ERROR, HW_ERROR_PROTOCOL,
-                                   "The hub's answer is not valid JSON: %s", error->message);
+          g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
-      result = data->call.parse_json (json_parser_get_root (parser), data->call.parse_data, &error);
+      result = data->call.parse_json (root, data->call.parse_data, &error);
     }
 
   if (result == NULL)

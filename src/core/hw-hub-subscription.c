@@ -91,21 +91,21 @@ on_message (SoupWebsocketConnection *connection,
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   gsize len;
   const char *text = g_bytes_get_data (message, &len);
+  JsonNode *root = NULL;
   JsonObject *object;
   JsonNode *data;
   const char *kind;
   gint64 seq;
 
   if (type != SOUP_WEBSOCKET_DATA_TEXT
-      || hw_json_text_depth (text, len) > HW_HUB_MAX_JSON_DEPTH
-      || !json_parser_load_from_data (parser, text, len, NULL)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      || (root = hw_hub_json_parse (parser, text, len, "A stream message", NULL)) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (root))
     {
       fail (self, g_error_new (HW_ERROR, HW_ERROR_PROTOCOL,
                                "The hub's stream sent a message that is not a JSON object"));
       return;
     }
-  object = json_node_get_object (json_parser_get_root (parser));
+  object = json_node_get_object (root);
   kind = hw_json_get_string (object, "kind");
   if (kind == NULL)
     {
