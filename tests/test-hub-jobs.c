@@ -60,6 +60,7 @@ start_job (HwTestHub  *hub,
            guint       expected_status)
 {
   g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) request_body = NULL;
   g_autoptr(GBytes) answer = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
@@ -74,8 +75,8 @@ start_job (HwTestHub  *hub,
 
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
     }
-  soup_message_set_request_body_from_bytes (msg, "application/json",
-                                            g_bytes_new_static (body, strlen (body)));
+  request_body = g_bytes_new_static (body, strlen (body));
+  soup_message_set_request_body_from_bytes (msg, "application/json", request_body);
   answer = soup_session_send_and_read (hub->session, msg, NULL, &error);
   g_assert_no_error (error);
   node = json_from_string (g_bytes_get_data (answer, NULL), &error);

@@ -16,6 +16,14 @@ struct _HwEventItem
 
 G_DEFINE_FINAL_TYPE (HwEventItem, hw_event_item, G_TYPE_OBJECT)
 
+enum {
+  PROP_0,
+  PROP_ROW,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 static void
 hw_event_item_finalize (GObject *object)
 {
@@ -27,9 +35,37 @@ hw_event_item_finalize (GObject *object)
 }
 
 static void
+hw_event_item_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  HwEventItem *self = HW_EVENT_ITEM (object);
+
+  switch (prop_id)
+    {
+    case PROP_ROW:
+      g_value_set_pointer (value, self->row);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 hw_event_item_class_init (HwEventItemClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = hw_event_item_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = hw_event_item_finalize;
+  object_class->get_property = hw_event_item_get_property;
+
+  /* Read-only: the model fills a placeholder with hw_event_item_set_row(),
+   * and cells redraw on its notification. */
+  properties[PROP_ROW] = g_param_spec_pointer ("row", NULL, NULL,
+                                               G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
+                                               | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -82,6 +118,20 @@ hw_event_item_get_row (HwEventItem *self)
   g_return_val_if_fail (HW_IS_EVENT_ITEM (self), NULL);
 
   return self->row;
+}
+
+void
+hw_event_item_set_row (HwEventItem      *self,
+                       const HwEventRow *row)
+{
+  g_return_if_fail (HW_IS_EVENT_ITEM (self));
+
+  if (row == NULL && self->row == NULL)
+    return;
+  g_clear_pointer (&self->row, hw_event_row_free);
+  if (row != NULL)
+    self->row = hw_event_row_dup (row);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROW]);
 }
 
 gboolean

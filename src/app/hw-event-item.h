@@ -16,7 +16,8 @@ G_DECLARE_FINAL_TYPE (HwEventItem, hw_event_item, HW, EVENT_ITEM, GObject)
 
 /* A small object created on demand by HwEventListModel. @row is copied; it is
  * NULL while the page holding the row is still being read, and the model
- * then replaces the item once it arrives. Rows that came from the hub have
+ * then fills the same item in place (notify::row) once it arrives, so that
+ * views redraw their cells instead of rebuilding rows. Rows that came from the hub have
  * seq 0 and carry their JSON body. */
 HwEventItem      *hw_event_item_new         (gint64            seq,
                                              const HwEventRow *row);
@@ -24,6 +25,9 @@ gint64            hw_event_item_get_seq     (HwEventItem      *self);
 /* NULL while loading. */
 const HwEventRow *hw_event_item_get_row     (HwEventItem      *self);
 gboolean          hw_event_item_is_loaded   (HwEventItem      *self);
+/* Copies @row (NULL: loading again) and notifies "row". */
+void              hw_event_item_set_row     (HwEventItem      *self,
+                                             const HwEventRow *row);
 
 HwEventRow       *hw_event_row_dup          (const HwEventRow *row);
 

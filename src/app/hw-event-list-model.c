@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "hw-event-list-model.h"
 
 #define PAGE_SIZE  HW_EVENT_LIST_MODEL_PAGE_SIZE
@@ -13,8 +15,12 @@
 
 typedef struct
 {
-  GPtrArray *rows;        /* HwEventRow* aligned with the page's seqs (NULL: gone); NULL while reading */
-  guint64    last_used;
+  GPtrArray   *rows;      /* HwEventRow* aligned with the page's seqs (NULL: gone); NULL while reading */
+  /* The items handed out for this page, kept so that a page arriving fills
+   * them in place: GTK 4.8's column view rebuilds every row widget of an
+   * "items-changed" range, which stalled the UI each time a page arrived. */
+  HwEventItem *items[PAGE_SIZE];
+  guint64      last_used;
 } Page;
 
 struct _HwEventListModel
@@ -40,6 +46,8 @@ static void
 page_free (Page *page)
 {
   g_clear_pointer (&page->rows, g_ptr_array_unref);
+  for (guint i = 0; i < PAGE_SIZE; i++)
+    g_clear_object (&page->items[i]);
   g_free (page);
 }
 
@@ -151,8 +159,12 @@ on_page_read (GObject      *source,
   n = MIN (PAGE_SIZE, self->seqs->len - first);
   page->rows = align_rows (&g_array_index (self->seqs, gint64, first), n, rows);
   page->last_used = ++self->tick;
+  /* No "items-changed": the placeholders become the rows, and the cells
+   * bound to them redraw on notify::row. */
+  for (guint i = 0; i < n; i++)
+    if (page->items[i] != NULL)
+      hw_event_item_set_row (page->items[i], g_ptr_array_index (page->rows, i));
   evict_pages (self, page_index);
-  g_list_model_items_changed (G_LIST_MODEL (self), first, n, n);
 }
 
 static Page *
@@ -204,6 +216,7 @@ hw_event_list_model_get_item (GListModel *model,
                               guint       position)
 {
   HwEventListModel *self = HW_EVENT_LIST_MODEL (model);
+  guint slot = position % PAGE_SIZE;
   Page *page;
   gint64 seq;
 
@@ -214,9 +227,10 @@ hw_event_list_model_get_item (GListModel *model,
 
   seq = g_array_index (self->seqs, gint64, position);
   page = lookup_page (self, position / PAGE_SIZE);
-  if (page->rows == NULL)
-    return hw_event_item_new (seq, NULL);
-  return hw_event_item_new (seq, g_ptr_array_index (page->rows, position % PAGE_SIZE));
+  if (page->items[slot] == NULL)
+    page->items[slot] = hw_event_item_new (seq, page->rows != NULL ? g_ptr_array_index (page->rows, slot)
+                                                                    : NULL);
+  return g_object_ref (page->items[slot]);
 }
 
 static void
@@ -307,6 +321,37 @@ hw_event_list_model_set_seqs (HwEventListModel *self,
       g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), page);
     }
   g_list_model_items_changed (G_LIST_MODEL (self), 0, old, seqs->len);
+}
+
+void
+hw_event_list_model_extend_seqs (HwEventListModel *self,
+                                 GArray           *seqs)
+{
+  guint old;
+
+  g_return_if_fail (HW_IS_EVENT_LIST_MODEL (self));
+  g_return_if_fail (seqs != NULL);
+
+  /* The cache may have changed between the first page and the full list:
+   * then the rows shown are no longer a prefix, and everything is replaced. */
+  old = self->seqs != NULL ? self->seqs->len : 0;
+  if (self->store == NULL || self->seqs == NULL || seqs->len < old
+      || memcmp (self->seqs->data, seqs->data, old * sizeof (gint64)) != 0)
+    {
+      g_autoptr(HwEventStore) store = self->store != NULL ? g_object_ref (self->store) : NULL;
+
+      g_return_if_fail (store != NULL);
+      hw_event_list_model_set_seqs (self, store, seqs, NULL);
+      return;
+    }
+  /* Same prefix: pages read so far, and the items shown, stay valid. The
+   * last page may have been short; it is read again when next looked at. */
+  if (old % PAGE_SIZE != 0)
+    g_hash_table_remove (self->pages, GUINT_TO_POINTER (old / PAGE_SIZE));
+  g_array_unref (self->seqs);
+  self->seqs = g_array_ref (seqs);
+  if (seqs->len > old)
+    g_list_model_items_changed (G_LIST_MODEL (self), old, 0, seqs->len - old);
 }
 
 void

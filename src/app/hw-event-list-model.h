@@ -21,8 +21,9 @@ G_DECLARE_FINAL_TYPE (HwEventListModel, hw_event_list_model, HW, EVENT_LIST_MODE
 /* A GListModel of HwEventItem. For results from the cache it holds only the
  * seqs of the matches (8 bytes each) and reads compact rows a page at a time
  * in a worker thread when a position is first asked for; until then
- * get_item() returns a placeholder item and the model emits
- * "items-changed" for the page once it arrives. Only a bounded number of
+ * get_item() returns a placeholder item, which the model fills in place
+ * (HwEventItem notify::row, no "items-changed") once the page arrives. The
+ * items of a page are kept with it. Only a bounded number of
  * pages stay in memory, so a million results cost about 8 MB.
  *
  * Results from the hub are held as rows (with their JSON body) and grow by
@@ -37,6 +38,11 @@ void              hw_event_list_model_set_seqs          (HwEventListModel *self,
                                                          HwEventStore     *store,
                                                          GArray           *seqs,
                                                          GPtrArray        *first_rows);
+/* Grows cache content set by hw_event_list_model_set_seqs() to all of
+ * @seqs (a reference is taken) when the current seqs are its prefix, which
+ * keeps the rows already shown; otherwise replaces the content. */
+void              hw_event_list_model_extend_seqs       (HwEventListModel *self,
+                                                         GArray           *seqs);
 /* Replaces the content by rows from the hub (HwEventRow* with json); the
  * rows are copied. */
 void              hw_event_list_model_set_rows          (HwEventListModel *self,

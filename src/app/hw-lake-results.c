@@ -86,15 +86,40 @@ setup_cell (GtkSignalListItemFactory *factory,
             const ColumnSpec         *spec)
 {
   /* GtkInscription: no layout work for text that is never seen, which is
-   * what keeps scrolling a million rows smooth. */
+   * what keeps scrolling a million rows smooth. No min/nat chars: those make
+   * every cell look up font metrics when measured; the columns have fixed
+   * widths instead (see add_column()). */
   GtkWidget *cell = gtk_inscription_new (NULL);
 
-  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (cell), spec->width_chars);
-  gtk_inscription_set_min_chars (GTK_INSCRIPTION (cell), 4);
+  gtk_inscription_set_min_chars (GTK_INSCRIPTION (cell), 0);
   gtk_inscription_set_text_overflow (GTK_INSCRIPTION (cell), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
   if (g_str_equal (spec->name, "time") || g_str_equal (spec->name, "id"))
     gtk_widget_add_css_class (cell, "numeric");
   gtk_list_item_set_child (list_item, cell);
+}
+
+static void
+show_row (GtkWidget        *cell,
+          const ColumnSpec *spec,
+          const HwEventRow *row)
+{
+  g_autofree char *text = hw_lake_results_format_cell (spec->name, row);
+
+  gtk_inscription_set_text (GTK_INSCRIPTION (cell), text);
+  if (row == NULL)
+    gtk_widget_add_css_class (cell, "dim-label");
+  else
+    gtk_widget_remove_css_class (cell, "dim-label");
+}
+
+/* A placeholder filled in place by the model: redraw this cell only. */
+static void
+on_item_row_changed (HwEventItem *item,
+                     GParamSpec  *pspec,
+                     GtkWidget   *cell)
+{
+  show_row (cell, g_object_get_data (G_OBJECT (cell), "hw-column-spec"),
+            hw_event_item_get_row (item));
 }
 
 static void
@@ -104,14 +129,23 @@ bind_cell (GtkSignalListItemFactory *factory,
 {
   HwEventItem *item = gtk_list_item_get_item (list_item);
   GtkWidget *cell = gtk_list_item_get_child (list_item);
-  const HwEventRow *row = item != NULL ? hw_event_item_get_row (item) : NULL;
-  g_autofree char *text = hw_lake_results_format_cell (spec->name, row);
 
-  gtk_inscription_set_text (GTK_INSCRIPTION (cell), text);
-  if (row == NULL)
-    gtk_widget_add_css_class (cell, "dim-label");
-  else
-    gtk_widget_remove_css_class (cell, "dim-label");
+  show_row (cell, spec, item != NULL ? hw_event_item_get_row (item) : NULL);
+  if (item == NULL || hw_event_item_is_loaded (item))
+    return;
+  g_object_set_data (G_OBJECT (cell), "hw-column-spec", (gpointer) spec);
+  g_signal_connect_object (item, "notify::row", G_CALLBACK (on_item_row_changed), cell, 0);
+}
+
+static void
+unbind_cell (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             const ColumnSpec         *spec)
+{
+  HwEventItem *item = gtk_list_item_get_item (list_item);
+
+  if (item != NULL)
+    g_signal_handlers_disconnect_by_func (item, on_item_row_changed, gtk_list_item_get_child (list_item));
 }
 
 static int
@@ -177,6 +211,18 @@ on_scrolled (HwLakeResults *self,
 
 /* Column choice ------------------------------------------------------------ */
 
+/* Font metrics once per view rather than once per cell. */
+static int
+measure_char_width (GtkWidget *widget)
+{
+  PangoContext *context = gtk_widget_get_pango_context (widget);
+  PangoFontMetrics *metrics = pango_context_get_metrics (context, NULL, NULL);
+  int width = pango_font_metrics_get_approximate_char_width (metrics);
+
+  pango_font_metrics_unref (metrics);
+  return MAX (PANGO_PIXELS_CEIL (width), 4);
+}
+
 static void
 on_column_toggled (GSimpleAction *action,
                    GVariant      *state,
@@ -190,7 +236,8 @@ on_column_toggled (GSimpleAction *action,
 
 static void
 add_column (HwLakeResults    *self,
-            const ColumnSpec *spec)
+            const ColumnSpec *spec,
+            int               char_width)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
   GtkColumnViewColumn *column;
@@ -199,8 +246,10 @@ add_column (HwLakeResults    *self,
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), (gpointer) spec);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), (gpointer) spec);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell), (gpointer) spec);
   column = gtk_column_view_column_new (_(spec->title), factory);
   gtk_column_view_column_set_resizable (column, TRUE);
+  gtk_column_view_column_set_fixed_width (column, spec->width_chars * char_width);
   gtk_column_view_column_set_expand (column, spec->expand);
   if (g_str_equal (spec->name, "time"))
     {
@@ -256,6 +305,8 @@ hw_lake_results_class_init (HwLakeResultsClass *klass)
 static void
 hw_lake_results_init (HwLakeResults *self)
 {
+  int char_width;
+
   self->model = hw_event_list_model_new ();
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
@@ -271,8 +322,9 @@ hw_lake_results_init (HwLakeResults *self)
 
   self->actions = g_simple_action_group_new ();
   self->menu = g_menu_new ();
+  char_width = measure_char_width (GTK_WIDGET (self->view));
   for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
-    add_column (self, &columns[i]);
+    add_column (self, &columns[i], char_width);
 
   self->order = HW_EVENT_ORDER_NEWEST_FIRST;
   gtk_column_view_sort_by_column (self->view, self->time_column, GTK_SORT_DESCENDING);

@@ -206,6 +206,9 @@ hw_lake_page_update_replay (HwLakePage *self)
 
 /* Aggregates: histogram and facets ---------------------------------------- */
 
+static void next_facet (HwLakePage *self,
+                        guint       index);
+
 static void
 on_histogram (GObject      *source,
               GAsyncResult *result,
@@ -219,6 +222,7 @@ on_histogram (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   part_done (self);
+  next_facet (self, 0);
   hw_chart_clear_series (self->histogram);
   if (histogram == NULL)
     return;
@@ -252,7 +256,7 @@ on_hub_histogram (GObject      *source,
 typedef struct
 {
   HwLakePage *self;
-  const char *field;
+  guint       index;
 } FacetData;
 
 static void
@@ -262,7 +266,7 @@ on_top_values (GObject      *source,
 {
   FacetData *data = user_data;
   g_autoptr(HwLakePage) self = data->self;
-  const char *field = data->field;
+  guint index = data->index;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) values = hw_event_store_top_values_finish (HW_EVENT_STORE (source), result, &error);
 
@@ -270,7 +274,27 @@ on_top_values (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   part_done (self);
-  hw_lake_facets_set_values (self->facets, field, values);
+  hw_lake_facets_set_values (self->facets, hw_lake_facet_fields[index], values);
+  next_facet (self, index + 1);
+}
+
+/* One aggregate at a time: each holds a reader with its page cache and
+ * sorter memory, and running them side by side only made them compete with
+ * the search the user is waiting for. */
+static void
+next_facet (HwLakePage *self,
+            guint       index)
+{
+  FacetData *data;
+
+  if (index >= HW_LAKE_N_FACETS)
+    return;
+  data = g_new0 (FacetData, 1);
+  data->self = g_object_ref (self);
+  data->index = index;
+  hw_event_store_top_values_async (self->store, hw_lake_facet_fields[index], self->query,
+                                   self->from_ms, self->to_ms, FACET_VALUES, self->cancellable,
+                                   on_top_values, data);
 }
 
 static void
@@ -279,6 +303,8 @@ start_aggregates (HwLakePage *self,
 {
   HwHubClient *client = hw_connection_get_client (self->connection);
 
+  /* Counted now so that the spinner runs until the last one is in. */
+  self->pending += HW_LAKE_N_FACETS;
   if (from_hub && client != NULL)
     {
       g_autofree char *from = hw_lake_format_bound (self->from_ms);
@@ -288,6 +314,8 @@ start_aggregates (HwLakePage *self,
       hw_hub_client_histogram_async (client, hw_query_get_text (self->query), from, to,
                                      HISTOGRAM_BUCKETS, self->cancellable, on_hub_histogram,
                                      g_object_ref (self));
+      /* The hub's histogram holds no reader here: facets start at once. */
+      next_facet (self, 0);
     }
   else
     {
@@ -296,19 +324,9 @@ start_aggregates (HwLakePage *self,
                                       HISTOGRAM_BUCKETS, self->cancellable, on_histogram,
                                       g_object_ref (self));
     }
-  /* Facets come from the cache either way: the hub has no top-values call,
-   * and the cache's are what the user can drill into offline. */
-  for (guint i = 0; i < HW_LAKE_N_FACETS; i++)
-    {
-      FacetData *data = g_new0 (FacetData, 1);
-
-      data->self = g_object_ref (self);
-      data->field = hw_lake_facet_fields[i];
-      self->pending++;
-      hw_event_store_top_values_async (self->store, data->field, self->query, self->from_ms,
-                                       self->to_ms, FACET_VALUES, self->cancellable, on_top_values,
-                                       data);
-    }
+  /* Facets come from the cache either way (after the cache's histogram,
+   * see next_facet()): the hub has no top-values call, and the cache's are
+   * what the user can drill into offline. */
 }
 
 /* Searching the cache --------------------------------------------------------- */
@@ -334,13 +352,38 @@ cache_job_free (CacheJob *job)
   g_free (job);
 }
 
-/* The seqs and the first page in one trip: the first rows show without a
- * second round through the main loop. */
+/* The first page alone: LIMIT lets SQLite stop (or keep a top-N sort)
+ * instead of ordering every match before the user sees anything. */
 static void
-search_cache_in_thread (GTask        *task,
-                        gpointer      source,
-                        gpointer      task_data,
-                        GCancellable *cancellable)
+first_page_in_thread (GTask        *task,
+                      gpointer      source,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  CacheJob *job = task_data;
+  GError *error = NULL;
+  HwSearchPage *page;
+
+  page = hw_event_store_search (job->store, job->query, job->from_ms, job->to_ms, job->order,
+                                HW_EVENT_LIST_MODEL_PAGE_SIZE, NULL, cancellable, &error);
+  if (page == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  job->first_rows = g_steal_pointer (&page->rows);
+  job->seqs = g_array_sized_new (FALSE, FALSE, sizeof (gint64), job->first_rows->len);
+  for (guint i = 0; i < job->first_rows->len; i++)
+    g_array_append_val (job->seqs, ((HwEventRow *) g_ptr_array_index (job->first_rows, i))->seq);
+  hw_search_page_free (page);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+all_seqs_in_thread (GTask        *task,
+                    gpointer      source,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
 {
   CacheJob *job = task_data;
   GError *error = NULL;
@@ -352,44 +395,12 @@ search_cache_in_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
-  job->first_rows = hw_event_store_get_summaries (job->store, (const gint64 *) job->seqs->data,
-                                                  MIN (job->seqs->len, HW_EVENT_LIST_MODEL_PAGE_SIZE),
-                                                  cancellable, &error);
-  if (job->first_rows == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
   g_task_return_boolean (task, TRUE);
 }
 
-static void
-on_cache_searched (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+static CacheJob *
+cache_job_new (HwLakePage *self)
 {
-  HwLakePage *self = HW_LAKE_PAGE (source);
-  CacheJob *job = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      part_done (self);
-      show_search_error (self, error);
-      return;
-    }
-  hw_event_list_model_set_seqs (hw_lake_results_get_model (self->results), job->store, job->seqs,
-                                job->first_rows);
-  show_total (self, job->seqs->len, HW_LAKE_ORIGIN_CACHE);
-  part_done (self);
-}
-
-static void
-search_cache (HwLakePage *self)
-{
-  g_autoptr(GTask) task = NULL;
   CacheJob *job = g_new0 (CacheJob, 1);
 
   job->store = g_object_ref (self->store);
@@ -397,12 +408,81 @@ search_cache (HwLakePage *self)
   job->from_ms = self->from_ms;
   job->to_ms = self->to_ms;
   job->order = hw_lake_results_get_order (self->results);
-  task = g_task_new (self, self->cancellable, on_cache_searched, NULL);
-  g_task_set_source_tag (task, search_cache);
-  g_task_set_task_data (task, job, (GDestroyNotify) cache_job_free);
-  self->pending++;
-  g_task_run_in_thread (task, search_cache_in_thread);
+  return job;
+}
+
+static gboolean
+cache_job_failed (HwLakePage   *self,
+                  GAsyncResult *result)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    return FALSE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return TRUE;
+  part_done (self);
+  show_search_error (self, error);
+  return TRUE;
+}
+
+static void
+on_all_seqs (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  HwLakePage *self = HW_LAKE_PAGE (source);
+  CacheJob *job = g_task_get_task_data (G_TASK (result));
+
+  if (cache_job_failed (self, result))
+    return;
+  hw_event_list_model_extend_seqs (hw_lake_results_get_model (self->results), job->seqs);
+  show_total (self, job->seqs->len, HW_LAKE_ORIGIN_CACHE);
+  part_done (self);
+}
+
+static void
+on_first_page (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  HwLakePage *self = HW_LAKE_PAGE (source);
+  CacheJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GTask) task = NULL;
+
+  if (cache_job_failed (self, result))
+    return;
+  hw_event_list_model_set_seqs (hw_lake_results_get_model (self->results), job->store, job->seqs,
+                                job->first_rows);
+  /* Aggregates wait for the first page: they would only slow it down. */
   start_aggregates (self, FALSE);
+  if (job->seqs->len < HW_EVENT_LIST_MODEL_PAGE_SIZE)
+    {
+      /* A short first page is every match. */
+      show_total (self, job->seqs->len, HW_LAKE_ORIGIN_CACHE);
+      part_done (self);
+      return;
+    }
+  gtk_label_set_label (self->total_label, _("Counting events…"));
+  gtk_stack_set_visible_child_name (self->results_stack, "results");
+  task = g_task_new (self, self->cancellable, on_all_seqs, NULL);
+  g_task_set_source_tag (task, on_first_page);
+  g_task_set_task_data (task, cache_job_new (self), (GDestroyNotify) cache_job_free);
+  g_task_run_in_thread (task, all_seqs_in_thread);
+}
+
+/* The first page is shown first, then the full list of matches (for the
+ * scrollbar and the total) and the aggregates follow. */
+static void
+search_cache (HwLakePage *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  task = g_task_new (self, self->cancellable, on_first_page, NULL);
+  g_task_set_source_tag (task, search_cache);
+  g_task_set_task_data (task, cache_job_new (self), (GDestroyNotify) cache_job_free);
+  self->pending++;
+  g_task_run_in_thread (task, first_page_in_thread);
 }
 
 /* Searching the hub ----------------------------------------------------------- */

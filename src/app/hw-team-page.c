@@ -117,7 +117,6 @@ class_style (HwTeamClass klass)
 static char *
 threshold_text (guint card)
 {
-  g_autofree char *medium_lead = hw_team_format_hours (HW_TEAM_LEAD_TIME_HOURS_MEDIUM);
 
   switch (card)
     {

@@ -22,6 +22,9 @@
  * console's RSS follow the cache size. 64 MB still covers the hot indexes;
  * the rest is read through the page cache. */
 #define MMAP_SIZE 67108864
+/* Page cache of a lean reader, in KiB: the indexes a search walks stay
+ * hot in the kernel's cache anyway. */
+#define LEAN_CACHE_KB 2048
 
 G_DEFINE_FINAL_TYPE (HwEventStore, hw_event_store, G_TYPE_OBJECT)
 
@@ -237,10 +240,15 @@ hw_store_acquire_reader (HwEventStore  *self,
       /* Readers must never take the write lock by accident: WAL lets them
        * run beside the writer only as long as they stay readers. */
       sqlite3_exec (conn->db,
-                    "PRAGMA query_only = 1;"
-                    "PRAGMA cache_size = -16384;"
-                    "PRAGMA temp_store = MEMORY;"
-                    "PRAGMA mmap_size = " G_STRINGIFY (MMAP_SIZE) ";",
+                    (self->flags & HW_EVENT_STORE_LEAN_READERS) != 0
+                    ? "PRAGMA query_only = 1;"
+                      "PRAGMA cache_size = -" G_STRINGIFY (LEAN_CACHE_KB) ";"
+                      "PRAGMA temp_store = FILE;"
+                      "PRAGMA mmap_size = 0;"
+                    : "PRAGMA query_only = 1;"
+                      "PRAGMA cache_size = -16384;"
+                      "PRAGMA temp_store = MEMORY;"
+                      "PRAGMA mmap_size = " G_STRINGIFY (MMAP_SIZE) ";",
                     NULL, NULL, NULL);
     }
 

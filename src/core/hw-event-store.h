@@ -32,6 +32,10 @@ typedef enum
   /* Fail with HW_ERROR_CORRUPT instead of moving a corrupt file aside and
    * starting afresh: for a record of truth rather than a cache. */
   HW_EVENT_STORE_NO_RECOVER  = 1 << 1,
+  /* Readers get a small page cache, no memory map and temp files on disk:
+   * for a process that also draws (the app's cache), where a search's few
+   * readers with 64 MB maps each made up most of the resident memory. */
+  HW_EVENT_STORE_LEAN_READERS = 1 << 2,
 } HwEventStoreFlags;
 
 typedef enum

@@ -572,9 +572,13 @@ parse_sync_page (GBytes             *body,
   g_autoptr(HwHubSyncPage) page = g_new0 (HwHubSyncPage, 1);
   gsize len;
   const char *text = g_bytes_get_data (body, &len);
-  const char *end = text + len;
+  const char *end;
   guint line_no = 0;
 
+  /* An empty body has no data pointer, and NULL + 0 is undefined in C. */
+  if (text == NULL)
+    text = "";
+  end = text + len;
   page->events = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_event_unref);
   page->seqs = g_array_new (FALSE, FALSE, sizeof (guint64));
   page->received_ms = g_array_new (FALSE, FALSE, sizeof (gint64));

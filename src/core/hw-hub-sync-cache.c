@@ -32,8 +32,9 @@ hw_hub_sync_cache_open (const char  *path,
   g_autoptr(HwMaskRules) rules = hw_mask_rules_new (HW_MASK_DEFAULT);
   HwEventStore *store;
 
-  /* A cache: a corrupt file is moved aside and rebuilt from the hub. */
-  store = hw_event_store_open (path, HW_EVENT_STORE_FLAGS_NONE, error);
+  /* A cache: a corrupt file is moved aside and rebuilt from the hub. Its
+   * readers serve the app's searches, in a process that also draws. */
+  store = hw_event_store_open (path, HW_EVENT_STORE_LEAN_READERS, error);
   if (store == NULL)
     return NULL;
   hw_event_store_set_mask_rules (store, rules);
