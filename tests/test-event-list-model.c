@@ -226,6 +226,52 @@ test_first_rows_and_reset (Fixture       *fixture,
   g_assert_cmpuint (changes.calls, ==, 1);
 }
 
+/* The first page is shown before the full list of matches is known; the
+ * full list then grows the model without replacing the rows on screen. */
+static void
+test_extend_seqs (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(HwEventListModel) model = hw_event_list_model_new ();
+  g_autoptr(GArray) seqs = all_seqs (fixture->store, HW_EVENT_ORDER_NEWEST_FIRST);
+  g_autoptr(GArray) first_seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) other = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwEventItem) item = NULL;
+  g_autoptr(HwEventItem) again = NULL;
+  Changes changes = { 0 };
+
+  g_array_append_vals (first_seqs, seqs->data, HW_EVENT_LIST_MODEL_PAGE_SIZE);
+  first = hw_event_store_get_summaries (fixture->store, (gint64 *) first_seqs->data, first_seqs->len,
+                                        NULL, &error);
+  g_assert_no_error (error);
+  hw_event_list_model_set_seqs (model, fixture->store, first_seqs, first);
+  item = g_list_model_get_item (G_LIST_MODEL (model), 5);
+  g_assert_true (hw_event_item_is_loaded (item));
+
+  g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), &changes);
+  hw_event_list_model_extend_seqs (model, seqs);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1000);
+  g_assert_cmpuint (changes.calls, ==, 1);
+  g_assert_cmpuint (changes.position, ==, HW_EVENT_LIST_MODEL_PAGE_SIZE);
+  g_assert_cmpuint (changes.removed, ==, 0);
+  g_assert_cmpuint (changes.added, ==, 1000 - HW_EVENT_LIST_MODEL_PAGE_SIZE);
+  again = g_list_model_get_item (G_LIST_MODEL (model), 5);
+  g_assert_true (again == item);
+  g_assert_cmpuint (hw_event_list_model_get_n_reads (model), ==, 0);
+
+  /* Not a prefix (the cache changed meanwhile): everything is replaced. */
+  g_array_append_vals (other, (gint64 *) seqs->data + 1, 10);
+  hw_event_list_model_extend_seqs (model, other);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 10);
+  g_assert_cmpuint (changes.calls, ==, 2);
+  g_assert_cmpuint (changes.position, ==, 0);
+  g_assert_cmpuint (changes.removed, ==, 1000);
+  g_assert_cmpuint (changes.added, ==, 10);
+  g_assert_cmpint (hw_event_list_model_get_seq (model, 0), ==, g_array_index (seqs, gint64, 1));
+}
+
 static void
 test_memory_is_bounded (Fixture       *fixture,
                         gconstpointer  data)
@@ -450,6 +496,8 @@ main (int   argc,
               test_pages_on_demand, fixture_tear_down);
   g_test_add ("/event-list-model/first-rows-and-reset", Fixture, GUINT_TO_POINTER (1000),
               fixture_set_up, test_first_rows_and_reset, fixture_tear_down);
+  g_test_add ("/event-list-model/extend-seqs", Fixture, GUINT_TO_POINTER (1000), fixture_set_up,
+              test_extend_seqs, fixture_tear_down);
   g_test_add ("/event-list-model/memory-bounded", Fixture, GUINT_TO_POINTER (14000), fixture_set_up,
               test_memory_is_bounded, fixture_tear_down);
   g_test_add_func ("/event-list-model/hub-rows", test_hub_rows);
