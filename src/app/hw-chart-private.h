@@ -87,4 +87,14 @@ double  hw_chart_legend_height    (HwChart       *self);
 void    hw_chart_series_color     (guint          index,
                                    GdkRGBA       *color);
 
+/* hw-chart-export.c */
+void    hw_chart_export_action    (GtkWidget     *widget,
+                                   const char    *action_name,
+                                   GVariant      *parameter);
+void    hw_chart_on_context_menu  (GtkGestureClick *gesture,
+                                   int              n_press,
+                                   double           x,
+                                   double           y,
+                                   HwChart         *self);
+
 G_END_DECLS
