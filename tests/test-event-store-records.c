@@ -6,64 +6,14 @@
 
 #include "hw-error.h"
 #include "hw-event-store.h"
+#include "hw-test-store.h"
 #include "hw-test-util.h"
 
-/* 2024-05-03T12:00:00Z */
-#define BASE_MS G_GINT64_CONSTANT (1714737600000)
+#define BASE_MS HW_TEST_BASE_MS
 #define MINUTE_MS G_GINT64_CONSTANT (60000)
 #define HOUR_MS (60 * MINUTE_MS)
 
-typedef struct
-{
-  char         *dir;
-  HwEventStore *store;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
-
-  fixture->dir = hw_test_mkdtemp ();
-  path = g_build_filename (fixture->dir, "sub", "events.db", NULL);
-  fixture->store = hw_event_store_open (path, HW_EVENT_STORE_FLAGS_NONE, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (fixture->store);
-  g_assert_null (hw_event_store_get_recovery_message (fixture->store));
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  user_data)
-{
-  g_clear_object (&fixture->store);
-  hw_test_rmdir (fixture->dir);
-  g_free (fixture->dir);
-}
-
-static HwEvent *
-make_event (const char *id,
-            const char *type,
-            gint64      ts_ms,
-            const char *functionname,
-            const char *source,
-            const char *note)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *json = NULL;
-  HwEvent *event;
-
-  json = g_strdup_printf ("{\"id\":\"%s\",\"type\":\"%s\",\"timestamp\":%" G_GINT64_FORMAT ","
-                          "\"partitionKey\":\"pk-%s\","
-                          "\"tags\":{\"source\":\"%s\",\"functionname\":\"%s\",\"region\":\"eu-1\"},"
-                          "\"order\":{\"note\":\"%s\"}}",
-                          id, type, ts_ms, id, source, functionname, note);
-  event = hw_event_parse (json, -1, NULL, &error);
-  g_assert_no_error (error);
-  return event;
-}
+typedef HwTestStoreFixture Fixture;
 
 static HwEvent *
 make_fault (const char *id,
@@ -87,16 +37,6 @@ make_fault (const char *id,
 }
 
 static void
-insert_all (HwEventStore *store,
-            GPtrArray    *events)
-{
-  g_autoptr(GError) error = NULL;
-
-  hw_event_store_insert (store, (HwEvent **) events->pdata, events->len, NULL, NULL, &error);
-  g_assert_no_error (error);
-}
-
-static void
 test_faults (Fixture       *fixture,
              gconstpointer  user_data)
 {
@@ -113,8 +53,8 @@ test_faults (Fixture       *fixture,
   g_ptr_array_add (events, make_fault ("f1", BASE_MS + 1000, "pay", "orders", "card declined"));
   g_ptr_array_add (events, make_fault ("f2", BASE_MS + 2000, "pay", "orders", "timeout"));
   g_ptr_array_add (events, make_fault ("f3", BASE_MS + 3000, "ship", "delivery", "card declined"));
-  g_ptr_array_add (events, make_event ("ok", "order-paid", BASE_MS, "pay", "shop", "fine"));
-  insert_all (fixture->store, events);
+  g_ptr_array_add (events, hw_test_make_event ("ok", "order-paid", BASE_MS, "pay", "shop", "fine"));
+  hw_test_insert_all (fixture->store, events);
 
   groups = hw_event_store_fault_groups (fixture->store, HW_FAULT_GROUP_FUNCTIONNAME, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -260,7 +200,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add (path, Fixture, NULL, hw_test_store_set_up, func, hw_test_store_tear_down)
 
   ADD ("/event-store/faults", test_faults);
   ADD ("/event-store/system-events-metrics-cursors", test_system_events_metrics_cursors);

@@ -9,75 +9,15 @@
 #include "hw-event-store-private.h"
 #include "hw-mask.h"
 #include "hw-query.h"
+#include "hw-test-store.h"
 #include "hw-test-util.h"
 
-/* 2024-05-03T12:00:00Z */
-#define BASE_MS G_GINT64_CONSTANT (1714737600000)
+#define BASE_MS HW_TEST_BASE_MS
 #define MINUTE_MS G_GINT64_CONSTANT (60000)
 #define HOUR_MS (60 * MINUTE_MS)
 #define DAY_MS (24 * HOUR_MS)
 
-typedef struct
-{
-  char         *dir;
-  HwEventStore *store;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
-
-  fixture->dir = hw_test_mkdtemp ();
-  path = g_build_filename (fixture->dir, "sub", "events.db", NULL);
-  fixture->store = hw_event_store_open (path, HW_EVENT_STORE_FLAGS_NONE, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (fixture->store);
-  g_assert_null (hw_event_store_get_recovery_message (fixture->store));
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  user_data)
-{
-  g_clear_object (&fixture->store);
-  hw_test_rmdir (fixture->dir);
-  g_free (fixture->dir);
-}
-
-static HwEvent *
-make_event (const char *id,
-            const char *type,
-            gint64      ts_ms,
-            const char *functionname,
-            const char *source,
-            const char *note)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *json = NULL;
-  HwEvent *event;
-
-  json = g_strdup_printf ("{\"id\":\"%s\",\"type\":\"%s\",\"timestamp\":%" G_GINT64_FORMAT ","
-                          "\"partitionKey\":\"pk-%s\","
-                          "\"tags\":{\"source\":\"%s\",\"functionname\":\"%s\",\"region\":\"eu-1\"},"
-                          "\"order\":{\"note\":\"%s\"}}",
-                          id, type, ts_ms, id, source, functionname, note);
-  event = hw_event_parse (json, -1, NULL, &error);
-  g_assert_no_error (error);
-  return event;
-}
-
-static void
-insert_all (HwEventStore *store,
-            GPtrArray    *events)
-{
-  g_autoptr(GError) error = NULL;
-
-  hw_event_store_insert (store, (HwEvent **) events->pdata, events->len, NULL, NULL, &error);
-  g_assert_no_error (error);
-}
+typedef HwTestStoreFixture Fixture;
 
 static HwQuery *
 parse_query (const char *text)
@@ -115,11 +55,11 @@ fill_minutes (HwEventStore *store,
     {
       g_autofree char *id = g_strdup_printf ("ev-%04u", i);
 
-      g_ptr_array_add (events, make_event (id, types[i % 3], BASE_MS + i * MINUTE_MS,
+      g_ptr_array_add (events, hw_test_make_event (id, types[i % 3], BASE_MS + i * MINUTE_MS,
                                            i % 2 ? "fn-odd" : "fn-even", "shop",
                                            i % 10 == 0 ? "banana split" : "plain vanilla"));
     }
-  insert_all (store, events);
+  hw_test_insert_all (store, events);
 }
 
 static void
@@ -127,8 +67,8 @@ test_insert_dedupe (Fixture       *fixture,
                     gconstpointer  user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(HwEvent) a = make_event ("a", "order-placed", BASE_MS, "fn", "shop", "x");
-  g_autoptr(HwEvent) b = make_event ("b", "order-paid", BASE_MS + 1, "fn", "shop", "y");
+  g_autoptr(HwEvent) a = hw_test_make_event ("a", "order-placed", BASE_MS, "fn", "shop", "x");
+  g_autoptr(HwEvent) b = hw_test_make_event ("b", "order-paid", BASE_MS + 1, "fn", "shop", "y");
   g_autoptr(HwEventRow) row = NULL;
   HwEvent *batch[] = { a, b, a };
   HwInsertStatus statuses[3];
@@ -480,11 +420,11 @@ test_tree (Fixture       *fixture,
     {
       g_autofree char *id = g_strdup_printf ("t%u", i);
 
-      g_ptr_array_add (events, make_event (id, "tick", utc_ms (times[i].y, times[i].mo, times[i].d,
+      g_ptr_array_add (events, hw_test_make_event (id, "tick", utc_ms (times[i].y, times[i].mo, times[i].d,
                                                                times[i].h, times[i].mi),
                                            "fn", "src", "x"));
     }
-  insert_all (fixture->store, events);
+  hw_test_insert_all (fixture->store, events);
 
   assert_tree (fixture->store, NULL, (const char *[]) { "2023", "2024", NULL },
                (gint64[]) { 1, 6 });
@@ -682,7 +622,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add (path, Fixture, NULL, hw_test_store_set_up, func, hw_test_store_tear_down)
 
   ADD ("/event-store/insert-dedupe", test_insert_dedupe);
   ADD ("/event-store/search-pages", test_search_pages);
