@@ -94,6 +94,38 @@ hw_test_app_new (void)
 }
 
 static inline gboolean
+hw_test_app_is_gone (gpointer user_data)
+{
+  return *(gpointer *) user_data == NULL;
+}
+
+/* Ends *app as the end of g_application_run() would, and clears it. Tests
+ * never run the application, and without its ::shutdown GtkApplication keeps
+ * a reference to itself (its action muxer holds the "app" action group) and
+ * the application's hubs keep running: nothing would ever be freed. Fails
+ * the test if anything else still keeps the application alive, so a leaked
+ * reference shows up here rather than as a quiet leak. */
+static inline void
+hw_test_app_quit (HwApplication **app)
+{
+  gpointer alive = *app;
+  GLogLevelFlags fatal;
+
+  if (alive == NULL)
+    return;
+  g_object_add_weak_pointer (G_OBJECT (alive), &alive);
+  g_signal_emit_by_name (alive, "shutdown");
+  /* Only g_application_run() can take an application off the bus again,
+   * and GIO may warn that it was finalized still registered: that warning
+   * alone is not fatal here (criticals still are). */
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_clear_object (app);
+  /* Callbacks already queued may hold it for another iteration or two. */
+  g_assert_true (hw_test_wait_until (hw_test_app_is_gone, &alive, 10000));
+  g_log_set_always_fatal (fatal);
+}
+
+static inline gboolean
 hw_test_app_iterate_pending (gpointer user_data)
 {
   while (g_main_context_pending (NULL))

@@ -157,7 +157,7 @@ hub_alloc (const char         *data_dir,
     }
   hub->log_path = g_build_filename (hub->work_dir, "hubwatchd.log", NULL);
   hub->args = g_strdupv ((char **) args);
-  hub->session = soup_session_new_with_options ("timeout", 60, NULL);
+  hub->session = soup_session_new_with_options ("timeout", 60 * hw_test_time_scale (), NULL);
   return hub;
 }
 

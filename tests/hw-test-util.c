@@ -67,6 +67,33 @@ hw_test_source_path (const char *first_element,
   return g_build_filenamev ((char **) parts->pdata);
 }
 
+guint
+hw_test_time_scale (void)
+{
+  static gsize scale;
+
+  if (g_once_init_enter (&scale))
+    {
+      const char *text = g_getenv ("HW_TEST_TIME_SCALE");
+      guint64 value = 1;
+
+      /* A typo must not silently run the tests unscaled (or scaled by 0). */
+      if (text != NULL && text[0] != '\0' &&
+          !g_ascii_string_to_unsigned (text, 10, 1, 1000, &value, NULL))
+        g_error ("HW_TEST_TIME_SCALE=%s: expected an integer from 1 to 1000", text);
+      g_once_init_leave (&scale, (gsize) value);
+    }
+  return (guint) scale;
+}
+
+guint
+hw_test_scale_ms (guint ms)
+{
+  guint scale = hw_test_time_scale ();
+
+  return ms > G_MAXUINT / scale ? G_MAXUINT : ms * scale;
+}
+
 static gboolean
 wake_up (gpointer user_data)
 {
@@ -82,7 +109,7 @@ hw_test_wait_until (HwTestCondition condition,
                     guint           timeout_ms)
 {
   gboolean timed_out = FALSE;
-  guint timeout_id = g_timeout_add (timeout_ms, wake_up, &timed_out);
+  guint timeout_id = g_timeout_add (hw_test_scale_ms (timeout_ms), wake_up, &timed_out);
 
   while (!condition (user_data))
     {

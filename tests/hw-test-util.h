@@ -17,8 +17,18 @@ void      hw_test_rmdir           (const char *path);
 char     *hw_test_source_path     (const char *first_element,
                                    ...) G_GNUC_NULL_TERMINATED;
 
+/* How many times slower than real time this run may be: the integer in
+ * HW_TEST_TIME_SCALE, at least 1 (the default). tests/meson.build sets it for
+ * sanitizer builds, whose instrumentation runs code 3-10x slower. Every
+ * deadline of a test and every real-time expectation is multiplied by it, so
+ * at scale 1 each bound is exactly as written in the test. */
+guint     hw_test_time_scale      (void);
+/* ms * hw_test_time_scale(), saturating. */
+guint     hw_test_scale_ms        (guint           ms);
+
 /* Iterates the default main context until condition() holds or timeout_ms
- * passes; returns whether it held. Tests wait on conditions, never on sleeps. */
+ * (scaled by hw_test_time_scale()) passes; returns whether it held. Tests
+ * wait on conditions, never on sleeps. */
 typedef gboolean (*HwTestCondition) (gpointer user_data);
 gboolean  hw_test_wait_until      (HwTestCondition condition,
                                    gpointer        user_data,

@@ -97,7 +97,7 @@ banner_read_only (gpointer user_data)
 static void
 test_banner_says_read_only (void)
 {
-  g_autoptr(HwApplication) app = NULL;
+  HwApplication *app = NULL;
   g_autofree char *wal = NULL;
   HwTestHub *hub;
   HwEventStore *store;
@@ -151,6 +151,7 @@ test_banner_says_read_only (void)
 
   hw_application_remove_hub (app, w.connection);
   gtk_window_destroy (GTK_WINDOW (w.window));
+  hw_test_app_quit (&app);
   hw_test_hub_free (hub);
 }
 

@@ -82,7 +82,7 @@ test_hub_fills_goes_offline_and_resumes (void)
   hw_hub_sync_set_backoff (hw_connection_get_sync (f.connection), 200, 1000);
   hw_hub_sync_set_poll_interval (hw_connection_get_sync (f.connection), 1000);
   g_assert_true (hw_test_wait_until (overview_filled, &f, 120000));
-  g_assert_null (hw_window_get_banner_text (f.window));
+  g_assert_cmpstr (hw_window_get_banner_text (f.window), ==, NULL);
 
   /* kill -9: the banner says Offline with the as-of time, and the cached
    * chart is still there and still drawn. */
@@ -110,7 +110,7 @@ test_hub_fills_goes_offline_and_resumes (void)
   g_assert_cmpuint (hw_overview_page_get_load_count (f.overview), >=, loads_before);
 
   gtk_window_destroy (GTK_WINDOW (f.window));
-  g_clear_object (&f.app);
+  hw_test_app_quit (&f.app);
   hw_test_hub_free (f.hub);
 }
 

@@ -121,12 +121,11 @@ close_window (Fixture *f)
 {
   gpointer queue = hw_command_queue_get (f->connection);
 
-  /* Removing the hub stops it, as the application's shutdown would (it
-   * does not run without g_application_run()), and lets its queue go. */
+  /* Removing the hub stops it and lets its queue go. */
   g_object_add_weak_pointer (G_OBJECT (queue), &queue);
   hw_application_remove_hub (f->app, f->connection);
   gtk_window_destroy (GTK_WINDOW (f->window));
-  g_clear_object (&f->app);
+  hw_test_app_quit (&f->app);
   f->connection = NULL;
   f->page = NULL;
   g_assert_true (hw_test_wait_until (is_null, &queue, WAIT_MS));

@@ -56,7 +56,7 @@ static void
 close_window (Fixture *f)
 {
   gtk_window_destroy (GTK_WINDOW (f->window));
-  g_clear_object (&f->app);
+  hw_test_app_quit (&f->app);
   f->connection = NULL;
 }
 

@@ -10,6 +10,7 @@
 #include "hw-mask.h"
 #include "hw-query.h"
 #include "hw-test-app.h"
+#include "hw-test-lake-page.h"
 #include "hw-test-hub.h"
 
 /* 2024-05-03T12:00:00Z */
@@ -109,29 +110,11 @@ fixture_tear_down (Fixture       *f,
   g_free (f->dir);
 }
 
-typedef struct
-{
-  HwLakePage *page;
-  guint       count;
-} SearchWait;
-
-static gboolean
-search_done (gpointer user_data)
-{
-  SearchWait *wait = user_data;
-
-  return hw_lake_page_get_search_count (wait->page) > wait->count && !hw_lake_page_is_searching (wait->page);
-}
-
 static void
 search_and_wait (Fixture    *f,
                  const char *query)
 {
-  SearchWait wait = { f->page, hw_lake_page_get_search_count (f->page) };
-
-  hw_lake_page_search (f->page, query);
-  g_assert_null (hw_lake_page_get_query_error (f->page, NULL));
-  g_assert_true (hw_test_wait_until (search_done, &wait, 20000));
+  hw_test_lake_search_and_wait (f->page, query);
 }
 
 static gint64
@@ -230,10 +213,10 @@ test_search (Fixture       *f,
   g_assert_cmpuint (g_strv_length (types), ==, 5);
   g_assert_cmpstr (types[0], ==, "order-placed");
   {
-    SearchWait wait = { f->page, hw_lake_page_get_search_count (f->page) };
+    guint mark = hw_test_lake_search_mark (f->page);
 
     hw_lake_facets_activate (hw_lake_page_get_facets (f->page), "source", 0);
-    g_assert_true (hw_test_wait_until (search_done, &wait, 20000));
+    hw_test_lake_wait_search_after (f->page, mark);
   }
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (hw_lake_page_get_search_entry (f->page))), ==,
                    "source:web");
@@ -504,10 +487,10 @@ test_detail_and_follow (Fixture       *f,
   hw_lake_results_select (hw_lake_page_get_results (f->page), 0);
   g_assert_true (hw_test_wait_until (detail_shown, &wait, 10000));
   {
-    SearchWait search = { f->page, hw_lake_page_get_search_count (f->page) };
+    guint mark = hw_test_lake_search_mark (f->page);
 
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (detail), "detail.follow-entity", NULL));
-    g_assert_true (hw_test_wait_until (search_done, &search, 20000));
+    hw_test_lake_wait_search_after (f->page, mark);
   }
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (hw_lake_page_get_search_entry (f->page))), ==,
                    "\"o-3\"");

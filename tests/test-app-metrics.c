@@ -64,7 +64,7 @@ fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   gtk_window_destroy (GTK_WINDOW (f->window));
-  g_clear_object (&f->app);
+  hw_test_app_quit (&f->app);
   hw_test_hub_free (f->hub);
 }
 

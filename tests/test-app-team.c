@@ -127,7 +127,7 @@ fixture_tear_down (Fixture       *fixture,
       hw_application_remove_hub (fixture->app, connection);
     }
   gtk_window_destroy (GTK_WINDOW (fixture->window));
-  g_clear_object (&fixture->app);
+  hw_test_app_quit (&fixture->app);
   hw_test_hub_free (fixture->hub);
 }
 

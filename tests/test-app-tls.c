@@ -206,7 +206,7 @@ test_trust_flow (void)
   g_assert_nonnull (strstr (problems, "expired"));
 
   gtk_window_destroy (GTK_WINDOW (f.window));
-  g_clear_object (&f.app);
+  hw_test_app_quit (&f.app);
   hw_test_hub_free (f.hub);
 }
 

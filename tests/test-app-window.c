@@ -36,7 +36,7 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   gtk_window_destroy (GTK_WINDOW (fixture->window));
-  g_clear_object (&fixture->app);
+  hw_test_app_quit (&fixture->app);
 }
 
 typedef gboolean (*WidgetMatch) (GtkWidget *widget, gconstpointer data);

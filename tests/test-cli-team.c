@@ -52,10 +52,14 @@ run_clear (Run *run)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
 
+/* Runs `hubwatch-cli [global_args…] team [args…]` with $HUBWATCH_HUB set to
+ * @env_hub (NULL: unset). */
 static void
-run_cli (Run                *run,
-         const char         *stdin_text,
-         const char * const *args)
+run_cli_full (Run                *run,
+              const char         *env_hub,
+              const char * const *global_args,
+              const char         *stdin_text,
+              const char * const *args)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -65,6 +69,8 @@ run_cli (Run                *run,
 
   g_assert_nonnull (cli);
   g_ptr_array_add (argv, (gpointer) cli);
+  for (guint i = 0; global_args != NULL && global_args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) global_args[i]);
   g_ptr_array_add (argv, (gpointer) "team");
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
@@ -72,6 +78,10 @@ run_cli (Run                *run,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
                                         | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  if (env_hub != NULL)
+    g_subprocess_launcher_setenv (launcher, "HUBWATCH_HUB", env_hub, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "HUBWATCH_HUB");
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, stdin_text, NULL, &run->out, &run->err, &error);
@@ -79,6 +89,14 @@ run_cli (Run                *run,
   g_assert_true (g_subprocess_get_if_exited (process));
   run->status = g_subprocess_get_exit_status (process);
   g_test_message ("exit %d\nstdout: %s\nstderr: %s", run->status, run->out, run->err);
+}
+
+static void
+run_cli (Run                *run,
+         const char         *stdin_text,
+         const char * const *args)
+{
+  run_cli_full (run, NULL, NULL, stdin_text, args);
 }
 
 /* The last non-empty line of stdout, parsed as a JSON object. */
@@ -291,6 +309,27 @@ test_hub (void)
   g_assert_cmpint (run.status, ==, 0);
   object = last_line_object (run.out);
   check_expectation (object, &expectations[0]);
+
+  /* The hub named before the command, and from the environment, as every
+   * other command takes it. */
+  {
+    const char * const global[] = { "--hub", hub->base_url, NULL };
+    const char * const window[] = { "--from", "2024-01-01", "--to", "2024-01-08", "--json", NULL };
+    g_auto(Run) global_run = { 0 };
+    g_auto(Run) env_run = { 0 };
+    g_autoptr(JsonObject) global_object = NULL;
+    g_autoptr(JsonObject) env_object = NULL;
+
+    run_cli_full (&global_run, "http://127.0.0.1:1", global, NULL, window);
+    g_assert_cmpint (global_run.status, ==, 0);
+    global_object = last_line_object (global_run.out);
+    check_expectation (global_object, &expectations[0]);
+
+    run_cli_full (&env_run, hub->base_url, NULL, NULL, window);
+    g_assert_cmpint (env_run.status, ==, 0);
+    env_object = last_line_object (env_run.out);
+    check_expectation (env_object, &expectations[0]);
+  }
 
   hw_test_hub_free (hub);
 }

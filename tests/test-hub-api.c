@@ -599,6 +599,84 @@ test_system_events (void)
   g_assert_true (found);
 }
 
+/* An incident posted open is resolved later by PATCH; the changes feed
+ * (?after=) hands the resolved version out again. */
+static void
+test_system_events_patch (void)
+{
+  g_autofree char *id = unique ("inc-patch");
+  g_autofree char *incident = g_strdup_printf (
+    "{\"kind\":\"incident\",\"id\":\"%s\",\"service\":\"orders\",\"severity\":\"sev2\","
+    "\"opened_at\":%" G_GINT64_FORMAT "}", id, T0);
+  g_autofree char *path = g_strconcat ("/v1/system-events/", id, NULL);
+  g_autofree char *resolve = g_strdup_printf ("{\"resolved_at\":%" G_GINT64_FORMAT ",\"note\":\"rolled back\"}",
+                                              T0 + 1800000);
+  g_autofree char *feed_path = NULL;
+  static const struct { const char *body; guint status; const char *code; } bad[] = {
+    { "{\"resolved_at\":1000}", 400, "invalid_time" },       /* before opened_at */
+    { "{\"kind\":\"deployment\"}", 400, "invalid_event" },
+    { "{\"id\":\"other\"}", 400, "invalid_event" },
+    { "{\"severity\":null}", 400, "invalid_event" },          /* a required field removed */
+    { "[1]", 400, "invalid_event" },
+    { "{", 400, "invalid_json" },
+  };
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(JsonNode) patched = NULL;
+  g_autoptr(JsonNode) unknown = NULL;
+  g_autoptr(JsonNode) feed = NULL;
+  g_autoptr(JsonNode) after = NULL;
+  JsonObject *object;
+  JsonArray *events;
+  gint64 last_seq;
+
+  g_assert_cmpuint (hw_test_hub_json (shared_hub, "POST", "/v1/system-events", NULL, incident, &answer), ==, 201);
+  feed = hw_test_hub_get_json (shared_hub, "/v1/system-events?after=0&limit=10000", 200);
+  last_seq = json_object_get_int_member (object_of (feed), "last_seq");
+  g_assert_cmpint (last_seq, >, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(JsonNode) error = NULL;
+
+      g_test_message ("bad patch %u", i);
+      g_assert_cmpuint (hw_test_hub_json (shared_hub, "PATCH", path, NULL, bad[i].body, &error), ==, bad[i].status);
+      hw_test_assert_error (error, bad[i].code);
+    }
+  g_assert_cmpuint (hw_test_hub_json (shared_hub, "PATCH", "/v1/system-events/no-such-incident", NULL, resolve,
+                                      &unknown), ==, 404);
+  hw_test_assert_error (unknown, "not_found");
+
+  g_assert_cmpuint (hw_test_hub_json (shared_hub, "PATCH", path, NULL, resolve, &patched), ==, 200);
+  object = object_of (patched);
+  g_assert_cmpstr (json_object_get_string_member (object, "id"), ==, id);
+  g_assert_cmpint (json_object_get_int_member (object, "opened_at"), ==, T0);
+  g_assert_cmpint (json_object_get_int_member (object, "resolved_at"), ==, T0 + 1800000);
+  g_assert_cmpstr (json_object_get_string_member (object, "note"), ==, "rolled back");
+
+  /* Only the changed incident comes after the old last_seq. */
+  feed_path = g_strdup_printf ("/v1/system-events?after=%" G_GINT64_FORMAT, last_seq);
+  after = hw_test_hub_get_json (shared_hub, feed_path, 200);
+  events = json_object_get_array_member (object_of (after), "system_events");
+  g_assert_cmpuint (json_array_get_length (events), ==, 1);
+  object = json_array_get_object_element (events, 0);
+  g_assert_cmpstr (json_object_get_string_member (object, "id"), ==, id);
+  g_assert_cmpint (json_object_get_int_member (object, "resolved_at"), ==, T0 + 1800000);
+  g_assert_cmpint (json_object_get_int_member (object_of (after), "last_seq"), >, last_seq);
+
+  /* The same patch again changes nothing and moves nothing. */
+  g_clear_pointer (&patched, json_node_unref);
+  g_clear_pointer (&after, json_node_unref);
+  after = hw_test_hub_get_json (shared_hub, feed_path, 200);
+  last_seq = json_object_get_int_member (object_of (after), "last_seq");
+  g_clear_pointer (&after, json_node_unref);
+  g_assert_cmpuint (hw_test_hub_json (shared_hub, "PATCH", path, NULL, resolve, &patched), ==, 200);
+  g_free (feed_path);
+  feed_path = g_strdup_printf ("/v1/system-events?after=%" G_GINT64_FORMAT, last_seq);
+  after = hw_test_hub_get_json (shared_hub, feed_path, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object_of (after), "system_events")), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (object_of (after), "last_seq"), ==, last_seq);
+}
+
 static void
 test_metrics_query_and_prometheus (void)
 {
@@ -662,6 +740,7 @@ main (int   argc,
   g_test_add_func ("/hub/api/read/sync", test_sync);
   g_test_add_func ("/hub/api/faults", test_faults);
   g_test_add_func ("/hub/api/system-events", test_system_events);
+  g_test_add_func ("/hub/api/system-events/patch", test_system_events_patch);
   g_test_add_func ("/hub/api/metrics", test_metrics_query_and_prometheus);
 
   result = g_test_run ();

@@ -103,6 +103,7 @@ test_roles (void)
   static const struct { const char *method; const char *path; const char *body; } mutating[] = {
     { "POST", "/v1/events", "{}" },
     { "POST", "/v1/system-events", "{}" },
+    { "PATCH", "/v1/system-events/some-event", "{}" },
     { "POST", "/v1/listeners", "{}" },
     { "DELETE", "/v1/listeners/some-listener", NULL },
     { "POST", "/v1/replays", "{}" },
@@ -116,6 +117,8 @@ test_roles (void)
     { PUBLISHER, "POST", "/v1/jobs/some-job/cancel", FALSE },
     { OPERATOR, "POST", "/v1/events", FALSE },
     { OPERATOR, "POST", "/v1/system-events", FALSE },
+    { OPERATOR, "PATCH", "/v1/system-events/some-event", FALSE },
+    { PUBLISHER, "PATCH", "/v1/system-events/some-event", TRUE },
     { OPERATOR, "POST", "/v1/replays", TRUE },
     { OPERATOR, "POST", "/v1/listeners", TRUE },
     { ADMIN, "POST", "/v1/replays", TRUE },

@@ -90,13 +90,15 @@ test_kill_9_loses_no_acknowledged_event (void)
 {
   HwTestHub *hub = hw_test_hub_newv (NULL, NULL);
   g_autoptr(GPtrArray) acked = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30 * hw_test_time_scale (), NULL);
   guint next_id = 0;
 
   for (guint round = 0; round < ROUNDS; round++)
     {
       g_autofree char *url = g_strconcat (hub->base_url, "/v1/events", NULL);
-      Killer killer = { hub->process, g_test_rand_int_range (50, 400) };
+      /* Scaled so that a slower (sanitized) hub is still killed after a
+       * comparable number of requests, not before its first one. */
+      Killer killer = { hub->process, hw_test_scale_ms (g_test_rand_int_range (50, 400)) };
       GThread *thread = g_thread_new ("killer", kill_later, &killer);
       guint posts = 0;
 

@@ -367,6 +367,84 @@ test_fills_cache (void)
   hw_test_rmdir (dir);
 }
 
+typedef struct
+{
+  HwHubSync  *sync;
+  const char *id;
+  const char *needle;   /* text the cached JSON must hold */
+} CachedSystemEvent;
+
+static gboolean
+system_event_cached (gpointer user_data)
+{
+  CachedSystemEvent *want = user_data;
+  g_autoptr(HwSystemEvent) event = NULL;
+  HwEventStore *store = hw_hub_sync_get_store (want->sync);
+
+  if (store == NULL)
+    return FALSE;
+  event = hw_event_store_get_system_event (store, want->id, NULL, NULL);
+  return event != NULL && strstr (event->json, want->needle) != NULL;
+}
+
+static gboolean
+system_events_cursor_moved (gpointer user_data)
+{
+  g_autofree char *cursor = hw_event_store_get_cursor (user_data, "system_events.after", NULL, NULL);
+
+  return cursor != NULL && g_ascii_strtoll (cursor, NULL, 10) > 1;
+}
+
+/* An incident cached while open is replaced by its resolved version: live
+ * (stream or poll), and for a console that was away when it changed (the
+ * changes feed, from the cursor it saved). */
+static void
+test_system_event_updates (void)
+{
+  HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *cache = g_build_filename (dir, "hub.db", NULL);
+  g_autoptr(HwHubSync) sync = sync_new (hub->base_url, NULL, cache);
+  g_autoptr(HwHubSync) again = NULL;
+  gint64 now = g_get_real_time () / 1000;
+  g_autofree char *incident =
+    g_strdup_printf ("{\"kind\":\"incident\",\"id\":\"inc-1\",\"service\":\"pay\",\"severity\":\"sev2\","
+                     "\"opened_at\":%" G_GINT64_FORMAT "}", now - (gint64) 3 * 86400000);
+  g_autofree char *resolve = g_strdup_printf ("{\"resolved_at\":%" G_GINT64_FORMAT "}", now);
+  CachedSystemEvent want = { .id = "inc-1" };
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(JsonNode) resolved = NULL;
+  g_autoptr(JsonNode) escalated = NULL;
+
+  g_assert_cmpuint (hw_test_hub_json (hub, "POST", "/v1/system-events", NULL, incident, &answer), ==, 201);
+  hw_hub_sync_start (sync);
+  want.sync = sync;
+  want.needle = "\"severity\":\"sev2\"";
+  g_assert_true (hw_test_wait_until (system_event_cached, &want, WAIT_MS));
+
+  g_assert_cmpuint (hw_test_hub_json (hub, "PATCH", "/v1/system-events/inc-1", NULL, resolve, &resolved), ==, 200);
+  want.needle = "\"resolved_at\"";
+  g_assert_true (hw_test_wait_until (system_event_cached, &want, WAIT_MS));
+  hw_hub_sync_stop (sync);
+
+  /* Away while it changed: the next start asks the feed after its cursor. */
+  g_assert_cmpuint (hw_test_hub_json (hub, "PATCH", "/v1/system-events/inc-1", NULL, "{\"severity\":\"sev1\"}",
+                                      &escalated), ==, 200);
+  again = sync_new (hub->base_url, NULL, cache);
+  hw_hub_sync_start (again);
+  want.sync = again;
+  want.needle = "\"severity\":\"sev1\"";
+  g_assert_true (hw_test_wait_until (system_event_cached, &want, WAIT_MS));
+  /* Three versions went by: the saved cursor is past the first. */
+  g_assert_true (hw_test_wait_until (system_events_cursor_moved, hw_hub_sync_get_store (again), WAIT_MS));
+  hw_hub_sync_stop (again);
+
+  hw_test_hub_free (hub);
+  g_clear_object (&sync);
+  g_clear_object (&again);
+  hw_test_rmdir (dir);
+}
+
 static void
 test_offline_and_resume (void)
 {
@@ -557,6 +635,71 @@ test_metrics_into_cache (void)
   hw_test_rmdir (dir);
 }
 
+typedef struct
+{
+  HwHubSync  *sync;
+  const char *name;
+} CachedMetric;
+
+static GArray *
+cached_points (HwHubSync  *sync,
+               const char *name)
+{
+  gint64 now = g_get_real_time () / 1000;
+
+  /* The store opens asynchronously after start. */
+  if (hw_hub_sync_get_store (sync) == NULL)
+    return NULL;
+  return hw_event_store_query_metric_points (hw_hub_sync_get_store (sync), name, NULL, 60,
+                                             now - 3600000, now + 3600000, NULL, NULL);
+}
+
+static gboolean
+metric_cached (gpointer user_data)
+{
+  CachedMetric *want = user_data;
+  g_autoptr(GArray) points = cached_points (want->sync, want->name);
+
+  return points != NULL && points->len > 0;
+}
+
+/* The same metric grouped by a label and not grouped are two sets of series
+ * under two cache keys: the total never holds per-type points. */
+static void
+test_metrics_by_key (void)
+{
+  HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *cache = g_build_filename (dir, "hub.db", NULL);
+  g_autoptr(HwHubSync) sync = sync_new (hub->base_url, NULL, cache);
+  g_autofree char *total_key = hw_hub_sync_metric_cache_key ("domain.event.count", "sum", NULL);
+  g_autofree char *by_key = hw_hub_sync_metric_cache_key ("domain.event.count", "sum", "type");
+  CachedMetric total_want = { sync, total_key };
+  CachedMetric by_want = { sync, by_key };
+  g_autoptr(GArray) total = NULL;
+  g_autoptr(GArray) by_type = NULL;
+
+  g_assert_cmpstr (by_key, ==, "domain.event.count:sum/by=type");
+  g_assert_cmpstr (total_key, ==, "domain.event.count:sum");
+  publish_range (hub, "a", 0, 40);
+  hw_hub_sync_request_metrics (sync, "chart-total", "domain.event.count", "now-10m", "now+1m", 60, "sum", NULL);
+  hw_hub_sync_request_metrics (sync, "chart-by", "domain.event.count", "now-10m", "now+1m", 60, "sum", "type");
+  hw_hub_sync_start (sync);
+  g_assert_true (hw_test_wait_until (metric_cached, &total_want, WAIT_MS));
+  g_assert_true (hw_test_wait_until (metric_cached, &by_want, WAIT_MS));
+
+  total = cached_points (sync, total_key);
+  for (guint i = 0; i < total->len; i++)
+    g_assert_null (strstr (g_array_index (total, HwMetricPoint, i).labels, "\"type\""));
+  by_type = cached_points (sync, by_key);
+  for (guint i = 0; i < by_type->len; i++)
+    g_assert_nonnull (strstr (g_array_index (by_type, HwMetricPoint, i).labels, "\"type\""));
+
+  hw_hub_sync_stop (sync);
+  hw_test_hub_free (hub);
+  hw_test_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -565,9 +708,11 @@ main (int    argc,
 
   g_test_add_func ("/hub-sync/fills-cache", test_fills_cache);
   g_test_add_func ("/hub-sync/offline-and-resume", test_offline_and_resume);
+  g_test_add_func ("/hub-sync/system-event-updates", test_system_event_updates);
   g_test_add_func ("/hub-sync/network-drop-mid-sync", test_network_drop_mid_sync);
   g_test_add_func ("/hub-sync/auth-failed", test_auth_failed);
   g_test_add_func ("/hub-sync/metrics-into-cache", test_metrics_into_cache);
+  g_test_add_func ("/hub-sync/metrics-by-key", test_metrics_by_key);
 
   return g_test_run ();
 }

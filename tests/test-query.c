@@ -44,16 +44,18 @@ test_query_compile (void)
     { "Payment*", FTS, "'\"Payment\"*'" },
     { "\"card declined\"", FTS, "'\"card declined\"'" },
     { "\"say \\\"hi\\\"\"", FTS, "'\"say \"\"hi\"\"\"'" },
-    { "a b", FTS " AND " FTS, "'\"a\"' | '\"b\"'" },
-    { "a AND b", FTS " AND " FTS, "'\"a\"' | '\"b\"'" },
+    /* Terms ANDed together are one FTS5 query: FTS5 intersects them. */
+    { "a b", FTS, "'\"a\" \"b\"'" },
+    { "a AND b", FTS, "'\"a\" \"b\"'" },
     { "a OR b", FTS " OR " FTS, "'\"a\"' | '\"b\"'" },
     /* NOT > AND > OR */
-    { "a OR b c", FTS " OR (" FTS " AND " FTS ")", "'\"a\"' | '\"b\"' | '\"c\"'" },
+    { "a OR b c", FTS " OR (" FTS ")", "'\"a\"' | '\"b\" \"c\"'" },
     { "(a OR b) c", "(" FTS " OR " FTS ") AND " FTS, "'\"a\"' | '\"b\"' | '\"c\"'" },
     { "NOT a b", "NOT (" FTS ") AND " FTS, "'\"a\"' | '\"b\"'" },
     { "-a", "NOT (" FTS ")", "'\"a\"'" },
     { "NOT NOT a", "NOT (NOT (" FTS "))", "'\"a\"'" },
-    { "a AND (b AND c)", FTS " AND " FTS " AND " FTS, "'\"a\"' | '\"b\"' | '\"c\"'" },
+    { "a AND (b AND c)", FTS, "'\"a\" \"b\" \"c\"'" },
+    { "type:x a -b c", FTS " AND e.type = ? AND NOT (" FTS ")", "'\"a\" \"c\"' | 'x' | '\"b\"'" },
     { "type:order-placed", "e.type = ?", "'order-placed'" },
     { "type:order-*", "e.type GLOB ?", "'order-*'" },
     { "TYPE:\"order-*\"", "e.type = ?", "'order-*'" },
@@ -81,7 +83,7 @@ test_query_compile (void)
       "1795348055123 | 1795305600000 | '\"a\"'" },
     /* Two lower bounds: the later one wins. */
     { "from:now-2h from:now-1h", "e.ts >= ?", "1795351655123" },
-    { "and or not", FTS " AND " FTS " AND " FTS, "'\"and\"' | '\"or\"' | '\"not\"'" },
+    { "and or not", FTS, "'\"and\" \"or\" \"not\"'" },
     { "13:47", FTS, "'\"13:47\"'" },
     { "\"http://x\"", FTS, "'\"http://x\"'" },
   };

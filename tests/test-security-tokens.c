@@ -373,6 +373,7 @@ test_saved_hub_keeps_token_out_of_settings (void)
 
   hw_application_remove_hub (app, w.connection);
   hw_test_app_iterate_pending (NULL);
+  hw_test_app_quit (&app);
   hw_test_hub_free (hub);
   secret_clear (&s);
 }
@@ -398,7 +399,7 @@ static void
 test_self_signed_hub_is_refused (void)
 {
   g_autofree char *pem = hw_test_source_path ("data", "tls-self-signed.pem", NULL);
-  g_autoptr(HwApplication) app = hw_test_app_new ();
+  HwApplication *app = hw_test_app_new ();
   HwTestHub *hub = hw_test_hub_new (NULL, "--simulate", "--tls-cert", pem, "--tls-key", pem, NULL);
   g_autofree char *url = NULL;
   TlsWait w = { 0 };
@@ -426,6 +427,7 @@ test_self_signed_hub_is_refused (void)
   hw_application_remove_hub (app, w.connection);
   gtk_window_destroy (GTK_WINDOW (w.window));
   hw_test_app_iterate_pending (NULL);
+  hw_test_app_quit (&app);
   hw_test_hub_free (hub);
 }
 

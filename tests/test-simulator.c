@@ -9,6 +9,7 @@
 #include "hw-test-hub.h"
 #include "hw-test-util.h"
 
+/* hw_test_wait_until() scales it for slower (sanitized) runs. */
 #define WAIT_MS 90000
 
 static const char * const types[] = {

@@ -191,6 +191,7 @@ groups_in_thread (GTask        *task,
   g_task_return_pointer (task, g_steal_pointer (&job->groups), (GDestroyNotify) g_ptr_array_unref);
 }
 
+/* Runs the rest of the job in a thread; the caller keeps its reference. */
 static void
 finish_groups (GTask      *task,
                GPtrArray  *groups,
@@ -226,7 +227,7 @@ on_hub_groups (GObject      *source,
       if (job->store == NULL)
         g_task_return_error (task, g_steal_pointer (&error));
       else
-        finish_groups (g_steal_pointer (&task), NULL, "cache");
+        finish_groups (task, NULL, "cache");
       return;
     }
   groups = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_fault_group_item_free);
@@ -243,7 +244,7 @@ on_hub_groups (GObject      *source,
       group->last_seen_ms = hub_group->last_seen_ms;
       g_ptr_array_add (groups, group);
     }
-  finish_groups (g_steal_pointer (&task), groups, "hub");
+  finish_groups (task, groups, "hub");
 }
 
 void

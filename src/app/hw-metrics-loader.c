@@ -370,7 +370,7 @@ load_in_thread (GTask        *task,
   for (guint q = 0; q < job->n_queries; q++)
     {
       const HwMetricsQuery *query = &job->queries[q];
-      g_autofree char *name = hw_hub_sync_metric_cache_name (query->metric, query->stat);
+      g_autofree char *name = hw_hub_sync_metric_cache_key (query->metric, query->stat, query->by);
       g_autoptr(GArray) points = NULL;
       guint resolution_s = job->step_s;
 

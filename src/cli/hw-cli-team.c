@@ -331,9 +331,19 @@ hw_cli_team (int    argc,
       g_printerr ("hubwatch-cli team: %s\n", error->message);
       return EXIT_USAGE;
     }
-  if ((options.events_file == NULL) == (options.hub_url == NULL))
+  if (options.events_file != NULL && options.hub_url != NULL)
     {
       g_printerr ("hubwatch-cli team: give either --system-events FILE or --hub URL\n");
+      return EXIT_USAGE;
+    }
+  /* Like every other command: the global --hub (or $HUBWATCH_HUB) when no
+   * source is named here. */
+  if (options.events_file == NULL && options.hub_url == NULL)
+    options.hub_url = g_strdup (hw_cli_get_hub ());
+  if (options.events_file == NULL && (options.hub_url == NULL || options.hub_url[0] == '\0'))
+    {
+      g_printerr ("hubwatch-cli team: give either --system-events FILE or --hub URL "
+                  "(before or after the command) or set HUBWATCH_HUB\n");
       return EXIT_USAGE;
     }
   if (argc > 1)

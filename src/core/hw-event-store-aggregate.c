@@ -46,6 +46,15 @@ hw_tree_node_free (HwTreeNode *node)
   g_free (node);
 }
 
+/* Every read here visits all matches: free text filters a walk of an index
+ * unless a rare term makes reading its rows cheaper. */
+static HwQuerySqlFlags
+plan_text (HwStoreConn *conn,
+           HwQuery     *query)
+{
+  return hw_store_plan_text (conn, query, hw_store_full_filter_min (conn));
+}
+
 /* Count -------------------------------------------------------------------- */
 
 gint64
@@ -57,8 +66,8 @@ hw_event_store_count (HwEventStore   *self,
                       GError        **error)
 {
   g_autoptr(GPtrArray) params = hw_store_params_new ();
-  g_autofree char *where = hw_store_build_where (query, from_ms, to_ms, params);
-  g_autofree char *sql = g_strconcat ("SELECT count(*) FROM events e WHERE ", where, NULL);
+  g_autofree char *where = NULL;
+  g_autofree char *sql = NULL;
   HwStoreConn *conn;
   gint64 count;
 
@@ -68,6 +77,8 @@ hw_event_store_count (HwEventStore   *self,
   conn = hw_store_acquire_reader (self, cancellable, error);
   if (conn == NULL)
     return -1;
+  where = hw_store_build_where_full (query, from_ms, to_ms, plan_text (conn, query), params);
+  sql = g_strconcat ("SELECT count(*) FROM events e WHERE ", where, NULL);
   count = hw_store_select_int (conn, sql, params, error);
   hw_store_release_reader (self, conn);
   return count;
@@ -149,7 +160,8 @@ resolve_range (HwStoreConn   *conn,
                GError       **error)
 {
   g_autoptr(GPtrArray) params = hw_store_params_new ();
-  g_autofree char *where = hw_store_build_where (query, *from_ms, *to_ms, params);
+  g_autofree char *where = hw_store_build_where_full (query, *from_ms, *to_ms, plan_text (conn, query),
+                                                      params);
   g_autofree char *sql = g_strconcat ("SELECT min(e.ts), max(e.ts) FROM events e WHERE ",
                                       where, NULL);
   g_autoptr(HwCachedStmt) stmt = hw_store_conn_prepare (conn, sql, error);
@@ -204,7 +216,7 @@ fill_buckets (HwStoreConn   *conn,
   /* The SELECT list's placeholders come before the WHERE clause's. */
   g_ptr_array_add (params, g_variant_ref_sink (g_variant_new_int64 (histogram->from_ms)));
   g_ptr_array_add (params, g_variant_ref_sink (g_variant_new_int64 (histogram->bucket_ms)));
-  where = hw_store_build_where (query, from_ms, to_ms, params);
+  where = hw_store_build_where_full (query, from_ms, to_ms, plan_text (conn, query), params);
   sql = g_strconcat ("SELECT (e.ts - ?) / ? AS b, count(*) FROM events e WHERE ", where,
                      " GROUP BY b", NULL);
 
@@ -359,7 +371,7 @@ top_values_on (HwStoreConn   *conn,
 
   if (expr == NULL)
     return NULL;
-  where = hw_store_build_where (query, from_ms, to_ms, params);
+  where = hw_store_build_where_full (query, from_ms, to_ms, plan_text (conn, query), params);
   sql = g_strconcat ("SELECT v, count(*) AS n FROM (SELECT ", expr, " AS v FROM events e WHERE ",
                      where, ") WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ?", NULL);
   g_ptr_array_add (params, g_variant_ref_sink (g_variant_new_int64 (limit)));
@@ -545,7 +557,7 @@ tree_on (HwStoreConn   *conn,
    * index; months and years are calendar math, folded here from days. */
   unit = parent.level == 3 ? HOUR_MS : DAY_MS;
   g_ptr_array_add (params, g_variant_ref_sink (g_variant_new_int64 (unit)));
-  where = hw_store_build_where (query, from_ms, to_ms, params);
+  where = hw_store_build_where_full (query, from_ms, to_ms, plan_text (conn, query), params);
   sql = g_strconcat ("SELECT e.ts / ? AS b, count(*) FROM events e WHERE ", where,
                      " AND e.ts >= 0 GROUP BY b ORDER BY b", NULL);
 

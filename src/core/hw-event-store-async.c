@@ -151,6 +151,17 @@ finish (HwEventStore  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Each public _finish checks the tag of its own _async and hands over the
+ * typed result. */
+#define DEFINE_FINISH(prefix, ResultType)                      \
+  ResultType                                                   \
+  prefix##_finish (HwEventStore  *self,                        \
+                   GAsyncResult  *result,                      \
+                   GError       **error)                       \
+  {                                                            \
+    return finish (self, result, prefix##_async, error);       \
+  }
+
 void
 hw_event_store_search_async (HwEventStore        *self,
                              HwQuery             *query,
@@ -174,13 +185,7 @@ hw_event_store_search_async (HwEventStore        *self,
   start (self, op, hw_event_store_search_async, cancellable, callback, user_data);
 }
 
-HwSearchPage *
-hw_event_store_search_finish (HwEventStore  *self,
-                              GAsyncResult  *result,
-                              GError       **error)
-{
-  return finish (self, result, hw_event_store_search_async, error);
-}
+DEFINE_FINISH (hw_event_store_search, HwSearchPage *)
 
 void
 hw_event_store_search_seqs_async (HwEventStore        *self,
@@ -201,13 +206,7 @@ hw_event_store_search_seqs_async (HwEventStore        *self,
   start (self, op, hw_event_store_search_seqs_async, cancellable, callback, user_data);
 }
 
-GArray *
-hw_event_store_search_seqs_finish (HwEventStore  *self,
-                                   GAsyncResult  *result,
-                                   GError       **error)
-{
-  return finish (self, result, hw_event_store_search_seqs_async, error);
-}
+DEFINE_FINISH (hw_event_store_search_seqs, GArray *)
 
 void
 hw_event_store_get_summaries_async (HwEventStore        *self,
@@ -228,13 +227,7 @@ hw_event_store_get_summaries_async (HwEventStore        *self,
   start (self, op, hw_event_store_get_summaries_async, cancellable, callback, user_data);
 }
 
-GPtrArray *
-hw_event_store_get_summaries_finish (HwEventStore  *self,
-                                     GAsyncResult  *result,
-                                     GError       **error)
-{
-  return finish (self, result, hw_event_store_get_summaries_async, error);
-}
+DEFINE_FINISH (hw_event_store_get_summaries, GPtrArray *)
 
 void
 hw_event_store_count_async (HwEventStore        *self,
@@ -280,13 +273,7 @@ hw_event_store_histogram_async (HwEventStore        *self,
   start (self, op, hw_event_store_histogram_async, cancellable, callback, user_data);
 }
 
-HwHistogram *
-hw_event_store_histogram_finish (HwEventStore  *self,
-                                 GAsyncResult  *result,
-                                 GError       **error)
-{
-  return finish (self, result, hw_event_store_histogram_async, error);
-}
+DEFINE_FINISH (hw_event_store_histogram, HwHistogram *)
 
 void
 hw_event_store_top_values_async (HwEventStore        *self,
@@ -310,13 +297,7 @@ hw_event_store_top_values_async (HwEventStore        *self,
   start (self, op, hw_event_store_top_values_async, cancellable, callback, user_data);
 }
 
-GPtrArray *
-hw_event_store_top_values_finish (HwEventStore  *self,
-                                  GAsyncResult  *result,
-                                  GError       **error)
-{
-  return finish (self, result, hw_event_store_top_values_async, error);
-}
+DEFINE_FINISH (hw_event_store_top_values, GPtrArray *)
 
 void
 hw_event_store_tree_async (HwEventStore        *self,
@@ -337,10 +318,4 @@ hw_event_store_tree_async (HwEventStore        *self,
   start (self, op, hw_event_store_tree_async, cancellable, callback, user_data);
 }
 
-GPtrArray *
-hw_event_store_tree_finish (HwEventStore  *self,
-                            GAsyncResult  *result,
-                            GError       **error)
-{
-  return finish (self, result, hw_event_store_tree_async, error);
-}
+DEFINE_FINISH (hw_event_store_tree, GPtrArray *)

@@ -5,9 +5,9 @@
 #include "config.h"
 
 #include <string.h>
-#include <zlib.h>
 
 #include "hw-error.h"
+#include "hw-event-prepare.h"
 #include "hw-event-store-private.h"
 #include "hw-mask.h"
 
@@ -70,52 +70,6 @@ bind_text (sqlite3_stmt *stmt,
     sqlite3_bind_null (stmt, index);
 }
 
-/* Bodies are compressed with zlib itself rather than GZlibCompressor: a
- * reused GZlibCompressor resets a 64 KB hash table (memLevel 8) for every
- * event, which cost more than compressing a ~2 KB body. A 4 KB window and
- * memLevel 5 (8 KB of hash) fit events of this size with nearly the same
- * ratio; level 1 because importing is CPU-bound. The output is an ordinary
- * zlib stream, so hw_store_decompress() reads it like any other. */
-#define BODY_WINDOW_BITS 12
-#define BODY_MEM_LEVEL 5
-
-static gboolean
-compressor_init (z_stream *zs)
-{
-  memset (zs, 0, sizeof *zs);
-  return deflateInit2 (zs, 1, Z_DEFLATED, BODY_WINDOW_BITS, BODY_MEM_LEVEL,
-                       Z_DEFAULT_STRATEGY) == Z_OK;
-}
-
-static gboolean
-compress_body (z_stream      *zs,
-               const char    *json,
-               gsize          length,
-               GByteArray    *out,
-               GError       **error)
-{
-  int rc;
-
-  /* deflateBound() is exact enough that one Z_FINISH call always ends the
-   * stream; bodies are bounded by the parse limits, far below 4 GB. */
-  deflateReset (zs);
-  g_byte_array_set_size (out, deflateBound (zs, length));
-  zs->next_in = (Bytef *) json;
-  zs->avail_in = length;
-  zs->next_out = out->data;
-  zs->avail_out = out->len;
-  rc = deflate (zs, Z_FINISH);
-  if (rc != Z_STREAM_END)
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "compressing an event body: zlib error %d",
-                   rc);
-      return FALSE;
-    }
-
-  g_byte_array_set_size (out, zs->total_out);
-  return TRUE;
-}
-
 static gboolean
 step_done (sqlite3_stmt  *stmt,
            sqlite3       *db,
@@ -172,77 +126,25 @@ insert_fault (InsertStmts    *stmts,
   return step_done (stmt, db, "storing a fault", error);
 }
 
-/* What is computed for an event before the write lock is taken: the
- * compressed body, the index text and the tags JSON. */
 typedef struct
 {
-  GByteArray *body;
-  char       *text;
-  char       *tags;
-} Prepared;
-
-static void
-prepared_clear (Prepared *prepared)
-{
-  g_clear_pointer (&prepared->body, g_byte_array_unref);
-  g_clear_pointer (&prepared->text, g_free);
-  g_clear_pointer (&prepared->tags, g_free);
-}
-
-/* With mask rules the body and the index both come from the masked event,
- * so a masked value is neither stored nor searchable. The search text is
- * taken from a shallow copy of the event whose expanded tree is the masked
- * one: the parser's text extraction then sees only masked values. */
-static gboolean
-prepare_one (HwMaskRules  *rules,
-             z_stream     *compressor,
-             HwEvent      *event,
-             Prepared     *out,
-             GError      **error)
-{
-  g_autoptr(JsonNode) masked = NULL;
-  g_autofree char *masked_json = NULL;
-  const char *json = event->json;
-  HwEvent view = *event;
-
-  if (rules != NULL && event->expanded != NULL)
-    {
-      masked = hw_mask_rules_apply_copy (rules, event->expanded, NULL);
-      view.expanded = masked;
-      masked_json = json_to_string (masked, FALSE);
-      json = masked_json;
-    }
-
-  out->text = hw_event_dup_search_text (&view);
-  out->tags = hw_event_dup_tags_json (&view);
-  out->body = g_byte_array_new ();
-  return compress_body (compressor, json, strlen (json), out->body, error);
-}
-
-typedef struct
-{
-  HwMaskRules  *rules;
-  HwEvent     **events;
-  Prepared     *prepared;
-  guint         start;
-  guint         end;
-  GError       *error;
+  HwMaskRules      *rules;
+  HwEvent         **events;
+  HwPreparedEvent  *prepared;
+  guint             start;
+  guint             end;
+  GError           *error;
 } PrepareJob;
 
 static gpointer
 prepare_range (gpointer data)
 {
   PrepareJob *job = data;
-  z_stream compressor;
+  HwEventPreparer *preparer = hw_event_preparer_new (job->rules);
 
-  if (!compressor_init (&compressor))
-    {
-      g_set_error (&job->error, HW_ERROR, HW_ERROR_FAILED, "compressing event bodies: out of memory");
-      return NULL;
-    }
   for (guint i = job->start; i < job->end && job->error == NULL; i++)
-    prepare_one (job->rules, &compressor, job->events[i], &job->prepared[i], &job->error);
-  deflateEnd (&compressor);
+    hw_event_preparer_prepare (preparer, job->events[i], &job->prepared[i], &job->error);
+  hw_event_preparer_free (preparer);
   return NULL;
 }
 
@@ -253,13 +155,13 @@ prepare_range (gpointer data)
  * too; a thread start costs less than preparing a dozen events. */
 #define PARALLEL_PREPARE_MIN 256
 
-static Prepared *
+static HwPreparedEvent *
 prepare_all (HwMaskRules  *rules,
              HwEvent     **events,
              guint         n,
              GError      **error)
 {
-  Prepared *prepared = g_new0 (Prepared, n);
+  HwPreparedEvent *prepared = g_new0 (HwPreparedEvent, n);
   PrepareJob jobs[2] = {
     { rules, events, prepared, 0, n, NULL },
     { rules, events, prepared, n, n, NULL },
@@ -285,16 +187,15 @@ prepare_all (HwMaskRules  *rules,
   g_propagate_error (error, jobs[0].error != NULL ? jobs[0].error : jobs[1].error);
   g_clear_error (jobs[0].error != NULL ? &jobs[1].error : &jobs[0].error);
   for (guint i = 0; i < n; i++)
-    prepared_clear (&prepared[i]);
+    hw_prepared_event_clear (&prepared[i]);
   g_free (prepared);
   return NULL;
 }
 
 static gboolean
-insert_one (HwEventStore    *self,
-            InsertStmts     *stmts,
-            HwEvent         *event,
-            const Prepared  *prepared,
+insert_one (HwEventStore           *self,
+            InsertStmts            *stmts,
+            const HwPreparedEvent  *prepared,
             gint64           received_ms,
             HwInsertStatus  *status,
             gboolean         want_seq,
@@ -303,6 +204,7 @@ insert_one (HwEventStore    *self,
 {
   sqlite3 *db = self->writer->db;
   sqlite3_stmt *stmt = stmts->event;
+  const HwEvent *event = prepared->event;
   gboolean is_fault = hw_event_is_fault (event);
 
   bind_text (stmt, 1, event->id);
@@ -337,9 +239,9 @@ insert_one (HwEventStore    *self,
 
 /* The full-text row of an accepted event. */
 static gboolean
-index_one (InsertStmts     *stmts,
-           sqlite3         *db,
-           const Prepared  *prepared,
+index_one (InsertStmts            *stmts,
+           sqlite3                *db,
+           const HwPreparedEvent  *prepared,
            gint64           seq,
            GError         **error)
 {
@@ -360,10 +262,9 @@ prepare_insert_stmts (HwStoreConn  *conn,
 }
 
 static gboolean
-insert_locked (HwEventStore    *self,
-               HwEvent        **events,
-               const Prepared  *prepared,
-               guint            n,
+insert_locked (HwEventStore           *self,
+               const HwPreparedEvent  *prepared,
+               guint                   n,
                HwInsertStatus  *statuses,
                gint64          *seqs,
                GError         **error)
@@ -386,7 +287,7 @@ insert_locked (HwEventStore    *self,
    * batch's terms go out as one segment at COMMIT. */
   for (guint i = 0; i < n; i++)
     {
-      if (!insert_one (self, &stmts, events[i], &prepared[i], received_ms, &status_of[i],
+      if (!insert_one (self, &stmts, &prepared[i], received_ms, &status_of[i],
                        seqs != NULL, &seq_of[i], error))
         goto fail;
     }
@@ -409,6 +310,45 @@ fail:
   return FALSE;
 }
 
+HwMaskRules *
+hw_event_store_dup_mask_rules (HwEventStore *self)
+{
+  HwMaskRules *rules;
+
+  g_return_val_if_fail (HW_IS_EVENT_STORE (self), NULL);
+
+  g_mutex_lock (&self->write_lock);
+  rules = self->mask_rules != NULL ? hw_mask_rules_ref (self->mask_rules) : NULL;
+  g_mutex_unlock (&self->write_lock);
+  return rules;
+}
+
+gboolean
+hw_event_store_insert_prepared (HwEventStore     *self,
+                                HwPreparedEvent  *events,
+                                guint             n,
+                                HwInsertStatus   *statuses,
+                                gint64           *seqs,
+                                GError          **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (HW_IS_EVENT_STORE (self), FALSE);
+  g_return_val_if_fail (events != NULL || n == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint i = 0; i < n; i++)
+    g_return_val_if_fail (events[i].event != NULL && events[i].body != NULL, FALSE);
+
+  if (n == 0)
+    return TRUE;
+
+  hw_store_lock_writer (self);
+  ok = insert_locked (self, events, n, statuses, seqs, error);
+  hw_store_unlock_writer (self);
+  return ok;
+}
+
 gboolean
 hw_event_store_insert (HwEventStore    *self,
                        HwEvent        **events,
@@ -418,7 +358,7 @@ hw_event_store_insert (HwEventStore    *self,
                        GError         **error)
 {
   g_autoptr(HwMaskRules) rules = NULL;
-  g_autofree Prepared *prepared = NULL;
+  g_autofree HwPreparedEvent *prepared = NULL;
   gboolean ok;
 
   g_return_val_if_fail (HW_IS_EVENT_STORE (self), FALSE);
@@ -431,9 +371,7 @@ hw_event_store_insert (HwEventStore    *self,
   if (n == 0)
     return TRUE;
 
-  g_mutex_lock (&self->write_lock);
-  rules = self->mask_rules != NULL ? hw_mask_rules_ref (self->mask_rules) : NULL;
-  g_mutex_unlock (&self->write_lock);
+  rules = hw_event_store_dup_mask_rules (self);
 
   /* Outside the lock, so that concurrent writers (the hub's request
    * threads) compress in parallel and only queue for the database. */
@@ -442,10 +380,10 @@ hw_event_store_insert (HwEventStore    *self,
     return FALSE;
 
   hw_store_lock_writer (self);
-  ok = insert_locked (self, events, prepared, n, statuses, seqs, error);
+  ok = insert_locked (self, prepared, n, statuses, seqs, error);
   hw_store_unlock_writer (self);
 
   for (guint i = 0; i < n; i++)
-    prepared_clear (&prepared[i]);
+    hw_prepared_event_clear (&prepared[i]);
   return ok;
 }

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "hw-event-store.h"
+#include "hw-query-private.h"
 
 G_BEGIN_DECLS
 
@@ -79,6 +80,19 @@ char         *hw_store_build_where       (HwQuery       *query,
                                           gint64         from_ms,
                                           gint64         to_ms,
                                           GPtrArray     *params);
+/* The same, with free-text terms compiled per @flags (hw-query-private.h). */
+char         *hw_store_build_where_full  (HwQuery         *query,
+                                          gint64           from_ms,
+                                          gint64           to_ms,
+                                          HwQuerySqlFlags  flags,
+                                          GPtrArray       *params);
+/* HW_QUERY_SQL_TEXT_AS_FILTER when every free-text term that all matches
+ * need matches at least @min_matches rows (probed, capped), else NONE. */
+HwQuerySqlFlags hw_store_plan_text       (HwStoreConn     *conn,
+                                          HwQuery         *query,
+                                          gint64           min_matches);
+/* @min_matches for reads that visit every match (counts, lists, aggregates). */
+gint64        hw_store_full_filter_min   (HwStoreConn     *conn);
 GPtrArray    *hw_store_params_new        (void);
 gboolean      hw_store_bind              (sqlite3_stmt  *stmt,
                                           GPtrArray     *params,

@@ -6,9 +6,13 @@
 
 #include "hw-error.h"
 #include "hw-event-store-private.h"
-#include "hw-query.h"
+#include "hw-query-private.h"
 
 #define DEFAULT_PAGE_SIZE 100
+/* Below this many matches of a free-text term, reading the matching rows
+ * for their time beats walking the time index to fill a first page: the
+ * walk covers about (rows / matches) * page entries before it has a page. */
+#define FIRST_PAGE_FILTER_MIN 1000
 #define SUMMARY_COLUMNS \
   "e.seq, e.ts, e.received_ms, e.id, e.type, e.partition_key, e.source, " \
   "e.functionname, e.pipeline, e.is_fault, e.size"
@@ -61,11 +65,21 @@ hw_store_build_where (HwQuery   *query,
                       gint64     to_ms,
                       GPtrArray *params)
 {
+  return hw_store_build_where_full (query, from_ms, to_ms, HW_QUERY_SQL_NONE, params);
+}
+
+char *
+hw_store_build_where_full (HwQuery         *query,
+                           gint64           from_ms,
+                           gint64           to_ms,
+                           HwQuerySqlFlags  flags,
+                           GPtrArray       *params)
+{
   GString *sql = g_string_new (NULL);
 
   if (query != NULL && !hw_query_is_empty (query))
     {
-      g_autofree char *expr = hw_query_to_sql (query, &params);
+      g_autofree char *expr = hw_query_to_sql_full (query, flags, &params);
 
       g_string_append_printf (sql, "(%s)", expr);
     }
@@ -117,6 +131,58 @@ hw_store_select_int (HwStoreConn  *conn,
     }
   value = sqlite3_column_int64 (stmt, 0);
   return value;
+}
+
+/* At least @min_matches matches (capped: the count stops there)? */
+static gboolean
+text_matches_at_least (HwStoreConn *conn,
+                       const char  *match,
+                       gint64       min_matches)
+{
+  g_autoptr(HwCachedStmt) stmt = hw_store_conn_prepare (conn, "SELECT count(*) FROM (SELECT 1 FROM events_fts "
+                                                              "WHERE events_fts MATCH ? LIMIT ?)", NULL);
+  gboolean many;
+
+  if (stmt == NULL)
+    return TRUE;
+  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, min_matches);
+  many = sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_int64 (stmt, 0) >= min_matches;
+  sqlite3_reset (stmt);
+  return many;
+}
+
+HwQuerySqlFlags
+hw_store_plan_text (HwStoreConn *conn,
+                    HwQuery     *query,
+                    gint64       min_matches)
+{
+  g_autoptr(GPtrArray) required = NULL;
+  gboolean has_text = FALSE;
+
+  if (query == NULL || hw_query_is_empty (query))
+    return HW_QUERY_SQL_NONE;
+  required = hw_query_required_text (query, &has_text);
+  if (!has_text)
+    return HW_QUERY_SQL_NONE;
+  /* One rare term every match needs is the cheapest way in: SQLite reads
+   * its few rows. Text only under OR or NOT can match anything, so it
+   * filters. */
+  for (guint i = 0; i < required->len; i++)
+    if (!text_matches_at_least (conn, g_ptr_array_index (required, i), min_matches))
+      return HW_QUERY_SQL_NONE;
+  return HW_QUERY_SQL_TEXT_AS_FILTER;
+}
+
+gint64
+hw_store_full_filter_min (HwStoreConn *conn)
+{
+  /* A whole pass over a time index costs about what reading one row in
+   * this many of the table for its ts does (measured at 200k and 1M
+   * events: the index entry is tiny, a row with its body is not). */
+  gint64 rows = hw_store_select_int (conn, "SELECT coalesce(max(seq), 0) FROM events", NULL, NULL);
+
+  return MAX (2000, rows / 30);
 }
 
 static char *
@@ -256,7 +322,8 @@ search_on (HwStoreConn   *conn,
    * every matching body through the sorter. */
   g_autoptr(GString) sql = g_string_new ("SELECT " HW_STORE_ROW_COLUMNS " FROM events e JOIN "
                                          "(SELECT e.seq AS page_seq FROM events e WHERE ");
-  g_autofree char *where = hw_store_build_where (query, from_ms, to_ms, params);
+  HwQuerySqlFlags flags = hw_store_plan_text (conn, query, FIRST_PAGE_FILTER_MIN);
+  g_autofree char *where = hw_store_build_where_full (query, from_ms, to_ms, flags, params);
   g_autoptr(GPtrArray) rows = new_row_array ();
   HwSearchPage *page;
 
@@ -327,7 +394,8 @@ search_seqs_on (HwStoreConn   *conn,
                 GError       **error)
 {
   g_autoptr(GPtrArray) params = hw_store_params_new ();
-  g_autofree char *where = hw_store_build_where (query, from_ms, to_ms, params);
+  HwQuerySqlFlags flags = hw_store_plan_text (conn, query, hw_store_full_filter_min (conn));
+  g_autofree char *where = hw_store_build_where_full (query, from_ms, to_ms, flags, params);
   g_autofree char *sql = g_strconcat ("SELECT e.seq FROM events e WHERE ", where,
                                       order_by (order), NULL);
   g_autoptr(HwCachedStmt) stmt = hw_store_conn_prepare (conn, sql, error);

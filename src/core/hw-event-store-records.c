@@ -374,17 +374,26 @@ hw_event_store_mark_resubmitted (HwEventStore        *self,
 
 /* System events -------------------------------------------------------------- */
 
-gboolean
-hw_event_store_insert_system_event (HwEventStore    *self,
-                                    const char      *id,
-                                    const char      *kind,
-                                    gint64           ts_ms,
-                                    const char      *service,
-                                    const char      *json,
-                                    HwInsertStatus  *status,
-                                    GError         **error)
+/* Without @replace a stored id wins (POST dedupes); with it a changed event
+ * replaces the stored one and moves to the end of the seq order, so the
+ * changes feed (list_system_events_after) hands it out again. */
+static gboolean
+store_system_event (HwEventStore    *self,
+                    gboolean         replace,
+                    const char      *id,
+                    const char      *kind,
+                    gint64           ts_ms,
+                    const char      *service,
+                    const char      *json,
+                    HwInsertStatus  *status,
+                    GError         **error)
 {
+  static const char replace_sql[] =
+    "ON CONFLICT (id) DO UPDATE SET seq = (SELECT MAX(seq) + 1 FROM system_events), "
+    "kind = excluded.kind, ts = excluded.ts, service = excluded.service, json = excluded.json "
+    "WHERE system_events.json <> excluded.json";
   g_autoptr(GPtrArray) params = hw_store_params_new ();
+  g_autofree char *sql = NULL;
   gint64 changes = 0;
 
   g_return_val_if_fail (HW_IS_EVENT_STORE (self), FALSE);
@@ -397,17 +406,40 @@ hw_event_store_insert_system_event (HwEventStore    *self,
   if (service != NULL)
     add_string (params, service);
   add_string (params, json);
-  if (!write_one (self,
-                  service != NULL
-                    ? "INSERT OR IGNORE INTO system_events (id, kind, ts, service, json) "
-                      "VALUES (?, ?, ?, ?, ?)"
-                    : "INSERT OR IGNORE INTO system_events (id, kind, ts, service, json) "
-                      "VALUES (?, ?, ?, NULL, ?)",
-                  params, &changes, error))
+  sql = g_strdup_printf ("INSERT INTO system_events (id, kind, ts, service, json) VALUES (?, ?, ?, %s, ?) %s",
+                         service != NULL ? "?" : "NULL",
+                         replace ? replace_sql : "ON CONFLICT (id) DO NOTHING");
+  if (!write_one (self, sql, params, &changes, error))
     return FALSE;
   if (status != NULL)
     *status = changes > 0 ? HW_INSERT_ACCEPTED : HW_INSERT_DUPLICATE;
   return TRUE;
+}
+
+gboolean
+hw_event_store_insert_system_event (HwEventStore    *self,
+                                    const char      *id,
+                                    const char      *kind,
+                                    gint64           ts_ms,
+                                    const char      *service,
+                                    const char      *json,
+                                    HwInsertStatus  *status,
+                                    GError         **error)
+{
+  return store_system_event (self, FALSE, id, kind, ts_ms, service, json, status, error);
+}
+
+gboolean
+hw_event_store_upsert_system_event (HwEventStore    *self,
+                                    const char      *id,
+                                    const char      *kind,
+                                    gint64           ts_ms,
+                                    const char      *service,
+                                    const char      *json,
+                                    HwInsertStatus  *status,
+                                    GError         **error)
+{
+  return store_system_event (self, TRUE, id, kind, ts_ms, service, json, status, error);
 }
 
 static gpointer
@@ -463,6 +495,54 @@ hw_event_store_list_system_events (HwEventStore   *self,
 
   return select_items (self, sql->str, params, read_system_event,
                        (GDestroyNotify) hw_system_event_free, cancellable, error);
+}
+
+HwSystemEvent *
+hw_event_store_get_system_event (HwEventStore   *self,
+                                 const char     *id,
+                                 GCancellable   *cancellable,
+                                 GError        **error)
+{
+  g_autoptr(GPtrArray) params = hw_store_params_new ();
+  g_autoptr(GPtrArray) events = NULL;
+
+  g_return_val_if_fail (HW_IS_EVENT_STORE (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  add_string (params, id);
+  events = select_items (self, "SELECT seq, id, kind, ts, service, json FROM system_events WHERE id = ?",
+                         params, read_system_event, (GDestroyNotify) hw_system_event_free,
+                         cancellable, error);
+  if (events == NULL)
+    return NULL;
+  if (events->len == 0)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_NOT_FOUND, "no system event with id '%s'", id);
+      return NULL;
+    }
+  return g_ptr_array_steal_index (events, 0);
+}
+
+GPtrArray *
+hw_event_store_list_system_events_after (HwEventStore   *self,
+                                         gint64          after_seq,
+                                         guint           limit,
+                                         GCancellable   *cancellable,
+                                         GError        **error)
+{
+  g_autoptr(GPtrArray) params = hw_store_params_new ();
+
+  g_return_val_if_fail (HW_IS_EVENT_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  add_int (params, after_seq);
+  add_int (params, limit > 0 ? (gint64) limit : -1);
+  return select_items (self,
+                       "SELECT seq, id, kind, ts, service, json FROM system_events "
+                       "WHERE seq > ? ORDER BY seq ASC LIMIT ?",
+                       params, read_system_event, (GDestroyNotify) hw_system_event_free,
+                       cancellable, error);
 }
 
 /* Metric points -------------------------------------------------------------- */

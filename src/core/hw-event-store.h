@@ -470,6 +470,30 @@ gboolean      hw_event_store_insert_system_event   (HwEventStore       *self,
                                                     const char         *json,
                                                     HwInsertStatus     *status,
                                                     GError            **error);
+/* Inserts, or replaces a stored event with the same @id whose JSON differs
+ * (an incident resolved after it was opened); a replaced event takes a new,
+ * highest seq. @status: ACCEPTED when stored or replaced, DUPLICATE when the
+ * same JSON was already there. */
+gboolean      hw_event_store_upsert_system_event   (HwEventStore       *self,
+                                                    const char         *id,
+                                                    const char         *kind,
+                                                    gint64              ts_ms,
+                                                    const char         *service,
+                                                    const char         *json,
+                                                    HwInsertStatus     *status,
+                                                    GError            **error);
+/* HW_ERROR_NOT_FOUND when no event has @id. */
+HwSystemEvent *hw_event_store_get_system_event     (HwEventStore       *self,
+                                                    const char         *id,
+                                                    GCancellable       *cancellable,
+                                                    GError            **error);
+/* The changes feed: events stored or replaced after @after_seq, in seq
+ * order. @limit 0 = unlimited. */
+GPtrArray    *hw_event_store_list_system_events_after (HwEventStore    *self,
+                                                    gint64              after_seq,
+                                                    guint               limit,
+                                                    GCancellable       *cancellable,
+                                                    GError            **error);
 /* @kind NULL = all kinds. @limit 0 = unlimited. */
 GPtrArray    *hw_event_store_list_system_events    (HwEventStore       *self,
                                                     const char         *kind,

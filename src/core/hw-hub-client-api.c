@@ -13,26 +13,21 @@
 #define DEFAULT_SYNC_LIMIT 1000
 
 void
-hw_hub_client_call_simple (HwHubClient         *self,
-             const char          *method,
-             const char          *path_and_query,
-             JsonNode            *body,
-             const char          *idempotency_key,
-             HwHubJsonParseFunc   parse,
-             GDestroyNotify       result_free,
-             gpointer             source_tag,
-             GCancellable        *cancellable,
-             GAsyncReadyCallback  callback,
-             gpointer             user_data)
+hw_hub_client_call_endpoint (HwHubClient         *self,
+                             const HwHubEndpoint *endpoint,
+                             const char          *path_and_query,
+                             JsonNode            *body,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
 {
   HwHubCall call = {
-    .method = method,
+    .method = endpoint->method,
     .path_and_query = path_and_query,
     .body = body,
-    .idempotency_key = idempotency_key,
-    .parse_json = parse,
-    .result_free = result_free,
-    .source_tag = source_tag,
+    .parse_json = endpoint->parse,
+    .result_free = endpoint->result_free,
+    .source_tag = endpoint->source_tag,
   };
 
   hw_hub_client_call (self, &call, cancellable, callback, user_data);
@@ -95,21 +90,23 @@ hw_hub_client_request_json_async (HwHubClient         *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
+  HwHubCall call = {
+    .method = method,
+    .path_and_query = path_and_query,
+    .body = body,
+    .idempotency_key = idempotency_key,
+    .parse_json = hw_hub_parse_any,
+    .result_free = (GDestroyNotify) json_node_unref,
+    .source_tag = hw_hub_client_request_json_async,
+  };
+
   g_return_if_fail (HW_IS_HUB_CLIENT (self));
   g_return_if_fail (method != NULL && path_and_query != NULL && path_and_query[0] == '/');
 
-  hw_hub_client_call_simple (self, method, path_and_query, body, idempotency_key, hw_hub_parse_any,
-               (GDestroyNotify) json_node_unref, hw_hub_client_request_json_async,
-               cancellable, callback, user_data);
+  hw_hub_client_call (self, &call, cancellable, callback, user_data);
 }
 
-JsonNode *
-hw_hub_client_request_json_finish (HwHubClient   *self,
-                                   GAsyncResult  *result,
-                                   GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_request_json_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_request_json, JsonNode *)
 
 /* ---- info ----------------------------------------------------------- */
 
@@ -157,6 +154,10 @@ parse_info (JsonNode  *root,
   return object != NULL ? hw_hub_info_from_json (object) : NULL;
 }
 
+static const HwHubEndpoint info_endpoint = {
+  "GET", parse_info, (GDestroyNotify) hw_hub_info_free, hw_hub_client_get_info_async,
+};
+
 void
 hw_hub_client_get_info_async (HwHubClient         *self,
                               GCancellable        *cancellable,
@@ -165,17 +166,10 @@ hw_hub_client_get_info_async (HwHubClient         *self,
 {
   g_return_if_fail (HW_IS_HUB_CLIENT (self));
 
-  hw_hub_client_call_simple (self, "GET", "/v1/info", NULL, NULL, parse_info, (GDestroyNotify) hw_hub_info_free,
-               hw_hub_client_get_info_async, cancellable, callback, user_data);
+  hw_hub_client_call_endpoint (self, &info_endpoint, "/v1/info", NULL, cancellable, callback, user_data);
 }
 
-HwHubInfo *
-hw_hub_client_get_info_finish (HwHubClient   *self,
-                               GAsyncResult  *result,
-                               GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_get_info_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_get_info, HwHubInfo *)
 
 /* ---- events --------------------------------------------------------- */
 
@@ -313,13 +307,7 @@ hw_hub_client_search_events_async (HwHubClient         *self,
                    cancellable, callback, user_data);
 }
 
-HwHubEventPage *
-hw_hub_client_search_events_finish (HwHubClient   *self,
-                                    GAsyncResult  *result,
-                                    GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_search_events_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_search_events, HwHubEventPage *)
 
 static gpointer
 parse_count (JsonNode  *root,
@@ -342,6 +330,10 @@ parse_count (JsonNode  *root,
   return g_memdup2 (&(gint64) { json_node_get_int (count) }, sizeof (gint64));
 }
 
+static const HwHubEndpoint count_endpoint = {
+  "GET", parse_count, g_free, hw_hub_client_count_events_async,
+};
+
 void
 hw_hub_client_count_events_async (HwHubClient         *self,
                                   const char          *query,
@@ -356,8 +348,7 @@ hw_hub_client_count_events_async (HwHubClient         *self,
   g_return_if_fail (HW_IS_HUB_CLIENT (self));
 
   path = hw_hub_build_events_path ("/v1/events/count", query, from, to, 0, NULL);
-  hw_hub_client_call_simple (self, "GET", path, NULL, NULL, parse_count, g_free,
-               hw_hub_client_count_events_async, cancellable, callback, user_data);
+  hw_hub_client_call_endpoint (self, &count_endpoint, path, NULL, cancellable, callback, user_data);
 }
 
 gint64
@@ -411,6 +402,10 @@ parse_histogram (JsonNode  *root,
   return g_steal_pointer (&buckets);
 }
 
+static const HwHubEndpoint histogram_endpoint = {
+  "GET", parse_histogram, (GDestroyNotify) g_array_unref, hw_hub_client_histogram_async,
+};
+
 void
 hw_hub_client_histogram_async (HwHubClient         *self,
                                const char          *query,
@@ -433,17 +428,14 @@ hw_hub_client_histogram_async (HwHubClient         *self,
   hw_hub_query_add (full, "buckets", buckets_text);
   g_free (path);
   path = g_string_free (full, FALSE);
-  hw_hub_client_call_simple (self, "GET", path, NULL, NULL, parse_histogram, (GDestroyNotify) g_array_unref,
-               hw_hub_client_histogram_async, cancellable, callback, user_data);
+  hw_hub_client_call_endpoint (self, &histogram_endpoint, path, NULL, cancellable, callback, user_data);
 }
 
-GArray *
-hw_hub_client_histogram_finish (HwHubClient   *self,
-                                GAsyncResult  *result,
-                                GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_histogram_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_histogram, GArray *)
+
+static const HwHubEndpoint tree_endpoint = {
+  "GET", hw_hub_parse_any, (GDestroyNotify) json_node_unref, hw_hub_client_tree_async,
+};
 
 void
 hw_hub_client_tree_async (HwHubClient         *self,
@@ -461,17 +453,10 @@ hw_hub_client_tree_async (HwHubClient         *self,
   hw_hub_query_add (path, "level", level);
   hw_hub_query_add (path, "prefix", prefix);
   hw_hub_query_add (path, "q", query);
-  hw_hub_client_call_simple (self, "GET", path->str, NULL, NULL, hw_hub_parse_any, (GDestroyNotify) json_node_unref,
-               hw_hub_client_tree_async, cancellable, callback, user_data);
+  hw_hub_client_call_endpoint (self, &tree_endpoint, path->str, NULL, cancellable, callback, user_data);
 }
 
-JsonNode *
-hw_hub_client_tree_finish (HwHubClient   *self,
-                           GAsyncResult  *result,
-                           GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_tree_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_tree, JsonNode *)
 
 static gpointer
 parse_single_event (JsonNode  *root,
@@ -486,6 +471,10 @@ parse_single_event (JsonNode  *root,
                  "The hub's event is invalid: %s", local_error->message);
   return event;
 }
+
+static const HwHubEndpoint event_endpoint = {
+  "GET", parse_single_event, (GDestroyNotify) hw_event_unref, hw_hub_client_get_event_async,
+};
 
 void
 hw_hub_client_get_event_async (HwHubClient         *self,
@@ -502,17 +491,10 @@ hw_hub_client_get_event_async (HwHubClient         *self,
 
   escaped = hw_hub_escape_segment (id);
   path = g_strconcat ("/v1/events/", escaped, NULL);
-  hw_hub_client_call_simple (self, "GET", path, NULL, NULL, parse_single_event, (GDestroyNotify) hw_event_unref,
-               hw_hub_client_get_event_async, cancellable, callback, user_data);
+  hw_hub_client_call_endpoint (self, &event_endpoint, path, NULL, cancellable, callback, user_data);
 }
 
-HwEvent *
-hw_hub_client_get_event_finish (HwHubClient   *self,
-                                GAsyncResult  *result,
-                                GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_get_event_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_get_event, HwEvent *)
 
 /* ---- sync (NDJSON) ---------------------------------------------------- */
 
@@ -628,11 +610,5 @@ hw_hub_client_sync_page_async (HwHubClient         *self,
   hw_hub_client_call (self, &call, cancellable, callback, user_data);
 }
 
-HwHubSyncPage *
-hw_hub_client_sync_page_finish (HwHubClient   *self,
-                                GAsyncResult  *result,
-                                GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_sync_page_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_sync_page, HwHubSyncPage *)
 

@@ -32,13 +32,7 @@ hw_hub_client_list_faults_async (HwHubClient         *self,
                    cancellable, callback, user_data);
 }
 
-HwHubEventPage *
-hw_hub_client_list_faults_finish (HwHubClient   *self,
-                                  GAsyncResult  *result,
-                                  GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_list_faults_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_list_faults, HwHubEventPage *)
 
 static HwHubFaultGroup *
 fault_group_from_json (JsonObject *object)
@@ -107,6 +101,10 @@ parse_fault_groups (JsonNode  *root,
   return hw_hub_json_convert_list (root, "groups", convert_fault_group, (GDestroyNotify) hw_hub_fault_group_free, error);
 }
 
+static const HwHubEndpoint fault_groups_endpoint = {
+  "GET", parse_fault_groups, (GDestroyNotify) g_ptr_array_unref, hw_hub_client_fault_groups_async,
+};
+
 void
 hw_hub_client_fault_groups_async (HwHubClient         *self,
                                   const char          *from,
@@ -120,17 +118,10 @@ hw_hub_client_fault_groups_async (HwHubClient         *self,
   g_return_if_fail (HW_IS_HUB_CLIENT (self));
 
   path = hw_hub_build_events_path ("/v1/faults/groups", NULL, from, to, 0, NULL);
-  hw_hub_client_call_simple (self, "GET", path, NULL, NULL, parse_fault_groups, (GDestroyNotify) g_ptr_array_unref,
-               hw_hub_client_fault_groups_async, cancellable, callback, user_data);
+  hw_hub_client_call_endpoint (self, &fault_groups_endpoint, path, NULL, cancellable, callback, user_data);
 }
 
-GPtrArray *
-hw_hub_client_fault_groups_finish (HwHubClient   *self,
-                                   GAsyncResult  *result,
-                                   GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_fault_groups_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_fault_groups, GPtrArray *)
 
 /* ---- listeners and jobs --------------------------------------------- */
 
@@ -150,6 +141,10 @@ parse_listeners (JsonNode  *root,
   return hw_hub_listeners_from_json (root, error);
 }
 
+static const HwHubEndpoint listeners_endpoint = {
+  "GET", parse_listeners, (GDestroyNotify) g_ptr_array_unref, hw_hub_client_list_listeners_async,
+};
+
 void
 hw_hub_client_list_listeners_async (HwHubClient         *self,
                                     GCancellable        *cancellable,
@@ -158,18 +153,10 @@ hw_hub_client_list_listeners_async (HwHubClient         *self,
 {
   g_return_if_fail (HW_IS_HUB_CLIENT (self));
 
-  hw_hub_client_call_simple (self, "GET", "/v1/listeners", NULL, NULL, parse_listeners,
-               (GDestroyNotify) g_ptr_array_unref, hw_hub_client_list_listeners_async,
-               cancellable, callback, user_data);
+  hw_hub_client_call_endpoint (self, &listeners_endpoint, "/v1/listeners", NULL, cancellable, callback, user_data);
 }
 
-GPtrArray *
-hw_hub_client_list_listeners_finish (HwHubClient   *self,
-                                     GAsyncResult  *result,
-                                     GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_list_listeners_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_list_listeners, GPtrArray *)
 
 GPtrArray *
 hw_hub_jobs_from_json (JsonNode  *root,
@@ -204,6 +191,10 @@ parse_job (JsonNode  *root,
   return hw_hub_job_from_json (object, error);
 }
 
+static const HwHubEndpoint jobs_endpoint = {
+  "GET", parse_jobs, (GDestroyNotify) g_ptr_array_unref, hw_hub_client_list_jobs_async,
+};
+
 void
 hw_hub_client_list_jobs_async (HwHubClient         *self,
                                GCancellable        *cancellable,
@@ -212,24 +203,23 @@ hw_hub_client_list_jobs_async (HwHubClient         *self,
 {
   g_return_if_fail (HW_IS_HUB_CLIENT (self));
 
-  hw_hub_client_call_simple (self, "GET", "/v1/jobs", NULL, NULL, parse_jobs, (GDestroyNotify) g_ptr_array_unref,
-               hw_hub_client_list_jobs_async, cancellable, callback, user_data);
+  hw_hub_client_call_endpoint (self, &jobs_endpoint, "/v1/jobs", NULL, cancellable, callback, user_data);
 }
 
-GPtrArray *
-hw_hub_client_list_jobs_finish (HwHubClient   *self,
-                                GAsyncResult  *result,
-                                GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_list_jobs_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_list_jobs, GPtrArray *)
+
+static const HwHubEndpoint get_job_endpoint = {
+  "GET", parse_job, (GDestroyNotify) hw_hub_job_free, hw_hub_client_get_job_async,
+};
+static const HwHubEndpoint cancel_job_endpoint = {
+  "POST", parse_job, (GDestroyNotify) hw_hub_job_free, hw_hub_client_cancel_job_async,
+};
 
 static void
 call_job (HwHubClient         *self,
-          const char          *method,
+          const HwHubEndpoint *endpoint,
           const char          *id,
           const char          *suffix,
-          gpointer             source_tag,
           GCancellable        *cancellable,
           GAsyncReadyCallback  callback,
           gpointer             user_data)
@@ -237,8 +227,7 @@ call_job (HwHubClient         *self,
   g_autofree char *escaped = hw_hub_escape_segment (id);
   g_autofree char *path = g_strconcat ("/v1/jobs/", escaped, suffix, NULL);
 
-  hw_hub_client_call_simple (self, method, path, NULL, NULL, parse_job, (GDestroyNotify) hw_hub_job_free,
-               source_tag, cancellable, callback, user_data);
+  hw_hub_client_call_endpoint (self, endpoint, path, NULL, cancellable, callback, user_data);
 }
 
 void
@@ -251,16 +240,10 @@ hw_hub_client_get_job_async (HwHubClient         *self,
   g_return_if_fail (HW_IS_HUB_CLIENT (self));
   g_return_if_fail (id != NULL);
 
-  call_job (self, "GET", id, "", hw_hub_client_get_job_async, cancellable, callback, user_data);
+  call_job (self, &get_job_endpoint, id, "", cancellable, callback, user_data);
 }
 
-HwHubJob *
-hw_hub_client_get_job_finish (HwHubClient   *self,
-                              GAsyncResult  *result,
-                              GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_get_job_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_get_job, HwHubJob *)
 
 void
 hw_hub_client_cancel_job_async (HwHubClient         *self,
@@ -272,16 +255,10 @@ hw_hub_client_cancel_job_async (HwHubClient         *self,
   g_return_if_fail (HW_IS_HUB_CLIENT (self));
   g_return_if_fail (id != NULL);
 
-  call_job (self, "POST", id, "/cancel", hw_hub_client_cancel_job_async, cancellable, callback, user_data);
+  call_job (self, &cancel_job_endpoint, id, "/cancel", cancellable, callback, user_data);
 }
 
-HwHubJob *
-hw_hub_client_cancel_job_finish (HwHubClient   *self,
-                                 GAsyncResult  *result,
-                                 GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_cancel_job_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_cancel_job, HwHubJob *)
 
 /* ---- replays and resubmissions ---------------------------------------- */
 
@@ -355,13 +332,7 @@ hw_hub_client_submit_async (HwHubClient         *self,
   hw_hub_client_call (self, &call, cancellable, callback, user_data);
 }
 
-HwHubSubmitResult *
-hw_hub_client_submit_finish (HwHubClient   *self,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_submit_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_submit, HwHubSubmitResult *)
 
 /* ---- metrics -------------------------------------------------------- */
 
@@ -486,13 +457,7 @@ hw_hub_client_query_metrics_async (HwHubClient         *self,
   hw_hub_client_call (self, &call, cancellable, callback, user_data);
 }
 
-GPtrArray *
-hw_hub_client_query_metrics_finish (HwHubClient   *self,
-                                    GAsyncResult  *result,
-                                    GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_query_metrics_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_query_metrics, GPtrArray *)
 
 /* ---- system events ---------------------------------------------------- */
 
@@ -508,6 +473,10 @@ parse_system_events (JsonNode  *root,
   return hw_hub_json_convert_list (root, member, (HwHubItemFunc) hw_hub_system_event_from_json,
                        (GDestroyNotify) hw_hub_system_event_free, error);
 }
+
+static const HwHubEndpoint system_events_endpoint = {
+  "GET", parse_system_events, (GDestroyNotify) g_ptr_array_unref, hw_hub_client_list_system_events_async,
+};
 
 void
 hw_hub_client_list_system_events_async (HwHubClient         *self,
@@ -529,17 +498,98 @@ hw_hub_client_list_system_events_async (HwHubClient         *self,
   hw_hub_query_add (full, "kind", kind);
   g_free (path);
   path = g_string_free (full, FALSE);
-  hw_hub_client_call_simple (self, "GET", path, NULL, NULL, parse_system_events, (GDestroyNotify) g_ptr_array_unref,
-               hw_hub_client_list_system_events_async, cancellable, callback, user_data);
+  hw_hub_client_call_endpoint (self, &system_events_endpoint, path, NULL, cancellable, callback, user_data);
 }
 
-GPtrArray *
-hw_hub_client_list_system_events_finish (HwHubClient   *self,
-                                         GAsyncResult  *result,
-                                         GError       **error)
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_list_system_events, GPtrArray *)
+
+static gpointer
+parse_system_event_page (JsonNode  *root,
+                         gpointer   data,
+                         GError   **error)
 {
-  return hw_hub_client_call_finish (self, result, hw_hub_client_list_system_events_async, error);
+  g_autoptr(HwHubSystemEventPage) page = g_new0 (HwHubSystemEventPage, 1);
+  JsonObject *object;
+
+  page->events = parse_system_events (root, NULL, error);
+  if (page->events == NULL)
+    return NULL;
+  page->last_seq = *(guint64 *) data;
+  object = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  if (object != NULL && json_object_has_member (object, "last_seq"))
+    page->last_seq = (guint64) MAX (hw_json_get_int (object, "last_seq"), 0);
+  return g_steal_pointer (&page);
 }
+
+void
+hw_hub_client_list_system_event_changes_async (HwHubClient         *self,
+                                               guint64              after,
+                                               guint                limit,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+  HwHubCall call = {
+    .method = "GET",
+    .parse_json = parse_system_event_page,
+    .parse_data = g_memdup2 (&after, sizeof after),
+    .parse_data_free = g_free,
+    .result_free = (GDestroyNotify) hw_hub_system_event_page_free,
+    .source_tag = hw_hub_client_list_system_event_changes_async,
+  };
+
+  g_return_if_fail (HW_IS_HUB_CLIENT (self));
+
+  path = limit > 0
+         ? g_strdup_printf ("/v1/system-events?after=%" G_GUINT64_FORMAT "&limit=%u", after, limit)
+         : g_strdup_printf ("/v1/system-events?after=%" G_GUINT64_FORMAT, after);
+  call.path_and_query = path;
+  hw_hub_client_call (self, &call, cancellable, callback, user_data);
+}
+
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_list_system_event_changes, HwHubSystemEventPage *)
+
+static gpointer
+parse_system_event (JsonNode  *root,
+                    gpointer   data,
+                    GError   **error)
+{
+  JsonObject *object = hw_hub_json_root_object (root, error);
+
+  return object != NULL ? hw_hub_system_event_from_json (object, error) : NULL;
+}
+
+static const HwHubEndpoint patch_system_event_endpoint = {
+  "PATCH", parse_system_event, (GDestroyNotify) hw_hub_system_event_free, hw_hub_client_patch_system_event_async,
+};
+
+void
+hw_hub_client_patch_system_event_async (HwHubClient         *self,
+                                        const char          *id,
+                                        JsonObject          *patch,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (HW_IS_HUB_CLIENT (self));
+  g_return_if_fail (id != NULL && patch != NULL);
+
+  node = json_node_init_object (json_node_alloc (), patch);
+  escaped = hw_hub_escape_segment (id);
+  path = g_strconcat ("/v1/system-events/", escaped, NULL);
+  hw_hub_client_call_endpoint (self, &patch_system_event_endpoint, path, node, cancellable, callback, user_data);
+}
+
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_patch_system_event, HwHubSystemEvent *)
+
+static const HwHubEndpoint post_system_event_endpoint = {
+  "POST", hw_hub_parse_any, (GDestroyNotify) json_node_unref, hw_hub_client_post_system_event_async,
+};
 
 void
 hw_hub_client_post_system_event_async (HwHubClient         *self,
@@ -554,15 +604,8 @@ hw_hub_client_post_system_event_async (HwHubClient         *self,
   g_return_if_fail (system_event != NULL);
 
   node = json_node_init_object (json_node_alloc (), system_event);
-  hw_hub_client_call_simple (self, "POST", "/v1/system-events", node, NULL, hw_hub_parse_any,
-               (GDestroyNotify) json_node_unref, hw_hub_client_post_system_event_async,
-               cancellable, callback, user_data);
+  hw_hub_client_call_endpoint (self, &post_system_event_endpoint, "/v1/system-events", node,
+                               cancellable, callback, user_data);
 }
 
-JsonNode *
-hw_hub_client_post_system_event_finish (HwHubClient   *self,
-                                        GAsyncResult  *result,
-                                        GError       **error)
-{
-  return hw_hub_client_call_finish (self, result, hw_hub_client_post_system_event_async, error);
-}
+HW_HUB_CLIENT_DEFINE_FINISH (hw_hub_client_post_system_event, JsonNode *)

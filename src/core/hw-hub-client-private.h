@@ -80,18 +80,36 @@ JsonNode    *hw_hub_json_parse          (JsonParser           *parser,
 
 #define HW_HUB_MAX_JSON_DEPTH 128
 
-/* Shared by hw-hub-client-api.c and hw-hub-client-ops.c. */
-void         hw_hub_client_call_simple  (HwHubClient          *self,
-                                         const char           *method,
+/* What tells one JSON endpoint from another, kept in a static const row
+ * beside its parser: the method, how the answer becomes the typed result
+ * (and is freed), and the _async function that tags the task. The call
+ * then only adds the path and the body. */
+typedef struct
+{
+  const char          *method;
+  HwHubJsonParseFunc   parse;
+  GDestroyNotify       result_free;
+  gpointer             source_tag;
+} HwHubEndpoint;
+
+void         hw_hub_client_call_endpoint (HwHubClient         *self,
+                                         const HwHubEndpoint  *endpoint,
                                          const char           *path_and_query,
                                          JsonNode             *body,
-                                         const char           *idempotency_key,
-                                         HwHubJsonParseFunc    parse,
-                                         GDestroyNotify        result_free,
-                                         gpointer              source_tag,
                                          GCancellable         *cancellable,
                                          GAsyncReadyCallback   callback,
                                          gpointer              user_data);
+
+/* Every _finish of the API is the same: check the tag of its _async and
+ * hand over the typed result. */
+#define HW_HUB_CLIENT_DEFINE_FINISH(prefix, ResultType)                 \
+  ResultType                                                            \
+  prefix##_finish (HwHubClient   *self,                                 \
+                   GAsyncResult  *result,                               \
+                   GError       **error)                                \
+  {                                                                     \
+    return hw_hub_client_call_finish (self, result, prefix##_async, error); \
+  }
 /* GET @path answering {"@member":[events…],"next_cursor":…} → HwHubEventPage. */
 void         hw_hub_client_call_event_page (HwHubClient       *self,
                                          const char           *path,

@@ -258,6 +258,15 @@ hw_hub_system_event_free (HwHubSystemEvent *event)
   g_free (event);
 }
 
+void
+hw_hub_system_event_page_free (HwHubSystemEventPage *page)
+{
+  if (page == NULL)
+    return;
+  g_clear_pointer (&page->events, g_ptr_array_unref);
+  g_free (page);
+}
+
 /* ---- parsers -------------------------------------------------------- */
 
 HwHubJob *

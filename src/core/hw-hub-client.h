@@ -141,7 +141,15 @@ typedef struct
   JsonObject *raw;
 } HwHubSystemEvent;
 
+/* One page of the system events changes feed (GET /v1/system-events?after=). */
+typedef struct
+{
+  GPtrArray *events;          /* HwHubSystemEvent*, in change order */
+  guint64    last_seq;        /* ask after this next; the requested "after" when the hub does not say */
+} HwHubSystemEventPage;
+
 void hw_hub_info_free           (HwHubInfo         *info);
+void hw_hub_system_event_page_free (HwHubSystemEventPage *page);
 void hw_hub_event_page_free     (HwHubEventPage    *page);
 void hw_hub_sync_page_free      (HwHubSyncPage     *page);
 void hw_hub_fault_group_free    (HwHubFaultGroup   *group);
@@ -405,6 +413,31 @@ GPtrArray      *hw_hub_client_list_system_events_finish (HwHubClient         *se
                                                          GAsyncResult        *result,
                                                          GError             **error);
 
+/* The changes feed: system events stored or changed (an incident resolved)
+ * on the hub after @after, at most @limit (0: the hub's default). */
+void                  hw_hub_client_list_system_event_changes_async  (HwHubClient         *self,
+                                                                      guint64              after,
+                                                                      guint                limit,
+                                                                      GCancellable        *cancellable,
+                                                                      GAsyncReadyCallback  callback,
+                                                                      gpointer             user_data);
+HwHubSystemEventPage *hw_hub_client_list_system_event_changes_finish (HwHubClient         *self,
+                                                                      GAsyncResult        *result,
+                                                                      GError             **error);
+
+/* PATCH /v1/system-events/{id}: @patch is a JSON merge patch (a null member
+ * removes it), e.g. {"resolved_at": …} to resolve an incident. Resolves to
+ * the event as the hub stored it. */
+void              hw_hub_client_patch_system_event_async  (HwHubClient         *self,
+                                                           const char          *id,
+                                                           JsonObject          *patch,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+HwHubSystemEvent *hw_hub_client_patch_system_event_finish (HwHubClient         *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+
 /* POST /v1/system-events with one system event object. */
 void            hw_hub_client_post_system_event_async   (HwHubClient         *self,
                                                          JsonObject          *system_event,
@@ -424,5 +457,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwHubJob, hw_hub_job_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwHubSubmitResult, hw_hub_submit_result_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwHubSeries, hw_hub_series_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwHubSystemEvent, hw_hub_system_event_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwHubSystemEventPage, hw_hub_system_event_page_free)
 
 G_END_DECLS

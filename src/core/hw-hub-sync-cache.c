@@ -81,7 +81,7 @@ hw_hub_sync_cache_load (HwEventStore  *store,
   saved->cursor = cursor != NULL ? g_ascii_strtoull (cursor, NULL, 10) : 0;
   saved->last_sync_ms = get_int (store, HW_SYNC_CURSOR_LAST_SYNC);
   saved->as_of_ms = get_int (store, HW_SYNC_CURSOR_AS_OF);
-  saved->system_events_since_ms = get_int (store, HW_SYNC_CURSOR_SYSTEM_EVENTS);
+  saved->system_events_after = (guint64) MAX (get_int (store, HW_SYNC_CURSOR_SYSTEM_EVENTS), 0);
 
   /* Snapshots are a convenience: a damaged one is simply forgotten. */
   info = get_json (store, HW_SYNC_SNAPSHOT_INFO);
@@ -148,7 +148,7 @@ hw_hub_sync_cache_insert_system_events (HwEventStore  *store,
       g_autofree char *json = json_to_string (node, FALSE);
       HwInsertStatus status;
 
-      if (!hw_event_store_insert_system_event (store, event->id, event->kind, event->ts_ms,
+      if (!hw_event_store_upsert_system_event (store, event->id, event->kind, event->ts_ms,
                                                event->service, json, &status, error))
         return FALSE;
       if (status == HW_INSERT_ACCEPTED)
@@ -194,6 +194,7 @@ gboolean
 hw_hub_sync_cache_insert_series (HwEventStore  *store,
                                  GPtrArray     *series_list,
                                  const char    *stat,
+                                 const char    *by,
                                  guint          step_s,
                                  GError       **error)
 {
@@ -203,7 +204,7 @@ hw_hub_sync_cache_insert_series (HwEventStore  *store,
   for (guint i = 0; i < series_list->len; i++)
     {
       HwHubSeries *series = g_ptr_array_index (series_list, i);
-      char *name = hw_hub_sync_metric_cache_name (series->name, stat);
+      char *name = hw_hub_sync_metric_cache_key (series->name, stat, by);
       char *labels = canonical_labels (series->labels);
       guint resolution = series_resolution (series, step_s);
 
@@ -288,9 +289,24 @@ char *
 hw_hub_sync_metric_cache_name (const char *name,
                                const char *stat)
 {
+  return hw_hub_sync_metric_cache_key (name, stat, NULL);
+}
+
+/* The same metric grouped by another label is another set of series: the
+ * loader would mix "by type" and "by service" under one name. */
+char *
+hw_hub_sync_metric_cache_key (const char *name,
+                              const char *stat,
+                              const char *by)
+{
+  GString *key;
+
   g_return_val_if_fail (name != NULL, NULL);
 
-  if (stat == NULL || *stat == '\0')
-    return g_strdup (name);
-  return g_strconcat (name, ":", stat, NULL);
+  key = g_string_new (name);
+  if (stat != NULL && *stat != '\0')
+    g_string_append_printf (key, ":%s", stat);
+  if (by != NULL && *by != '\0')
+    g_string_append_printf (key, "/by=%s", by);
+  return g_string_free (key, FALSE);
 }

@@ -38,7 +38,7 @@ struct _HwHubSync
   char            *last_error;
   guint64          cursor;
   gint64           clock_offset_ms;   /* hub clock − local clock */
-  gint64           system_events_since_ms;
+  guint64          system_events_after;  /* the hub's system events changes-feed seq */
   HwHubInfo       *info;
   GPtrArray       *listeners;
   GPtrArray       *jobs;
@@ -127,6 +127,7 @@ typedef struct
   GPtrArray     *system_events;
   GPtrArray     *series;
   char          *stat;
+  char          *by;
   guint          step_s;
   GPtrArray     *puts;          /* name, value, name, value… */
   guint          n_new;
@@ -161,7 +162,7 @@ void         hw_hub_sync_disarm_deadline   (HwHubSync       *self);
 #define HW_SYNC_CURSOR_LAKE            "lake"
 #define HW_SYNC_CURSOR_LAST_SYNC       "last_sync"
 #define HW_SYNC_CURSOR_AS_OF           "as_of"
-#define HW_SYNC_CURSOR_SYSTEM_EVENTS   "system_events.since"
+#define HW_SYNC_CURSOR_SYSTEM_EVENTS   "system_events.after"
 #define HW_SYNC_SNAPSHOT_INFO          "snapshot.info"
 #define HW_SYNC_SNAPSHOT_LISTENERS     "snapshot.listeners"
 #define HW_SYNC_SNAPSHOT_JOBS          "snapshot.jobs"
@@ -172,7 +173,7 @@ typedef struct
   guint64     cursor;
   gint64      last_sync_ms;
   gint64      as_of_ms;
-  gint64      system_events_since_ms;
+  guint64     system_events_after;
   HwHubInfo  *info;        /* nullable */
   GPtrArray  *listeners;   /* HwHubListener*, never NULL */
   GPtrArray  *jobs;        /* HwHubJob*, never NULL */
@@ -195,8 +196,9 @@ gboolean        hw_hub_sync_cache_insert_page (HwEventStore       *store,
                                                guint              *n_faults,
                                                GError            **error);
 
-/* Inserts HwHubSystemEvent*s, deduplicating on id; @n_new receives how
- * many were not cached yet. */
+/* Inserts HwHubSystemEvent*s, replacing a cached one with the same id when
+ * it changed (an incident resolved); @n_new receives how many were new or
+ * changed. */
 gboolean        hw_hub_sync_cache_insert_system_events (HwEventStore *store,
                                                         GPtrArray    *events,
                                                         guint        *n_new,
@@ -206,6 +208,7 @@ gboolean        hw_hub_sync_cache_insert_system_events (HwEventStore *store,
 gboolean        hw_hub_sync_cache_insert_series (HwEventStore     *store,
                                                  GPtrArray        *series,
                                                  const char       *stat,
+                                                 const char       *by,
                                                  guint             step_s,
                                                  GError          **error);
 

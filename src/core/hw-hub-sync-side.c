@@ -7,9 +7,12 @@
 #include "hw-error.h"
 #include "hw-hub-sync-private.h"
 
-/* Re-fetching system events this far back catches late ones (a deployment
- * posted after the fact); ids make the overlap free. */
-#define SYSTEM_EVENTS_OVERLAP_MS  (24 * 3600 * 1000LL)
+/* System events come from the hub's changes feed, so late ones (a
+ * deployment posted after the fact) and changed ones (an incident resolved
+ * after it was opened) both arrive; a full page means more are waiting. */
+#define SYSTEM_EVENTS_PAGE 1000
+
+static void fetch_system_events (HwHubSync *self);
 
 /* ---- contexts ------------------------------------------------------------ */
 
@@ -86,6 +89,7 @@ hw_sync_write_free (HwSyncWrite *job)
   g_clear_pointer (&job->system_events, g_ptr_array_unref);
   g_clear_pointer (&job->series, g_ptr_array_unref);
   g_free (job->stat);
+  g_free (job->by);
   g_clear_pointer (&job->puts, g_ptr_array_unref);
   g_free (job);
 }
@@ -117,7 +121,8 @@ write_in_thread (GTask        *task,
       && !hw_hub_sync_cache_insert_system_events (job->store, job->system_events, &job->n_new, &error))
     goto failed;
   if (job->series != NULL
-      && !hw_hub_sync_cache_insert_series (job->store, job->series, job->stat, job->step_s, &error))
+      && !hw_hub_sync_cache_insert_series (job->store, job->series, job->stat, job->by,
+                                          job->step_s, &error))
     goto failed;
   for (guint i = 0; job->puts != NULL && i + 1 < job->puts->len; i += 2)
     if (!hw_hub_sync_cache_put (job->store, g_ptr_array_index (job->puts, i),
@@ -332,23 +337,32 @@ on_system_events (GObject      *source,
   g_autoptr(HwSyncCtx) ctx = user_data;
   HwHubSync *self = ctx->self;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(HwHubSystemEventPage) page = NULL;
   HwSyncWrite *job;
-  gint64 newest = 0;
+  gboolean more;
 
-  events = hw_hub_client_list_system_events_finish (HW_HUB_CLIENT (source), result, &error);
-  if (!side_result_usable (ctx, events, error))
+  page = hw_hub_client_list_system_event_changes_finish (HW_HUB_CLIENT (source), result, &error);
+  if (!side_result_usable (ctx, page, error))
     return;
-  for (guint i = 0; i < events->len; i++)
-    newest = MAX (newest, ((HwHubSystemEvent *) g_ptr_array_index (events, i))->ts_ms);
-  if (newest - SYSTEM_EVENTS_OVERLAP_MS > self->system_events_since_ms)
-    self->system_events_since_ms = newest - SYSTEM_EVENTS_OVERLAP_MS;
+  /* A hub that does not send last_seq has no feed: do not loop on it. */
+  more = page->events->len >= SYSTEM_EVENTS_PAGE && page->last_seq > self->system_events_after;
+  self->system_events_after = MAX (self->system_events_after, page->last_seq);
 
   job = hw_sync_write_new (self);
-  job->system_events = g_steal_pointer (&events);
+  job->system_events = g_steal_pointer (&page->events);
   hw_sync_write_put (job, HW_SYNC_CURSOR_SYSTEM_EVENTS,
-                     g_strdup_printf ("%" G_GINT64_FORMAT, self->system_events_since_ms));
+                     g_strdup_printf ("%" G_GUINT64_FORMAT, self->system_events_after));
   hw_sync_write_run (self, job, HW_HUB_SYNC_CHANGED_SYSTEM_EVENTS, NULL, NULL);
+  if (more)
+    fetch_system_events (self);
+}
+
+static void
+fetch_system_events (HwHubSync *self)
+{
+  hw_hub_client_list_system_event_changes_async (self->client, self->system_events_after,
+                                                 SYSTEM_EVENTS_PAGE, self->cancellable,
+                                                 on_system_events, hw_sync_ctx_new (self, NULL, NULL));
 }
 
 static void
@@ -402,6 +416,7 @@ on_metrics (GObject      *source,
   job = hw_sync_write_new (ctx->self);
   job->series = g_steal_pointer (&series);
   job->stat = g_strdup (request->stat);
+  job->by = g_strdup (request->by);
   job->step_s = request->step_s;
   hw_sync_write_run (ctx->self, job, HW_HUB_SYNC_CHANGED_METRICS, NULL, NULL);
 }
@@ -420,14 +435,10 @@ hw_hub_sync_fetch_metrics (HwHubSync             *self,
 void
 hw_hub_sync_refresh_side_data (HwHubSync *self)
 {
-  g_autofree char *since = NULL;
   GHashTableIter iter;
   gpointer value;
 
-  if (self->system_events_since_ms > 0)
-    since = g_strdup_printf ("%" G_GINT64_FORMAT, self->system_events_since_ms);
-  hw_hub_client_list_system_events_async (self->client, NULL, since, NULL, 0, self->cancellable,
-                                          on_system_events, hw_sync_ctx_new (self, NULL, NULL));
+  fetch_system_events (self);
   hw_hub_client_list_listeners_async (self->client, self->cancellable, on_listeners,
                                       hw_sync_ctx_new (self, NULL, NULL));
   hw_hub_client_list_jobs_async (self->client, self->cancellable, on_jobs,

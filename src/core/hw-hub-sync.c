@@ -557,7 +557,7 @@ on_opened (GObject      *source,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURSOR]);
   set_time_prop (self, &self->last_sync_ms, saved->last_sync_ms, PROP_LAST_SYNC);
   set_time_prop (self, &self->as_of_ms, saved->as_of_ms, PROP_AS_OF);
-  self->system_events_since_ms = saved->system_events_since_ms;
+  self->system_events_after = saved->system_events_after;
   if (self->info == NULL)
     self->info = g_steal_pointer (&saved->info);
   g_clear_pointer (&self->listeners, g_ptr_array_unref);

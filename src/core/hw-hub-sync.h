@@ -118,8 +118,8 @@ void            hw_hub_sync_set_page_size     (HwHubSync        *self,
  * are what the hub accepts ("now-1h", ISO-8601, epoch ms), @step_s, @stat
  * and @by are optional as in hw_hub_client_query_metrics_async().
  *
- * Cached points are HwMetricPoints named hw_hub_sync_metric_cache_name
- * (@name, @stat), labels canonical compact JSON (sorted keys), resolution
+ * Cached points are HwMetricPoints named hw_hub_sync_metric_cache_key
+ * (@name, @stat, @by), labels canonical compact JSON (sorted keys), resolution
  * @step_s (or the spacing of the points when 0), and the value in sum, min
  * and max with count 1. Gaps (NAN) are not stored. */
 void            hw_hub_sync_request_metrics   (HwHubSync        *self,
@@ -132,8 +132,14 @@ void            hw_hub_sync_request_metrics   (HwHubSync        *self,
                                                const char       *by);
 void            hw_hub_sync_forget_metrics    (HwHubSync        *self,
                                                const char       *key);
-/* "@name" without a stat, else "@name:@stat" (e.g. "listener.iterator_age:max"). */
+/* "@name" without a stat, else "@name:@stat" (e.g. "listener.iterator_age:max"):
+ * the key of a request without @by. */
 char           *hw_hub_sync_metric_cache_name (const char       *name,
                                                const char       *stat);
+/* The cache key of a request: hw_hub_sync_metric_cache_name() plus
+ * "/by=@by" when grouped (e.g. "domain.event.count:sum/by=type"). */
+char           *hw_hub_sync_metric_cache_key  (const char       *name,
+                                               const char       *stat,
+                                               const char       *by);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "hw-error.h"
+#include "hw-event-prepare.h"
 #include "hw-importer.h"
 
 HwImportReport *
@@ -63,9 +64,9 @@ hw_import_options_init (HwImportOptions *options)
   options->max_errors = HW_IMPORT_DEFAULT_MAX_ERRORS;
 }
 
-/* Reading and parsing run in a producer thread while the calling thread
- * inserts: parsing JSON and writing SQLite each take a core, so overlapping
- * them nearly halves an import. Batches go through a queue in order, which
+/* Reading, parsing, masking, extracting the index text and compressing run
+ * in a producer thread while the calling thread only writes SQLite: each
+ * takes about a core, so overlapping them nearly halves an import. Batches go through a queue in order, which
  * keeps "the first copy of an id is imported, later ones are duplicates"
  * and the order of reported errors exactly as in a sequential import. At
  * most MAX_BATCHES_IN_FLIGHT exist at once, so memory stays bounded. */
@@ -73,7 +74,7 @@ hw_import_options_init (HwImportOptions *options)
 
 typedef struct
 {
-  GPtrArray *events;     /* HwEvent* */
+  GArray    *events;     /* HwPreparedEvent, ready to insert */
   GPtrArray *errors;     /* char*: only while the run keeps errors */
   guint64    rejected;
   gboolean   last;
@@ -83,6 +84,7 @@ typedef struct
 typedef struct
 {
   HwLakeReader    *reader;
+  HwEventPreparer *preparer;
   HwImportOptions  options;
   GCancellable    *cancellable;
   GAsyncQueue     *batches;   /* Batch*, producer → inserter */
@@ -94,7 +96,7 @@ typedef struct
 static void
 batch_free (Batch *batch)
 {
-  g_ptr_array_unref (batch->events);
+  g_array_unref (batch->events);
   g_ptr_array_unref (batch->errors);
   g_clear_error (&batch->error);
   g_free (batch);
@@ -125,14 +127,16 @@ produce_batch (Producer *producer)
 {
   Batch *batch = g_new0 (Batch, 1);
 
-  batch->events = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_event_unref);
+  batch->events = g_array_sized_new (FALSE, FALSE, sizeof (HwPreparedEvent),
+                                     producer->options.batch_size);
+  g_array_set_clear_func (batch->events, (GDestroyNotify) hw_prepared_event_clear);
   batch->errors = g_ptr_array_new_with_free_func (g_free);
 
   while (batch->events->len < producer->options.batch_size)
     {
       g_autoptr(GError) line_error = NULL;
       HwLakeLine line = { 0 };
-      HwEvent *event;
+      HwPreparedEvent prepared;
 
       if (g_atomic_int_get (&producer->stop))
         {
@@ -161,13 +165,78 @@ produce_batch (Producer *producer)
           break;
         }
 
-      event = hw_event_parse (line.data, line.length, &producer->options.limits, &line_error);
-      if (event == NULL)
-        reject (producer, batch, &line, line_error);
+      if (hw_event_preparer_parse (producer->preparer, line.data, line.length,
+                                   &producer->options.limits, &prepared, &line_error))
+        g_array_append_val (batch->events, prepared);
+      else if (g_error_matches (line_error, HW_ERROR, HW_ERROR_FAILED))
+        {
+          /* Not the line's fault (compressing failed): stop the import. */
+          batch->error = g_steal_pointer (&line_error);
+          batch->last = TRUE;
+          return batch;
+        }
       else
-        g_ptr_array_add (batch->events, event);
+        reject (producer, batch, &line, line_error);
     }
   return batch;
+}
+
+typedef struct
+{
+  HwEventPreparer *preparer;
+  HwPreparedEvent *events;
+  guint            start;
+  guint            end;
+  GError          *error;
+} CompressJob;
+
+static gpointer
+compress_range (gpointer data)
+{
+  CompressJob *job = data;
+
+  for (guint i = job->start; i < job->end && job->error == NULL; i++)
+    hw_event_preparer_compress (job->preparer, &job->events[i], &job->error);
+  return NULL;
+}
+
+/* Compressing bodies costs about as much as everything else the producer
+ * does, and about as much as the inserter's SQLite work: a helper takes
+ * half of each batch, so that the three keep both cores busy. */
+static void
+compress_batch (Producer *producer,
+                Batch    *batch)
+{
+  HwPreparedEvent *events = (HwPreparedEvent *) (gpointer) batch->events->data;
+  guint n = batch->events->len;
+  CompressJob jobs[2] = {
+    { producer->preparer, events, 0, n / 2, NULL },
+    { NULL, events, n / 2, n, NULL },
+  };
+  GThread *helper = NULL;
+
+  jobs[1].preparer = hw_event_preparer_new (NULL);
+  if (n >= 2)
+    helper = g_thread_try_new ("hw-import-zip", compress_range, &jobs[1], NULL);
+  compress_range (&jobs[0]);
+  if (helper != NULL)
+    g_thread_join (helper);
+  else
+    compress_range (&jobs[1]);
+  hw_event_preparer_free (jobs[1].preparer);
+
+  if (jobs[0].error == NULL && jobs[1].error == NULL)
+    return;
+  if (batch->error == NULL)
+    {
+      batch->error = jobs[0].error != NULL ? g_steal_pointer (&jobs[0].error)
+                                           : g_steal_pointer (&jobs[1].error);
+      /* Nothing of this batch is inserted; the import stops here. */
+      g_array_set_size (batch->events, 0);
+    }
+  g_clear_error (&jobs[0].error);
+  g_clear_error (&jobs[1].error);
+  batch->last = TRUE;
 }
 
 static gpointer
@@ -182,6 +251,7 @@ producer_thread (gpointer user_data)
 
       g_async_queue_pop (producer->tokens);
       batch = produce_batch (producer);
+      compress_batch (producer, batch);
       last = batch->last;
       g_async_queue_push (producer->batches, batch);
       if (last)
@@ -208,8 +278,8 @@ insert_batch (HwEventStore   *store,
   if (batch->events->len == 0)
     return TRUE;
 
-  if (!hw_event_store_insert (store, (HwEvent **) batch->events->pdata, batch->events->len,
-                              statuses, NULL, error))
+  if (!hw_event_store_insert_prepared (store, (HwPreparedEvent *) (gpointer) batch->events->data,
+                                       batch->events->len, statuses, NULL, error))
     return FALSE;
 
   for (guint i = 0; i < batch->events->len; i++)
@@ -235,6 +305,7 @@ hw_importer_import_reader (HwEventStore          *store,
   g_autofree HwInsertStatus *statuses = NULL;
   g_autoptr(GThread) thread = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(HwMaskRules) rules = NULL;
   Producer producer = { 0 };
   gboolean ok = TRUE;
 
@@ -254,6 +325,9 @@ hw_importer_import_reader (HwEventStore          *store,
   producer.n_errors = MIN (report->errors->len, producer.options.max_errors);
 
   producer.reader = reader;
+  rules = hw_event_store_dup_mask_rules (store);
+  producer.preparer = hw_event_preparer_new (rules);
+  hw_event_preparer_set_deferred (producer.preparer, TRUE);
   producer.cancellable = cancellable;
   producer.batches = g_async_queue_new_full ((GDestroyNotify) batch_free);
   producer.tokens = g_async_queue_new ();
@@ -289,6 +363,7 @@ hw_importer_import_reader (HwEventStore          *store,
     }
 
   g_thread_join (g_steal_pointer (&thread));
+  hw_event_preparer_free (producer.preparer);
   g_async_queue_unref (producer.batches);
   g_async_queue_unref (producer.tokens);
 

@@ -91,6 +91,14 @@ hw_mask_rules_get_flags (const HwMaskRules *rules)
 }
 
 gboolean
+hw_mask_rules_is_builtin_only (const HwMaskRules *rules)
+{
+  g_return_val_if_fail (rules != NULL, FALSE);
+
+  return rules->patterns->len == 0 && rules->fields->len == 0;
+}
+
+gboolean
 hw_mask_rules_add_pattern (HwMaskRules *rules,
                            const char  *pattern,
                            GError     **error)

@@ -75,6 +75,12 @@ JsonNode    *hw_mask_rules_apply_copy  (const HwMaskRules *rules,
                                         JsonNode          *node,
                                         guint             *n_masked);
 
+/* TRUE when the rules are only the built-in ones (flags), with no added
+ * pattern or field: then a text without eem members, '@' and runs of 13
+ * digits in its string values has nothing to mask, and importers may skip
+ * the tree walk. */
+gboolean     hw_mask_rules_is_builtin_only (const HwMaskRules *rules);
+
 /* Whether @digits (only the digits are looked at) pass the Luhn check. */
 gboolean     hw_mask_luhn_valid        (const char        *digits);
 

@@ -77,4 +77,23 @@ const char  *hw_query_field_column     (HwQueryField  field);
  * remove_diacritics does. */
 char       **hw_query_split_words      (const char   *text);
 
+typedef enum
+{
+  HW_QUERY_SQL_NONE           = 0,
+  /* Free-text terms filter rows found otherwise (by time or by a field
+   * index) rather than drive the query: best when they match many rows. */
+  HW_QUERY_SQL_TEXT_AS_FILTER = 1 << 0,
+} HwQuerySqlFlags;
+
+/* hw_query_to_sql() with a choice of plan. */
+char        *hw_query_to_sql_full      (HwQuery         *query,
+                                        HwQuerySqlFlags  flags,
+                                        GPtrArray      **params);
+
+/* The FTS5 MATCH strings of the free-text terms every match must have
+ * (the root term, or terms ANDed at the root), to estimate how many rows
+ * a query can match. @has_text says whether any text term appears at all. */
+GPtrArray   *hw_query_required_text    (HwQuery         *query,
+                                        gboolean        *has_text);
+
 G_END_DECLS

@@ -300,6 +300,163 @@ post_system_events (HwHubRequest *request,
   hw_hub_reply_json (request->msg, any_accepted ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, answer);
 }
 
+/* PATCH /v1/system-events/{id}: a JSON merge patch (RFC 7396) over the stored
+ * event, so an incident opened earlier can be resolved later. The merged
+ * event is validated like a POSTed one; id and kind never change. */
+static JsonObject *
+merge_system_event (const char  *stored_json,
+                    JsonObject  *patch,
+                    GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonObject) merged = json_object_new ();
+  g_autoptr(GList) stored_names = NULL;
+  g_autoptr(GList) patch_names = NULL;
+  JsonObject *stored;
+
+  if (!json_parser_load_from_data (parser, stored_json, -1, error))
+    return NULL;
+  /* Member order (not hash order), so the same patch twice gives the same
+   * text and changes nothing the second time. */
+  stored = json_node_get_object (json_parser_get_root (parser));
+  stored_names = json_object_get_members (stored);
+  for (GList *l = stored_names; l != NULL; l = l->next)
+    json_object_set_member (merged, l->data, json_object_dup_member (stored, l->data));
+
+  patch_names = json_object_get_members (patch);
+  for (GList *l = patch_names; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      JsonNode *value = json_object_get_member (patch, name);
+
+      if (g_str_equal (name, "id") || g_str_equal (name, "kind"))
+        {
+          JsonNode *old = json_object_get_member (merged, name);
+
+          if (old == NULL || !json_node_equal (old, value))
+            {
+              g_set_error (error, HW_ERROR, HW_ERROR_INVALID_EVENT, "field '%s' cannot change", name);
+              return NULL;
+            }
+          continue;
+        }
+      if (JSON_NODE_HOLDS_NULL (value))
+        json_object_remove_member (merged, name);
+      else
+        json_object_set_member (merged, name, json_node_copy (value));
+    }
+  return g_steal_pointer (&merged);
+}
+
+static void
+patch_system_event (HwHubRequest *request,
+                    gpointer      user_data)
+{
+  const char *id = hw_hub_request_get_param (request, "id");
+  HwEventStore *store = hw_hub_get_store (request->hub);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) patch = NULL;
+  g_autoptr(HwSystemEvent) stored = NULL;
+  g_autoptr(JsonObject) merged = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *json = NULL;
+  HwInsertStatus status;
+  gsize length = 0;
+  const char *data = g_bytes_get_data (request->body, &length);
+  gint64 ts;
+
+  patch = hw_hub_parse_json (data, length, hw_hub_get_config (request->hub)->max_depth, &error);
+  if (patch == NULL)
+    {
+      hw_hub_reply_gerror (request->msg, error);
+      return;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (patch))
+    {
+      hw_hub_reply_error (request->msg, SOUP_STATUS_BAD_REQUEST, "invalid_event",
+                          "expected a JSON object holding the fields to change");
+      return;
+    }
+  stored = hw_event_store_get_system_event (store, id, NULL, &error);
+  if (stored == NULL)
+    {
+      if (g_error_matches (error, HW_ERROR, HW_ERROR_NOT_FOUND))
+        hw_hub_reply_error (request->msg, SOUP_STATUS_NOT_FOUND, "not_found", "no system event with id '%s'", id);
+      else
+        hw_hub_reply_gerror (request->msg, error);
+      return;
+    }
+  merged = merge_system_event (stored->json, json_node_get_object (patch), &error);
+  node = merged != NULL ? json_node_init_object (json_node_alloc (), merged) : NULL;
+  if (node == NULL || !validate_system_event (node, 0, &ts, &error))
+    {
+      hw_hub_reply_gerror (request->msg, error);
+      return;
+    }
+  json = json_to_string (node, FALSE);
+  if (!hw_event_store_upsert_system_event (store, id, stored->kind, ts,
+                                           json_object_get_string_member_with_default (merged, "service", NULL),
+                                           json, &status, &error))
+    {
+      hw_hub_reply_gerror (request->msg, error);
+      return;
+    }
+  /* Live consoles get the new state at once; the others through ?after=. */
+  if (status == HW_INSERT_ACCEPTED)
+    hw_hub_stream_publish (request->hub, "system-event", node);
+  hw_hub_reply_json (request->msg, SOUP_STATUS_OK, node);
+}
+
+/* The stored JSON goes out as it is, without a parse and print per event;
+ * @last_seq < 0 leaves "last_seq" out. */
+static void
+reply_system_events (HwHubRequest *request,
+                     GPtrArray    *events,
+                     gint64        last_seq)
+{
+  GString *out = g_string_new ("{\"system_events\":[");
+  gsize len;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      HwSystemEvent *event = g_ptr_array_index (events, i);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append (out, event->json);
+    }
+  g_string_append_c (out, ']');
+  if (last_seq >= 0)
+    g_string_append_printf (out, ",\"last_seq\":%" G_GINT64_FORMAT, last_seq);
+  g_string_append_c (out, '}');
+  len = out->len;
+  soup_server_message_set_status (request->msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (request->msg, "application/json", SOUP_MEMORY_TAKE,
+                                    g_string_free (out, FALSE), len);
+}
+
+/* GET /v1/system-events?after=SEQ: every event stored or changed after SEQ,
+ * in change order, with the seq to ask after next. */
+static void
+get_system_event_changes (HwHubRequest *request,
+                          guint64       after,
+                          guint64       limit)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+
+  events = hw_event_store_list_system_events_after (hw_hub_get_store (request->hub), (gint64) after,
+                                                    (guint) limit, NULL, &error);
+  if (events == NULL)
+    {
+      hw_hub_reply_gerror (request->msg, error);
+      return;
+    }
+  reply_system_events (request, events,
+                       events->len > 0 ? ((HwSystemEvent *) g_ptr_array_index (events, events->len - 1))->seq
+                                       : (gint64) after);
+}
+
 static void
 get_system_events (HwHubRequest *request,
                    gpointer      user_data)
@@ -311,9 +468,29 @@ get_system_events (HwHubRequest *request,
   HwEventOrder order = HW_EVENT_ORDER_NEWEST_FIRST;
   gint64 from_ms, to_ms;
   guint64 limit;
-  GString *out;
-  gsize len;
 
+  if (hw_hub_request_get_query (request, "after") != NULL)
+    {
+      guint64 after;
+
+      if (!hw_hub_parse_uint_param ("after", hw_hub_request_get_query (request, "after"),
+                                    0, 0, G_MAXINT64, &after, &error)
+          || !hw_hub_parse_uint_param ("limit", hw_hub_request_get_query (request, "limit"),
+                                       1000, 1, 10000, &limit, &error))
+        {
+          hw_hub_reply_gerror (request->msg, error);
+          return;
+        }
+      if (kind != NULL || order_text != NULL || hw_hub_request_get_query (request, "from") != NULL
+          || hw_hub_request_get_query (request, "to") != NULL)
+        {
+          hw_hub_reply_error (request->msg, SOUP_STATUS_BAD_REQUEST, "protocol_error",
+                              "parameter 'after' cannot be combined with kind, from, to or order");
+          return;
+        }
+      get_system_event_changes (request, after, limit);
+      return;
+    }
   if (kind != NULL && kind[0] != '\0' && find_schema (kind) == NULL)
     {
       hw_hub_reply_error (request->msg, SOUP_STATUS_BAD_REQUEST, "protocol_error",
@@ -347,20 +524,7 @@ get_system_events (HwHubRequest *request,
       hw_hub_reply_gerror (request->msg, error);
       return;
     }
-  out = g_string_new ("{\"system_events\":[");
-  for (guint i = 0; i < events->len; i++)
-    {
-      HwSystemEvent *event = g_ptr_array_index (events, i);
-
-      if (i > 0)
-        g_string_append_c (out, ',');
-      g_string_append (out, event->json);
-    }
-  g_string_append (out, "]}");
-  len = out->len;
-  soup_server_message_set_status (request->msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (request->msg, "application/json", SOUP_MEMORY_TAKE,
-                                    g_string_free (out, FALSE), len);
+  reply_system_events (request, events, -1);
 }
 
 /* Metrics ---------------------------------------------------------------------- */
@@ -454,6 +618,7 @@ hw_hub_api_system_register (HwHub *hub)
   hw_hub_add_route (hub, "GET", "/v1/info", HW_ROLE_NONE, get_info, NULL);
   hw_hub_add_route (hub, "GET", "/v1/system-events", HW_ROLE_VIEWER, get_system_events, NULL);
   hw_hub_add_route (hub, "POST", "/v1/system-events", HW_ROLE_PUBLISHER, post_system_events, NULL);
+  hw_hub_add_route (hub, "PATCH", "/v1/system-events/{id}", HW_ROLE_PUBLISHER, patch_system_event, NULL);
   hw_hub_add_route (hub, "GET", "/v1/metrics/query", HW_ROLE_VIEWER, get_metrics_query, NULL);
   hw_hub_add_route (hub, "GET", "/metrics", HW_ROLE_VIEWER, get_prometheus, NULL);
 }

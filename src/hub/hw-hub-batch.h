@@ -26,6 +26,14 @@ typedef struct
 GBytes   *hw_batch_body_new          (const HwBatchItem *items,
                                       guint              n_items,
                                       guint              shard);
+/* Appends the one stream record of @item (the object inside "Records"). */
+void      hw_batch_append_record     (GString           *out,
+                                      const HwBatchItem *item,
+                                      guint              shard);
+/* An upper bound of the bytes hw_batch_append_record() appends for an event
+ * of @json_length bytes, give or take a very long partition key. */
+gsize     hw_batch_record_size_hint  (gsize              json_length);
+
 /* {"Records":[…@records as given…]}: resubmissions send channel records
  * exactly as the listener first received them. */
 GBytes   *hw_batch_body_new_records  (JsonArray         *records);

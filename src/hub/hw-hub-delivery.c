@@ -2,23 +2,32 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Threading: everything runs on the hub's main context. POSTs are libsoup
- * asynchronous I/O, so they never block it; the only synchronous work is
- * reading the next events from the lake (an indexed range scan on the seq
- * primary key over a WAL read connection, never waiting on writers) and
- * building batch bodies, which are bounded by the read-ahead window. This
- * is the same cost profile as the publish path that already commits on the
- * main context, and it spares the hub the locking a delivery thread would
- * need around metrics, the stream and listener status.
+ * Threading: the loop runs on the hub's main context and POSTs with
+ * libsoup's asynchronous I/O. Reading the next events from the lake is the
+ * expensive part (every stored body is decompressed), and so is rendering
+ * each one as a stream record (base64 of the event), so both happen in the
+ * listener's own reader thread, one read at a time, while the lanes' POSTs
+ * are in flight. A thread of its own rather than GLib's shared pool: the
+ * allocator gives each new thread its own arena, and reads hopping between
+ * pool threads kept faulting in fresh arenas (twice the reader's CPU time). The main context then only joins pre-rendered records into
+ * batch bodies; the state (lanes, checkpoint, status) stays single-threaded.
  *
  * Ordering: events are spread over `parallel` lanes by a hash of their
  * partitionKey (the event id when there is none). Each lane has at most one
  * batch outstanding, and a failed batch is retried as is (same records,
  * same body) until it is acknowledged, so records of one partition key are
  * never reordered, and a poison record stalls its lane: the read-ahead
- * window then fills and the whole listener stalls, as on a real shard.
+ * window (unacknowledged events) then fills with what waits behind it and
+ * the whole listener stalls, as on a real shard.
+ *
+ * Batches: with a backlog a lane sends only full batches, and the read-ahead
+ * keeps several batches per lane ready, so that each POST carries batch_size
+ * records; a part-full batch goes only when no more events can be read now
+ * (caught up with the lake, or the window full).
  */
 #include "config.h"
+
+#include <string.h>
 
 #include "hw-error.h"
 #include "hw-event-store.h"
@@ -30,16 +39,19 @@
 #define RETRY_BASE_MS   200
 #define RETRY_CAP_MS    10000
 #define PERSIST_DELAY_MS 100
-#define READ_CHUNK      1000
+#define READ_CHUNK      2000
+/* Acknowledged entries stay queued behind an unacknowledged one (they
+ * define the checkpoint); this many windows of them at most. */
+#define RETAIN_WINDOWS  8
 
 typedef struct
 {
   gint64   seq;
   gint64   received_ms;
-  char    *id;
-  char    *partition_key;
-  char    *json;
+  guint    lane;
   gboolean acked;
+  gsize    record_len;
+  char    *record;        /* the rendered stream record; freed once acked */
 } Entry;
 
 typedef struct
@@ -59,14 +71,20 @@ struct _HwDelivery
   HwListenerSpec           *spec;
   SoupSession              *session;
   GCancellable             *cancellable;
+  GMainContext             *context;      /* where reads report back */
+  GThreadPool              *reader;       /* one exclusive thread */
   Lane                     *lanes;
   guint                     n_lanes;
   guint                     window;       /* max unacknowledged entries held */
 
-  GQueue                    outstanding;  /* Entry*, every unacked entry, seq order */
+  GQueue                    outstanding;  /* Entry*, from the oldest unacked one, seq order */
+  guint                     unacked;      /* entries waiting or in a lane's batch */
   gint64                    scan_seq;     /* last seq read from the lake */
   gint64                    checkpoint;
   gint64                    reported_checkpoint;
+  gboolean                  reading;      /* a worker read is under way */
+  gboolean                  caught_up;    /* the last read reached the end of the lake */
+  gboolean                  wake_pending; /* events arrived during a read */
 
   guint64                   delivered;
   guint64                   invocations;
@@ -80,12 +98,12 @@ struct _HwDelivery
   guint                     tick_id;
   guint                     persist_id;
   gboolean                  stopped;
-  gboolean                  filling;
   HwDeliveryCheckpointFunc  checkpoint_func;
   gpointer                  checkpoint_data;
 };
 
 static void pump (HwDelivery *self);
+static void fill (HwDelivery *self);
 
 HwListenerSpec *
 hw_listener_spec_copy (const HwListenerSpec *spec)
@@ -115,23 +133,8 @@ hw_listener_spec_free (HwListenerSpec *spec)
 static void
 entry_free (Entry *entry)
 {
-  g_free (entry->id);
-  g_free (entry->partition_key);
-  g_free (entry->json);
+  g_free (entry->record);
   g_free (entry);
-}
-
-static Entry *
-entry_steal_row (HwEventRow *row)
-{
-  Entry *entry = g_new0 (Entry, 1);
-
-  entry->seq = row->seq;
-  entry->received_ms = row->received_ms;
-  entry->id = g_steal_pointer (&row->id);
-  entry->partition_key = g_steal_pointer (&row->partition_key);
-  entry->json = g_steal_pointer (&row->json);
-  return entry;
 }
 
 static void
@@ -145,33 +148,108 @@ record_metric (HwDelivery   *self,
   hw_hub_metrics_record (hw_hub_metrics (self->hub), kind, name, labels, value);
 }
 
+/* Reading, in a worker thread ------------------------------------------------ */
+
+/* What one read needs, owned, so that the worker shares nothing mutable
+ * with the main context. */
+typedef struct
+{
+  HwDelivery    *delivery;   /* a reference, released on the main context */
+  HwEventStore  *store;
+  HwRoutingRule *rule;
+  guint          n_lanes;
+  gint64         after_seq;
+  guint          limit;
+
+  GPtrArray     *entries;    /* out: Entry*, the matching events, seq order */
+  gint64         scan_seq;   /* out: seq of the last row read */
+  guint          n_rows;     /* out: rows read, matching or not */
+  GError        *error;      /* out */
+} ReadJob;
+
+static void
+read_job_free (ReadJob *job)
+{
+  g_clear_object (&job->store);
+  g_clear_pointer (&job->rule, hw_routing_rule_unref);
+  g_clear_pointer (&job->entries, g_ptr_array_unref);
+  g_clear_error (&job->error);
+  if (job->delivery != NULL)
+    hw_delivery_unref (job->delivery);
+  g_free (job);
+}
+
 static gboolean
-row_matches (HwDelivery *self,
-             HwEventRow *row)
+row_matches (HwRoutingRule *rule,
+             HwEventRow    *row)
 {
   g_autoptr(HwEvent) event = NULL;
   HwParseLimits limits = hw_parse_limits_default ();
 
-  if (row->is_fault || !hw_routing_rule_matches_type (self->spec->rule, row->type))
+  if (row->is_fault || !hw_routing_rule_matches_type (rule, row->type))
     return FALSE;
-  if (!hw_routing_rule_has_tags (self->spec->rule))
+  if (!hw_routing_rule_has_tags (rule))
     return TRUE;
 
   /* Stored events were validated on publish; a parse failure here means the
    * limits changed since, and such an event cannot be routed by tags. */
   limits.max_event_bytes = G_MAXSIZE;
   event = hw_event_parse (row->json, -1, &limits, NULL);
-  return event != NULL && hw_routing_rule_matches (self->spec->rule, event);
+  return event != NULL && hw_routing_rule_matches (rule, event);
 }
 
-static Lane *
-lane_for (HwDelivery *self,
-          Entry      *entry)
+/* Rendered straight into a buffer of its final size: no copy per event. */
+static Entry *
+entry_render (HwEventRow *row,
+              guint       n_lanes)
 {
-  const char *key = entry->partition_key != NULL ? entry->partition_key : entry->id;
+  const char *key = row->partition_key != NULL ? row->partition_key : row->id;
+  Entry *entry = g_new0 (Entry, 1);
+  HwBatchItem item = { row->seq, row->partition_key, row->id, row->json, row->received_ms };
+  GString *record = g_string_sized_new (hw_batch_record_size_hint (strlen (row->json)) + strlen (key) * 6);
 
-  return &self->lanes[g_str_hash (key) % self->n_lanes];
+  entry->seq = row->seq;
+  entry->received_ms = row->received_ms;
+  entry->lane = g_str_hash (key) % n_lanes;
+  hw_batch_append_record (record, &item, entry->lane);
+  entry->record_len = record->len;
+  entry->record = g_string_free (record, FALSE);
+  return entry;
 }
+
+static gboolean on_read_done (gpointer user_data);
+
+static void
+read_in_thread (gpointer data,
+                gpointer pool_data)
+{
+  ReadJob *job = data;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GSource) done = NULL;
+
+  rows = hw_event_store_events_after (job->store, job->after_seq, job->limit, NULL, &job->error);
+  if (rows != NULL)
+    {
+      job->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
+      job->scan_seq = job->after_seq;
+      job->n_rows = rows->len;
+      for (guint i = 0; i < rows->len; i++)
+        {
+          HwEventRow *row = g_ptr_array_index (rows, i);
+
+          job->scan_seq = row->seq;
+          if (row_matches (job->rule, row))
+            g_ptr_array_add (job->entries, entry_render (row, job->n_lanes));
+        }
+    }
+
+  done = g_idle_source_new ();
+  g_source_set_priority (done, G_PRIORITY_DEFAULT);
+  g_source_set_callback (done, on_read_done, job, (GDestroyNotify) read_job_free);
+  g_source_attach (done, job->delivery->context);
+}
+
+/* Checkpoint ------------------------------------------------------------------ */
 
 static void
 update_checkpoint (HwDelivery *self)
@@ -218,47 +296,90 @@ schedule_persist (HwDelivery *self)
   self->persist_id = g_timeout_add (PERSIST_DELAY_MS, persist_now, self);
 }
 
-static void
-fill (HwDelivery *self)
+/* Read-ahead ------------------------------------------------------------------ */
+
+/* Reads are worth their round trip only for a good part of the window; the
+ * rest is still queued meanwhile. */
+static guint
+read_room (HwDelivery *self)
 {
-  HwEventStore *store = hw_hub_get_store (self->hub);
+  guint min_read = MAX (self->window / 4, 1);
 
-  if (self->filling || self->stopped)
-    return;
-  self->filling = TRUE;
+  if (self->unacked + min_read > self->window ||
+      g_queue_get_length (&self->outstanding) >= self->window * RETAIN_WINDOWS)
+    return 0;
+  return MIN (READ_CHUNK, self->window - self->unacked);
+}
 
-  while (g_queue_get_length (&self->outstanding) < self->window)
+static gboolean
+on_read_done (gpointer user_data)
+{
+  ReadJob *job = user_data;
+  HwDelivery *self = job->delivery;
+  g_autofree Entry **entries = NULL;
+  gsize n_entries = 0;
+
+  self->reading = FALSE;
+  if (self->stopped)
+    return G_SOURCE_REMOVE;
+
+  if (job->error != NULL)
     {
-      g_autoptr(GPtrArray) rows = NULL;
-      g_autoptr(GError) error = NULL;
-      guint limit = MIN (READ_CHUNK, self->window - g_queue_get_length (&self->outstanding));
-
-      rows = hw_event_store_events_after (store, self->scan_seq, limit, NULL, &error);
-      if (rows == NULL)
-        {
-          g_warning ("listener %s: reading the lake failed: %s", self->spec->name, error->message);
-          break;
-        }
-      for (guint i = 0; i < rows->len; i++)
-        {
-          HwEventRow *row = g_ptr_array_index (rows, i);
-          Entry *entry;
-
-          self->scan_seq = row->seq;
-          if (!row_matches (self, row))
-            continue;
-          entry = entry_steal_row (row);
-          g_queue_push_tail (&self->outstanding, entry);
-          g_queue_push_tail (&lane_for (self, entry)->waiting, entry);
-        }
-      if (rows->len < limit)
-        break;
+      /* The tick tries again; meanwhile part-full batches may go. */
+      g_warning ("listener %s: reading the lake failed: %s", self->spec->name, job->error->message);
+      self->caught_up = TRUE;
+      pump (self);
+      return G_SOURCE_REMOVE;
     }
+
+  entries = (Entry **) g_ptr_array_steal (job->entries, &n_entries);
+  for (gsize i = 0; i < n_entries; i++)
+    {
+      g_queue_push_tail (&self->outstanding, entries[i]);
+      g_queue_push_tail (&self->lanes[entries[i]->lane].waiting, entries[i]);
+      self->unacked++;
+    }
+  self->scan_seq = job->scan_seq;
+  self->caught_up = job->n_rows < job->limit;
 
   update_checkpoint (self);
   schedule_persist (self);
-  self->filling = FALSE;
+  pump (self);
+  if (!self->caught_up || self->wake_pending)
+    fill (self);
+  return G_SOURCE_REMOVE;
 }
+
+static void
+fill (HwDelivery *self)
+{
+  ReadJob *job;
+  guint limit;
+
+  if (self->stopped)
+    return;
+  if (self->reading)
+    {
+      self->wake_pending = TRUE;
+      return;
+    }
+  if ((limit = read_room (self)) == 0)
+    return;
+
+  job = g_new0 (ReadJob, 1);
+  job->delivery = hw_delivery_ref (self);
+  job->store = g_object_ref (hw_hub_get_store (self->hub));
+  job->rule = hw_routing_rule_ref (self->spec->rule);
+  job->n_lanes = self->n_lanes;
+  job->after_seq = self->scan_seq;
+  job->limit = limit;
+
+  self->reading = TRUE;
+  self->wake_pending = FALSE;
+  g_thread_pool_push (self->reader, job, NULL);
+}
+
+/* Lanes ----------------------------------------------------------------------- */
 
 typedef struct
 {
@@ -294,7 +415,13 @@ lane_acked (HwDelivery *self,
             Lane       *lane)
 {
   for (guint i = 0; i < lane->batch->len; i++)
-    ((Entry *) g_ptr_array_index (lane->batch, i))->acked = TRUE;
+    {
+      Entry *entry = g_ptr_array_index (lane->batch, i);
+
+      entry->acked = TRUE;
+      g_clear_pointer (&entry->record, g_free);
+    }
+  self->unacked -= lane->batch->len;
   self->delivered += lane->batch->len;
   self->last_ack_ms = hw_hub_now_ms ();
   g_clear_pointer (&lane->batch, g_ptr_array_unref);
@@ -389,42 +516,65 @@ lane_post (HwDelivery *self,
                  self->cancellable, on_posted, ctx);
 }
 
+/* The records were rendered by the reader: a body is their concatenation. */
 static void
 lane_start_batch (HwDelivery *self,
                   guint       index)
 {
+  static const char head[] = "{\"Records\":[";
+  static const char tail[] = "]}";
   Lane *lane = &self->lanes[index];
-  g_autofree HwBatchItem *items = NULL;
   guint n = MIN (self->spec->batch_size, g_queue_get_length (&lane->waiting));
+  gsize size = sizeof head + sizeof tail + n;
+  GString *body;
 
   lane->batch = g_ptr_array_sized_new (n);
-  items = g_new0 (HwBatchItem, n);
+  for (GList *l = lane->waiting.head; l != NULL && lane->batch->len < n; l = l->next)
+    {
+      Entry *entry = l->data;
+
+      g_ptr_array_add (lane->batch, entry);
+      size += entry->record_len;
+    }
+
+  body = g_string_sized_new (size);
+  g_string_append_len (body, head, sizeof head - 1);
   for (guint i = 0; i < n; i++)
     {
       Entry *entry = g_queue_pop_head (&lane->waiting);
 
-      g_ptr_array_add (lane->batch, entry);
-      items[i].seq = entry->seq;
-      items[i].partition_key = entry->partition_key;
-      items[i].event_id = entry->id;
-      items[i].json = entry->json;
-      items[i].received_ms = entry->received_ms;
+      if (i > 0)
+        g_string_append_c (body, ',');
+      g_string_append_len (body, entry->record, entry->record_len);
     }
-  lane->body = hw_batch_body_new (items, n, index);
+  g_string_append_len (body, tail, sizeof tail - 1);
+  lane->body = g_string_free_to_bytes (body);
   lane->attempts = 0;
   lane_post (self, index);
+}
+
+/* Part-full batches only when waiting would not fill them: no read is under
+ * way and none can start (caught up, or the window is full). */
+static gboolean
+may_send_partial (HwDelivery *self)
+{
+  return !self->reading && (self->caught_up || read_room (self) == 0);
 }
 
 static void
 pump (HwDelivery *self)
 {
+  gboolean partial;
+
   if (self->stopped)
     return;
+  partial = may_send_partial (self);
   for (guint i = 0; i < self->n_lanes; i++)
     {
       Lane *lane = &self->lanes[i];
+      guint waiting = g_queue_get_length (&lane->waiting);
 
-      if (lane->batch == NULL && !g_queue_is_empty (&lane->waiting))
+      if (lane->batch == NULL && waiting > 0 && (waiting >= self->spec->batch_size || partial))
         lane_start_batch (self, i);
     }
 }
@@ -434,7 +584,7 @@ record_gauges (HwDelivery *self)
 {
   record_metric (self, HW_METRIC_GAUGE, "listener.iterator_age",
                  hw_delivery_get_iterator_age_ms (self, hw_hub_now_ms ()));
-  record_metric (self, HW_METRIC_GAUGE, "listener.pending", g_queue_get_length (&self->outstanding));
+  record_metric (self, HW_METRIC_GAUGE, "listener.pending", self->unacked);
 }
 
 /* Also a safety net: events that reached the lake without a notification
@@ -470,6 +620,8 @@ hw_delivery_new (HwHub                    *hub,
   self->spec = hw_listener_spec_copy (spec);
   self->session = hw_batch_session_new (spec->parallel);
   self->cancellable = g_cancellable_new ();
+  self->context = g_main_context_ref_thread_default ();
+  self->reader = g_thread_pool_new (read_in_thread, NULL, 1, TRUE, NULL);
   self->n_lanes = spec->parallel;
   self->lanes = g_new0 (Lane, self->n_lanes);
   for (guint i = 0; i < self->n_lanes; i++)
@@ -516,6 +668,10 @@ hw_delivery_unref (HwDelivery *self)
   g_free (self->lanes);
   g_clear_object (&self->session);
   g_clear_object (&self->cancellable);
+  /* Not waiting: the last reference may go on the reader thread's idle
+   * source, and a read under way holds a reference, so the queue is empty. */
+  g_thread_pool_free (self->reader, FALSE, FALSE);
+  g_main_context_unref (self->context);
   g_free (self->last_error);
   hw_listener_spec_free (self->spec);
   g_free (self);
@@ -614,7 +770,7 @@ hw_delivery_add_status (HwDelivery  *self,
   json_builder_set_member_name (builder, "iterator_age_ms");
   json_builder_add_int_value (builder, hw_delivery_get_iterator_age_ms (self, hw_hub_now_ms ()));
   json_builder_set_member_name (builder, "pending");
-  json_builder_add_int_value (builder, g_queue_get_length (&self->outstanding));
+  json_builder_add_int_value (builder, self->unacked);
   json_builder_set_member_name (builder, "in_flight");
   json_builder_add_int_value (builder, count_in_flight (self));
   json_builder_set_member_name (builder, "checkpoint");

@@ -52,33 +52,20 @@ hw_hub_reply_object (SoupServerMessage *msg,
   hw_hub_reply_json (msg, status, node);
 }
 
-void
-hw_hub_reply_error (SoupServerMessage *msg,
-                    guint              status,
-                    const char        *code,
-                    const char        *format,
-                    ...)
+char *
+hw_hub_error_body_new (const char *code,
+                       const char *message)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *message = NULL;
-  va_list args;
+  g_autofree char *valid = NULL;
 
-  g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
-  g_return_if_fail (code != NULL);
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
+  g_return_val_if_fail (code != NULL, NULL);
+  g_return_val_if_fail (message != NULL, NULL);
 
   /* Messages may quote user input: make sure the body stays valid UTF-8. */
   if (!g_utf8_validate (message, -1, NULL))
-    {
-      char *valid = g_utf8_make_valid (message, -1);
-
-      g_free (message);
-      message = valid;
-    }
+    message = valid = g_utf8_make_valid (message, -1);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "error");
@@ -90,7 +77,27 @@ hw_hub_reply_error (SoupServerMessage *msg,
   json_builder_end_object (builder);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
-  hw_hub_reply_json (msg, status, root);
+  return json_to_string (root, FALSE);
+}
+
+void
+hw_hub_reply_error (SoupServerMessage *msg,
+                    guint              status,
+                    const char        *code,
+                    const char        *format,
+                    ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
+  g_return_if_fail (code != NULL);
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  reply_text (msg, status, hw_hub_error_body_new (code, message));
 }
 
 guint

@@ -19,8 +19,11 @@ void      hw_hub_reply_object        (SoupServerMessage *msg,
                                       guint              status,
                                       JsonObject        *object);
 
-/* Answers {"error":{"code":CODE,"message":…}}. CODE should come from
+/* The body {"error":{"code":CODE,"message":…}}, for answers built off the
+ * main thread; hw_hub_reply_error() answers with it. CODE should come from
  * hw_error_code_name() where one fits ("invalid_json", "not_found", …). */
+char     *hw_hub_error_body_new      (const char        *code,
+                                      const char        *message);
 void      hw_hub_reply_error         (SoupServerMessage *msg,
                                       guint              status,
                                       const char        *code,

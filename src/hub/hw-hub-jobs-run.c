@@ -9,7 +9,11 @@
  * checkpoint is the position after the longest finished prefix; it is
  * persisted (coalesced) in hub.db and is where a restarted hub resumes, so
  * a job is never restarted from zero and a finished job never runs again.
- * Like delivery, this runs on the main context with asynchronous POSTs.
+ * Like delivery, this runs on the main context with asynchronous POSTs;
+ * replays read and render their batches ahead in a reader thread of their
+ * own (reading decompresses every body and rendering base64-encodes it, the
+ * bulk of the work), so the next batches are ready when a slot frees. See
+ * hw-hub-delivery.c for why not GLib's shared pool.
  */
 #include "config.h"
 
@@ -23,6 +27,9 @@
 #define RETRY_BASE_MS     200
 #define RETRY_CAP_MS      5000
 #define PERSIST_DELAY_MS  200
+/* Replay batches rendered ahead: up to one per parallel slot, within this
+ * many events so that huge batches do not pile up in memory. */
+#define READ_AHEAD_EVENTS 20000
 
 typedef struct _Run Run;
 
@@ -56,6 +63,8 @@ struct _Run
   HwJob           *job;        /* valid while !stopped */
   SoupSession     *session;
   GCancellable    *cancellable;
+  GMainContext    *context;    /* where reads report back */
+  GThreadPool     *reader;     /* replays: one exclusive thread */
   HwQuery         *query;
   gint64           from_ms;
   gint64           to_ms;
@@ -66,6 +75,8 @@ struct _Run
   guint            next_item;
   gboolean         exhausted;
   GQueue           batches;    /* Batch*, in production order */
+  GQueue           ready;      /* Batch*, replays: produced, not yet sent */
+  gboolean         reading;    /* replays: a read-ahead is under way */
   Batch           *held;
   guint            active;
   double           tokens;
@@ -100,9 +111,13 @@ run_unref (Run *run)
 {
   if (!g_atomic_ref_count_dec (&run->ref_count))
     return;
+  g_queue_clear (&run->ready);
   g_queue_clear_full (&run->batches, (GDestroyNotify) batch_free);
   g_clear_object (&run->session);
   g_clear_object (&run->cancellable);
+  if (run->reader != NULL)
+    g_thread_pool_free (run->reader, FALSE, FALSE);
+  g_main_context_unref (run->context);
   g_clear_pointer (&run->query, hw_query_unref);
   g_free (run->read_position);
   g_free (run);
@@ -116,39 +131,47 @@ run_store (Run *run)
 
 /* Producing batches ------------------------------------------------------- */
 
-static Batch *
-next_replay_batch (Run     *run,
-                   GError **error)
+/* What one replay read-ahead needs, owned, so that the worker thread shares
+ * nothing mutable with the main context. */
+typedef struct
 {
-  HwJob *job = run->job;
-  const char *listener = json_object_get_string_member (job->spec, "listener");
-  const HwListenerSpec *target = hw_hub_listeners_lookup (job->jobs->listeners, listener);
-  g_autoptr(HwSearchPage) page = NULL;
-  g_autofree HwBatchItem *items = NULL;
+  Run          *run;           /* a reference, released on the main context */
+  HwEventStore *store;
+  HwQuery      *query;
+  gint64        from_ms;
+  gint64        to_ms;
+  guint         batch_size;
+  guint         max_batches;
+  char         *position;      /* in: where to read from; out: after the last page */
+
+  GPtrArray    *batches;       /* out: Batch* (body, n, position_after) */
+  gboolean      exhausted;     /* out */
+  GError       *error;         /* out */
+} ReplayRead;
+
+static void
+replay_read_free (ReplayRead *read)
+{
+  g_clear_object (&read->store);
+  g_clear_pointer (&read->query, hw_query_unref);
+  g_free (read->position);
+  g_clear_pointer (&read->batches, g_ptr_array_unref);
+  g_clear_error (&read->error);
+  if (read->run != NULL)
+    run_unref (read->run);
+  g_free (read);
+}
+
+static Batch *
+replay_batch_new (GPtrArray  *rows,
+                  const char *position_after)
+{
+  g_autofree HwBatchItem *items = g_new0 (HwBatchItem, rows->len);
   Batch *batch;
 
-  if (target == NULL)
+  for (guint i = 0; i < rows->len; i++)
     {
-      g_set_error (error, HW_ERROR, HW_ERROR_NOT_FOUND, "listener “%s” no longer exists", listener);
-      return NULL;
-    }
-  page = hw_event_store_search (run_store (run), run->query, run->from_ms, run->to_ms,
-                                HW_EVENT_ORDER_OLDEST_FIRST, run->batch_size,
-                                run->read_position, NULL, error);
-  if (page == NULL)
-    return NULL;
-
-  g_free (run->read_position);
-  run->read_position = g_strdup (page->next_cursor);
-  if (page->next_cursor == NULL || page->rows->len == 0)
-    run->exhausted = TRUE;
-  if (page->rows->len == 0)
-    return NULL;
-
-  items = g_new0 (HwBatchItem, page->rows->len);
-  for (guint i = 0; i < page->rows->len; i++)
-    {
-      HwEventRow *row = g_ptr_array_index (page->rows, i);
+      HwEventRow *row = g_ptr_array_index (rows, i);
 
       items[i].seq = row->seq;
       items[i].partition_key = row->partition_key;
@@ -158,13 +181,131 @@ next_replay_batch (Run     *run,
     }
 
   batch = g_new0 (Batch, 1);
-  batch->run = run;
-  batch->body = hw_batch_body_new (items, page->rows->len, 0);
-  batch->url = g_strdup (target->url);
-  batch->timeout_ms = target->timeout_ms;
-  batch->n = batch->units = page->rows->len;
-  batch->position_after = g_strdup (page->next_cursor);
+  batch->body = hw_batch_body_new (items, rows->len, 0);
+  batch->n = batch->units = rows->len;
+  batch->position_after = g_strdup (position_after);
   return batch;
+}
+
+/* One page of the lake per batch, each from the cursor the previous one
+ * returned, exactly as the checkpoint will resume. */
+static gboolean on_replay_read (gpointer user_data);
+
+static void
+replay_read_in_thread (gpointer data,
+                       gpointer pool_data)
+{
+  ReplayRead *read = data;
+  g_autoptr(GSource) done = NULL;
+
+  read->batches = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_free);
+  while (read->batches->len < read->max_batches && !read->exhausted)
+    {
+      g_autoptr(HwSearchPage) page = NULL;
+
+      page = hw_event_store_search (read->store, read->query, read->from_ms, read->to_ms,
+                                    HW_EVENT_ORDER_OLDEST_FIRST, read->batch_size,
+                                    read->position, NULL, &read->error);
+      if (page == NULL)
+        break;
+      g_free (read->position);
+      read->position = g_strdup (page->next_cursor);
+      if (page->next_cursor == NULL || page->rows->len == 0)
+        read->exhausted = TRUE;
+      if (page->rows->len > 0)
+        g_ptr_array_add (read->batches, replay_batch_new (page->rows, page->next_cursor));
+    }
+
+  done = g_idle_source_new ();
+  g_source_set_priority (done, G_PRIORITY_DEFAULT);
+  g_source_set_callback (done, on_replay_read, read, (GDestroyNotify) replay_read_free);
+  g_source_attach (done, read->run->context);
+}
+
+static guint
+ready_target (Run *run)
+{
+  return MAX (1, MIN (run->parallel, READ_AHEAD_EVENTS / MAX (run->batch_size, 1)));
+}
+
+static void finish (Run *run, const char *state);
+
+static gboolean
+on_replay_read (gpointer user_data)
+{
+  ReplayRead *read = user_data;
+  Run *run = read->run;
+  const HwListenerSpec *target;
+  const char *listener;
+  g_autofree Batch **batches = NULL;
+  gsize n_batches = 0;
+
+  run->reading = FALSE;
+  if (run->stopped)
+    return G_SOURCE_REMOVE;
+
+  listener = json_object_get_string_member (run->job->spec, "listener");
+  target = hw_hub_listeners_lookup (run->job->jobs->listeners, listener);
+  if (read->error != NULL || target == NULL)
+    {
+      g_free (run->job->error);
+      run->job->error = read->error != NULL ? g_strdup (read->error->message)
+                                            : g_strdup_printf ("listener “%s” no longer exists", listener);
+      finish (run, "failed");
+      return G_SOURCE_REMOVE;
+    }
+
+  batches = (Batch **) g_ptr_array_steal (read->batches, &n_batches);
+  for (gsize i = 0; i < n_batches; i++)
+    {
+      batches[i]->run = run;
+      batches[i]->url = g_strdup (target->url);
+      batches[i]->timeout_ms = target->timeout_ms;
+      batches[i]->state = BATCH_HELD;
+      g_queue_push_tail (&run->batches, batches[i]);
+      g_queue_push_tail (&run->ready, batches[i]);
+    }
+  g_free (run->read_position);
+  run->read_position = g_steal_pointer (&read->position);
+  run->exhausted = read->exhausted;
+
+  pump (run);
+  return G_SOURCE_REMOVE;
+}
+
+/* Starts reading the next batches when fewer than the target are ready. */
+static void
+replay_read_ahead (Run *run)
+{
+  HwJob *job = run->job;
+  const char *listener = json_object_get_string_member (job->spec, "listener");
+  ReplayRead *read;
+  guint ready = g_queue_get_length (&run->ready);
+
+  if (run->reading || run->exhausted || run->stopped || ready >= ready_target (run))
+    return;
+  if (hw_hub_listeners_lookup (job->jobs->listeners, listener) == NULL)
+    {
+      g_free (job->error);
+      job->error = g_strdup_printf ("listener “%s” no longer exists", listener);
+      finish (run, "failed");
+      return;
+    }
+
+  read = g_new0 (ReplayRead, 1);
+  read->store = g_object_ref (run_store (run));
+  read->query = hw_query_ref (run->query);
+  read->from_ms = run->from_ms;
+  read->to_ms = run->to_ms;
+  read->batch_size = run->batch_size;
+  read->max_batches = ready_target (run) - ready;
+  read->position = g_strdup (run->read_position);
+
+  read->run = run_ref (run);
+  run->reading = TRUE;
+  if (run->reader == NULL)
+    run->reader = g_thread_pool_new (replay_read_in_thread, NULL, 1, TRUE, NULL);
+  g_thread_pool_push (run->reader, read, NULL);
 }
 
 /* The channel record a listener would have received for @row: used when a
@@ -369,7 +510,7 @@ advance_checkpoint (Run *run)
     }
   schedule_persist (run);
 
-  if (run->exhausted && g_queue_is_empty (&run->batches) && run->active == 0)
+  if (run->exhausted && !run->reading && g_queue_is_empty (&run->batches) && run->active == 0)
     finish (run, job->failed_done > 0 ? "failed" : "done");
 }
 
@@ -486,44 +627,45 @@ take_tokens (Run   *run,
   return FALSE;
 }
 
+/* The next batch to send: replays take what the read-ahead produced (NULL
+ * until it has), resubmissions are produced here, one fault at a time. */
+static Batch *
+next_batch (Run *run)
+{
+  HwJob *job = run->job;
+  Batch *batch;
+
+  if (g_str_equal (job->kind, "replay"))
+    return g_queue_pop_head (&run->ready);
+
+  while (!run->exhausted)
+    {
+      batch = next_resubmission_batch (run);
+      if (batch == NULL)
+        continue;
+      g_queue_push_tail (&run->batches, batch);
+      if (batch->state != BATCH_FAILED)
+        return batch;
+      job->failed += batch->n;
+    }
+  return NULL;
+}
+
 static void
 pump (Run *run)
 {
   HwJob *job = run->job;
+  gboolean replay = g_str_equal (job->kind, "replay");
 
   if (run->stopped || run->wait_id != 0)
     return;
 
   while (run->active < run->parallel)
     {
-      g_autoptr(GError) error = NULL;
       Batch *batch = g_steal_pointer (&run->held);
 
-      if (batch == NULL)
-        {
-          if (run->exhausted)
-            break;
-          batch = g_str_equal (job->kind, "replay") ? next_replay_batch (run, &error)
-                                                     : next_resubmission_batch (run);
-          if (batch == NULL)
-            {
-              if (error != NULL)
-                {
-                  g_free (job->error);
-                  job->error = g_strdup (error->message);
-                  finish (run, "failed");
-                  return;
-                }
-              continue;
-            }
-          g_queue_push_tail (&run->batches, batch);
-          if (batch->state == BATCH_FAILED)
-            {
-              job->failed += batch->n;
-              continue;
-            }
-        }
-
+      if (batch == NULL && (batch = next_batch (run)) == NULL)
+        break;
       if (!take_tokens (run, batch->units))
         {
           batch->state = BATCH_HELD;
@@ -534,7 +676,10 @@ pump (Run *run)
       run->active++;
       batch_send (batch);
     }
-  advance_checkpoint (run);
+  if (replay)
+    replay_read_ahead (run);
+  if (!run->stopped)
+    advance_checkpoint (run);
 }
 
 /* Entry points ------------------------------------------------------------ */
@@ -562,6 +707,7 @@ hw_job_run_start (HwJob *job)
   g_atomic_ref_count_init (&run->ref_count);
   run->job = job;
   run->cancellable = g_cancellable_new ();
+  run->context = g_main_context_ref_thread_default ();
   run->parallel = (guint) spec_int (job->spec, "parallel", 4);
   run->batch_size = (guint) spec_int (job->spec, "batch_size", 100);
   run->rate = json_object_has_member (job->spec, "rate") ?
@@ -572,6 +718,7 @@ hw_job_run_start (HwJob *job)
   run->refill_us = g_get_monotonic_time ();
   run->tokens = MAX (run->rate, 1);
   g_queue_init (&run->batches);
+  g_queue_init (&run->ready);
   job->run = run;
 
   /* Resume from the checkpoint: what was in flight is sent again. */

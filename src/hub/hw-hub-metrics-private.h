@@ -44,6 +44,7 @@ struct _HwHubMetrics
   GMutex                mutex;
   HwEventStore         *store;
   GHashTable           *series;     /* "name\nlabels" → Series* */
+  GHashTable           *by_call;    /* labels as passed (see call_key()) → Series*, borrowed */
   GArray               *pending;    /* HwMetricPoint, finished rollup buckets */
   gint64                last_prune_ms;
   gint64                last_tick_sec;

@@ -180,11 +180,40 @@ canonical_labels (const char * const *labels,
   return json_to_string (node, FALSE);
 }
 
+static void
+append_counted (GString    *out,
+                const char *text)
+{
+  g_string_append_printf (out, "%" G_GSIZE_FORMAT ":", strlen (text));
+  g_string_append (out, text);
+}
+
+/* The name and labels exactly as passed, each length-prefixed so that no
+ * value can fake a boundary. Per-event metrics look their series up a few
+ * times per event, and the canonical form needs a JSON tree (about 10 us):
+ * this key, built without one, finds the series of a call already seen.
+ * Another order or a repeated label only makes another key for the same
+ * series. */
+static char *
+call_key (const char         *name,
+          const char * const *labels)
+{
+  GString *key = g_string_sized_new (128);
+
+  append_counted (key, name);
+  for (guint i = 0; labels != NULL && labels[i] != NULL && labels[i + 1] != NULL; i += 2)
+    {
+      append_counted (key, labels[i]);
+      append_counted (key, labels[i + 1]);
+    }
+  return g_string_free (key, FALSE);
+}
+
 static Series *
-lookup_series (HwHubMetrics       *self,
-               HwMetricKind        kind,
-               const char         *name,
-               const char * const *labels)
+lookup_series_canonical (HwHubMetrics       *self,
+                         HwMetricKind        kind,
+                         const char         *name,
+                         const char * const *labels)
 {
   g_autoptr(JsonObject) object = NULL;
   g_autofree char *canonical = canonical_labels (labels, &object);
@@ -199,6 +228,23 @@ lookup_series (HwHubMetrics       *self,
   series->label_object = g_steal_pointer (&object);
   series->kind = kind;
   g_hash_table_insert (self->series, g_steal_pointer (&key), series);
+  return series;
+}
+
+/* Series are never removed, so the borrowed pointers in by_call stay valid. */
+static Series *
+lookup_series (HwHubMetrics       *self,
+               HwMetricKind        kind,
+               const char         *name,
+               const char * const *labels)
+{
+  g_autofree char *key = call_key (name, labels);
+  Series *series = g_hash_table_lookup (self->by_call, key);
+
+  if (series != NULL)
+    return series;
+  series = lookup_series_canonical (self, kind, name, labels);
+  g_hash_table_insert (self->by_call, g_steal_pointer (&key), series);
   return series;
 }
 
@@ -299,6 +345,7 @@ hw_hub_metrics_new (HwEventStore *store)
   g_mutex_init (&self->mutex);
   self->store = store != NULL ? g_object_ref (store) : NULL;
   self->series = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) series_free);
+  self->by_call = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->pending = g_array_new (FALSE, FALSE, sizeof (HwMetricPoint));
   g_array_set_clear_func (self->pending, (GDestroyNotify) hw_metric_point_clear);
   return self;
@@ -309,6 +356,7 @@ hw_hub_metrics_free (HwHubMetrics *self)
 {
   if (self == NULL)
     return;
+  g_hash_table_unref (self->by_call);
   g_hash_table_unref (self->series);
   g_array_unref (self->pending);
   g_clear_object (&self->store);

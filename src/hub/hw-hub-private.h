@@ -15,6 +15,10 @@ void hw_hub_config_apply_defaults (HwHubConfig *config);
 void hw_hub_api_events_register (HwHub *hub);
 void hw_hub_api_system_register (HwHub *hub);
 
+/* The publish pipeline (hw-hub-ingest.h); NULL while the hub is stopped. */
+typedef struct _HwHubIngest HwHubIngest;
+HwHubIngest *hw_hub_get_ingest (HwHub *hub);
+
 /* Routes that take application/x-ndjson besides application/json. */
 void hw_hub_route_accept_ndjson (HwHub      *hub,
                                  const char *method,

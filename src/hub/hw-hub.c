@@ -8,6 +8,7 @@
 #include "hw-event-store.h"
 #include "hw-hub-db.h"
 #include "hw-hub-http.h"
+#include "hw-hub-ingest.h"
 #include "hw-hub-metrics.h"
 #include "hw-hub-pipeline.h"
 #include "hw-hub-private.h"
@@ -20,6 +21,7 @@ struct _HwHub
 
   HwHubConfig    *config;
   GMainContext   *context;
+  GThread        *thread;   /* the one that iterates context */
   SoupServer     *server;
   char           *base_url;
   gboolean        open_mode;
@@ -31,6 +33,7 @@ struct _HwHub
   HwHubMetrics   *metrics;
   HwHubStream    *stream;
   HwHubPipeline  *pipeline;
+  HwHubIngest    *ingest;   /* while started */
   guint           tick_id;
 };
 
@@ -80,6 +83,7 @@ hw_hub_init (HwHub *self)
 {
   g_mutex_init (&self->db_mutex);
   self->context = g_main_context_ref_thread_default ();
+  self->thread = g_thread_self ();
 }
 
 static void
@@ -244,6 +248,7 @@ hw_hub_start (HwHub   *self,
   if (self->open_mode)
     g_warning ("no tokens configured: open development mode, every request is allowed (loopback only)");
   self->tick_id = g_timeout_add_seconds (1, on_tick, self);
+  self->ingest = hw_hub_ingest_new (self);
   self->started = TRUE;
   return TRUE;
 }
@@ -257,6 +262,9 @@ hw_hub_stop (HwHub *self)
     return;
   self->started = FALSE;
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  /* First: the publishes still in the pipeline are committed and answered
+   * while their connections are still open. */
+  g_clear_pointer (&self->ingest, hw_hub_ingest_free);
   if (self->stream != NULL)
     hw_hub_stream_close_all (self->stream);
   if (self->metrics != NULL)
@@ -320,6 +328,13 @@ hw_hub_metrics (HwHub *self)
   return self->metrics;
 }
 
+HwHubIngest *
+hw_hub_get_ingest (HwHub *self)
+{
+  g_return_val_if_fail (HW_IS_HUB (self), NULL);
+  return self->ingest;
+}
+
 HwHubPipeline *
 hw_hub_get_pipeline (HwHub *hub)
 {
@@ -328,6 +343,28 @@ hw_hub_get_pipeline (HwHub *hub)
 }
 
 /* Cross-thread notifications ------------------------------------------------ */
+
+/* Like g_main_context_invoke(), except that another thread never runs
+ * @func itself: invoke does when the context has no owner, as at shutdown
+ * after the main loop returned, while the ingest writer still commits. */
+static void
+run_on_main (HwHub       *self,
+             GSourceFunc  func,
+             gpointer     data)
+{
+  GSource *source;
+
+  if (g_thread_self () == self->thread)
+    {
+      func (data);
+      return;
+    }
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, NULL);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
 
 typedef struct
 {
@@ -362,7 +399,7 @@ hw_hub_notify_appended (HwHub   *self,
   appended->hub = g_object_ref (self);
   appended->first = first_seq;
   appended->last = last_seq;
-  g_main_context_invoke (self->context, emit_appended, appended);
+  run_on_main (self, emit_appended, appended);
 }
 
 typedef struct
@@ -402,5 +439,5 @@ hw_hub_stream_publish (HwHub      *self,
   publish->kind = g_strdup (kind);
   /* A deep copy: the caller may keep changing its node on another thread. */
   publish->payload = json_node_copy (payload);
-  g_main_context_invoke (self->context, publish_on_main, publish);
+  run_on_main (self, publish_on_main, publish);
 }

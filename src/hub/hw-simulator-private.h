@@ -117,6 +117,13 @@ void        hw_sim_post              (HwSimulator *self,
                                       GBytes      *body,
                                       GAsyncReadyCallback callback,
                                       gpointer     user_data);
+void        hw_sim_send              (HwSimulator *self,
+                                      const char  *method,
+                                      const char  *path,
+                                      const char  *content_type,
+                                      GBytes      *body,
+                                      GAsyncReadyCallback callback,
+                                      gpointer     user_data);
 void        hw_sim_queue_event       (HwSimulator *self,
                                       char        *json);
 gint64      hw_sim_now_ms            (void);

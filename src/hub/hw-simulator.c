@@ -50,8 +50,20 @@ hw_sim_post (HwSimulator         *self,
              GAsyncReadyCallback  callback,
              gpointer             user_data)
 {
+  hw_sim_send (self, SOUP_METHOD_POST, path, content_type, body, callback, user_data);
+}
+
+void
+hw_sim_send (HwSimulator         *self,
+             const char          *method,
+             const char          *path,
+             const char          *content_type,
+             GBytes              *body,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
   g_autofree char *url = g_strconcat (self->base_url, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_POST, url);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
   g_autoptr(GBytes) owned_body = body;
 
   if (msg == NULL)
@@ -155,6 +167,39 @@ post_system_events (HwSimulator *self,
                on_system_posted, self);
 }
 
+/* Incidents are opened first and resolved later, as a real on-call tool
+ * would report them: the resolution is a merge patch on the stored one. */
+static void
+resolve_incident (HwSimulator *self,
+                  const char  *id,
+                  gint64       resolved_ms)
+{
+  g_autoptr(JsonObject) patch = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *escaped = g_uri_escape_string (id, NULL, FALSE);
+  g_autofree char *path = g_strconcat ("/v1/system-events/", escaped, NULL);
+  char *text;
+
+  json_object_set_int_member (patch, "resolved_at", resolved_ms);
+  node = json_node_init_object (json_node_alloc (), patch);
+  text = json_to_string (node, FALSE);
+  hw_sim_send (self, "PATCH", path, "application/json", g_bytes_new_take (text, strlen (text)),
+               on_system_posted, self);
+}
+
+/* The incident as it is while open: no resolution, no simulator notes. */
+static JsonObject *
+open_incident_copy (JsonObject *incident)
+{
+  JsonObject *copy = json_object_new ();
+  g_autoptr(GList) names = json_object_get_members (incident);
+
+  for (GList *l = names; l != NULL; l = l->next)
+    if (!g_str_equal (l->data, "resolved_at") && !g_str_has_prefix (l->data, "x-"))
+      json_object_set_member (copy, l->data, json_object_dup_member (incident, l->data));
+  return copy;
+}
+
 static gint
 compare_by_ts (gconstpointer a,
                gconstpointer b,
@@ -204,9 +249,8 @@ produce_live (HwSimulator *self,
 }
 
 /* A deployment every few minutes; about one in eight opens an incident a
- * little later, announced by a firing alert and posted as an incident
- * (with opened_at and resolved_at) once resolved: the hub deduplicates
- * system events by id, so an incident is posted once, complete. */
+ * little later, announced by a firing alert and posted open (without
+ * resolved_at); once resolved, a PATCH sets its resolved_at. */
 static void
 operate_live (HwSimulator *self,
               gint64       now)
@@ -253,12 +297,13 @@ operate_live (HwSimulator *self,
           json_object_set_string_member (alert, "service", json_object_get_string_member (incident, "service"));
           json_object_set_int_member (alert, "time", now);
           g_ptr_array_add (posts, alert);
+          g_ptr_array_add (posts, open_incident_copy (incident));
           json_object_set_boolean_member (incident, "x-alerted", TRUE);
         }
-      if (now >= resolved)
+      /* A tick later at the earliest, so the open one was posted first. */
+      else if (now >= resolved && json_object_get_boolean_member_with_default (incident, "x-alerted", FALSE))
         {
-          json_object_remove_member (incident, "x-alerted");
-          g_ptr_array_add (posts, json_object_ref (incident));
+          resolve_incident (self, json_object_get_string_member (incident, "id"), resolved);
           g_ptr_array_remove_index (self->open_incidents, i--);
         }
     }

@@ -1,0 +1,281 @@
+/* hw-event-prepare.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <zlib.h>
+
+#include "hw-error.h"
+#include "hw-event-prepare.h"
+#include "hw-event-scan.h"
+
+struct _HwEventPreparer
+{
+  HwMaskRules *rules;       /* nullable */
+  z_stream     compressor;
+  gboolean     compressor_ready;
+  gboolean     fast;
+  gboolean     deferred;
+  GString     *text;        /* scratch for the one-pass reader */
+};
+
+void
+hw_prepared_event_clear (HwPreparedEvent *prepared)
+{
+  g_return_if_fail (prepared != NULL);
+
+  g_clear_pointer (&prepared->event, hw_event_unref);
+  g_clear_pointer (&prepared->body, g_byte_array_unref);
+  g_clear_pointer (&prepared->json, g_free);
+  g_clear_pointer (&prepared->text, g_free);
+  g_clear_pointer (&prepared->tags, g_free);
+}
+
+/* Bodies are compressed with zlib itself rather than GZlibCompressor: a
+ * reused GZlibCompressor resets a 64 KB hash table (memLevel 8) for every
+ * event, which cost more than compressing a ~2 KB body. A 4 KB window and
+ * memLevel 5 (8 KB of hash) fit events of this size with nearly the same
+ * ratio; level 1 because importing is CPU-bound. The output is an ordinary
+ * zlib stream, so hw_store_decompress() reads it like any other. */
+#define BODY_WINDOW_BITS 12
+#define BODY_MEM_LEVEL 5
+
+HwEventPreparer *
+hw_event_preparer_new (HwMaskRules *rules)
+{
+  HwEventPreparer *self = g_new0 (HwEventPreparer, 1);
+
+  if (rules != NULL)
+    self->rules = hw_mask_rules_ref (rules);
+  self->compressor_ready = deflateInit2 (&self->compressor, 1, Z_DEFLATED, BODY_WINDOW_BITS,
+                                         BODY_MEM_LEVEL, Z_DEFAULT_STRATEGY) == Z_OK;
+  self->fast = TRUE;
+  self->text = g_string_sized_new (4096);
+  return self;
+}
+
+void
+hw_event_preparer_free (HwEventPreparer *self)
+{
+  if (self == NULL)
+    return;
+
+  g_clear_pointer (&self->rules, hw_mask_rules_unref);
+  if (self->compressor_ready)
+    deflateEnd (&self->compressor);
+  g_string_free (self->text, TRUE);
+  g_free (self);
+}
+
+void
+hw_event_preparer_set_fast (HwEventPreparer *self,
+                            gboolean         fast)
+{
+  g_return_if_fail (self != NULL);
+
+  self->fast = fast;
+}
+
+void
+hw_event_preparer_set_deferred (HwEventPreparer *self,
+                                gboolean         deferred)
+{
+  g_return_if_fail (self != NULL);
+
+  self->deferred = deferred;
+}
+
+static GByteArray *
+compress_body (HwEventPreparer  *self,
+               const char       *json,
+               gsize             length,
+               GError          **error)
+{
+  z_stream *zs = &self->compressor;
+  g_autoptr(GByteArray) out = NULL;
+  int rc;
+
+  if (!self->compressor_ready)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "compressing event bodies: out of memory");
+      return NULL;
+    }
+
+  /* deflateBound() is exact enough that one Z_FINISH call always ends the
+   * stream; bodies are bounded by the parse limits, far below 4 GB. */
+  deflateReset (zs);
+  out = g_byte_array_sized_new (deflateBound (zs, length));
+  g_byte_array_set_size (out, deflateBound (zs, length));
+  zs->next_in = (Bytef *) json;
+  zs->avail_in = length;
+  zs->next_out = out->data;
+  zs->avail_out = out->len;
+  rc = deflate (zs, Z_FINISH);
+  if (rc != Z_STREAM_END)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "compressing an event body: zlib error %d",
+                   rc);
+      return NULL;
+    }
+
+  g_byte_array_set_size (out, zs->total_out);
+  return g_steal_pointer (&out);
+}
+
+/* Compresses @json into @out now, or keeps it for later. */
+static gboolean
+set_body (HwEventPreparer  *self,
+          HwPreparedEvent  *out,
+          const char       *json,
+          gsize             length,
+          GError          **error)
+{
+  if (self->deferred)
+    {
+      out->json = g_strndup (json, length);
+      return TRUE;
+    }
+  out->body = compress_body (self, json, length, error);
+  return out->body != NULL;
+}
+
+gboolean
+hw_event_preparer_compress (HwEventPreparer  *self,
+                            HwPreparedEvent  *prepared,
+                            GError          **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (prepared != NULL, FALSE);
+
+  if (prepared->body != NULL)
+    return TRUE;
+  g_return_val_if_fail (prepared->json != NULL, FALSE);
+
+  prepared->body = compress_body (self, prepared->json, strlen (prepared->json), error);
+  if (prepared->body == NULL)
+    return FALSE;
+  g_clear_pointer (&prepared->json, g_free);
+  return TRUE;
+}
+
+/* With mask rules the body and the index both come from the masked event,
+ * so a masked value is neither stored nor searchable. The search text is
+ * taken from a shallow copy of the event whose expanded tree is the masked
+ * one: the parser's text extraction then sees only masked values. */
+gboolean
+hw_event_preparer_prepare (HwEventPreparer  *self,
+                           HwEvent          *event,
+                           HwPreparedEvent  *out,
+                           GError          **error)
+{
+  g_autoptr(JsonNode) masked = NULL;
+  g_autofree char *masked_json = NULL;
+  const char *json;
+  HwEvent view;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (event != NULL && event->json != NULL && event->expanded != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  json = event->json;
+  view = *event;
+  if (self->rules != NULL)
+    {
+      masked = hw_mask_rules_apply_copy (self->rules, event->expanded, NULL);
+      view.expanded = masked;
+      masked_json = json_to_string (masked, FALSE);
+      json = masked_json;
+    }
+
+  memset (out, 0, sizeof *out);
+  if (!set_body (self, out, json, strlen (json), error))
+    return FALSE;
+  out->event = hw_event_ref (event);
+  out->text = hw_event_dup_search_text (&view);
+  out->tags = hw_event_dup_tags_json (&view);
+  return TRUE;
+}
+
+static gboolean
+must_mask (const HwMaskRules  *rules,
+           const HwEventScan  *scan)
+{
+  HwMaskFlags flags;
+
+  if (rules == NULL)
+    return FALSE;
+  /* User patterns and fields could match anything: only the tree can tell. */
+  if (!hw_mask_rules_is_builtin_only (rules))
+    return TRUE;
+
+  flags = hw_mask_rules_get_flags (rules);
+  return ((flags & HW_MASK_EEM_FIELDS) && scan->has_eem)
+         || ((flags & HW_MASK_EMAILS) && scan->has_at)
+         || ((flags & HW_MASK_CARD_NUMBERS) && scan->has_digit_run);
+}
+
+/* The one-pass path: TRUE with @out filled, or FALSE when the line needs
+ * the tree (the caller then parses it the ordinary way). */
+static gboolean
+prepare_fast (HwEventPreparer     *self,
+              const char          *data,
+              gsize                length,
+              const HwParseLimits *limits,
+              HwPreparedEvent     *out)
+{
+  HwEventScan scan;
+
+  if (length > limits->max_event_bytes)
+    return FALSE;
+
+  g_string_truncate (self->text, 0);
+  if (!hw_event_scan (data, length, limits->max_depth, self->text, &scan))
+    return FALSE;
+
+  /* Stored bodies and tags are what json-glib would write back: the line
+   * itself only where that is byte for byte the same. A bare line is
+   * stored as received without rules (as the parser keeps it). */
+  if (must_mask (self->rules, &scan)
+      || ((scan.body != data || self->rules != NULL) && !scan.body_canonical)
+      || (scan.tags != NULL && !scan.tags_canonical)
+      || !set_body (self, out, scan.body, scan.body_length, NULL))
+    {
+      hw_event_scan_clear (&scan);
+      return FALSE;
+    }
+
+  out->event = g_steal_pointer (&scan.event);
+  out->text = g_steal_pointer (&scan.text);
+  out->tags = scan.tags != NULL ? g_strndup (scan.tags, scan.tags_length) : NULL;
+  return TRUE;
+}
+
+gboolean
+hw_event_preparer_parse (HwEventPreparer     *self,
+                         const char          *data,
+                         gsize                length,
+                         const HwParseLimits *limits,
+                         HwPreparedEvent     *out,
+                         GError             **error)
+{
+  HwParseLimits default_limits = hw_parse_limits_default ();
+  g_autoptr(HwEvent) event = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (limits == NULL)
+    limits = &default_limits;
+  memset (out, 0, sizeof *out);
+
+  if (self->fast && prepare_fast (self, data, length, limits, out))
+    return TRUE;
+
+  event = hw_event_parse (data, length, limits, error);
+  if (event == NULL)
+    return FALSE;
+  return hw_event_preparer_prepare (self, event, out, error);
+}

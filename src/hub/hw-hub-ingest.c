@@ -1,0 +1,329 @@
+/* hw-hub-ingest.c: the publish pipeline: parse workers, one group-committing writer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "hw-error.h"
+#include "hw-event-store.h"
+#include "hw-hub-http.h"
+#include "hw-hub-ingest.h"
+
+/* A group stops growing past this many events: one transaction should stay
+ * short, and the requests answered by it wait for all of it. */
+#define GROUP_MAX_EVENTS 10000
+
+struct _HwHubIngest
+{
+  HwHub        *hub;          /* not owned: the hub owns us */
+  GMainContext *context;      /* where answers are sent */
+  GThreadPool  *workers;      /* parse and finish steps */
+  GThread      *writer;
+  GAsyncQueue  *writes;       /* HwIngestJob*, or the stop marker */
+  GAsyncQueue  *done;         /* HwIngestJob* with an answer */
+
+  GMutex        lock;
+  GCond         idle;
+  guint         in_flight;    /* submitted, not yet in done; under lock */
+  gboolean      closing;      /* main context only */
+};
+
+/* Pushed to writes to end the writer after everything queued before it. */
+static int stop_marker;
+#define STOP_MARKER ((gpointer) &stop_marker)
+
+static void
+job_free (HwIngestJob *job)
+{
+  hw_hub_publish_clear (job);
+  g_clear_pointer (&job->statuses, g_free);
+  g_clear_pointer (&job->seqs, g_free);
+  g_clear_error (&job->insert_error);
+  g_clear_pointer (&job->body, g_free);
+  g_clear_pointer (&job->request, hw_hub_request_unref);
+  g_free (job);
+}
+
+/* Answers ------------------------------------------------------------------ */
+
+/* Main context. */
+static void
+answer (HwIngestJob *job)
+{
+  SoupServerMessage *msg = job->request->msg;
+  char *body = g_steal_pointer (&job->body);
+
+  soup_server_message_set_status (msg, job->status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
+  soup_server_message_unpause (msg);
+  job_free (job);
+}
+
+static gboolean
+answer_done (gpointer user_data)
+{
+  GAsyncQueue *done = user_data;
+  HwIngestJob *job;
+
+  while ((job = g_async_queue_try_pop (done)) != NULL)
+    answer (job);
+  return G_SOURCE_REMOVE;
+}
+
+/* Any thread. An idle source rather than g_main_context_invoke(): while
+ * the main loop is not running (at shutdown) invoke would call us right
+ * here, on a worker, and libsoup is not thread-safe. */
+static void
+complete (HwHubIngest *self,
+          HwIngestJob *job)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_assert (job->body != NULL);
+  g_async_queue_push (self->done, job);
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, answer_done, g_async_queue_ref (self->done),
+                         (GDestroyNotify) g_async_queue_unref);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+
+  g_mutex_lock (&self->lock);
+  if (--self->in_flight == 0)
+    g_cond_broadcast (&self->idle);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Workers ------------------------------------------------------------------ */
+
+static void
+work (gpointer data,
+      gpointer user_data)
+{
+  HwIngestJob *job = data;
+  HwHubIngest *self = user_data;
+
+  if (job->items == NULL)
+    {
+      hw_hub_publish_parse (job);
+      if (job->body == NULL && job->prepared->len > 0)
+        {
+          g_async_queue_push (self->writes, job);
+          return;
+        }
+    }
+  if (job->body == NULL)
+    hw_hub_publish_finish (job);
+  complete (self, job);
+}
+
+/* The writer ----------------------------------------------------------------- */
+
+static void
+distribute (GPtrArray      *group,
+            HwInsertStatus *statuses,
+            gint64         *seqs)
+{
+  guint k = 0;
+
+  for (guint i = 0; i < group->len; i++)
+    {
+      HwIngestJob *job = g_ptr_array_index (group, i);
+      guint n = job->prepared->len;
+
+      job->statuses = g_memdup2 (statuses + k, n * sizeof *statuses);
+      job->seqs = g_memdup2 (seqs + k, n * sizeof *seqs);
+      k += n;
+    }
+}
+
+static void
+insert_alone (HwEventStore *store,
+              HwIngestJob  *job)
+{
+  guint n = job->prepared->len;
+
+  job->statuses = g_new0 (HwInsertStatus, n);
+  job->seqs = g_new0 (gint64, n);
+  if (!hw_event_store_insert_prepared (store, (HwPreparedEvent *) job->prepared->data, n,
+                                       job->statuses, job->seqs, &job->insert_error))
+    {
+      g_clear_pointer (&job->statuses, g_free);
+      g_clear_pointer (&job->seqs, g_free);
+    }
+}
+
+/* One transaction, so one fsync, for every request in @group. The store
+ * deduplicates on id inside the transaction too, so a duplicate across two
+ * requests of a group is reported exactly as if they came one by one.
+ * The workers already compressed and indexed the events: this thread is
+ * the pipeline's bottleneck, so it only writes. */
+static void
+commit_group (HwHubIngest *self,
+              GPtrArray   *group)
+{
+  HwEventStore *store = hw_hub_get_store (self->hub);
+  /* Shallow copies: the jobs keep owning their prepared events. */
+  g_autoptr(GArray) events = g_array_new (FALSE, FALSE, sizeof (HwPreparedEvent));
+  g_autofree HwInsertStatus *statuses = NULL;
+  g_autofree gint64 *seqs = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 first = 0, last = 0;
+
+  for (guint i = 0; i < group->len; i++)
+    {
+      HwIngestJob *job = g_ptr_array_index (group, i);
+
+      g_array_append_vals (events, job->prepared->data, job->prepared->len);
+    }
+  statuses = g_new0 (HwInsertStatus, events->len);
+  seqs = g_new0 (gint64, events->len);
+
+  g_debug ("ingest: committing %u requests, %u events", group->len, events->len);
+  if (hw_event_store_insert_prepared (store, (HwPreparedEvent *) events->data, events->len,
+                                      statuses, seqs, &error))
+    distribute (group, statuses, seqs);
+  else if (group->len == 1)
+    {
+      HwIngestJob *job = g_ptr_array_index (group, 0);
+
+      job->insert_error = g_steal_pointer (&error);
+    }
+  else
+    {
+      /* Nothing was stored; alone, each request fails or succeeds on its
+       * own, so one request's failure never fails its neighbours. */
+      for (guint i = 0; i < group->len; i++)
+        insert_alone (store, g_ptr_array_index (group, i));
+    }
+
+  for (guint i = 0; i < group->len; i++)
+    {
+      HwIngestJob *job = g_ptr_array_index (group, i);
+
+      for (guint j = 0; job->statuses != NULL && j < job->prepared->len; j++)
+        if (job->statuses[j] == HW_INSERT_ACCEPTED)
+          {
+            first = first == 0 ? job->seqs[j] : MIN (first, job->seqs[j]);
+            last = MAX (last, job->seqs[j]);
+          }
+    }
+  /* Before the answers: delivery starts while the workers format them. */
+  if (first > 0)
+    hw_hub_notify_appended (self->hub, first, last);
+
+  for (guint i = 0; i < group->len; i++)
+    g_thread_pool_push (self->workers, g_ptr_array_index (group, i), NULL);
+}
+
+static gpointer
+writer_main (gpointer user_data)
+{
+  HwHubIngest *self = user_data;
+  gboolean stop = FALSE;
+
+  while (!stop)
+    {
+      g_autoptr(GPtrArray) group = g_ptr_array_new ();
+      gpointer item = g_async_queue_pop (self->writes);
+      guint n_events = 0;
+
+      /* Everything that queued up during the previous commit goes into
+       * this one. */
+      while (item != NULL)
+        {
+          HwIngestJob *job = item;
+
+          if (item == STOP_MARKER)
+            {
+              stop = TRUE;
+              break;
+            }
+          g_ptr_array_add (group, job);
+          n_events += job->prepared->len;
+          if (n_events >= GROUP_MAX_EVENTS)
+            break;
+          item = g_async_queue_try_pop (self->writes);
+        }
+      if (group->len > 0)
+        commit_group (self, group);
+    }
+  return NULL;
+}
+
+/* Life cycle ------------------------------------------------------------------ */
+
+HwHubIngest *
+hw_hub_ingest_new (HwHub *hub)
+{
+  HwHubIngest *self = g_new0 (HwHubIngest, 1);
+
+  g_return_val_if_fail (HW_IS_HUB (hub), NULL);
+
+  self->hub = hub;
+  self->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->idle);
+  self->writes = g_async_queue_new ();
+  self->done = g_async_queue_new ();
+  self->workers = g_thread_pool_new (work, self, MAX (2, (int) g_get_num_processors ()), FALSE, NULL);
+  /* Linux keeps 15 characters of a thread name and drops a longer one. */
+  self->writer = g_thread_new ("hw-ingest-write", writer_main, self);
+  return self;
+}
+
+void
+hw_hub_ingest_submit (HwHubIngest  *self,
+                      HwHubRequest *request,
+                      gboolean      ndjson)
+{
+  HwIngestJob *job;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (request != NULL);
+
+  if (self->closing)
+    {
+      hw_hub_reply_error (request->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
+                          "the hub is shutting down; nothing was stored, retry");
+      return;
+    }
+
+  job = g_new0 (HwIngestJob, 1);
+  job->request = hw_hub_request_ref (request);
+  job->ndjson = ndjson;
+  soup_server_message_pause (request->msg);
+
+  g_mutex_lock (&self->lock);
+  self->in_flight++;
+  g_mutex_unlock (&self->lock);
+  g_thread_pool_push (self->workers, job, NULL);
+}
+
+void
+hw_hub_ingest_free (HwHubIngest *self)
+{
+  if (self == NULL)
+    return;
+
+  /* Drain: every submitted request is committed (or fails) and answered
+   * before the server stops, so a clean stop loses no acknowledgement. */
+  self->closing = TRUE;
+  g_mutex_lock (&self->lock);
+  while (self->in_flight > 0)
+    g_cond_wait (&self->idle, &self->lock);
+  g_mutex_unlock (&self->lock);
+
+  g_async_queue_push (self->writes, STOP_MARKER);
+  g_thread_join (self->writer);
+  g_thread_pool_free (self->workers, FALSE, TRUE);
+  answer_done (self->done);
+
+  g_async_queue_unref (self->writes);
+  g_async_queue_unref (self->done);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->idle);
+  g_main_context_unref (self->context);
+  g_free (self);
+}

@@ -1,0 +1,231 @@
+/* test-event-prepare.c: the one-pass import path agrees with the JSON tree
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "hw-error.h"
+#include "hw-event-prepare.h"
+#include "hw-event-store-private.h"
+#include "hw-mask.h"
+
+/* Lines of every shape the fast path reads, and of shapes it must leave to
+ * the parser. */
+static const char * const lines[] = {
+  /* plain, as the lake generator writes them */
+  "{\"id\":\"e-1\",\"type\":\"order-placed\",\"timestamp\":1714521600185,\"partitionKey\":\"order-1\","
+  "\"tags\":{\"account\":\"prod\",\"region\":\"us-east-1\",\"stage\":\"prd\",\"source\":\"order-service\","
+  "\"functionname\":\"order-command\",\"pipeline\":\"p4\"},\"order\":{\"id\":\"order-1\",\"amount\":88739,"
+  "\"ok\":true,\"none\":null,\"notes\":[\"poka veloum\",\"\",[\"deep\",{\"type\":\"inner\"}]]}}",
+  /* a bus wrapper, with escapes json-glib writes back the same */
+  "{\"version\":\"0\",\"id\":\"w-1\",\"detail-type\":\"thing-updated\",\"source\":\"custom\",\"resources\":[],"
+  "\"detail\":{\"id\":\"e-2\",\"type\":\"thing-updated\",\"timestamp\":1714521603559,"
+  "\"tags\":{\"source\":\"thing-service\",\"extra\":\"x\\\"y\"},\"thing\":{\"text\":\"a\\nb\\tc\\\\d\"}},"
+  "\"region\":\"us-east-1\"}",
+  /* tags after the payload, the type last, non-ASCII text */
+  "{\"thing\":{\"name\":\"crème brûlée 日本\"},\"id\":\"e-3\",\"tags\":{\"region\":\"eu\"},"
+  "\"timestamp\":1714521603559,\"type\":\"thing-created\"}",
+  /* no tags; null tags and partition key */
+  "{\"id\":\"e-4\",\"type\":\"t\",\"timestamp\":1714521603559}",
+  "{\"id\":\"e-5\",\"type\":\"t\",\"timestamp\":1714521603559,\"tags\":null,\"partitionKey\":null}",
+  /* a fault */
+  "{\"id\":\"f-1\",\"type\":\"fault\",\"timestamp\":1714521626830,\"tags\":{\"functionname\":\"invoice\","
+  "\"pipeline\":\"p1\"},\"err\":{\"name\":\"Error\",\"message\":\"failed\",\"stack\":\"Error: failed\\n    at x\"},"
+  "\"uow\":{\"record\":{\"eventID\":\"shard:134\"},\"event\":{\"id\":\"orig\",\"type\":\"order-created\"}}}",
+  "{\"id\":\"f-2\",\"type\":\"fault\",\"timestamp\":1714521626830,\"err\":null,\"uow\":null}",
+  /* a non-fault may have any err */
+  "{\"id\":\"e-6\",\"type\":\"x\",\"timestamp\":1714521626830,\"err\":7,\"uow\":[1]}",
+  /* doubles and -0: stored as received bare, re-serialised when wrapped */
+  "{\"id\":\"e-7\",\"type\":\"x\",\"timestamp\":1714521626830,\"price\":12.50,\"neg\":-0}",
+  "{\"detail-type\":\"x\",\"detail\":{\"id\":\"e-8\",\"type\":\"x\",\"timestamp\":1714521626830,\"p\":1.10}}",
+  "{\"id\":\"e-9\",\"type\":\"x\",\"timestamp\":1714521626830,\"tags\":{\"w\":2.5,\"source\":\"s\"}}",
+  /* what masking must see */
+  "{\"id\":\"e-10\",\"type\":\"customer-placed\",\"timestamp\":1714521608636,\"customer\":{\"name\":\"a b\","
+  "\"email\":\"deru.19808@example.com\"},\"eem\":{\"fields\":[\"customer\"]}}",
+  "{\"id\":\"e-11\",\"type\":\"x\",\"timestamp\":1714521608636,\"note\":\"mail bob@example.com now\"}",
+  "{\"id\":\"e-12\",\"type\":\"x\",\"timestamp\":1714521608636,\"card\":\"4111 1111 1111 1111\"}",
+  "{\"id\":\"e-13\",\"type\":\"x\",\"timestamp\":1714521608636,\"deep\":{\"a\":[{\"eem\":{\"fields\":[\"b\"]},\"b\":\"s\"}]}}",
+  /* non-ASCII and DEL written back by json-glib in a wrapper */
+  "{\"detail-type\":\"x\",\"detail\":{\"id\":\"e-32\",\"type\":\"x\",\"timestamp\":1714521626830,"
+  "\"n\":\"crème 日本 \x7f \",\"e\":\"\",\"ls\":\"a b😀\"}}",
+  /* left to the parser */
+  "{\"id\":\"e-14\",\"type\":\"x\",\"timestamp\":1714521608636,\"blob\":\"COMPRESSEDnotbase64\"}",
+  "{\"id\":\"e-15\",\"type\":\"x\",\"timestamp\":1714521608636,\"u\":\"\\u00e9\\/\"}",
+  "{ \"id\":\"e-16\",\"type\":\"x\",\"timestamp\":1714521608636 }",
+  "{\"id\":\"e-17\",\"type\":\"x\",\"timestamp\":1714521608636,\"id\":\"again\"}",
+  "{\"id\":\"e-18\",\"type\":\"x\",\"timestamp\":1714521608636,\"tags\":{\"source\":\"a\",\"source\":\"b\"}}",
+  "{\"id\":\"e-19\",\"type\":\"x\",\"timestamp\":1.7e12}",
+  "{\"id\":\"e-20\",\"type\":\"x\",\"timestamp\":17145216086360000000}",
+  "{\"id\":\"e-21\",\"type\":\"x\",\"timestamp\":1714521608}",
+  "{\"id\":\"\",\"type\":\"x\",\"timestamp\":1714521608636}",
+  "{\"id\":\"e-22\",\"type\":\"fault\",\"timestamp\":1714521608636,\"err\":{\"name\":3}}",
+  "{\"id\":\"e-23\",\"type\":\"x\",\"timestamp\":1714521608636,\"tags\":{\"stage\":[]}}",
+  "{\"detail-type\":\"x\",\"detail\":\"no\"}",
+  "{\"detail-type\":\"x\"}",
+  "{\"id\":\"e-24\",\"type\":\"x\",\"timestamp\":1714521608636,\"b\":\"\\b\\f\"}",
+  "{\"id\":\"e-25\",\"type\":\"x\",\"timestamp\":1714521608636}{\"id\":\"e-26\"}",
+  "[{\"id\":\"e-27\",\"type\":\"x\",\"timestamp\":1714521608636}]",
+  "{\"id\":\"e-28\",\"type\":\"x\",\"timestamp\":1714521608636,\"a\":[[[[[[[[[[1]]]]]]]]]]}",
+  "{\"id\":\"e-29\",\"type\":\"x\",\"timestamp\":1714521608636,\"bad\":\"\xff\"}",
+  "{\"id\":\"e-30\",\"type\":\"x\",\"timestamp\":1714521608636,\"a\":tru}",
+  "{\"id\":\"e-31\",\"type\":\"x\",\"timestamp\":1714521608636,}",
+  "",
+};
+
+static char *
+body_text (const HwPreparedEvent *prepared)
+{
+  g_autoptr(GError) error = NULL;
+  char *json = hw_store_decompress (prepared->body->data, prepared->body->len, &error);
+
+  g_assert_no_error (error);
+  return json;
+}
+
+/* Both ways must agree on everything the store writes, or on the error. */
+static void
+assert_same (HwMaskRules         *rules,
+             const char          *line,
+             gsize                length,
+             const HwParseLimits *limits,
+             gboolean            *took_fast)
+{
+  HwEventPreparer *fast = hw_event_preparer_new (rules);
+  HwEventPreparer *slow = hw_event_preparer_new (rules);
+  g_autoptr(GError) fast_error = NULL;
+  g_autoptr(GError) slow_error = NULL;
+  HwPreparedEvent a, b;
+  gboolean fast_ok, slow_ok;
+
+  if (took_fast != NULL)
+    *took_fast = FALSE;
+  hw_event_preparer_set_fast (slow, FALSE);
+  fast_ok = hw_event_preparer_parse (fast, line, length, limits, &a, &fast_error);
+  slow_ok = hw_event_preparer_parse (slow, line, length, limits, &b, &slow_error);
+  if (fast_ok != slow_ok)
+    g_error ("fast %d, slow %d for: %.*s", fast_ok, slow_ok, (int) length, line);
+
+  if (!slow_ok)
+    {
+      g_assert_error (fast_error, HW_ERROR, slow_error->code);
+      g_assert_cmpstr (fast_error->message, ==, slow_error->message);
+    }
+  else
+    {
+      g_autofree char *body_a = body_text (&a);
+      g_autofree char *body_b = body_text (&b);
+      HwEvent *ea = a.event, *eb = b.event;
+
+      g_assert_cmpstr (ea->id, ==, eb->id);
+      g_assert_cmpstr (ea->type, ==, eb->type);
+      g_assert_cmpint (ea->timestamp_ms, ==, eb->timestamp_ms);
+      g_assert_cmpstr (ea->partition_key, ==, eb->partition_key);
+      g_assert_cmpstr (ea->source, ==, eb->source);
+      g_assert_cmpstr (ea->functionname, ==, eb->functionname);
+      g_assert_cmpstr (ea->pipeline, ==, eb->pipeline);
+      g_assert_cmpstr (ea->account, ==, eb->account);
+      g_assert_cmpstr (ea->region, ==, eb->region);
+      g_assert_cmpstr (ea->stage, ==, eb->stage);
+      g_assert_cmpstr (ea->err_name, ==, eb->err_name);
+      g_assert_cmpstr (ea->err_message, ==, eb->err_message);
+      g_assert_cmpstr (ea->err_stack, ==, eb->err_stack);
+      g_assert_cmpuint (ea->size, ==, eb->size);
+      g_assert_cmpstr (a.text, ==, b.text);
+      g_assert_cmpstr (a.tags, ==, b.tags);
+      g_assert_cmpstr (body_a, ==, body_b);
+      /* The slow path always has the tree; the fast one never builds it. */
+      g_assert_nonnull (eb->expanded);
+      if (took_fast != NULL)
+        *took_fast = ea->expanded == NULL;
+      hw_prepared_event_clear (&a);
+      hw_prepared_event_clear (&b);
+    }
+
+  hw_event_preparer_free (fast);
+  hw_event_preparer_free (slow);
+}
+
+static void
+test_table (void)
+{
+  g_autoptr(HwMaskRules) rules = hw_mask_rules_new (HW_MASK_DEFAULT);
+  HwParseLimits limits = hw_parse_limits_default ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      assert_same (NULL, lines[i], strlen (lines[i]), &limits, NULL);
+      assert_same (rules, lines[i], strlen (lines[i]), &limits, NULL);
+    }
+
+  /* Tight limits are the parser's to report. */
+  limits.max_depth = 4;
+  limits.max_event_bytes = 200;
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    assert_same (rules, lines[i], strlen (lines[i]), &limits, NULL);
+}
+
+/* The common shapes do take the fast path (or it would be dead code). */
+static void
+test_fast_taken (void)
+{
+  g_autoptr(HwMaskRules) rules = hw_mask_rules_new (HW_MASK_DEFAULT);
+  struct { guint line; gboolean with_rules; gboolean fast; } cases[] = {
+    { 0, FALSE, TRUE }, { 0, TRUE, TRUE }, { 1, FALSE, TRUE }, { 1, TRUE, TRUE },
+    { 2, TRUE, TRUE }, { 5, TRUE, TRUE }, { 8, FALSE, TRUE }, { 8, TRUE, FALSE },
+    { 9, FALSE, FALSE }, { 10, FALSE, FALSE }, { 11, FALSE, TRUE }, { 11, TRUE, FALSE },
+    { 12, TRUE, FALSE }, { 13, TRUE, FALSE }, { 14, TRUE, FALSE }, { 15, FALSE, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *line = lines[cases[i].line];
+      gboolean fast;
+
+      assert_same (cases[i].with_rules ? rules : NULL, line, strlen (line), NULL, &fast);
+      if (fast != cases[i].fast)
+        g_error ("case %u: fast path %s for: %s", i, fast ? "taken" : "not taken", line);
+    }
+}
+
+/* Every prefix and many one-byte changes of the table's valid lines: the
+ * fast path never accepts what the parser refuses, nor reads it otherwise. */
+static void
+test_mutations (void)
+{
+  static const char replacements[] = "\"{}[],:1-.x\\ e\xc3";
+  g_autoptr(HwMaskRules) rules = hw_mask_rules_new (HW_MASK_DEFAULT);
+  HwParseLimits limits = hw_parse_limits_default ();
+
+  for (guint i = 0; i < 12; i++)
+    {
+      const char *line = lines[i];
+      gsize length = strlen (line);
+      g_autofree char *copy = g_strdup (line);
+
+      for (gsize cut = 0; cut < length; cut++)
+        assert_same (NULL, line, cut, &limits, NULL);
+
+      for (gsize at = 0; at < length; at++)
+        for (guint r = 0; r < sizeof replacements - 1; r++)
+          {
+            copy[at] = replacements[r];
+            assert_same (r % 2 ? rules : NULL, copy, length, &limits, NULL);
+            copy[at] = line[at];
+          }
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/event-prepare/table", test_table);
+  g_test_add_func ("/event-prepare/fast-taken", test_fast_taken);
+  g_test_add_func ("/event-prepare/mutations", test_mutations);
+
+  return g_test_run ();
+}

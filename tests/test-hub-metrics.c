@@ -1,0 +1,91 @@
+/* test-hub-metrics.c: series lookup of the in-memory metrics
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "hw-hub-metrics.h"
+
+static guint
+count_lines_with_prefix (const char *text,
+                         const char *prefix)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  guint n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    n += g_str_has_prefix (lines[i], prefix);
+  return n;
+}
+
+/* A Prometheus line of counter @name with labels @one and @two (NULL: only
+ * @one), in either order, and @value. */
+static gboolean
+has_series (const char *text,
+            const char *name,
+            const char *one,
+            const char *two,
+            const char *value)
+{
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+
+  if (two == NULL)
+    {
+      a = g_strdup_printf ("\nhubwatch_%s_total{%s} %s\n", name, one, value);
+      return strstr (text, a) != NULL;
+    }
+  a = g_strdup_printf ("\nhubwatch_%s_total{%s,%s} %s\n", name, one, two, value);
+  b = g_strdup_printf ("\nhubwatch_%s_total{%s,%s} %s\n", name, two, one, value);
+  return strstr (text, a) != NULL || strstr (text, b) != NULL;
+}
+
+/* The lookup caches series by the labels exactly as passed: another order,
+ * a repeated label (the last one counts) or values that would run together
+ * under plain concatenation must still land on the right series. */
+static void
+test_series_identity (void)
+{
+  HwHubMetrics *metrics = hw_hub_metrics_new (NULL);
+  g_autofree char *text = NULL;
+
+  for (guint round = 0; round < 2; round++)
+    {
+      hw_hub_metrics_counter_add (metrics, "t.count", 1, "a", "x", "b", "y", NULL);
+      hw_hub_metrics_counter_add (metrics, "t.count", 2, "b", "y", "a", "x", NULL);
+      hw_hub_metrics_counter_add (metrics, "t.count", 4, "a", "q", "b", "y", "a", "x", NULL);
+      hw_hub_metrics_counter_add (metrics, "t.count", 8, "a", "x", NULL);
+      hw_hub_metrics_counter_add (metrics, "t.count", 16, "a", "x", "b", NULL, NULL);
+      hw_hub_metrics_counter_add (metrics, "t.count", 32, "a", "1:b1:y", NULL);
+      hw_hub_metrics_counter_add (metrics, "t.count", 64, "a1:x", "b", NULL);
+      hw_hub_metrics_counter_add (metrics, "t.count", 512, "ab", "c", NULL);
+      hw_hub_metrics_counter_add (metrics, "t.count", 1024, "a", "bc", NULL);
+      hw_hub_metrics_counter_add (metrics, "t.other", 128, "a", "x", "b", "y", NULL);
+    }
+
+  text = hw_hub_metrics_to_prometheus (metrics);
+  g_test_message ("%s", text);
+  g_assert_true (has_series (text, "t_count", "a=\"x\"", "b=\"y\"", "14"));
+  g_assert_true (has_series (text, "t_count", "a=\"x\"", NULL, "16"));
+  /* A NULL value is recorded as "". */
+  g_assert_true (has_series (text, "t_count", "a=\"x\"", "b=\"\"", "32"));
+  g_assert_true (has_series (text, "t_count", "a=\"1:b1:y\"", NULL, "64"));
+  g_assert_true (has_series (text, "t_count", "a1_x=\"b\"", NULL, "128"));
+  g_assert_true (has_series (text, "t_other", "a=\"x\"", "b=\"y\"", "256"));
+  g_assert_true (has_series (text, "t_count", "ab=\"c\"", NULL, "1024"));
+  g_assert_true (has_series (text, "t_count", "a=\"bc\"", NULL, "2048"));
+  g_assert_cmpuint (count_lines_with_prefix (text, "hubwatch_t_count_total{"), ==, 7);
+  g_assert_cmpuint (count_lines_with_prefix (text, "hubwatch_t_other_total{"), ==, 1);
+  hw_hub_metrics_free (metrics);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/hub/metrics/series-identity", test_series_identity);
+  return g_test_run ();
+}
