@@ -102,6 +102,11 @@ spawn_hub (HwTestHub *hub)
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  /* Under the sanitizers, a test whose hub does the heavy lifting may give
+   * it other ASan options than its own (see tests/meson.build). */
+  if (g_getenv ("HW_TEST_HUB_ASAN_OPTIONS") != NULL)
+    g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS",
+                                  g_getenv ("HW_TEST_HUB_ASAN_OPTIONS"), TRUE);
   /* Appending keeps the log of every run, so a restart test can grep it all. */
   {
     int fd = g_open (hub->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);

@@ -151,7 +151,8 @@ client_run (gpointer user_data)
     {
       g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
       g_autofree char *text = r == BAD_REQUEST ? g_strdup ("[{\"id\":") : client_body (client, r);
-      g_autoptr(GBytes) body = g_bytes_new_take (g_steal_pointer (&text), strlen (text));
+      gsize length = strlen (text);
+      g_autoptr(GBytes) body = g_bytes_new_take (g_steal_pointer (&text), length);
       g_autoptr(GBytes) reply = NULL;
       g_autoptr(JsonParser) parser = json_parser_new ();
       g_autoptr(GError) error = NULL;

@@ -9,8 +9,9 @@
  * listener's own reader thread, one read at a time, while the lanes' POSTs
  * are in flight. A thread of its own rather than GLib's shared pool: the
  * allocator gives each new thread its own arena, and reads hopping between
- * pool threads kept faulting in fresh arenas (twice the reader's CPU time). The main context then only joins pre-rendered records into
- * batch bodies; the state (lanes, checkpoint, status) stays single-threaded.
+ * pool threads kept faulting in fresh arenas (twice the reader's CPU time).
+ * The main context then only joins pre-rendered records into batch bodies;
+ * the state (lanes, checkpoint, status) stays single-threaded.
  *
  * Ordering: events are spread over `parallel` lanes by a hash of their
  * partitionKey (the event id when there is none). Each lane has at most one

@@ -205,8 +205,14 @@ hw_hub_json_depth (JsonNode *node)
     {
       JsonArray *array = json_node_get_array (node);
 
+      /* Not MAX (deepest, hw_hub_json_depth (…)): the macro would evaluate
+       * the recursion twice per level, 2^depth calls in all. */
       for (guint i = 0; i < json_array_get_length (array); i++)
-        deepest = MAX (deepest, hw_hub_json_depth (json_array_get_element (array, i)));
+        {
+          guint depth = hw_hub_json_depth (json_array_get_element (array, i));
+
+          deepest = MAX (deepest, depth);
+        }
       return deepest + 1;
     }
   if (JSON_NODE_HOLDS_OBJECT (node))
@@ -216,7 +222,11 @@ hw_hub_json_depth (JsonNode *node)
 
       json_object_iter_init (&iter, json_node_get_object (node));
       while (json_object_iter_next (&iter, NULL, &member))
-        deepest = MAX (deepest, hw_hub_json_depth (member));
+        {
+          guint depth = hw_hub_json_depth (member);
+
+          deepest = MAX (deepest, depth);
+        }
       return deepest + 1;
     }
   return 0;

@@ -124,6 +124,7 @@ parse_after (SoupServerMessage *msg,
   g_autoptr(GHashTable) params = NULL;
   const char *after;
   guint64 value = 0;
+  gint64 newest;
 
   if (query != NULL)
     params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
@@ -131,7 +132,8 @@ parse_after (SoupServerMessage *msg,
   if (after != NULL && g_ascii_string_to_unsigned (after, 10, 0, G_MAXINT64, &value, NULL))
     return (gint64) value;
   /* No resume point: only what arrives from now on. */
-  return MAX (0, hw_event_store_get_max_seq (hw_hub_get_store (self->hub), NULL));
+  newest = hw_event_store_get_max_seq (hw_hub_get_store (self->hub), NULL);
+  return MAX (0, newest);
 }
 
 static void
