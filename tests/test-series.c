@@ -269,29 +269,38 @@ test_pan_and_select (void)
   g_assert_cmpint (sel.to_ms, >, sel.from_ms);
 }
 
+/* A million points down to 1600 columns (625 per column) keeps every one
+ * of the rare single-point spikes. How fast it does so is a figure of
+ * bench/hw-bench-chart (chart_frame_ms_1m_points), not of a test. */
 static void
-test_downsample_million_points_fast (void)
+test_downsample_million_points (void)
 {
-  g_autoptr(HwSeries) series = make_noisy_series (1000000);
+  const guint n_points = 1000000;
+  g_autoptr(HwSeries) series = make_noisy_series (n_points);
   HwTimeRange range;
   HwSeriesColumn columns[1600];
-  gint64 best = G_MAXINT64;
+  guint spikes_up = 0, spikes_down = 0;
+  guint columns_up = 0, columns_down = 0;
+
+  for (guint i = 7; i < n_points; i += 99991)
+    {
+      if (i % 2 == 0)
+        spikes_up++;
+      else
+        spikes_down++;
+    }
 
   g_assert_true (hw_series_get_bounds (series, &range));
-  /* Best of a few runs: the figure is the work, not the machine's noise. */
-  for (guint run = 0; run < 5; run++)
+  hw_series_downsample (series, &range, columns, G_N_ELEMENTS (columns));
+  for (guint c = 0; c < G_N_ELEMENTS (columns); c++)
     {
-      gint64 start = g_get_monotonic_time ();
-
-      hw_series_downsample (series, &range, columns, G_N_ELEMENTS (columns));
-      best = MIN (best, g_get_monotonic_time () - start);
+      g_assert_true (columns[c].flags & HW_COLUMN_HAS_DATA);
+      columns_up += columns[c].max == 1e6;
+      columns_down += columns[c].min == -1e6;
     }
-  g_test_message ("downsampling 1,000,000 points to 1600 columns: %.2f ms", best / 1000.0);
-  g_assert_true (columns[0].flags & HW_COLUMN_HAS_DATA);
-  g_assert_true (columns[G_N_ELEMENTS (columns) - 1].flags & HW_COLUMN_HAS_DATA);
-  /* The frame budget is 8 ms for the whole redraw; a loaded CI machine gets
-   * slack, the benchmark in bench/ reports the real figure. */
-  g_assert_cmpint (best, <, 40000);
+  g_assert_cmpuint (spikes_up + spikes_down, ==, 11);
+  g_assert_cmpuint (columns_up, ==, spikes_up);
+  g_assert_cmpuint (columns_down, ==, spikes_down);
 }
 
 int
@@ -303,7 +312,7 @@ main (int   argc,
   g_test_add_func ("/series/downsample/keeps-extremes", test_downsample_keeps_extremes);
   g_test_add_func ("/series/downsample/last-value-sparse", test_downsample_last_value_and_sparse);
   g_test_add_func ("/series/downsample/gaps-stay-gaps", test_downsample_gaps_stay_gaps);
-  g_test_add_func ("/series/downsample/million-points", test_downsample_million_points_fast);
+  g_test_add_func ("/series/downsample/million-points", test_downsample_million_points);
   g_test_add_func ("/series/append/out-of-order", test_series_rejects_out_of_order);
   g_test_add_func ("/series/window/round-trip", test_pixel_mapping_round_trips);
   g_test_add_func ("/series/window/zoom", test_zoom_keeps_anchor);
