@@ -48,13 +48,33 @@ job_free (HwIngestJob *job)
 
 /* Answers ------------------------------------------------------------------ */
 
-/* Main context. */
+#define GONE_KEY "hw-hub-ingest-client-gone"
+
+/* A client that hangs up while its request is in the pipeline leaves a
+ * message without I/O, which must not be unpaused. The mark lives on the
+ * message, so no handler outlives the job that connected it. */
+static void
+on_client_gone (SoupServerMessage *msg,
+                gpointer           user_data)
+{
+  g_object_set_data (G_OBJECT (msg), GONE_KEY, GINT_TO_POINTER (TRUE));
+}
+
+/* Main context. The events are committed either way: a client gone before
+ * its answer was never told they were stored, and may publish them again
+ * (deduplicated on id). */
 static void
 answer (HwIngestJob *job)
 {
   SoupServerMessage *msg = job->request->msg;
   char *body = g_steal_pointer (&job->body);
 
+  if (g_object_get_data (G_OBJECT (msg), GONE_KEY) != NULL)
+    {
+      g_free (body);
+      job_free (job);
+      return;
+    }
   soup_server_message_set_status (msg, job->status, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
   soup_server_message_unpause (msg);
@@ -293,6 +313,8 @@ hw_hub_ingest_submit (HwHubIngest  *self,
   job = g_new0 (HwIngestJob, 1);
   job->request = hw_hub_request_ref (request);
   job->ndjson = ndjson;
+  g_signal_connect (request->msg, "disconnected", G_CALLBACK (on_client_gone), NULL);
+  g_signal_connect (request->msg, "finished", G_CALLBACK (on_client_gone), NULL);
   soup_server_message_pause (request->msg);
 
   g_mutex_lock (&self->lock);
