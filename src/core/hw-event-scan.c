@@ -271,6 +271,27 @@ enter (Scan *s)
   return s->p < s->end;
 }
 
+/* After an element or member: a comma with more input after it, or CLOSE
+ * (left for the caller to consume). Anything else is not ours to read. */
+static gboolean
+scan_separator (Scan     *s,
+                char      close,
+                gboolean *closed)
+{
+  *closed = FALSE;
+  if (s->p >= s->end)
+    return FALSE;
+  if (*s->p == close)
+    {
+      *closed = TRUE;
+      return TRUE;
+    }
+  if (*s->p != ',')
+    return FALSE;
+  s->p++;
+  return s->p < s->end;
+}
+
 static gboolean
 scan_array (Scan     *s,
             gboolean  emit)
@@ -287,16 +308,12 @@ scan_array (Scan     *s,
   for (;;)
     {
       Value element;
+      gboolean closed;
 
-      if (!scan_value (s, emit, &element) || s->p >= s->end)
+      if (!scan_value (s, emit, &element) || !scan_separator (s, ']', &closed))
         return FALSE;
-      if (*s->p == ']')
+      if (closed)
         break;
-      if (*s->p != ',')
-        return FALSE;
-      s->p++;
-      if (s->p >= s->end)
-        return FALSE;
     }
   s->p++;
   s->depth--;
@@ -336,6 +353,7 @@ scan_object (Scan              *s,
       Value key;
       Value other;
       Value *target = &other;
+      gboolean closed;
 
       if (*s->p != '"' || !scan_string (s, FALSE, FALSE, &key))
         return FALSE;
@@ -356,15 +374,10 @@ scan_object (Scan              *s,
             break;
           }
 
-      if (!scan_value (s, emit, target) || s->p >= s->end)
+      if (!scan_value (s, emit, target) || !scan_separator (s, '}', &closed))
         return FALSE;
-      if (*s->p == '}')
+      if (closed)
         break;
-      if (*s->p != ',')
-        return FALSE;
-      s->p++;
-      if (s->p >= s->end)
-        return FALSE;
     }
   s->p++;
   s->depth--;
