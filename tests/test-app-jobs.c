@@ -148,6 +148,22 @@ job_done_shown (gpointer user_data)
          && hw_jobs_page_get_n_inbox (f->page) >= 1;
 }
 
+typedef struct
+{
+  HwJobsPage *page;
+  const char *job_id;
+} JobStateWait;
+
+/* The page learns a job's end from its next refresh, which may come after
+ * the inbox already shows the result. */
+static gboolean
+job_state_done (gpointer user_data)
+{
+  JobStateWait *wait = user_data;
+
+  return g_strcmp0 (hw_jobs_page_get_job_state (wait->page, wait->job_id), "done") == 0;
+}
+
 static gboolean
 listener_has_range (gpointer user_data)
 {
@@ -235,6 +251,11 @@ test_offline_command_sent_once (void)
   job_list = json_object_get_array_member (json_node_get_object (jobs), "jobs");
   g_assert_cmpuint (json_array_get_length (job_list), ==, 1);
   job_id = json_object_get_string_member (json_array_get_object_element (job_list, 0), "id");
+  {
+    JobStateWait wait = { f.page, job_id };
+
+    hw_test_wait_until (job_state_done, &wait, WAIT_MS);
+  }
   g_assert_cmpstr (hw_jobs_page_get_job_state (f.page, job_id), ==, "done");
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (job_list, 0), "idempotency_key"),
                    ==, hw_replay_dialog_get_command_key (dialog));
