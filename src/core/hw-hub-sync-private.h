@@ -105,6 +105,14 @@ guint      hw_hub_sync_backoff_ms       (HwHubSync        *self,
                                          guint             attempt);
 /* Fetches the next page after the cursor, unless one is on its way. */
 void       hw_hub_sync_pull             (HwHubSync        *self);
+/* Moves the cursor forward (never back) and notifies "cursor". */
+void       hw_hub_sync_advance_cursor   (HwHubSync        *self,
+                                         guint64           seq);
+/* The last page was not full: online, and from now on follow the hub. */
+void       hw_hub_sync_caught_up        (HwHubSync        *self);
+/* hw-hub-sync-pull.c: subscribes to the stream, refreshes side data and
+ * starts the poll that backs the stream up. */
+void       hw_hub_sync_follow           (HwHubSync        *self);
 /* Opens the cache in a worker thread, then connects. */
 void       hw_hub_sync_open_cache       (HwHubSync        *self);
 /* hw-hub-sync-side.c: a cache write failed: a full or read-only disk makes the cache read-only
