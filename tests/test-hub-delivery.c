@@ -377,6 +377,78 @@ test_partition_order (void)
   hw_test_hub_free (hub);
 }
 
+static void
+publish_range (HwTestHub *hub,
+               guint      first,
+               guint      n)
+{
+  g_autoptr(GString) body = g_string_new ("[");
+
+  for (guint i = first; i < first + n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("r%05u", i);
+      g_autofree char *key = g_strdup_printf ("key-%u", i % 25);
+      g_autofree char *json = event_json (id, i % 7 == 0 ? "skipped" : "t", key, "eu", i);
+
+      g_string_append_printf (body, "%s%s", i > first ? "," : "", json);
+    }
+  g_string_append (body, "]");
+  publish (hub, body->str);
+}
+
+/* A listener starting at the trim horizon of a backlog reads it in many
+ * seq ranges, several at once, then catches up with events published
+ * meanwhile: every matching event arrives exactly once (nothing fails, so
+ * nothing is retried), in order per partition key. */
+static void
+test_backlog_ranges (void)
+{
+  g_autoptr(HwTestListener) listener = hw_test_listener_new ();
+  HwTestHub *hub = hw_test_hub_newv (NULL, NULL);
+  g_autofree char *def = g_strdup_printf ("{\"name\":\"backlog\",\"url\":\"%s\",\"types\":[\"t\"],"
+                                          "\"batch_size\":10,\"parallel\":8,\"start\":\"trim_horizon\"}",
+                                          listener->url);
+  g_autoptr(GHashTable) last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) ids = NULL;
+  const guint backlog = 1500, later = 300;
+  guint expected = 0;
+
+  for (guint i = 0; i < backlog; i += 500)
+    publish_range (hub, i, 500);
+  add_listener (hub, def);
+  for (guint i = backlog; i < backlog + later; i += 100)
+    publish_range (hub, i, 100);
+  for (guint i = 0; i < backlog + later; i++)
+    expected += i % 7 != 0;
+  wait_acked (listener, expected);
+
+  for (guint i = 0; i < listener->batches->len; i++)
+    {
+      HwTestBatch *batch = g_ptr_array_index (listener->batches, i);
+
+      g_assert_true (batch->acked);
+      for (guint j = 0; j < batch->events->len; j++)
+        {
+          JsonObject *event = json_node_get_object (g_ptr_array_index (batch->events, j));
+          const char *key = g_ptr_array_index (batch->partition_keys, j);
+          gint64 n = json_object_get_int_member (json_object_get_object_member (event, "thing"), "n");
+          gpointer previous;
+
+          g_assert_cmpint (n % 7, !=, 0);
+          if (g_hash_table_lookup_extended (last, key, NULL, &previous))
+            g_assert_cmpint (n, >, GPOINTER_TO_INT (previous));
+          g_hash_table_replace (last, g_strdup (key), GINT_TO_POINTER ((int) n));
+        }
+    }
+  ids = hw_test_listener_acked_ids (listener);
+  g_assert_cmpuint (ids->len, ==, expected);
+  for (guint i = 0; i < ids->len; i++)
+    g_assert_true (g_hash_table_add (seen, g_ptr_array_index (ids, i)));
+
+  hw_test_hub_free (hub);
+}
+
 typedef struct
 {
   HwTestHub *hub;
@@ -521,6 +593,7 @@ main (int   argc,
   g_test_add_func ("/hub/delivery/retry", test_retry);
   g_test_add_func ("/hub/delivery/poison-iterator-age", test_poison_iterator_age);
   g_test_add_func ("/hub/delivery/partition-order", test_partition_order);
+  g_test_add_func ("/hub/delivery/backlog-ranges", test_backlog_ranges);
   g_test_add_func ("/hub/delivery/checkpoint-restart", test_checkpoint_restart);
   g_test_add_func ("/hub/delivery/listener-api", test_listener_api);
   g_test_add_func ("/hub/delivery/config-listener", test_config_listener);

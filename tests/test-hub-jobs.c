@@ -300,6 +300,46 @@ test_replay_range (void)
   hw_test_hub_free (hub);
 }
 
+/* Pages end inside runs of events sharing one timestamp: each event still
+ * arrives exactly once, in (timestamp, arrival) order. */
+static void
+test_replay_ties (void)
+{
+  g_autoptr(HwTestListener) target = hw_test_listener_new ();
+  HwTestHub *hub = hw_test_hub_newv (NULL, NULL);
+  g_autofree char *body = g_strdup_printf ("{\"listener\":\"target\",\"from\":%" G_GINT64_FORMAT ",\"to\":%"
+                                           G_GINT64_FORMAT ",\"parallel\":1,\"batch_size\":3,\"dry_run\":false}",
+                                           T0, T0 + 100000);
+  g_autoptr(GString) events = g_string_new ("[");
+  g_autoptr(JsonObject) job = NULL;
+  g_autoptr(JsonObject) done = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+  const guint n = 40;
+
+  add_listener (hub, "target", target, "none");
+  /* Published newest group first, so arrival order differs from time order. */
+  for (guint i = 0; i < n; i++)
+    {
+      guint group = 5 - i / 7;
+
+      g_string_append_printf (events, "%s{\"id\":\"t%02u-%02u\",\"type\":\"replay-thing\",\"timestamp\":%"
+                              G_GINT64_FORMAT "}", i > 0 ? "," : "", group, i, T0 + group * 1000);
+    }
+  g_string_append (events, "]");
+  post_ok (hub, "/v1/events", events->str, 200);
+
+  job = start_job (hub, "/v1/replays", NULL, body, 202);
+  done = wait_job_state (hub, json_object_get_string_member (job, "id"), "done");
+  g_assert_cmpint (json_object_get_int_member (done, "acked"), ==, n);
+
+  ids = hw_test_listener_acked_ids (target);
+  g_assert_cmpuint (ids->len, ==, n);
+  for (guint i = 1; i < ids->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (ids, i - 1), <, g_ptr_array_index (ids, i));
+
+  hw_test_hub_free (hub);
+}
+
 /* kill -9 in the middle of a replay to a slow listener: after the restart
  * the job goes on from its checkpoint (not from zero) and finishes with
  * every event of the range delivered. */
@@ -462,6 +502,7 @@ main (int   argc,
   g_test_add_func ("/hub/jobs/fault-monitor", test_fault_monitor);
   g_test_add_func ("/hub/jobs/resubmit-once", test_resubmit_once);
   g_test_add_func ("/hub/jobs/replay-range", test_replay_range);
+  g_test_add_func ("/hub/jobs/replay-ties", test_replay_ties);
   g_test_add_func ("/hub/jobs/resume-after-kill", test_resume_after_kill);
   g_test_add_func ("/hub/jobs/cancel", test_cancel);
   g_test_add_func ("/hub/jobs/roles", test_roles);

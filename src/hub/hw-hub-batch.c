@@ -109,6 +109,22 @@ base64_encode (const guchar *in,
   gsize i = 0;
 
   base64_init ();
+  /* Six bytes per step from one unaligned big-endian load (8 bytes must be
+   * readable): a third of the loads and shifts of byte-wise steps. */
+  for (; i + 8 <= length; i += 6, out += 8)
+    {
+      guint64 v;
+      guint32 a, b;
+
+      memcpy (&v, in + i, sizeof v);
+      v = GUINT64_FROM_BE (v);
+      a = (guint32) (v >> 40);
+      b = (guint32) (v >> 16) & 0xffffff;
+      memcpy (out, base64_pairs[a >> 12], 2);
+      memcpy (out + 2, base64_pairs[a & 0xfff], 2);
+      memcpy (out + 4, base64_pairs[b >> 12], 2);
+      memcpy (out + 6, base64_pairs[b & 0xfff], 2);
+    }
   for (; i + 3 <= length; i += 3, out += 4)
     {
       guint32 v = (guint32) in[i] << 16 | (guint32) in[i + 1] << 8 | in[i + 2];

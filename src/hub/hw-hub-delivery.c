@@ -5,13 +5,11 @@
  * Threading: the loop runs on the hub's main context and POSTs with
  * libsoup's asynchronous I/O. Reading the next events from the lake is the
  * expensive part (every stored body is decompressed), and so is rendering
- * each one as a stream record (base64 of the event), so both happen in the
- * listener's own reader thread, one read at a time, while the lanes' POSTs
- * are in flight. A thread of its own rather than GLib's shared pool: the
- * allocator gives each new thread its own arena, and reads hopping between
- * pool threads kept faulting in fresh arenas (twice the reader's CPU time).
- * The main context then only joins pre-rendered records into batch bodies;
- * the state (lanes, checkpoint, status) stays single-threaded.
+ * each one as a stream record (base64 of the event), so both happen on the
+ * hub's worker threads (hw-hub-delivery-read.c), several reads of
+ * consecutive seq ranges at once, applied here in range order. The main
+ * context then only joins pre-rendered records into batch bodies; the
+ * state (lanes, checkpoint, status) stays single-threaded.
  *
  * Ordering: events are spread over `parallel` lanes by a hash of their
  * partitionKey (the event id when there is none). Each lane has at most one
@@ -33,27 +31,24 @@
 #include "hw-error.h"
 #include "hw-event-store.h"
 #include "hw-hub-batch.h"
-#include "hw-hub-delivery.h"
+#include "hw-hub-delivery-private.h"
 #include "hw-hub-http.h"
 #include "hw-hub-metrics.h"
+#include "hw-hub-workers.h"
 
 #define RETRY_BASE_MS   200
 #define RETRY_CAP_MS    10000
 #define PERSIST_DELAY_MS 100
-#define READ_CHUNK      2000
+/* Rows per read (a quarter of the window: about one batch per lane):
+ * small enough that reads overlap each other and the POSTs, large enough
+ * that lanes fill whole batches and a query is amortized. */
+#define READ_CHUNK_MIN  200
+#define READ_CHUNK_MAX  2000
 /* Acknowledged entries stay queued behind an unacknowledged one (they
  * define the checkpoint); this many windows of them at most. */
 #define RETAIN_WINDOWS  8
 
-typedef struct
-{
-  gint64   seq;
-  gint64   received_ms;
-  guint    lane;
-  gboolean acked;
-  gsize    record_len;
-  char    *record;        /* the rendered stream record; freed once acked */
-} Entry;
+typedef HwDeliveryEntry Entry;
 
 typedef struct
 {
@@ -72,18 +67,21 @@ struct _HwDelivery
   HwListenerSpec           *spec;
   SoupSession              *session;
   GCancellable             *cancellable;
-  GMainContext             *context;      /* where reads report back */
-  GThreadPool              *reader;       /* one exclusive thread */
   Lane                     *lanes;
   guint                     n_lanes;
   guint                     window;       /* max unacknowledged entries held */
 
   GQueue                    outstanding;  /* Entry*, from the oldest unacked one, seq order */
   guint                     unacked;      /* entries waiting or in a lane's batch */
-  gint64                    scan_seq;     /* last seq read from the lake */
+  gint64                    scan_seq;     /* every event up to this seq was read and queued */
   gint64                    checkpoint;
   gint64                    reported_checkpoint;
-  gboolean                  reading;      /* a worker read is under way */
+  GQueue                    reads;        /* HwDeliveryRead*, consecutive ranges after scan_seq */
+  gint64                    read_seq;     /* end of the last range asked for */
+  guint                     read_rows;    /* sum of the limits of @reads */
+  guint                     read_chunk;
+  guint                     max_reads;    /* in flight at once */
+  guint                     running;      /* reads on a worker, discarded ones too */
   gboolean                  caught_up;    /* the last read reached the end of the lake */
   gboolean                  wake_pending; /* events arrived during a read */
 
@@ -132,13 +130,6 @@ hw_listener_spec_free (HwListenerSpec *spec)
 }
 
 static void
-entry_free (Entry *entry)
-{
-  g_free (entry->record);
-  g_free (entry);
-}
-
-static void
 record_metric (HwDelivery   *self,
                HwMetricKind  kind,
                const char   *name,
@@ -147,107 +138,6 @@ record_metric (HwDelivery   *self,
   const char *labels[] = { "listener", self->spec->name, NULL };
 
   hw_hub_metrics_record (hw_hub_metrics (self->hub), kind, name, labels, value);
-}
-
-/* Reading, in a worker thread ------------------------------------------------ */
-
-/* What one read needs, owned, so that the worker shares nothing mutable
- * with the main context. */
-typedef struct
-{
-  HwDelivery    *delivery;   /* a reference, released on the main context */
-  HwEventStore  *store;
-  HwRoutingRule *rule;
-  guint          n_lanes;
-  gint64         after_seq;
-  guint          limit;
-
-  GPtrArray     *entries;    /* out: Entry*, the matching events, seq order */
-  gint64         scan_seq;   /* out: seq of the last row read */
-  guint          n_rows;     /* out: rows read, matching or not */
-  GError        *error;      /* out */
-} ReadJob;
-
-static void
-read_job_free (ReadJob *job)
-{
-  g_clear_object (&job->store);
-  g_clear_pointer (&job->rule, hw_routing_rule_unref);
-  g_clear_pointer (&job->entries, g_ptr_array_unref);
-  g_clear_error (&job->error);
-  if (job->delivery != NULL)
-    hw_delivery_unref (job->delivery);
-  g_free (job);
-}
-
-static gboolean
-row_matches (HwRoutingRule *rule,
-             HwEventRow    *row)
-{
-  g_autoptr(HwEvent) event = NULL;
-  HwParseLimits limits = hw_parse_limits_default ();
-
-  if (row->is_fault || !hw_routing_rule_matches_type (rule, row->type))
-    return FALSE;
-  if (!hw_routing_rule_has_tags (rule))
-    return TRUE;
-
-  /* Stored events were validated on publish; a parse failure here means the
-   * limits changed since, and such an event cannot be routed by tags. */
-  limits.max_event_bytes = G_MAXSIZE;
-  event = hw_event_parse (row->json, -1, &limits, NULL);
-  return event != NULL && hw_routing_rule_matches (rule, event);
-}
-
-/* Rendered straight into a buffer of its final size: no copy per event. */
-static Entry *
-entry_render (HwEventRow *row,
-              guint       n_lanes)
-{
-  const char *key = row->partition_key != NULL ? row->partition_key : row->id;
-  Entry *entry = g_new0 (Entry, 1);
-  HwBatchItem item = { row->seq, row->partition_key, row->id, row->json, row->received_ms };
-  GString *record = g_string_sized_new (hw_batch_record_size_hint (strlen (row->json)) + strlen (key) * 6);
-
-  entry->seq = row->seq;
-  entry->received_ms = row->received_ms;
-  entry->lane = g_str_hash (key) % n_lanes;
-  hw_batch_append_record (record, &item, entry->lane);
-  entry->record_len = record->len;
-  entry->record = g_string_free (record, FALSE);
-  return entry;
-}
-
-static gboolean on_read_done (gpointer user_data);
-
-static void
-read_in_thread (gpointer data,
-                gpointer pool_data)
-{
-  ReadJob *job = data;
-  g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(GSource) done = NULL;
-
-  rows = hw_event_store_events_after (job->store, job->after_seq, job->limit, NULL, &job->error);
-  if (rows != NULL)
-    {
-      job->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
-      job->scan_seq = job->after_seq;
-      job->n_rows = rows->len;
-      for (guint i = 0; i < rows->len; i++)
-        {
-          HwEventRow *row = g_ptr_array_index (rows, i);
-
-          job->scan_seq = row->seq;
-          if (row_matches (job->rule, row))
-            g_ptr_array_add (job->entries, entry_render (row, job->n_lanes));
-        }
-    }
-
-  done = g_idle_source_new ();
-  g_source_set_priority (done, G_PRIORITY_DEFAULT);
-  g_source_set_callback (done, on_read_done, job, (GDestroyNotify) read_job_free);
-  g_source_attach (done, job->delivery->context);
 }
 
 /* Checkpoint ------------------------------------------------------------------ */
@@ -262,7 +152,7 @@ update_checkpoint (HwDelivery *self)
       if (!head->acked)
         break;
       g_queue_pop_head (&self->outstanding);
-      entry_free (head);
+      hw_delivery_entry_free (head);
     }
 
   if (g_queue_is_empty (&self->outstanding))
@@ -299,85 +189,135 @@ schedule_persist (HwDelivery *self)
 
 /* Read-ahead ------------------------------------------------------------------ */
 
-/* Reads are worth their round trip only for a good part of the window; the
- * rest is still queued meanwhile. */
+static gboolean
+is_reading (HwDelivery *self)
+{
+  return !g_queue_is_empty (&self->reads);
+}
+
+/* Rows the next read may ask for, within the window of unacknowledged
+ * entries (counting what reads under way may add); 0 when none. */
 static guint
 read_room (HwDelivery *self)
 {
-  guint min_read = MAX (self->window / 4, 1);
-
-  if (self->unacked + min_read > self->window ||
+  if (self->unacked + self->read_rows + self->read_chunk > self->window ||
       g_queue_get_length (&self->outstanding) >= self->window * RETAIN_WINDOWS)
     return 0;
-  return MIN (READ_CHUNK, self->window - self->unacked);
+  return self->read_chunk;
 }
 
-static gboolean
-on_read_done (gpointer user_data)
+/* The reads after one that ended short (or failed) cover ranges it did not
+ * finish, maybe read before events of its range were committed: they are
+ * dropped, and reading resumes after what was actually read. */
+static void
+discard_reads (HwDelivery *self)
 {
-  ReadJob *job = user_data;
-  HwDelivery *self = job->delivery;
+  HwDeliveryRead *read;
+
+  while ((read = g_queue_pop_head (&self->reads)) != NULL)
+    {
+      if (read->done)
+        hw_delivery_read_free (read);
+      else
+        read->discarded = TRUE;
+    }
+  self->read_rows = 0;
+  self->read_seq = self->scan_seq;
+}
+
+/* Queues what @read found; FALSE when it ended short of its range. */
+static gboolean
+apply_read (HwDelivery     *self,
+            HwDeliveryRead *read)
+{
   g_autofree Entry **entries = NULL;
   gsize n_entries = 0;
 
-  self->reading = FALSE;
-  if (self->stopped)
-    return G_SOURCE_REMOVE;
-
-  if (job->error != NULL)
+  self->read_rows -= read->limit;
+  if (read->error != NULL)
     {
       /* The tick tries again; meanwhile part-full batches may go. */
-      g_warning ("listener %s: reading the lake failed: %s", self->spec->name, job->error->message);
-      self->caught_up = TRUE;
-      pump (self);
-      return G_SOURCE_REMOVE;
+      g_warning ("listener %s: reading the lake failed: %s", self->spec->name, read->error->message);
+      return FALSE;
     }
 
-  entries = (Entry **) g_ptr_array_steal (job->entries, &n_entries);
+  entries = (Entry **) g_ptr_array_steal (read->entries, &n_entries);
   for (gsize i = 0; i < n_entries; i++)
     {
       g_queue_push_tail (&self->outstanding, entries[i]);
       g_queue_push_tail (&self->lanes[entries[i]->lane].waiting, entries[i]);
       self->unacked++;
     }
-  self->scan_seq = job->scan_seq;
-  self->caught_up = job->n_rows < job->limit;
-
-  update_checkpoint (self);
-  schedule_persist (self);
-  pump (self);
-  if (!self->caught_up || self->wake_pending)
-    fill (self);
-  return G_SOURCE_REMOVE;
+  self->scan_seq = read->scan_seq;
+  return !hw_delivery_read_is_short (read);
 }
 
 static void
+on_read_done (HwDeliveryRead *read)
+{
+  HwDelivery *self = read->delivery;
+  HwDeliveryRead *head;
+
+  self->running--;
+  if (read->discarded || self->stopped)
+    {
+      /* Its worker is free for the next read. Freed last: it may hold
+       * the last reference to the delivery once stopped. */
+      if (!self->stopped && (!self->caught_up || self->wake_pending))
+        fill (self);
+      hw_delivery_read_free (read);
+      return;
+    }
+
+  read->done = TRUE;
+  while ((head = g_queue_peek_head (&self->reads)) != NULL && head->done)
+    {
+      gboolean complete;
+
+      g_queue_pop_head (&self->reads);
+      complete = apply_read (self, head);
+      hw_delivery_read_free (head);
+      self->caught_up = !complete;
+      if (!complete)
+        discard_reads (self);
+    }
+
+  update_checkpoint (self);
+  schedule_persist (self);
+  /* Reads first: the workers get going while this thread joins bodies. */
+  if (!self->caught_up || self->wake_pending)
+    fill (self);
+  pump (self);
+}
+
+/* At the end of the lake one read at a time, as more would find nothing;
+ * with a backlog up to one per worker. */
+static void
 fill (HwDelivery *self)
 {
-  ReadJob *job;
   guint limit;
 
   if (self->stopped)
     return;
-  if (self->reading)
+  if (self->caught_up && is_reading (self))
     {
       self->wake_pending = TRUE;
       return;
     }
-  if ((limit = read_room (self)) == 0)
-    return;
+  while (self->running < self->max_reads && (limit = read_room (self)) > 0)
+    {
+      HwDeliveryRead *read = hw_delivery_read_new (self, hw_hub_get_store (self->hub), self->spec->rule,
+                                                   self->n_lanes, self->read_seq, limit, on_read_done);
 
-  job = g_new0 (ReadJob, 1);
-  job->delivery = hw_delivery_ref (self);
-  job->store = g_object_ref (hw_hub_get_store (self->hub));
-  job->rule = hw_routing_rule_ref (self->spec->rule);
-  job->n_lanes = self->n_lanes;
-  job->after_seq = self->scan_seq;
-  job->limit = limit;
-
-  self->reading = TRUE;
-  self->wake_pending = FALSE;
-  g_thread_pool_push (self->reader, job, NULL);
+      g_queue_push_tail (&self->reads, read);
+      self->read_seq += limit;
+      self->read_rows += limit;
+      self->running++;
+      self->wake_pending = FALSE;
+      hw_delivery_read_start (read);
+      if (self->caught_up)
+        break;
+    }
 }
 
 /* Lanes ----------------------------------------------------------------------- */
@@ -559,7 +499,7 @@ lane_start_batch (HwDelivery *self,
 static gboolean
 may_send_partial (HwDelivery *self)
 {
-  return !self->reading && (self->caught_up || read_room (self) == 0);
+  return !is_reading (self) && (self->caught_up || read_room (self) == 0);
 }
 
 static void
@@ -621,15 +561,17 @@ hw_delivery_new (HwHub                    *hub,
   self->spec = hw_listener_spec_copy (spec);
   self->session = hw_batch_session_new (spec->parallel);
   self->cancellable = g_cancellable_new ();
-  self->context = g_main_context_ref_thread_default ();
-  self->reader = g_thread_pool_new (read_in_thread, NULL, 1, TRUE, NULL);
   self->n_lanes = spec->parallel;
   self->lanes = g_new0 (Lane, self->n_lanes);
   for (guint i = 0; i < self->n_lanes; i++)
     g_queue_init (&self->lanes[i].waiting);
   self->window = CLAMP (spec->batch_size * spec->parallel * 4, 1000, 50000);
+  self->read_chunk = CLAMP (self->window / 4, READ_CHUNK_MIN, READ_CHUNK_MAX);
+  self->max_reads = hw_hub_workers_get_count ();
   g_queue_init (&self->outstanding);
+  g_queue_init (&self->reads);
   self->scan_seq = checkpoint;
+  self->read_seq = checkpoint;
   self->checkpoint = checkpoint;
   self->reported_checkpoint = checkpoint;
   self->delivered = delivered;
@@ -665,14 +607,12 @@ hw_delivery_unref (HwDelivery *self)
       g_clear_pointer (&self->lanes[i].batch, g_ptr_array_unref);
       g_clear_pointer (&self->lanes[i].body, g_bytes_unref);
     }
-  g_queue_clear_full (&self->outstanding, (GDestroyNotify) entry_free);
+  g_queue_clear_full (&self->outstanding, (GDestroyNotify) hw_delivery_entry_free);
   g_free (self->lanes);
   g_clear_object (&self->session);
   g_clear_object (&self->cancellable);
-  /* Not waiting: the last reference may go on the reader thread's idle
-   * source, and a read under way holds a reference, so the queue is empty. */
-  g_thread_pool_free (self->reader, FALSE, FALSE);
-  g_main_context_unref (self->context);
+  /* Reads hold a reference each, and free themselves when they return. */
+  g_assert (g_queue_is_empty (&self->reads));
   g_free (self->last_error);
   hw_listener_spec_free (self->spec);
   g_free (self);
@@ -697,6 +637,7 @@ hw_delivery_stop (HwDelivery *self)
   g_clear_handle_id (&self->persist_id, g_source_remove);
   persist_now (self);
   self->stopped = TRUE;
+  discard_reads (self);
   /* Retry timers own a reference each; removing them releases it. */
   for (guint i = 0; i < self->n_lanes; i++)
     g_clear_handle_id (&self->lanes[i].retry_id, g_source_remove);

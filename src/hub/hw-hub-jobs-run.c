@@ -10,10 +10,11 @@
  * persisted (coalesced) in hub.db and is where a restarted hub resumes, so
  * a job is never restarted from zero and a finished job never runs again.
  * Like delivery, this runs on the main context with asynchronous POSTs;
- * replays read and render their batches ahead in a reader thread of their
- * own (reading decompresses every body and rendering base64-encodes it, the
- * bulk of the work), so the next batches are ready when a slot frees. See
- * hw-hub-delivery.c for why not GLib's shared pool.
+ * replays read and render their batches ahead on one of the hub's worker
+ * threads (hw-hub-workers.c; reading decompresses every body and rendering
+ * base64-encodes it, the bulk of the work), one read at a time as each page
+ * starts where the previous one ended, so the next batches are ready when a
+ * slot frees.
  */
 #include "config.h"
 
@@ -22,6 +23,7 @@
 #include "hw-hub-batch.h"
 #include "hw-hub-http.h"
 #include "hw-hub-jobs-private.h"
+#include "hw-hub-workers.h"
 
 #define MAX_ATTEMPTS      5
 #define RETRY_BASE_MS     200
@@ -64,7 +66,6 @@ struct _Run
   SoupSession     *session;
   GCancellable    *cancellable;
   GMainContext    *context;    /* where reads report back */
-  GThreadPool     *reader;     /* replays: one exclusive thread */
   HwQuery         *query;
   gint64           from_ms;
   gint64           to_ms;
@@ -72,6 +73,7 @@ struct _Run
   guint            parallel;
   double           rate;       /* events per second; 0 = unlimited */
   char            *read_position;
+  gint64           read_position_ms;  /* see ReplayRead */
   guint            next_item;
   gboolean         exhausted;
   GQueue           batches;    /* Batch*, in production order */
@@ -115,8 +117,6 @@ run_unref (Run *run)
   g_queue_clear_full (&run->batches, (GDestroyNotify) batch_free);
   g_clear_object (&run->session);
   g_clear_object (&run->cancellable);
-  if (run->reader != NULL)
-    g_thread_pool_free (run->reader, FALSE, FALSE);
   g_main_context_unref (run->context);
   g_clear_pointer (&run->query, hw_query_unref);
   g_free (run->read_position);
@@ -143,6 +143,7 @@ typedef struct
   guint         batch_size;
   guint         max_batches;
   char         *position;      /* in: where to read from; out: after the last page */
+  gint64        position_ms;   /* in/out: timestamp of the event at @position, or from_ms */
 
   GPtrArray    *batches;       /* out: Batch* (body, n, position_after) */
   gboolean      exhausted;     /* out */
@@ -192,8 +193,7 @@ replay_batch_new (GPtrArray  *rows,
 static gboolean on_replay_read (gpointer user_data);
 
 static void
-replay_read_in_thread (gpointer data,
-                       gpointer pool_data)
+replay_read_in_thread (gpointer data)
 {
   ReplayRead *read = data;
   g_autoptr(GSource) done = NULL;
@@ -203,13 +203,18 @@ replay_read_in_thread (gpointer data,
     {
       g_autoptr(HwSearchPage) page = NULL;
 
-      page = hw_event_store_search (read->store, read->query, read->from_ms, read->to_ms,
-                                    HW_EVENT_ORDER_OLDEST_FIRST, read->batch_size,
+      /* The cursor alone makes each page skip every match before it one
+       * by one (quadratic over a replay); its timestamp as the lower bound
+       * lets the timestamp index seek there. */
+      page = hw_event_store_search (read->store, read->query, MAX (read->from_ms, read->position_ms),
+                                    read->to_ms, HW_EVENT_ORDER_OLDEST_FIRST, read->batch_size,
                                     read->position, NULL, &read->error);
       if (page == NULL)
         break;
       g_free (read->position);
       read->position = g_strdup (page->next_cursor);
+      if (page->rows->len > 0)
+        read->position_ms = ((HwEventRow *) g_ptr_array_index (page->rows, page->rows->len - 1))->ts_ms;
       if (page->next_cursor == NULL || page->rows->len == 0)
         read->exhausted = TRUE;
       if (page->rows->len > 0)
@@ -267,6 +272,7 @@ on_replay_read (gpointer user_data)
     }
   g_free (run->read_position);
   run->read_position = g_steal_pointer (&read->position);
+  run->read_position_ms = read->position_ms;
   run->exhausted = read->exhausted;
 
   pump (run);
@@ -300,12 +306,11 @@ replay_read_ahead (Run *run)
   read->batch_size = run->batch_size;
   read->max_batches = ready_target (run) - ready;
   read->position = g_strdup (run->read_position);
+  read->position_ms = run->read_position_ms;
 
   read->run = run_ref (run);
   run->reading = TRUE;
-  if (run->reader == NULL)
-    run->reader = g_thread_pool_new (replay_read_in_thread, NULL, 1, TRUE, NULL);
-  g_thread_pool_push (run->reader, read, NULL);
+  hw_hub_workers_push (replay_read_in_thread, read);
 }
 
 /* The channel record a listener would have received for @row: used when a
@@ -731,6 +736,9 @@ hw_job_run_start (HwJob *job)
       g_autoptr(GError) error = NULL;
 
       run->read_position = g_strdup (job->position);
+      /* A resumed job's first page seeks from from_ms; later ones from
+       * where the previous page ended. */
+      run->read_position_ms = run->from_ms;
       /* Relative times resolve against the creation time so that a resumed
        * job selects the same events. */
       run->query = hw_query_parse (text != NULL ? text : "", job->created_at, NULL, &error);

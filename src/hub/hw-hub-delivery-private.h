@@ -1,0 +1,66 @@
+/* hw-hub-delivery-private.h: what the delivery loop and its reads share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "hw-event-store.h"
+#include "hw-hub-delivery.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  gint64   seq;
+  gint64   received_ms;
+  guint    lane;
+  gboolean acked;
+  gsize    record_len;
+  char    *record;        /* the rendered stream record; freed once acked */
+} HwDeliveryEntry;
+
+void hw_delivery_entry_free (HwDeliveryEntry *entry);
+
+typedef struct _HwDeliveryRead HwDeliveryRead;
+typedef void (*HwDeliveryReadFunc) (HwDeliveryRead *read);
+
+/* One read of the seq range (after_seq, after_seq + limit] of the lake,
+ * matched against the listener's rule and rendered, on a worker thread. It
+ * owns what it uses, so that the worker shares nothing mutable with the
+ * main context; its results are read there once @done_func ran. */
+struct _HwDeliveryRead
+{
+  HwDelivery         *delivery;   /* a reference, released with the read */
+  HwEventStore       *store;
+  HwRoutingRule      *rule;
+  GMainContext       *context;    /* where @done_func runs */
+  HwDeliveryReadFunc  done_func;
+  guint               n_lanes;
+  gint64              after_seq;
+  guint               limit;
+
+  /* Main context only. */
+  gboolean            done;       /* @done_func ran */
+  gboolean            discarded;  /* its results are no longer wanted */
+
+  /* Results, written by the worker. */
+  GPtrArray          *entries;    /* HwDeliveryEntry*, seq order */
+  gint64              scan_seq;   /* every event up to this seq was read */
+  GError             *error;
+};
+
+HwDeliveryRead *hw_delivery_read_new   (HwDelivery         *delivery,
+                                        HwEventStore       *store,
+                                        HwRoutingRule      *rule,
+                                        guint               n_lanes,
+                                        gint64              after_seq,
+                                        guint               limit,
+                                        HwDeliveryReadFunc  done_func);
+void            hw_delivery_read_free  (HwDeliveryRead     *read);
+/* Runs it on a worker thread; @done_func then runs on the caller's
+ * thread-default main context. */
+void            hw_delivery_read_start (HwDeliveryRead     *read);
+/* Whether it stopped short of its range: the end of the lake. */
+gboolean        hw_delivery_read_is_short (HwDeliveryRead  *read);
+
+G_END_DECLS

@@ -1,0 +1,159 @@
+/* hw-hub-delivery-read.c: reading and rendering a listener's next records
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A read covers a range of seqs, not "the next N events", so that several
+ * reads of one listener can run at once on the hub's worker threads (one
+ * reader was the ceiling of delivery: it decompressed and base64-encoded
+ * every event on one core) and still add up to the exact sequence: the
+ * delivery loop applies them in range order. The ranges rely on seqs being
+ * committed in order by the hub's single writer: once a seq is visible,
+ * every lower seq that will ever exist is visible too.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "hw-hub-batch.h"
+#include "hw-hub-delivery-private.h"
+#include "hw-hub-workers.h"
+
+void
+hw_delivery_entry_free (HwDeliveryEntry *entry)
+{
+  g_free (entry->record);
+  g_free (entry);
+}
+
+HwDeliveryRead *
+hw_delivery_read_new (HwDelivery         *delivery,
+                      HwEventStore       *store,
+                      HwRoutingRule      *rule,
+                      guint               n_lanes,
+                      gint64              after_seq,
+                      guint               limit,
+                      HwDeliveryReadFunc  done_func)
+{
+  HwDeliveryRead *read = g_new0 (HwDeliveryRead, 1);
+
+  read->delivery = hw_delivery_ref (delivery);
+  read->store = g_object_ref (store);
+  read->rule = hw_routing_rule_ref (rule);
+  read->context = g_main_context_ref_thread_default ();
+  read->done_func = done_func;
+  read->n_lanes = n_lanes;
+  read->after_seq = after_seq;
+  read->limit = MAX (limit, 1);
+  read->scan_seq = after_seq;
+  return read;
+}
+
+void
+hw_delivery_read_free (HwDeliveryRead *read)
+{
+  g_clear_object (&read->store);
+  g_clear_pointer (&read->rule, hw_routing_rule_unref);
+  g_clear_pointer (&read->entries, g_ptr_array_unref);
+  g_clear_error (&read->error);
+  g_main_context_unref (read->context);
+  hw_delivery_unref (read->delivery);
+  g_free (read);
+}
+
+gboolean
+hw_delivery_read_is_short (HwDeliveryRead *read)
+{
+  return read->error != NULL || read->scan_seq < read->after_seq + read->limit;
+}
+
+static gboolean
+row_matches (HwRoutingRule *rule,
+             HwEventRow    *row)
+{
+  g_autoptr(HwEvent) event = NULL;
+  HwParseLimits limits = hw_parse_limits_default ();
+
+  if (row->is_fault || !hw_routing_rule_matches_type (rule, row->type))
+    return FALSE;
+  if (!hw_routing_rule_has_tags (rule))
+    return TRUE;
+
+  /* Stored events were validated on publish; a parse failure here means the
+   * limits changed since, and such an event cannot be routed by tags. */
+  limits.max_event_bytes = G_MAXSIZE;
+  event = hw_event_parse (row->json, -1, &limits, NULL);
+  return event != NULL && hw_routing_rule_matches (rule, event);
+}
+
+/* Rendered straight into a buffer of its final size: no copy per event. */
+static HwDeliveryEntry *
+entry_render (HwEventRow *row,
+              guint       n_lanes)
+{
+  const char *key = row->partition_key != NULL ? row->partition_key : row->id;
+  HwDeliveryEntry *entry = g_new0 (HwDeliveryEntry, 1);
+  HwBatchItem item = { row->seq, row->partition_key, row->id, row->json, row->received_ms };
+  GString *record = g_string_sized_new (hw_batch_record_size_hint (strlen (row->json)) + strlen (key) * 6);
+
+  entry->seq = row->seq;
+  entry->received_ms = row->received_ms;
+  entry->lane = g_str_hash (key) % n_lanes;
+  hw_batch_append_record (record, &item, entry->lane);
+  entry->record_len = record->len;
+  entry->record = g_string_free (record, FALSE);
+  return entry;
+}
+
+static gboolean
+on_done (gpointer user_data)
+{
+  HwDeliveryRead *read = user_data;
+
+  read->done_func (read);
+  return G_SOURCE_REMOVE;
+}
+
+/* The first @limit events after after_seq hold every event of the range
+ * (at most @limit seqs fit in it) and maybe some beyond it, left to the
+ * next range. Fewer than @limit rows mean the end of the lake: the range
+ * is read up to the last row only, as later seqs may still come. */
+static void
+read_in_thread (gpointer data)
+{
+  HwDeliveryRead *read = data;
+  gint64 last_seq = read->after_seq + read->limit;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GSource) done = NULL;
+
+  rows = hw_event_store_events_after (read->store, read->after_seq, read->limit, NULL, &read->error);
+  if (rows != NULL)
+    {
+      read->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_delivery_entry_free);
+      for (guint i = 0; i < rows->len; i++)
+        {
+          HwEventRow *row = g_ptr_array_index (rows, i);
+
+          if (row->seq > last_seq)
+            {
+              read->scan_seq = last_seq;
+              break;
+            }
+          if (row_matches (read->rule, row))
+            g_ptr_array_add (read->entries, entry_render (row, read->n_lanes));
+          read->scan_seq = row->seq;
+        }
+      if (rows->len == read->limit)
+        read->scan_seq = last_seq;
+    }
+
+  done = g_idle_source_new ();
+  g_source_set_priority (done, G_PRIORITY_DEFAULT);
+  g_source_set_callback (done, on_done, read, NULL);
+  g_source_attach (done, read->context);
+}
+
+void
+hw_delivery_read_start (HwDeliveryRead *read)
+{
+  hw_hub_workers_push (read_in_thread, read);
+}
