@@ -586,7 +586,10 @@ show_page (Bench *bench)
   bench->view = hw_lake_results_get_view (results);
   bench->vadjustment = gtk_scrolled_window_get_vadjustment (
     GTK_SCROLLED_WINDOW (gtk_widget_get_parent (GTK_WIDGET (bench->view))));
+  /* New results take the place of the old ones in place ("replaced");
+   * "items-changed" tells only a change in length. */
   g_signal_connect_swapped (bench->model, "items-changed", G_CALLBACK (on_items_changed), bench);
+  g_signal_connect_swapped (bench->model, "replaced", G_CALLBACK (on_items_changed), bench);
 
   if (!wait_for (bench, page_ready, WAIT_TIMEOUT_S))
     hw_bench_fail ("the page did not open the cache offline", NULL);

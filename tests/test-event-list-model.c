@@ -91,9 +91,12 @@ position_loaded (gpointer user_data)
   return hw_event_list_model_is_loaded (wait->model, wait->position);
 }
 
+/* The first and the last "items-changed", and their sums: a change in
+ * length reaching into the first rows is told a few rows at a time. */
 typedef struct
 {
-  guint position, removed, added, calls;
+  guint first_position, position, removed, added, calls;
+  guint total_removed, total_added;
 } Changes;
 
 static void
@@ -103,10 +106,33 @@ on_items_changed (GListModel *model,
                   guint       added,
                   Changes    *changes)
 {
+  if (changes->calls == 0)
+    changes->first_position = position;
   changes->position = position;
   changes->removed = removed;
   changes->added = added;
+  changes->total_removed += removed;
+  changes->total_added += added;
   changes->calls++;
+}
+
+static void
+reset_changes (Changes *changes)
+{
+  memset (changes, 0, sizeof *changes);
+}
+
+static gboolean
+model_settled (gpointer user_data)
+{
+  return hw_event_list_model_is_settled (user_data);
+}
+
+/* Waits (bounded) until the model has told its whole length. */
+static void
+settle (HwEventListModel *model)
+{
+  g_assert_true (hw_test_wait_until (model_settled, model, 10000));
 }
 
 static void
@@ -142,11 +168,18 @@ test_pages_on_demand (Fixture       *fixture,
   guint notified = 0;
   guint position = 3 * HW_EVENT_LIST_MODEL_PAGE_SIZE + 17;
 
+  guint calls;
+
   g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), &changes);
   hw_event_list_model_set_seqs (model, fixture->store, seqs, NULL);
+  /* Some rows at once, so that the first ones show without waiting. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), >, 0);
+  settle (model);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1000);
-  g_assert_cmpuint (changes.calls, ==, 1);
-  g_assert_cmpuint (changes.added, ==, 1000);
+  g_assert_cmpuint (changes.first_position, ==, 0);
+  g_assert_cmpuint (changes.total_added, ==, 1000);
+  g_assert_cmpuint (changes.total_removed, ==, 0);
+  calls = changes.calls;
   g_assert_cmpuint (hw_event_list_model_get_n_reads (model), ==, 0);
   g_assert_null (g_list_model_get_item (G_LIST_MODEL (model), 1000));
 
@@ -158,7 +191,7 @@ test_pages_on_demand (Fixture       *fixture,
   g_signal_connect (placeholder, "notify::row", G_CALLBACK (on_row_notified), &notified);
   item = get_loaded_item (model, position);
   g_assert_cmpuint (hw_event_list_model_get_n_reads (model), ==, 1);
-  g_assert_cmpuint (changes.calls, ==, 1);
+  g_assert_cmpuint (changes.calls, ==, calls);
   g_assert_cmpuint (notified, ==, 1);
   g_assert_true (item == placeholder);
   g_assert_true (hw_event_item_is_loaded (placeholder));
@@ -206,6 +239,7 @@ test_first_rows_and_reset (Fixture       *fixture,
                                         HW_EVENT_LIST_MODEL_PAGE_SIZE, NULL, &error);
   g_assert_no_error (error);
   hw_event_list_model_set_seqs (model, fixture->store, seqs, first);
+  settle (model);
   /* The first page is there at once: no read, no wait. */
   g_assert_true (hw_event_list_model_is_loaded (model, 0));
   g_assert_true (hw_event_list_model_is_loaded (model, HW_EVENT_LIST_MODEL_PAGE_SIZE - 1));
@@ -218,12 +252,18 @@ test_first_rows_and_reset (Fixture       *fixture,
   item = g_list_model_get_item (G_LIST_MODEL (model), 900);
   g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), &changes);
   hw_event_list_model_clear (model);
+  settle (model);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 0);
-  g_assert_cmpuint (changes.calls, ==, 1);
-  g_assert_cmpuint (changes.removed, ==, 1000);
+  g_assert_cmpuint (changes.total_removed, ==, 1000);
+  g_assert_cmpuint (changes.total_added, ==, 0);
+  g_assert_cmpuint (changes.position, ==, 0);
+  /* The item held past the new length went blank, not stale. */
+  g_assert_false (hw_event_item_is_loaded (item));
+  g_assert_cmpint (hw_event_item_get_seq (item), ==, 0);
+  reset_changes (&changes);
   for (int i = 0; i < 50; i++)
     g_main_context_iteration (NULL, FALSE);
-  g_assert_cmpuint (changes.calls, ==, 1);
+  g_assert_cmpuint (changes.calls, ==, 0);
 }
 
 /* The first page is shown before the full list of matches is known; the
@@ -247,29 +287,39 @@ test_extend_seqs (Fixture       *fixture,
                                         NULL, &error);
   g_assert_no_error (error);
   hw_event_list_model_set_seqs (model, fixture->store, first_seqs, first);
+  settle (model);
   item = g_list_model_get_item (G_LIST_MODEL (model), 5);
   g_assert_true (hw_event_item_is_loaded (item));
 
   g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), &changes);
   hw_event_list_model_extend_seqs (model, seqs);
+  settle (model);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1000);
-  g_assert_cmpuint (changes.calls, ==, 1);
-  g_assert_cmpuint (changes.position, ==, HW_EVENT_LIST_MODEL_PAGE_SIZE);
-  g_assert_cmpuint (changes.removed, ==, 0);
-  g_assert_cmpuint (changes.added, ==, 1000 - HW_EVENT_LIST_MODEL_PAGE_SIZE);
+  g_assert_cmpuint (changes.first_position, ==, HW_EVENT_LIST_MODEL_PAGE_SIZE);
+  g_assert_cmpuint (changes.total_removed, ==, 0);
+  g_assert_cmpuint (changes.total_added, ==, 1000 - HW_EVENT_LIST_MODEL_PAGE_SIZE);
   again = g_list_model_get_item (G_LIST_MODEL (model), 5);
   g_assert_true (again == item);
   g_assert_cmpuint (hw_event_list_model_get_n_reads (model), ==, 0);
 
-  /* Not a prefix (the cache changed meanwhile): everything is replaced. */
+  /* Not a prefix (the cache changed meanwhile): the content is replaced,
+   * in place for the items alive, and the length shrinks at the end. */
+  reset_changes (&changes);
   g_array_append_vals (other, (gint64 *) seqs->data + 1, 10);
   hw_event_list_model_extend_seqs (model, other);
+  g_assert_cmpint (hw_event_item_get_seq (item), ==, g_array_index (other, gint64, 5));
+  settle (model);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 10);
-  g_assert_cmpuint (changes.calls, ==, 2);
-  g_assert_cmpuint (changes.position, ==, 0);
-  g_assert_cmpuint (changes.removed, ==, 1000);
-  g_assert_cmpuint (changes.added, ==, 10);
+  g_assert_cmpuint (changes.position, ==, 10);
+  g_assert_cmpuint (changes.total_removed, ==, 990);
+  g_assert_cmpuint (changes.total_added, ==, 0);
   g_assert_cmpint (hw_event_list_model_get_seq (model, 0), ==, g_array_index (seqs, gint64, 1));
+  {
+    g_autoptr(HwEventItem) loaded = get_loaded_item (model, 5);
+
+    g_assert_true (loaded == item);
+    g_assert_cmpstr (hw_event_item_get_row (item)->id, ==, "e-993");
+  }
 }
 
 static void
@@ -282,6 +332,7 @@ test_memory_is_bounded (Fixture       *fixture,
 
   g_assert_cmpuint (n_pages, >, hw_event_list_model_get_max_pages (model));
   hw_event_list_model_set_seqs (model, fixture->store, seqs, NULL);
+  settle (model);
   /* Scroll through everything, as a user dragging the scrollbar would. */
   for (guint page = 0; page < n_pages; page++)
     {
@@ -322,6 +373,7 @@ test_hub_rows (void)
   g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), &changes);
   hw_event_list_model_set_rows (model, rows);
   hw_event_list_model_append_rows (model, rows);
+  settle (model);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 6);
   g_assert_cmpuint (changes.position, ==, 3);
   g_assert_cmpuint (changes.added, ==, 3);
@@ -331,6 +383,74 @@ test_hub_rows (void)
   g_assert_cmpstr (hw_event_item_get_row (item)->id, ==, "h-1");
   g_assert_cmpstr (hw_event_item_get_row (item)->json, ==, "{\"id\":\"h-1\"}");
   g_assert_cmpint (hw_event_list_model_get_seq (model, 4), ==, 0);
+}
+
+static void
+on_replaced (HwEventListModel *model,
+             guint            *count)
+{
+  (*count)++;
+}
+
+/* New results re-point the items alive instead of replacing them (GTK 4.8
+ * rebuilds every row widget of an "items-changed" range): same objects,
+ * new events, "notify::row", "replaced", and no "items-changed" when the
+ * length stays. */
+static void
+test_replace_in_place (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(HwEventListModel) model = hw_event_list_model_new ();
+  g_autoptr(GArray) newest = all_seqs (fixture->store, HW_EVENT_ORDER_NEWEST_FIRST);
+  g_autoptr(GArray) oldest = all_seqs (fixture->store, HW_EVENT_ORDER_OLDEST_FIRST);
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwEventItem) item = NULL;
+  g_autoptr(HwEventItem) again = NULL;
+  Changes changes = { 0 };
+  guint notified = 0, replaced = 0;
+
+  hw_event_list_model_set_seqs (model, fixture->store, newest, NULL);
+  settle (model);
+  item = get_loaded_item (model, 3);
+  g_assert_cmpstr (hw_event_item_get_row (item)->id, ==, "e-996");
+  g_signal_connect (item, "notify::row", G_CALLBACK (on_row_notified), &notified);
+  g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), &changes);
+  g_signal_connect (model, "replaced", G_CALLBACK (on_replaced), &replaced);
+
+  first = hw_event_store_get_summaries (fixture->store, (gint64 *) oldest->data,
+                                        HW_EVENT_LIST_MODEL_PAGE_SIZE, NULL, &error);
+  g_assert_no_error (error);
+  hw_event_list_model_set_seqs (model, fixture->store, oldest, first);
+  g_assert_cmpuint (replaced, ==, 1);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpuint (changes.calls, ==, 0);
+  g_assert_true (hw_event_list_model_is_settled (model));
+  g_assert_cmpstr (hw_event_item_get_row (item)->id, ==, "e-3");
+  g_assert_cmpint (hw_event_item_get_seq (item), ==, g_array_index (oldest, gint64, 3));
+  again = g_list_model_get_item (G_LIST_MODEL (model), 3);
+  g_assert_true (again == item);
+
+  /* Hub rows take the place of cache rows the same way. */
+  {
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_event_row_free);
+
+    for (guint i = 0; i < 5; i++)
+      {
+        HwEventRow *row = g_new0 (HwEventRow, 1);
+
+        row->id = g_strdup_printf ("h-%u", i);
+        row->json = g_strdup ("{}");
+        g_ptr_array_add (rows, row);
+      }
+    hw_event_list_model_set_rows (model, rows);
+    g_assert_cmpstr (hw_event_item_get_row (item)->id, ==, "h-3");
+    g_assert_cmpint (hw_event_item_get_seq (item), ==, 0);
+    settle (model);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 5);
+    g_assert_cmpuint (changes.total_removed, ==, 995);
+    g_assert_cmpuint (replaced, ==, 2);
+  }
 }
 
 /* Export ----------------------------------------------------------------------- */
@@ -501,6 +621,8 @@ main (int   argc,
   g_test_add ("/event-list-model/memory-bounded", Fixture, GUINT_TO_POINTER (14000), fixture_set_up,
               test_memory_is_bounded, fixture_tear_down);
   g_test_add_func ("/event-list-model/hub-rows", test_hub_rows);
+  g_test_add ("/event-list-model/replace-in-place", Fixture, GUINT_TO_POINTER (1000), fixture_set_up,
+              test_replace_in_place, fixture_tear_down);
   g_test_add ("/export/every-row", Fixture, GUINT_TO_POINTER (2500), fixture_set_up,
               test_export_every_row, fixture_tear_down);
   g_test_add ("/export/cancel-keeps-file", Fixture, GUINT_TO_POINTER (100), fixture_set_up,

@@ -134,6 +134,22 @@ hw_event_item_set_row (HwEventItem      *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROW]);
 }
 
+void
+hw_event_item_retarget (HwEventItem      *self,
+                        gint64            seq,
+                        const HwEventRow *row)
+{
+  g_return_if_fail (HW_IS_EVENT_ITEM (self));
+
+  if (seq == self->seq && row == NULL && self->row == NULL)
+    return;
+  self->seq = seq;
+  g_clear_pointer (&self->row, hw_event_row_free);
+  if (row != NULL)
+    self->row = hw_event_row_dup (row);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROW]);
+}
+
 gboolean
 hw_event_item_is_loaded (HwEventItem *self)
 {

@@ -28,6 +28,11 @@ gboolean          hw_event_item_is_loaded   (HwEventItem      *self);
 /* Copies @row (NULL: loading again) and notifies "row". */
 void              hw_event_item_set_row     (HwEventItem      *self,
                                              const HwEventRow *row);
+/* Makes the item stand for another event (the model reuses items at the
+ * same position for new results); notifies "row". */
+void              hw_event_item_retarget    (HwEventItem      *self,
+                                             gint64            seq,
+                                             const HwEventRow *row);
 
 HwEventRow       *hw_event_row_dup          (const HwEventRow *row);
 

@@ -12,16 +12,33 @@
 /* 64 pages of 200 compact rows: enough for several screens above and below
  * the visible one, and a few MB at most whatever the number of matches. */
 #define MAX_PAGES  64
+/* GTK 4.8's list views keep some 200 row widgets around the first row
+ * shown, and creating or destroying that many column view rows (six cells
+ * each), then measuring and drawing them, stalls the UI for 20-100 ms. A
+ * change in length that reaches into them is told this many rows at a
+ * time, about a frame apart. */
+#define STEP_ROWS   16
+#define STEP_MS     16
+#define WIDGET_ROWS 256
 
 typedef struct
 {
   GPtrArray   *rows;      /* HwEventRow* aligned with the page's seqs (NULL: gone); NULL while reading */
-  /* The items handed out for this page, kept so that a page arriving fills
-   * them in place: GTK 4.8's column view rebuilds every row widget of an
-   * "items-changed" range, which stalled the UI each time a page arrived. */
-  HwEventItem *items[PAGE_SIZE];
   guint64      last_used;
 } Page;
+
+/* An item handed out by get_item() and still alive somewhere (a row
+ * widget, the selection). Items are only ever changed in place: a page
+ * arriving fills placeholders, and new results re-point the items at the
+ * same positions. GTK 4.8's column view rebuilds every row widget of an
+ * "items-changed" range (some 200 rows of six cells), which stalled the UI
+ * for 50-100 ms whenever a page arrived or a search replaced the results. */
+typedef struct
+{
+  HwEventListModel *model;
+  HwEventItem      *item;   /* not owned: a weak reference */
+  guint             position;
+} Slot;
 
 struct _HwEventListModel
 {
@@ -31,11 +48,21 @@ struct _HwEventListModel
   GArray       *seqs;     /* gint64: cache mode */
   GPtrArray    *rows;     /* HwEventRow*: hub mode */
   GHashTable   *pages;    /* page index → Page* */
+  GHashTable   *slots;    /* position → Slot*: the items alive */
   GCancellable *cancellable;
   guint64       tick;
   guint         generation;
   guint         n_reads;
+  guint         shown;    /* the length told to views so far */
+  guint         settle_id;
 };
+
+enum {
+  REPLACED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void hw_event_list_model_iface_init (GListModelInterface *iface);
 
@@ -46,11 +73,57 @@ static void
 page_free (Page *page)
 {
   g_clear_pointer (&page->rows, g_ptr_array_unref);
-  for (guint i = 0; i < PAGE_SIZE; i++)
-    g_clear_object (&page->items[i]);
   g_free (page);
 }
 
+/* Slots --------------------------------------------------------------------- */
+
+static void
+slot_gone (gpointer  data,
+           GObject  *where_the_item_was)
+{
+  Slot *slot = data;
+
+  /* The item is past its weak references: slot_free() must not drop one. */
+  slot->item = NULL;
+  g_hash_table_remove (slot->model->slots, GUINT_TO_POINTER (slot->position));
+}
+
+/* The table owns its slots; dropping one lets go of its item. */
+static void
+slot_free (Slot *slot)
+{
+  if (slot->item != NULL)
+    g_object_weak_unref (G_OBJECT (slot->item), slot_gone, slot);
+  g_free (slot);
+}
+
+static HwEventItem *
+slot_item (HwEventListModel *self,
+           guint             position)
+{
+  Slot *slot = g_hash_table_lookup (self->slots, GUINT_TO_POINTER (position));
+
+  return slot != NULL ? slot->item : NULL;
+}
+
+static HwEventItem *
+track_item (HwEventListModel *self,
+            guint             position,
+            HwEventItem      *item)
+{
+  Slot *slot = g_new0 (Slot, 1);
+
+  slot->model = self;
+  slot->item = item;
+  slot->position = position;
+  g_object_weak_ref (G_OBJECT (item), slot_gone, slot);
+  g_hash_table_replace (self->slots, GUINT_TO_POINTER (position), slot);
+  return item;
+}
+
+/* The length of the content, which the length told (self->shown) follows
+ * a step at a time. */
 static guint
 n_items (HwEventListModel *self)
 {
@@ -162,8 +235,12 @@ on_page_read (GObject      *source,
   /* No "items-changed": the placeholders become the rows, and the cells
    * bound to them redraw on notify::row. */
   for (guint i = 0; i < n; i++)
-    if (page->items[i] != NULL)
-      hw_event_item_set_row (page->items[i], g_ptr_array_index (page->rows, i));
+    {
+      HwEventItem *item = slot_item (self, first + i);
+
+      if (item != NULL)
+        hw_event_item_set_row (item, g_ptr_array_index (page->rows, i));
+    }
   evict_pages (self, page_index);
 }
 
@@ -208,7 +285,28 @@ hw_event_list_model_get_item_type (GListModel *model)
 static guint
 hw_event_list_model_get_n_items (GListModel *model)
 {
-  return n_items (HW_EVENT_LIST_MODEL (model));
+  return HW_EVENT_LIST_MODEL (model)->shown;
+}
+
+/* The row at @position if it is in memory, starting the read of its page
+ * otherwise. */
+static const HwEventRow *
+row_at (HwEventListModel *self,
+        guint             position)
+{
+  Page *page;
+
+  if (self->rows != NULL)
+    return g_ptr_array_index (self->rows, position);
+  page = lookup_page (self, position / PAGE_SIZE);
+  return page->rows != NULL ? g_ptr_array_index (page->rows, position % PAGE_SIZE) : NULL;
+}
+
+static gint64
+seq_at (HwEventListModel *self,
+        guint             position)
+{
+  return self->seqs != NULL ? g_array_index (self->seqs, gint64, position) : 0;
 }
 
 static gpointer
@@ -216,21 +314,21 @@ hw_event_list_model_get_item (GListModel *model,
                               guint       position)
 {
   HwEventListModel *self = HW_EVENT_LIST_MODEL (model);
-  guint slot = position % PAGE_SIZE;
-  Page *page;
-  gint64 seq;
+  HwEventItem *item;
+  const HwEventRow *row = NULL;
+  gint64 seq = 0;
 
-  if (position >= n_items (self))
+  if (position >= self->shown)
     return NULL;
-  if (self->rows != NULL)
-    return hw_event_item_new (0, g_ptr_array_index (self->rows, position));
-
-  seq = g_array_index (self->seqs, gint64, position);
-  page = lookup_page (self, position / PAGE_SIZE);
-  if (page->items[slot] == NULL)
-    page->items[slot] = hw_event_item_new (seq, page->rows != NULL ? g_ptr_array_index (page->rows, slot)
-                                                                    : NULL);
-  return g_object_ref (page->items[slot]);
+  /* Past the content while a shorter one is being told: a blank row. */
+  if (position < n_items (self))
+    {
+      row = row_at (self, position);
+      seq = seq_at (self, position);
+    }
+  if ((item = slot_item (self, position)) != NULL)
+    return g_object_ref (item);
+  return track_item (self, position, hw_event_item_new (seq, row));
 }
 
 static void
@@ -250,10 +348,12 @@ hw_event_list_model_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->settle_id, g_source_remove);
   g_clear_object (&self->store);
   g_clear_pointer (&self->seqs, g_array_unref);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_pointer (&self->pages, g_hash_table_unref);
+  g_clear_pointer (&self->slots, g_hash_table_unref);
 
   G_OBJECT_CLASS (hw_event_list_model_parent_class)->dispose (object);
 }
@@ -262,12 +362,21 @@ static void
 hw_event_list_model_class_init (HwEventListModelClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = hw_event_list_model_dispose;
+
+  /* After new content took the place of the old, in place: the items at
+   * the positions both have are the same objects, now showing other
+   * events, so a view keeps its row widgets but should drop its selection
+   * and go back to the first row. "items-changed" covers only the
+   * difference in length. */
+  signals[REPLACED] = g_signal_new ("replaced", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
 hw_event_list_model_init (HwEventListModel *self)
 {
   self->pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) page_free);
+  self->slots = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) slot_free);
   self->cancellable = g_cancellable_new ();
 }
 
@@ -277,12 +386,10 @@ hw_event_list_model_new (void)
   return g_object_new (HW_TYPE_EVENT_LIST_MODEL, NULL);
 }
 
-/* Drops everything without notifying; returns the old number of items. */
-static guint
+/* Drops the content without notifying. */
+static void
 reset (HwEventListModel *self)
 {
-  guint old = n_items (self);
-
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
@@ -291,7 +398,93 @@ reset (HwEventListModel *self)
   g_clear_pointer (&self->seqs, g_array_unref);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_hash_table_remove_all (self->pages);
-  return old;
+}
+
+static gboolean
+slot_beyond (gpointer key,
+             gpointer value,
+             gpointer user_data)
+{
+  return GPOINTER_TO_UINT (key) >= GPOINTER_TO_UINT (user_data);
+}
+
+/* One step of telling views the length of the content; TRUE while more
+ * steps remain. Rows past WIDGET_ROWS have no widgets while the view shows
+ * the first rows (see on "replaced"), so they go in one step. */
+static gboolean
+settle_step (HwEventListModel *self)
+{
+  guint n = n_items (self);
+  guint old = self->shown;
+
+  if (old < n)
+    self->shown = old >= WIDGET_ROWS ? n : MIN (n, old + STEP_ROWS);
+  else if (old > MAX (n, WIDGET_ROWS))
+    self->shown = MAX (n, WIDGET_ROWS);
+  else if (old > n)
+    self->shown = old - MIN (old - n, STEP_ROWS);
+  if (self->shown < old)
+    g_hash_table_foreach_remove (self->slots, slot_beyond, GUINT_TO_POINTER (self->shown));
+  if (self->shown != old)
+    g_list_model_items_changed (G_LIST_MODEL (self), MIN (old, self->shown),
+                                old > self->shown ? old - self->shown : 0,
+                                self->shown > old ? self->shown - old : 0);
+  return self->shown != n_items (self);
+}
+
+static gboolean
+on_settle (gpointer user_data)
+{
+  HwEventListModel *self = user_data;
+
+  if (settle_step (self))
+    return G_SOURCE_CONTINUE;
+  self->settle_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* A first step now (the first rows show at once), the rest from the main
+ * loop, which draws a frame in between; below the priority of drawing. */
+static void
+settle (HwEventListModel *self)
+{
+  if (settle_step (self) && self->settle_id == 0)
+    self->settle_id = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, STEP_MS, on_settle, self, NULL);
+}
+
+/* Re-points the items alive from @from on at the content (see Slot); past
+ * its end they go blank until the length told catches up. */
+static void
+retarget_from (HwEventListModel *self,
+               guint             from)
+{
+  guint n = n_items (self);
+  g_autoptr(GList) positions = g_hash_table_get_keys (self->slots);
+
+  for (GList *l = positions; l != NULL; l = l->next)
+    {
+      guint position = GPOINTER_TO_UINT (l->data);
+      /* A handler of an earlier notification may have let go of it. */
+      HwEventItem *item = slot_item (self, position);
+
+      if (item == NULL || position < from)
+        continue;
+      if (position < n)
+        hw_event_item_retarget (item, seq_at (self, position), row_at (self, position));
+      else
+        hw_event_item_retarget (item, 0, NULL);
+    }
+}
+
+/* "replaced" goes first: the view goes back to the first rows before a
+ * shorter length drops the rows past WIDGET_ROWS, which then have no
+ * widgets. */
+static void
+replaced (HwEventListModel *self)
+{
+  retarget_from (self, 0);
+  g_signal_emit (self, signals[REPLACED], 0);
+  settle (self);
 }
 
 void
@@ -300,13 +493,11 @@ hw_event_list_model_set_seqs (HwEventListModel *self,
                               GArray           *seqs,
                               GPtrArray        *first_rows)
 {
-  guint old;
-
   g_return_if_fail (HW_IS_EVENT_LIST_MODEL (self));
   g_return_if_fail (HW_IS_EVENT_STORE (store));
   g_return_if_fail (seqs != NULL);
 
-  old = reset (self);
+  reset (self);
   self->store = g_object_ref (store);
   self->seqs = g_array_ref (seqs);
   if (first_rows != NULL && seqs->len > 0)
@@ -320,7 +511,7 @@ hw_event_list_model_set_seqs (HwEventListModel *self,
       page->last_used = ++self->tick;
       g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), page);
     }
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, old, seqs->len);
+  replaced (self);
 }
 
 void
@@ -350,24 +541,23 @@ hw_event_list_model_extend_seqs (HwEventListModel *self,
     g_hash_table_remove (self->pages, GUINT_TO_POINTER (old / PAGE_SIZE));
   g_array_unref (self->seqs);
   self->seqs = g_array_ref (seqs);
-  if (seqs->len > old)
-    g_list_model_items_changed (G_LIST_MODEL (self), old, 0, seqs->len - old);
+  /* Blank rows left from a longer content before may now have events. */
+  retarget_from (self, old);
+  settle (self);
 }
 
 void
 hw_event_list_model_set_rows (HwEventListModel *self,
                               GPtrArray        *rows)
 {
-  guint old;
-
   g_return_if_fail (HW_IS_EVENT_LIST_MODEL (self));
   g_return_if_fail (rows != NULL);
 
-  old = reset (self);
+  reset (self);
   self->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_event_row_free);
   for (guint i = 0; i < rows->len; i++)
     g_ptr_array_add (self->rows, hw_event_row_dup (g_ptr_array_index (rows, i)));
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, old, self->rows->len);
+  replaced (self);
 }
 
 void
@@ -387,19 +577,17 @@ hw_event_list_model_append_rows (HwEventListModel *self,
   first = self->rows->len;
   for (guint i = 0; i < rows->len; i++)
     g_ptr_array_add (self->rows, hw_event_row_dup (g_ptr_array_index (rows, i)));
-  g_list_model_items_changed (G_LIST_MODEL (self), first, 0, rows->len);
+  retarget_from (self, first);
+  settle (self);
 }
 
 void
 hw_event_list_model_clear (HwEventListModel *self)
 {
-  guint old;
-
   g_return_if_fail (HW_IS_EVENT_LIST_MODEL (self));
 
-  old = reset (self);
-  if (old > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, old, 0);
+  reset (self);
+  replaced (self);
 }
 
 GPtrArray *
@@ -429,12 +617,20 @@ hw_event_list_model_is_loaded (HwEventListModel *self,
 
   g_return_val_if_fail (HW_IS_EVENT_LIST_MODEL (self), FALSE);
 
-  if (position >= n_items (self))
+  if (position >= n_items (self) || position >= self->shown)
     return FALSE;
   if (self->rows != NULL)
     return TRUE;
   page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (position / PAGE_SIZE));
   return page != NULL && page->rows != NULL;
+}
+
+gboolean
+hw_event_list_model_is_settled (HwEventListModel *self)
+{
+  g_return_val_if_fail (HW_IS_EVENT_LIST_MODEL (self), TRUE);
+
+  return self->shown == n_items (self);
 }
 
 guint

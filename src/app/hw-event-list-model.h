@@ -26,6 +26,14 @@ G_DECLARE_FINAL_TYPE (HwEventListModel, hw_event_list_model, HW, EVENT_LIST_MODE
  * items of a page are kept with it. Only a bounded number of
  * pages stay in memory, so a million results cost about 8 MB.
  *
+ * New content takes the place of the old in place: the items alive at
+ * positions both have are re-pointed (notify::row again) and "replaced" is
+ * emitted, so that views keep their row widgets. A change in length is
+ * told as "items-changed" a few rows at a time over main-loop turns while
+ * it reaches into the first rows, which views keep widgets for; until
+ * then g_list_model_get_n_items() lags behind (see
+ * hw_event_list_model_is_settled()).
+ *
  * Results from the hub are held as rows (with their JSON body) and grow by
  * appending pages as they are fetched. */
 HwEventListModel *hw_event_list_model_new               (void);
@@ -59,6 +67,8 @@ gint64            hw_event_list_model_get_seq           (HwEventListModel *self,
 /* Whether the row at @position is in memory (get_item() returns it loaded). */
 gboolean          hw_event_list_model_is_loaded         (HwEventListModel *self,
                                                          guint             position);
+/* Whether views have been told the content's full length. */
+gboolean          hw_event_list_model_is_settled        (HwEventListModel *self);
 /* Pages held in memory now, and page reads started so far (tests, benches). */
 guint             hw_event_list_model_get_n_pages       (HwEventListModel *self);
 guint             hw_event_list_model_get_n_reads       (HwEventListModel *self);

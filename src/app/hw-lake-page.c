@@ -28,6 +28,14 @@ G_DEFINE_FINAL_TYPE (HwLakePage, hw_lake_page, GTK_TYPE_WIDGET)
 static void
 on_search_changed (HwLakePage *self)
 {
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  /* GtkSearchEntry reports a change after a delay, also for text set by
+   * hw_lake_page_search(), which has already searched for it: a second run
+   * would throw away the results on screen and do it all again. */
+  if (self->query != NULL && self->error_message == NULL
+      && g_strcmp0 (hw_query_get_text (self->query), text) == 0)
+    return;
   hw_lake_page_run_search (self);
 }
 
@@ -356,7 +364,10 @@ hw_lake_page_is_searching (HwLakePage *self)
 {
   g_return_val_if_fail (HW_IS_LAKE_PAGE (self), FALSE);
 
-  return self->pending > 0;
+  /* Until the results model has told its whole length, the rows are not
+   * all there yet either. */
+  return self->pending > 0
+         || !hw_event_list_model_is_settled (hw_lake_results_get_model (self->results));
 }
 
 gint64

@@ -112,7 +112,8 @@ show_row (GtkWidget        *cell,
     gtk_widget_remove_css_class (cell, "dim-label");
 }
 
-/* A placeholder filled in place by the model: redraw this cell only. */
+/* The model changes items in place (a placeholder filled, or new results
+ * at the same position): redraw this cell only. */
 static void
 on_item_row_changed (HwEventItem *item,
                      GParamSpec  *pspec,
@@ -131,7 +132,7 @@ bind_cell (GtkSignalListItemFactory *factory,
   GtkWidget *cell = gtk_list_item_get_child (list_item);
 
   show_row (cell, spec, item != NULL ? hw_event_item_get_row (item) : NULL);
-  if (item == NULL || hw_event_item_is_loaded (item))
+  if (item == NULL)
     return;
   g_object_set_data (G_OBJECT (cell), "hw-column-spec", (gpointer) spec);
   g_signal_connect_object (item, "notify::row", G_CALLBACK (on_item_row_changed), cell, 0);
@@ -191,6 +192,17 @@ static void
 on_selection_changed (HwLakeResults *self)
 {
   g_signal_emit (self, signals[SELECTION_CHANGED], 0);
+}
+
+/* What the old behaviour of replacing every item gave for free: new
+ * results start at their first row, with nothing selected. */
+static void
+on_model_replaced (HwLakeResults *self)
+{
+  if (self->scroller == NULL)
+    return;
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
 }
 
 static void
@@ -308,6 +320,8 @@ hw_lake_results_init (HwLakeResults *self)
   int char_width;
 
   self->model = hw_event_list_model_new ();
+  g_signal_connect_object (self->model, "replaced", G_CALLBACK (on_model_replaced), self,
+                           G_CONNECT_SWAPPED);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
