@@ -144,6 +144,40 @@ collect_pages (HwEventStore  *store,
   while (cursor != NULL);
 }
 
+/* Pages whose cursors fall inside runs of equal timestamps: the cursor's
+ * seq breaks the tie, so each event comes exactly once, in order. */
+static void
+test_search_pages_ties (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_event_unref);
+  g_autoptr(GArray) newest = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) oldest = g_array_new (FALSE, FALSE, sizeof (gint64));
+  guint n_pages;
+
+  for (guint i = 0; i < 42; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("tie-%02u", i);
+
+      /* Seven events share each minute. */
+      g_ptr_array_add (events, hw_test_make_event (id, "order-placed", BASE_MS + (i / 7) * MINUTE_MS,
+                                                   "fn", "shop", "tied"));
+    }
+  hw_test_insert_all (fixture->store, events);
+
+  collect_pages (fixture->store, NULL, HW_EVENT_ORDER_NEWEST_FIRST, 5, newest, &n_pages);
+  g_assert_cmpuint (newest->len, ==, 42);
+  g_assert_cmpuint (n_pages, ==, 9);
+  collect_pages (fixture->store, NULL, HW_EVENT_ORDER_OLDEST_FIRST, 5, oldest, &n_pages);
+  g_assert_cmpuint (oldest->len, ==, 42);
+  for (guint i = 0; i < 42; i++)
+    {
+      g_assert_cmpint (g_array_index (newest, gint64, i), ==, g_array_index (oldest, gint64, 41 - i));
+      if (i > 0)
+        g_assert_cmpint (g_array_index (oldest, gint64, i), >, g_array_index (oldest, gint64, i - 1));
+    }
+}
+
 static void
 test_search_pages (Fixture       *fixture,
                    gconstpointer  user_data)
@@ -626,6 +660,7 @@ main (int   argc,
 
   ADD ("/event-store/insert-dedupe", test_insert_dedupe);
   ADD ("/event-store/search-pages", test_search_pages);
+  ADD ("/event-store/search-pages-ties", test_search_pages_ties);
   ADD ("/event-store/summaries-and-sync", test_summaries_and_sync);
   g_test_add_func ("/event-store/pick-bucket", test_pick_bucket);
   ADD ("/event-store/histogram", test_histogram);

@@ -334,9 +334,13 @@ search_on (HwStoreConn   *conn,
 
       if (!parse_cursor (cursor, &ts_ms, &seq, error))
         return NULL;
+      /* The plain bound on ts is implied by the row value, but it is the
+       * one SQLite can seek the time index by; without it every page
+       * walks the index from its start to the cursor. */
       g_string_append (sql, order == HW_EVENT_ORDER_OLDEST_FIRST
-                            ? " AND (e.ts, e.seq) > (?, ?)"
-                            : " AND (e.ts, e.seq) < (?, ?)");
+                            ? " AND e.ts >= ? AND (e.ts, e.seq) > (?, ?)"
+                            : " AND e.ts <= ? AND (e.ts, e.seq) < (?, ?)");
+      add_int_param (params, ts_ms);
       add_int_param (params, ts_ms);
       add_int_param (params, seq);
     }
