@@ -70,10 +70,22 @@ should_fail (HwTestListener *listener,
   return FALSE;
 }
 
+#define GONE_KEY "hw-test-listener-gone"
+
+/* The hub may give up on a batch (a timeout, a cancelled job) while the
+ * answer is held back: unpausing a message whose connection is gone is a
+ * critical in libsoup, so remember that it went. */
+static void
+on_message_gone (SoupServerMessage *msg)
+{
+  g_object_set_data (G_OBJECT (msg), GONE_KEY, GINT_TO_POINTER (TRUE));
+}
+
 static gboolean
 on_delay_done (gpointer user_data)
 {
-  soup_server_message_unpause (user_data);
+  if (g_object_get_data (user_data, GONE_KEY) == NULL)
+    soup_server_message_unpause (user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -100,6 +112,8 @@ on_request (SoupServer        *server,
   if (listener->delay_ms > 0)
     {
       soup_server_message_pause (msg);
+      g_signal_connect (msg, "disconnected", G_CALLBACK (on_message_gone), NULL);
+      g_signal_connect (msg, "finished", G_CALLBACK (on_message_gone), NULL);
       g_timeout_add_full (G_PRIORITY_DEFAULT, listener->delay_ms, on_delay_done,
                           g_object_ref (msg), g_object_unref);
     }

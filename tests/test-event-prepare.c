@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <zlib.h>
 
 #include "hw-error.h"
 #include "hw-event-prepare.h"
@@ -217,6 +218,63 @@ test_mutations (void)
     }
 }
 
+/* New bodies are zstd frames, old caches hold zlib streams: both read
+ * back, and a damaged body of either kind is an error, never a crash. */
+static void
+test_body_codecs (void)
+{
+  const char *json = lines[0];
+  gsize length = strlen (json);
+  HwEventPreparer *preparer = hw_event_preparer_new (NULL);
+  g_autoptr(GError) error = NULL;
+  HwPreparedEvent prepared;
+  uLongf zlib_length = compressBound (length);
+  g_autofree guint8 *zlib_body = g_malloc (zlib_length);
+  g_autofree char *text = NULL;
+  guint8 *damaged;
+
+  g_assert_true (hw_event_preparer_parse (preparer, json, length, NULL, &prepared, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (prepared.body->len, >=, 4);
+  g_assert_cmpmem (prepared.body->data, 4, "\x28\xb5\x2f\xfd", 4);
+  g_assert_cmpuint (prepared.body->len, <, length);
+  text = body_text (&prepared);
+  g_assert_cmpstr (text, ==, json);
+  g_clear_pointer (&text, g_free);
+
+  /* Every way of cutting or flipping the frame fails cleanly. */
+  damaged = g_memdup2 (prepared.body->data, prepared.body->len);
+  for (guint cut = 0; cut < prepared.body->len; cut++)
+    {
+      text = hw_store_decompress (damaged, cut, &error);
+      g_assert_null (text);
+      g_assert_error (error, HW_ERROR, HW_ERROR_CORRUPT);
+      g_clear_error (&error);
+    }
+  for (guint at = 0; at < prepared.body->len; at++)
+    {
+      damaged[at] ^= 0x5a;
+      text = hw_store_decompress (damaged, prepared.body->len, &error);
+      g_assert_true ((text == NULL) == (error != NULL));
+      g_clear_pointer (&text, g_free);
+      g_clear_error (&error);
+      damaged[at] ^= 0x5a;
+    }
+  g_free (damaged);
+
+  g_assert_cmpint (compress2 (zlib_body, &zlib_length, (const Bytef *) json, length, 6), ==, Z_OK);
+  text = hw_store_decompress (zlib_body, zlib_length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text, ==, json);
+  g_clear_pointer (&text, g_free);
+  text = hw_store_decompress (zlib_body, zlib_length / 2, &error);
+  g_assert_null (text);
+  g_assert_error (error, HW_ERROR, HW_ERROR_CORRUPT);
+
+  hw_prepared_event_clear (&prepared);
+  hw_event_preparer_free (preparer);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -226,6 +284,7 @@ main (int   argc,
   g_test_add_func ("/event-prepare/table", test_table);
   g_test_add_func ("/event-prepare/fast-taken", test_fast_taken);
   g_test_add_func ("/event-prepare/mutations", test_mutations);
+  g_test_add_func ("/event-prepare/body-codecs", test_body_codecs);
 
   return g_test_run ();
 }

@@ -159,6 +159,8 @@ test_migrate_v1 (void)
                                     "WHERE name = 'state'"), ==, 1);
   g_assert_cmpint (query_int (path, "SELECT count(*) FROM sqlite_schema "
                                     "WHERE name = 'faults_functionname_ts'"), ==, 1);
+  /* v2 → v3 set FTS5's automerge in the index's own config table. */
+  g_assert_cmpint (query_int (path, "SELECT v FROM events_fts_config WHERE k = 'automerge'"), ==, 16);
 
   /* Opening again is a no-op. */
   store = hw_event_store_open (path, HW_EVENT_STORE_NO_RECOVER, &error);
@@ -174,12 +176,16 @@ test_fresh_is_current (void)
 {
   g_autofree char *dir = hw_test_mkdtemp ();
   g_autofree char *path = g_build_filename (dir, "new.db", NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(HwEventStore) store = NULL;
 
   store = hw_event_store_open (path, HW_EVENT_STORE_FLAGS_NONE, &error);
   g_assert_no_error (error);
   g_clear_object (&store);
+  /* The checkpointer's connection closed first, so the writer, closing
+   * last, checkpointed and removed the WAL. */
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
 
   g_assert_cmpint (query_int (path, "PRAGMA user_version"), ==, hw_event_store_schema_version ());
   g_assert_cmpint (query_int (path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
@@ -187,6 +193,8 @@ test_fresh_is_current (void)
                                     "'metric_points', 'sync_cursors')"), ==, 6);
   g_assert_cmpint (query_int (path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
                                     "name LIKE 'events_%'"), ==, 5);
+  g_assert_cmpint (query_int (path, "SELECT v FROM events_fts_config WHERE k = 'automerge'"), ==, 16);
+  g_assert_cmpint (query_int (path, "PRAGMA page_size"), ==, 8192);
 
   hw_test_rmdir (dir);
 }

@@ -5,7 +5,7 @@
 #include "config.h"
 
 #include <string.h>
-#include <zlib.h>
+#include <zstd.h>
 
 #include "hw-error.h"
 #include "hw-event-prepare.h"
@@ -14,8 +14,7 @@
 struct _HwEventPreparer
 {
   HwMaskRules *rules;       /* nullable */
-  z_stream     compressor;
-  gboolean     compressor_ready;
+  ZSTD_CCtx   *compressor;  /* nullable: out of memory */
   gboolean     fast;
   gboolean     deferred;
   GString     *text;        /* scratch for the one-pass reader */
@@ -33,14 +32,14 @@ hw_prepared_event_clear (HwPreparedEvent *prepared)
   g_clear_pointer (&prepared->tags, g_free);
 }
 
-/* Bodies are compressed with zlib itself rather than GZlibCompressor: a
- * reused GZlibCompressor resets a 64 KB hash table (memLevel 8) for every
- * event, which cost more than compressing a ~2 KB body. A 4 KB window and
- * memLevel 5 (8 KB of hash) fit events of this size with nearly the same
- * ratio; level 1 because importing is CPU-bound. The output is an ordinary
- * zlib stream, so hw_store_decompress() reads it like any other. */
-#define BODY_WINDOW_BITS 12
-#define BODY_MEM_LEVEL 5
+/* Bodies are zstd frames at level 1: for events of 0.5–4 KB it compresses
+ * about as well as zlib level 1 (0.47 against 0.455 of the JSON on the
+ * benchmark lake) for less than half the instructions, and decompresses
+ * several times faster, which delivery and replay do for every event. The
+ * frame records its content size, so reading allocates once. Older caches
+ * hold zlib streams; hw_store_decompress() tells the two apart by the
+ * zstd magic number, which no zlib header can start with. */
+#define BODY_LEVEL 1
 
 HwEventPreparer *
 hw_event_preparer_new (HwMaskRules *rules)
@@ -49,8 +48,9 @@ hw_event_preparer_new (HwMaskRules *rules)
 
   if (rules != NULL)
     self->rules = hw_mask_rules_ref (rules);
-  self->compressor_ready = deflateInit2 (&self->compressor, 1, Z_DEFLATED, BODY_WINDOW_BITS,
-                                         BODY_MEM_LEVEL, Z_DEFAULT_STRATEGY) == Z_OK;
+  self->compressor = ZSTD_createCCtx ();
+  if (self->compressor != NULL)
+    ZSTD_CCtx_setParameter (self->compressor, ZSTD_c_compressionLevel, BODY_LEVEL);
   self->fast = TRUE;
   self->text = g_string_sized_new (4096);
   return self;
@@ -63,8 +63,7 @@ hw_event_preparer_free (HwEventPreparer *self)
     return;
 
   g_clear_pointer (&self->rules, hw_mask_rules_unref);
-  if (self->compressor_ready)
-    deflateEnd (&self->compressor);
+  ZSTD_freeCCtx (self->compressor);
   g_string_free (self->text, TRUE);
   g_free (self);
 }
@@ -93,34 +92,27 @@ compress_body (HwEventPreparer  *self,
                gsize             length,
                GError          **error)
 {
-  z_stream *zs = &self->compressor;
   g_autoptr(GByteArray) out = NULL;
-  int rc;
+  gsize size;
 
-  if (!self->compressor_ready)
+  if (self->compressor == NULL)
     {
       g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "compressing event bodies: out of memory");
       return NULL;
     }
 
-  /* deflateBound() is exact enough that one Z_FINISH call always ends the
-   * stream; bodies are bounded by the parse limits, far below 4 GB. */
-  deflateReset (zs);
-  out = g_byte_array_sized_new (deflateBound (zs, length));
-  g_byte_array_set_size (out, deflateBound (zs, length));
-  zs->next_in = (Bytef *) json;
-  zs->avail_in = length;
-  zs->next_out = out->data;
-  zs->avail_out = out->len;
-  rc = deflate (zs, Z_FINISH);
-  if (rc != Z_STREAM_END)
+  /* ZSTD_compressBound() is enough for one call to always end the frame. */
+  out = g_byte_array_sized_new (ZSTD_compressBound (length));
+  g_byte_array_set_size (out, ZSTD_compressBound (length));
+  size = ZSTD_compress2 (self->compressor, out->data, out->len, json, length);
+  if (ZSTD_isError (size))
     {
-      g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "compressing an event body: zlib error %d",
-                   rc);
+      g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "compressing an event body: %s",
+                   ZSTD_getErrorName (size));
       return NULL;
     }
 
-  g_byte_array_set_size (out, zs->total_out);
+  g_byte_array_set_size (out, size);
   return g_steal_pointer (&out);
 }
 

@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   HwEvent    *event;
-  GByteArray *body;   /* zlib stream of the stored JSON (masked when rules mask) */
+  GByteArray *body;   /* zstd frame of the stored JSON (masked when rules mask) */
   char       *json;   /* that JSON while compression is deferred, else NULL */
   char       *text;   /* full-text index text, masked like the body */
   char       *tags;   /* the tags object as compact JSON, nullable */

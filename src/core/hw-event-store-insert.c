@@ -275,6 +275,7 @@ insert_locked (HwEventStore           *self,
   g_autofree HwInsertStatus *status_of = g_new (HwInsertStatus, n);
   g_autofree gint64 *seq_of = g_new0 (gint64, n);
 
+  hw_store_bound_wal (self);
   if (!prepare_insert_stmts (conn, &stmts, error) ||
       !hw_store_conn_exec (conn, "BEGIN IMMEDIATE", error))
     return FALSE;

@@ -35,6 +35,17 @@ struct _HwEventStore
 
   GMutex             pool_lock;
   GPtrArray         *idle_readers;  /* HwStoreConn* */
+
+  /* Checkpoints run on their own thread (hw-event-store.c); all under
+   * ckpt_lock. */
+  GMutex             ckpt_lock;
+  GCond              ckpt_cond;
+  GThread           *ckpt_thread;
+  guint64            ckpt_commits;     /* commits the WAL hook saw */
+  guint64            ckpt_requested;   /* a pass is wanted up to this commit */
+  guint64            ckpt_done;        /* the last pass started after this commit */
+  int                ckpt_wal_pages;   /* WAL frames after the last commit */
+  gboolean           ckpt_stopping;
 };
 
 /* A statement from a connection's cache, reset and unbound when released. */
@@ -43,6 +54,10 @@ void          hw_cached_stmt_release     (HwCachedStmt  *stmt);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwCachedStmt, hw_cached_stmt_release)
 
 /* hw-event-store.c */
+HwStoreConn  *hw_store_conn_new          (const char    *path,
+                                          int            open_flags,
+                                          GError       **error);
+void          hw_store_conn_free         (HwStoreConn   *conn);
 HwCachedStmt *hw_store_conn_prepare      (HwStoreConn   *conn,
                                           const char    *sql,
                                           GError       **error);
@@ -61,6 +76,15 @@ void          hw_store_release_reader    (HwEventStore  *self,
 char         *hw_store_decompress        (const void    *data,
                                           gsize          length,
                                           GError       **error);
+
+/* hw-event-store-checkpoint.c: once the writer is open, and before it
+ * closes. */
+void          hw_store_start_checkpoints (HwEventStore  *self);
+void          hw_store_stop_checkpoints  (HwEventStore  *self);
+/* Under write_lock, before a write transaction: when the WAL has grown
+ * past its bound, waits for a checkpoint of everything committed, so that
+ * the transaction starts the WAL over. */
+void          hw_store_bound_wal         (HwEventStore  *self);
 
 /* hw-event-store-insert.c: the writer connection, under write_lock */
 HwStoreConn  *hw_store_lock_writer       (HwEventStore  *self);

@@ -6,8 +6,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <glib/gstdio.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "hw-error.h"
 #include "hw-event-store-private.h"
@@ -26,6 +28,7 @@
 /* Page cache of a lean reader, in KiB: the indexes a search walks stay
  * hot in the kernel's cache anyway. */
 #define LEAN_CACHE_KB 2048
+#define PAGE_SIZE 8192
 
 G_DEFINE_FINAL_TYPE (HwEventStore, hw_event_store, G_TYPE_OBJECT)
 
@@ -123,7 +126,7 @@ finalize_stmt (gpointer stmt)
   sqlite3_finalize (stmt);
 }
 
-static void
+void
 hw_store_conn_free (HwStoreConn *conn)
 {
   if (conn == NULL)
@@ -143,7 +146,7 @@ progress_handler (void *user_data)
   return conn->cancellable != NULL && g_cancellable_is_cancelled (conn->cancellable);
 }
 
-static HwStoreConn *
+HwStoreConn *
 hw_store_conn_new (const char  *path,
                    int          open_flags,
                    GError     **error)
@@ -314,10 +317,83 @@ thread_inflate_stream (void)
   return stream;
 }
 
-char *
-hw_store_decompress (const void  *data,
-                     gsize        length,
-                     GError     **error)
+/* One zstd context per thread too: creating one costs more than reading
+ * a body with it. */
+static void
+zstd_dctx_free (gpointer data)
+{
+  ZSTD_freeDCtx (data);
+}
+
+static GPrivate zstd_dctx_key = G_PRIVATE_INIT (zstd_dctx_free);
+
+static ZSTD_DCtx *
+thread_zstd_dctx (void)
+{
+  ZSTD_DCtx *dctx = g_private_get (&zstd_dctx_key);
+
+  if (dctx == NULL && (dctx = ZSTD_createDCtx ()) != NULL)
+    g_private_set (&zstd_dctx_key, dctx);
+  return dctx;
+}
+
+/* Bodies are zstd frames that record their size (see hw-event-prepare.c);
+ * caches written before hold zlib streams, which never start with this
+ * magic (its first two bytes fail the zlib header check), so both kinds
+ * live side by side without a marker or a migration. */
+static gboolean
+is_zstd_frame (const void *data,
+               gsize       length)
+{
+  static const guint8 magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+
+  return length >= sizeof magic && memcmp (data, magic, sizeof magic) == 0;
+}
+
+#define MAX_BODY_BYTES (64 * 1024 * 1024)
+
+static char *
+zstd_decompress (const void  *data,
+                 gsize        length,
+                 GError     **error)
+{
+  ZSTD_DCtx *dctx = thread_zstd_dctx ();
+  unsigned long long size = ZSTD_getFrameContentSize (data, length);
+  g_autofree char *out = NULL;
+  gsize got;
+
+  if (dctx == NULL)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
+                   "stored event body cannot be decompressed: out of memory");
+      return NULL;
+    }
+  /* Bodies are bounded by the parse limits (1 MiB by default): a size
+   * beyond any sane limit is damage, not something to allocate. */
+  if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR || size > MAX_BODY_BYTES)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
+                   "stored event body cannot be decompressed: invalid zstd frame header");
+      return NULL;
+    }
+
+  out = g_malloc (size + 1);
+  got = ZSTD_decompressDCtx (dctx, out, size, data, length);
+  if (ZSTD_isError (got) || got != size)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
+                   "stored event body cannot be decompressed: %s",
+                   ZSTD_isError (got) ? ZSTD_getErrorName (got) : "truncated zstd data");
+      return NULL;
+    }
+  out[size] = '\0';
+  return g_steal_pointer (&out);
+}
+
+static char *
+zlib_decompress (const void  *data,
+                 gsize        length,
+                 GError     **error)
 {
   z_stream *stream = thread_inflate_stream ();
   gsize capacity = MAX (length * 4, 256);
@@ -361,6 +437,16 @@ hw_store_decompress (const void  *data,
 
   out[stream->total_out] = '\0';
   return out;
+}
+
+char *
+hw_store_decompress (const void  *data,
+                     gsize        length,
+                     GError     **error)
+{
+  if (is_zstd_frame (data, length))
+    return zstd_decompress (data, length, error);
+  return zlib_decompress (data, length, error);
 }
 
 /* Opening and recovery ---------------------------------------------------- */
@@ -498,6 +584,12 @@ open_writer (HwEventStore  *self,
                              "PRAGMA mmap_size = " G_STRINGIFY (MMAP_SIZE) ";"
                              "PRAGMA foreign_keys = OFF;", sync);
 
+  /* Only a new file takes it (an existing one keeps its page size): 8 KB
+   * pages halve the pages, WAL frames and write calls an import makes,
+   * which measured a sixth less writer time with FTS5 than 4 KB, while a
+   * page read for one event's body stays small. Before the journal mode,
+   * which writes the file's first page. */
+  sqlite3_exec (conn->db, "PRAGMA page_size = " G_STRINGIFY (PAGE_SIZE), NULL, NULL, NULL);
   if (!set_journal_mode (conn->db, error) ||
       (check && !check_integrity (conn->db, error)) ||
       !hw_store_conn_exec (conn, pragmas, error) ||
@@ -508,6 +600,7 @@ open_writer (HwEventStore  *self,
     }
 
   self->writer = conn;
+  hw_store_start_checkpoints (self);
   return TRUE;
 }
 
@@ -637,6 +730,9 @@ hw_event_store_finalize (GObject *object)
 {
   HwEventStore *self = HW_EVENT_STORE (object);
 
+  /* First: the writer must close last, so that it checkpoints and
+   * removes the WAL (a clean close skips the integrity check next time). */
+  hw_store_stop_checkpoints (self);
   g_clear_pointer (&self->idle_readers, g_ptr_array_unref);
   g_clear_pointer (&self->writer, hw_store_conn_free);
   hw_event_store_set_mask_rules (self, NULL);
@@ -644,6 +740,8 @@ hw_event_store_finalize (GObject *object)
   g_clear_pointer (&self->recovery_message, g_free);
   g_mutex_clear (&self->write_lock);
   g_mutex_clear (&self->pool_lock);
+  g_mutex_clear (&self->ckpt_lock);
+  g_cond_clear (&self->ckpt_cond);
 
   G_OBJECT_CLASS (hw_event_store_parent_class)->finalize (object);
 }
@@ -659,5 +757,7 @@ hw_event_store_init (HwEventStore *self)
 {
   g_mutex_init (&self->write_lock);
   g_mutex_init (&self->pool_lock);
+  g_mutex_init (&self->ckpt_lock);
+  g_cond_init (&self->ckpt_cond);
   self->idle_readers = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_store_conn_free);
 }
