@@ -136,7 +136,9 @@ fixture_set_up (Fixture       *f,
   g_assert_true (HW_IS_FAULTS_PAGE (f->page));
   f->connection = hw_application_connect_url (f->app, f->hub->base_url, token);
   hw_hub_sync_set_backoff (hw_connection_get_sync (f->connection), 200, 1000);
-  hw_hub_sync_set_poll_interval (hw_connection_get_sync (f->connection), 500);
+  /* Scaled like a deadline: each poll refreshes every page, and on slower
+   * (instrumented) code an unscaled period saturates the main loop. */
+  hw_hub_sync_set_poll_interval (hw_connection_get_sync (f->connection), hw_test_scale_ms (500));
   hw_command_queue_set_notify (hw_command_queue_get (f->connection), FALSE);
   hw_window_show_page (f->window, "faults");
 }

@@ -55,7 +55,10 @@ fixture_set_up (Fixture       *f,
 
   f->connection = hw_application_connect_url (f->app, f->hub->base_url, NULL);
   hw_hub_sync_set_backoff (hw_connection_get_sync (f->connection), 200, 1000);
-  hw_hub_sync_set_poll_interval (hw_connection_get_sync (f->connection), 1000);
+  /* Scaled like a deadline: each poll refreshes every page, and on slower
+   * (instrumented) code an unscaled period keeps the main loop busy at
+   * default priority, so frames (and the focus tick) would never run. */
+  hw_hub_sync_set_poll_interval (hw_connection_get_sync (f->connection), hw_test_scale_ms (1000));
   hw_window_show_page (f->window, "metrics");
 }
 
