@@ -81,11 +81,25 @@ on_message_gone (SoupServerMessage *msg)
   g_object_set_data (G_OBJECT (msg), GONE_KEY, GINT_TO_POINTER (TRUE));
 }
 
+static void
+pause_watching (SoupServerMessage *msg)
+{
+  soup_server_message_pause (msg);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (on_message_gone), NULL);
+  g_signal_connect (msg, "finished", G_CALLBACK (on_message_gone), NULL);
+}
+
+static void
+unpause_if_connected (SoupServerMessage *msg)
+{
+  if (g_object_get_data (G_OBJECT (msg), GONE_KEY) == NULL)
+    soup_server_message_unpause (msg);
+}
+
 static gboolean
 on_delay_done (gpointer user_data)
 {
-  if (g_object_get_data (user_data, GONE_KEY) == NULL)
-    soup_server_message_unpause (user_data);
+  unpause_if_connected (user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -101,6 +115,13 @@ on_request (SoupServer        *server,
   HwTestBatch *batch = batch_parse (body);
 
   g_ptr_array_add (listener->batches, batch);
+  if (listener->hold_after > 0 && hw_test_listener_n_acked (listener) >= listener->hold_after)
+    {
+      soup_server_message_set_status (msg, 503, NULL);
+      pause_watching (msg);
+      g_ptr_array_add (listener->held, g_object_ref (msg));
+      return;
+    }
   if (should_fail (listener, batch))
     soup_server_message_set_status (msg, 500, NULL);
   else
@@ -111,9 +132,7 @@ on_request (SoupServer        *server,
     }
   if (listener->delay_ms > 0)
     {
-      soup_server_message_pause (msg);
-      g_signal_connect (msg, "disconnected", G_CALLBACK (on_message_gone), NULL);
-      g_signal_connect (msg, "finished", G_CALLBACK (on_message_gone), NULL);
+      pause_watching (msg);
       g_timeout_add_full (G_PRIORITY_DEFAULT, listener->delay_ms, on_delay_done,
                           g_object_ref (msg), g_object_unref);
     }
@@ -128,6 +147,7 @@ hw_test_listener_new (void)
   GUri *uri;
 
   listener->batches = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_free);
+  listener->held = g_ptr_array_new_with_free_func (g_object_unref);
   listener->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (listener->server, "/fn", on_request, listener, NULL);
   soup_server_listen_local (listener->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
@@ -146,10 +166,20 @@ hw_test_listener_free (HwTestListener *listener)
     return;
   soup_server_disconnect (listener->server);
   g_object_unref (listener->server);
+  g_ptr_array_unref (listener->held);
   g_ptr_array_unref (listener->batches);
   g_free (listener->poison_id);
   g_free (listener->url);
   g_free (listener);
+}
+
+void
+hw_test_listener_release (HwTestListener *listener)
+{
+  listener->hold_after = 0;
+  for (guint i = 0; i < listener->held->len; i++)
+    unpause_if_connected (g_ptr_array_index (listener->held, i));
+  g_ptr_array_set_size (listener->held, 0);
 }
 
 GPtrArray *

@@ -33,10 +33,19 @@ typedef struct
   char       *poison_id;      /* answer 500 to any batch holding this event id */
   guint       fail_every;     /* answer 500 to every Nth request (0 = never) */
   guint       delay_ms;       /* answer each request after this long */
+  /* Once this many events were acknowledged, hold every new request
+   * unanswered (and unacknowledged) until hw_test_listener_release(); 0
+   * holds nothing. Lets a test catch a job mid-way however slowly it runs. */
+  guint       hold_after;
+  GPtrArray  *held;           /* SoupServerMessage*, held back */
 } HwTestListener;
 
 HwTestListener *hw_test_listener_new          (void);
 void            hw_test_listener_free         (HwTestListener *listener);
+
+/* Stops holding: held requests still connected get a 503, which the hub
+ * retries like any failed batch. */
+void            hw_test_listener_release      (HwTestListener *listener);
 
 /* Events in acknowledged batches, in acknowledgement order (with repeats). */
 GPtrArray      *hw_test_listener_acked_ids    (HwTestListener *listener);

@@ -64,7 +64,7 @@ seed_hub (Fixture *f)
 {
   g_autoptr(GString) events = g_string_new ("[");
   g_autofree char *def = g_strdup_printf ("{\"name\":\"target\",\"url\":\"%s\",\"types\":[\"none\"],"
-                                          "\"batch_size\":5}", f->listener->url);
+                                          "\"batch_size\":5,\"timeout_ms\":300000}", f->listener->url);
 
   post_ok (f->hub, "/v1/listeners", def, 201);
   for (guint i = 0; i < f->n_events; i++)
@@ -249,6 +249,14 @@ job_running_with_progress (gpointer user_data)
 }
 
 static gboolean
+seen_running_after_restart (gpointer user_data)
+{
+  Resume *resume = user_data;
+
+  return resume->running_after_restart > 0;
+}
+
+static gboolean
 job_done_shown (gpointer user_data)
 {
   Resume *resume = user_data;
@@ -283,6 +291,10 @@ test_hub_restart_during_job (void)
   f.n_events = 60;
   f.listener = hw_test_listener_new ();
   f.listener->delay_ms = 50;
+  /* Three batches of three go through, then the listener holds the job
+   * (no timeout: see seed_hub()) until the kill, however late the
+   * console's tracker sees that progress. */
+  f.listener->hold_after = 9;
   /* A fixed port: the console's hub (keyed by its URL) is the same after the restart. */
   f.hub = hw_test_hub_new (NULL, "--listen", listen, "--token", "oncall:operator:" OPERATOR,
                            "--token", "root:admin:" ADMIN, NULL);
@@ -317,10 +329,16 @@ test_hub_restart_during_job (void)
                   job->acked, job->total, status);
   g_assert_cmpuint (count_distinct_acked (&f), <, f.n_events);
 
-  /* Back on the same data dir and port: the same job resumes and ends. */
+  /* Back on the same data dir and port: the same job resumes and ends.
+   * Held again after four more batches, so the console must see it
+   * running past the kill before it can be done. */
+  hw_test_listener_release (f.listener);
+  f.listener->hold_after = hw_test_listener_n_acked (f.listener) + 12;
   resume.restarted = TRUE;
   hw_test_hub_restart (f.hub);
   wait_state (f.connection, HW_HUB_SYNC_STATE_ONLINE);
+  g_assert_true (hw_test_wait_until (seen_running_after_restart, &resume, WAIT_MS));
+  hw_test_listener_release (f.listener);
   g_assert_true (hw_test_wait_until (job_done_shown, &resume, WAIT_MS));
   job = hw_job_tracker_get_job (tracker);
   g_assert_cmpstr (job->id, ==, job_id);
