@@ -49,6 +49,8 @@ typedef struct
   double            max_gap_ms;
   double            max_busy_ms;      /* main-thread CPU time within one gap */
   guint             long_gaps;        /* gaps over the frame budget */
+  double            busy_log_ms;      /* log gaps with this much CPU (0: none) */
+  const char       *query;            /* the search being timed */
 
   /* The search being timed */
   gboolean          awaiting_rows;
@@ -239,10 +241,18 @@ on_heartbeat (gpointer user_data)
 
   if (bench->watching)
     {
+      double busy = (cpu - bench->last_beat_cpu) / 1000.0;
+
       bench->max_gap_ms = MAX (bench->max_gap_ms, gap);
-      bench->max_busy_ms = MAX (bench->max_busy_ms, (cpu - bench->last_beat_cpu) / 1000.0);
+      bench->max_busy_ms = MAX (bench->max_busy_ms, busy);
       if (gap > FRAME_BUDGET_MS)
         bench->long_gaps++;
+      /* Which search, and when (CLOCK_MONOTONIC, as `perf record -k
+       * CLOCK_MONOTONIC` stamps samples), to find a busy gap in a profile. */
+      if (bench->busy_log_ms > 0 && busy >= bench->busy_log_ms)
+        hw_bench_note ("lake-ui: gap of %.1f ms with %.1f ms of main-thread CPU, ending at %.6f s, "
+                       "%.1f ms into '%s'", gap, busy, now / 1e6,
+                       (now - bench->search_started) / 1000.0, bench->query);
     }
   bench->last_beat = now;
   bench->last_beat_cpu = cpu;
@@ -341,6 +351,7 @@ time_search (Bench      *bench,
   search_count_before = hw_lake_page_get_search_count (bench->page);
   bench->rows_at = bench->painted_at = 0;
   bench->awaiting_rows = TRUE;
+  bench->query = query;
   watch_stalls (bench, TRUE);
   bench->search_started = g_get_monotonic_time ();
   hw_lake_page_search (bench->page, query);
@@ -372,6 +383,7 @@ measure_searches (Bench     *bench,
   /* The noise floor: the longest gap with nothing to do. */
   bench->max_gap_ms = bench->max_busy_ms = 0;
   bench->search_started = g_get_monotonic_time ();
+  bench->query = "(idle)";
   watch_stalls (bench, TRUE);
   wait_for (bench, elapsed, IDLE_S * 2);
   watch_stalls (bench, FALSE);
@@ -608,6 +620,9 @@ run (GPtrArray *words)
 
   bench.intervals = g_array_new (FALSE, FALSE, sizeof (double));
   bench.work = g_array_new (FALSE, FALSE, sizeof (double));
+  bench.query = "";
+  if (g_getenv ("HW_BENCH_LOG_BUSY_MS") != NULL)
+    bench.busy_log_ms = g_ascii_strtod (g_getenv ("HW_BENCH_LOG_BUSY_MS"), NULL);
   bench.last_beat = g_get_monotonic_time ();
   heartbeat = g_timeout_add (1, on_heartbeat, &bench);
 
