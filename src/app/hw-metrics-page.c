@@ -26,6 +26,8 @@ enum {
 
 /* Every chart before the alerts one is read from the hub's rollups. */
 #define N_METRIC_CHARTS CHART_ALERTS
+/* About two seconds of frames to give a chart the focus it was opened for. */
+#define MAX_FOCUS_FRAMES 120
 
 static const HwMetricsQuery queries[N_METRIC_CHARTS] = {
   [CHART_EVENT_RATE] = { "domain.event.count", "rate", "type", HW_METRICS_COMBINE_SUM },
@@ -87,6 +89,7 @@ struct _HwMetricsPage
   guint              refresh_source;
   guint              reload_source;
   guint              focus_tick;
+  guint              focus_attempts;
   int                pending_focus;
 
   /* What the sync was last asked to keep cached. */
@@ -432,7 +435,12 @@ focus_when_allocated (GtkWidget     *widget,
     return G_SOURCE_CONTINUE;
 
   gtk_adjustment_set_value (adjustment, MAX (bounds.origin.y - 12, 0));
-  gtk_widget_grab_focus (GTK_WIDGET (self->charts[self->pending_focus]));
+  /* Refused while the page is still being switched to (its stack or the
+   * window's leaflet mid-transition): try again on a later frame, for a
+   * bounded number of frames. */
+  if (!gtk_widget_grab_focus (GTK_WIDGET (self->charts[self->pending_focus]))
+      && ++self->focus_attempts < MAX_FOCUS_FRAMES)
+    return G_SOURCE_CONTINUE;
   self->pending_focus = -1;
   self->focus_tick = 0;
   return G_SOURCE_REMOVE;
@@ -504,6 +512,7 @@ hw_metrics_page_focus_chart (HwMetricsPage *self,
   if (index < 0)
     return;
   self->pending_focus = index;
+  self->focus_attempts = 0;
   /* The page may be switched to only now: wait for a frame that lays it out. */
   if (self->focus_tick == 0)
     self->focus_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), focus_when_allocated,
