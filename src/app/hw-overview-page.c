@@ -44,6 +44,9 @@ struct _HwOverviewPage
   GCancellable  *cancellable;
   HwTimeWindow  *window;
   guint          load_count;
+  /* What the lists show: a sync that changed nothing there rebuilds no rows. */
+  char          *listeners_shown;
+  char          *system_events_shown;
 
   /* Template widgets */
   HwStateView   *state_view;
@@ -263,12 +266,43 @@ system_event_title (HwSystemEvent *event)
   return g_strdup (event->kind);
 }
 
+/* TRUE when @fingerprint differs from *@shown, which then takes it. */
+static gboolean
+take_if_changed (char     **shown,
+                 GString   *fingerprint)
+{
+  if (g_strcmp0 (*shown, fingerprint->str) == 0)
+    return FALSE;
+  g_free (*shown);
+  *shown = g_strdup (fingerprint->str);
+  return TRUE;
+}
+
+static gboolean
+system_events_changed (HwOverviewPage *self,
+                       GPtrArray      *events)
+{
+  g_autoptr(GString) fingerprint = g_string_new (NULL);
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      HwSystemEvent *event = g_ptr_array_index (events, i);
+
+      g_string_append_printf (fingerprint, "%" G_GINT64_FORMAT "\x1f%s\x1f%s\x1f%s\x1e", event->ts_ms,
+                              event->kind != NULL ? event->kind : "",
+                              event->service != NULL ? event->service : "", event->json);
+    }
+  return take_if_changed (&self->system_events_shown, fingerprint);
+}
+
 static void
 show_system_events (HwOverviewPage *self,
                     GPtrArray      *events)
 {
   HwChart *rate = self->charts[CARD_EVENT_RATE];
 
+  if (!system_events_changed (self, events))
+    return;
   clear_list (self->system_event_list);
   hw_chart_clear_markers (rate);
   for (guint i = 0; i < events->len; i++)
@@ -406,6 +440,20 @@ compare_listeners (gconstpointer a,
   return (la->errors < lb->errors) - (la->errors > lb->errors);
 }
 
+static char *
+listener_subtitle (HwOverviewPage *self,
+                   HwHubListener  *listener)
+{
+  g_autofree char *age = hw_chart_format_value (self->charts[CARD_ITERATOR_AGE],
+                                                listener->iterator_age_ms);
+
+  /* TRANSLATORS: iterator age, pending events, errors of one listener */
+  return g_strdup_printf (_("Iterator age %s · %" G_GINT64_FORMAT " pending · %" G_GINT64_FORMAT " errors%s%s"),
+                          age, listener->pending, listener->errors,
+                          listener->last_error != NULL ? _(" · last fault: ") : "",
+                          listener->last_error != NULL ? listener->last_error : "");
+}
+
 static void
 show_listeners (HwOverviewPage *self)
 {
@@ -414,28 +462,33 @@ show_listeners (HwOverviewPage *self)
    * "changed"; the rows copy what they show. */
   GPtrArray *listeners = sync != NULL ? hw_hub_sync_get_listeners (sync) : NULL;
   g_autoptr(GPtrArray) sorted = NULL;
+  g_autoptr(GPtrArray) subtitles = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) fingerprint = g_string_new (NULL);
 
-  clear_list (self->listener_list);
-  if (listeners == NULL)
-    return;
   /* Not g_ptr_array_copy(): the copy would inherit the free function. */
-  sorted = g_ptr_array_sized_new (listeners->len);
-  for (guint i = 0; i < listeners->len; i++)
+  sorted = g_ptr_array_sized_new (listeners != NULL ? listeners->len : 0);
+  for (guint i = 0; listeners != NULL && i < listeners->len; i++)
     g_ptr_array_add (sorted, g_ptr_array_index (listeners, i));
   g_ptr_array_sort (sorted, compare_listeners);
   for (guint i = 0; i < sorted->len; i++)
     {
       HwHubListener *listener = g_ptr_array_index (sorted, i);
-      g_autofree char *age = hw_chart_format_value (self->charts[CARD_ITERATOR_AGE],
-                                                    listener->iterator_age_ms);
-      g_autofree char *subtitle = NULL;
+      char *subtitle = listener_subtitle (self, listener);
+
+      g_ptr_array_add (subtitles, subtitle);
+      g_string_append_printf (fingerprint, "%s\x1f%s\x1f%d\x1e", listener->name != NULL ? listener->name : "",
+                              subtitle, listener->iterator_age_ms >= warning_ms (self));
+    }
+  if (!take_if_changed (&self->listeners_shown, fingerprint))
+    return;
+
+  clear_list (self->listener_list);
+  for (guint i = 0; i < sorted->len; i++)
+    {
+      HwHubListener *listener = g_ptr_array_index (sorted, i);
+      const char *subtitle = g_ptr_array_index (subtitles, i);
       AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
 
-      /* TRANSLATORS: iterator age, pending events, errors of one listener */
-      subtitle = g_strdup_printf (_("Iterator age %s · %" G_GINT64_FORMAT " pending · %" G_GINT64_FORMAT " errors%s%s"),
-                                  age, listener->pending, listener->errors,
-                                  listener->last_error != NULL ? _(" · last fault: ") : "",
-                                  listener->last_error != NULL ? listener->last_error : "");
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
                                      listener->name != NULL ? listener->name : _("Unnamed listener"));
@@ -560,6 +613,8 @@ hw_overview_page_set_connection (HwOverviewPage *self,
     }
   clear_list (self->listener_list);
   clear_list (self->system_event_list);
+  g_clear_pointer (&self->listeners_shown, g_free);
+  g_clear_pointer (&self->system_events_shown, g_free);
   hw_state_view_set_state (self->state_view, HW_VIEW_STATE_EMPTY);
   reload (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION]);
@@ -667,6 +722,8 @@ hw_overview_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), HW_TYPE_OVERVIEW_PAGE);
   g_clear_object (&self->settings);
   g_clear_object (&self->window);
+  g_clear_pointer (&self->listeners_shown, g_free);
+  g_clear_pointer (&self->system_events_shown, g_free);
 
   G_OBJECT_CLASS (hw_overview_page_parent_class)->dispose (object);
 }
