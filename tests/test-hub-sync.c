@@ -304,13 +304,43 @@ saw_events_change (gpointer user_data)
 
 /* ---- tests ---------------------------------------------------------------------- */
 
-static void
-test_fills_cache (void)
+/* A hub, and a sync into a cache of its own that is not started yet. */
+typedef struct
 {
-  HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
-  g_autofree char *dir = hw_test_mkdtemp ();
-  g_autofree char *cache = g_build_filename (dir, "hub.db", NULL);
-  g_autoptr(HwHubSync) sync = sync_new (hub->base_url, NULL, cache);
+  HwTestHub *hub;
+  char      *dir;
+  char      *cache;
+  HwHubSync *sync;
+} SyncFixture;
+
+static void
+sync_fixture_set_up (SyncFixture   *f,
+                     gconstpointer  data)
+{
+  f->hub = hw_test_hub_new (NULL, NULL, NULL);
+  f->dir = hw_test_mkdtemp ();
+  f->cache = g_build_filename (f->dir, "hub.db", NULL);
+  f->sync = sync_new (f->hub->base_url, NULL, f->cache);
+}
+
+static void
+sync_fixture_tear_down (SyncFixture   *f,
+                        gconstpointer  data)
+{
+  hw_hub_sync_stop (f->sync);
+  hw_test_hub_free (f->hub);
+  g_clear_object (&f->sync);
+  hw_test_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->cache);
+}
+
+static void
+test_fills_cache (SyncFixture   *f,
+                 gconstpointer  data)
+{
+  HwTestHub *hub = f->hub;
+  HwHubSync *sync = f->sync;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) faults = NULL;
   g_autoptr(GPtrArray) system_events = NULL;
@@ -361,10 +391,6 @@ test_fills_cache (void)
   /* The signal follows the commit on the main context. */
   g_assert_true (hw_test_wait_until (saw_events_change, &changed, WAIT_MS));
 
-  hw_hub_sync_stop (sync);
-  hw_test_hub_free (hub);
-  g_clear_object (&sync);
-  hw_test_rmdir (dir);
 }
 
 typedef struct
@@ -399,12 +425,11 @@ system_events_cursor_moved (gpointer user_data)
  * (stream or poll), and for a console that was away when it changed (the
  * changes feed, from the cursor it saved). */
 static void
-test_system_event_updates (void)
+test_system_event_updates (SyncFixture   *f,
+                          gconstpointer  data)
 {
-  HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
-  g_autofree char *dir = hw_test_mkdtemp ();
-  g_autofree char *cache = g_build_filename (dir, "hub.db", NULL);
-  g_autoptr(HwHubSync) sync = sync_new (hub->base_url, NULL, cache);
+  HwTestHub *hub = f->hub;
+  HwHubSync *sync = f->sync;
   g_autoptr(HwHubSync) again = NULL;
   gint64 now = g_get_real_time () / 1000;
   g_autofree char *incident =
@@ -430,7 +455,7 @@ test_system_event_updates (void)
   /* Away while it changed: the next start asks the feed after its cursor. */
   g_assert_cmpuint (hw_test_hub_json (hub, "PATCH", "/v1/system-events/inc-1", NULL, "{\"severity\":\"sev1\"}",
                                       &escalated), ==, 200);
-  again = sync_new (hub->base_url, NULL, cache);
+  again = sync_new (hub->base_url, NULL, f->cache);
   hw_hub_sync_start (again);
   want.sync = again;
   want.needle = "\"severity\":\"sev1\"";
@@ -439,10 +464,92 @@ test_system_event_updates (void)
   g_assert_true (hw_test_wait_until (system_events_cursor_moved, hw_hub_sync_get_store (again), WAIT_MS));
   hw_hub_sync_stop (again);
 
-  hw_test_hub_free (hub);
-  g_clear_object (&sync);
   g_clear_object (&again);
-  hw_test_rmdir (dir);
+}
+
+typedef struct
+{
+  guint listeners;   /* "changed" emissions that named the listeners */
+  guint metrics;
+  guint n_announced; /* the length of the list the last of them announced */
+} ChangeCounts;
+
+static void
+count_changes (HwHubSync        *sync,
+               HwHubSyncChanges  what,
+               gpointer          user_data)
+{
+  ChangeCounts *counts = user_data;
+
+  if (what & HW_HUB_SYNC_CHANGED_LISTENERS)
+    {
+      counts->listeners++;
+      counts->n_announced = hw_hub_sync_get_listeners (sync)->len;
+    }
+  counts->metrics += (what & HW_HUB_SYNC_CHANGED_METRICS) != 0;
+}
+
+typedef struct
+{
+  ChangeCounts *counts;
+  guint         n;
+} ListenerWait;
+
+static gboolean
+has_listeners (gpointer user_data)
+{
+  ListenerWait *wait = user_data;
+  /* Not merely the list in memory: its announcement follows the cache
+   * write, and must not land in the quiet stretch. */
+  return wait->counts->listeners > 0 && wait->counts->n_announced == wait->n;
+}
+
+static gboolean
+three_more_polls (gpointer user_data)
+{
+  return ((ChangeCounts *) user_data)->metrics >= 3;
+}
+
+static void
+register_listener (HwTestHub  *hub,
+                   const char *name)
+{
+  g_autofree char *body =
+    g_strdup_printf ("{\"name\":\"%s\",\"url\":\"http://127.0.0.1:9/\",\"types\":[\"never-*\"]}", name);
+  g_autoptr(JsonNode) answer = NULL;
+
+  g_assert_cmpuint (hw_test_hub_json (hub, "POST", "/v1/listeners", NULL, body, &answer), <, 300);
+}
+
+/* Every poll fetches the listener list again; pages rebuild their rows on
+ * "changed", so a list that came back the same must not be announced. Each
+ * poll also fetches the requested metric after the lists, which is how the
+ * test counts polls. */
+static void
+test_unchanged_lists_are_quiet (SyncFixture   *f,
+                               gconstpointer  data)
+{
+  HwTestHub *hub = f->hub;
+  HwHubSync *sync = f->sync;
+  ChangeCounts counts = { 0 };
+  ListenerWait wait = { &counts, 1 };
+
+  register_listener (hub, "quiet-1");
+  hw_hub_sync_set_poll_interval (sync, 100);
+  hw_hub_sync_request_metrics (sync, "poll-counter", "domain.event.count", "now-10m", "now", 60, "sum", NULL);
+  g_signal_connect (sync, "changed", G_CALLBACK (count_changes), &counts);
+  hw_hub_sync_start (sync);
+  g_assert_true (hw_test_wait_until (has_listeners, &wait, WAIT_MS));
+
+  counts = (ChangeCounts) { 0 };
+  g_assert_true (hw_test_wait_until (three_more_polls, &counts, WAIT_MS));
+  g_assert_cmpuint (counts.listeners, ==, 0);
+
+  /* A real change is still announced. */
+  register_listener (hub, "quiet-2");
+  wait.n = 2;
+  g_assert_true (hw_test_wait_until (has_listeners, &wait, WAIT_MS));
+
 }
 
 static void
@@ -600,12 +707,11 @@ test_auth_failed (void)
 }
 
 static void
-test_metrics_into_cache (void)
+test_metrics_into_cache (SyncFixture   *f,
+                        gconstpointer  data)
 {
-  HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
-  g_autofree char *dir = hw_test_mkdtemp ();
-  g_autofree char *cache = g_build_filename (dir, "hub.db", NULL);
-  g_autoptr(HwHubSync) sync = sync_new (hub->base_url, NULL, cache);
+  HwTestHub *hub = f->hub;
+  HwHubSync *sync = f->sync;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) points = NULL;
   g_autofree char *name = hw_hub_sync_metric_cache_name ("domain.event.count", "sum");
@@ -630,9 +736,6 @@ test_metrics_into_cache (void)
   /* Five of the forty are faults, which are not domain events. */
   g_assert_cmpfloat (total, >=, 35);
 
-  hw_hub_sync_stop (sync);
-  hw_test_hub_free (hub);
-  hw_test_rmdir (dir);
 }
 
 typedef struct
@@ -666,12 +769,11 @@ metric_cached (gpointer user_data)
 /* The same metric grouped by a label and not grouped are two sets of series
  * under two cache keys: the total never holds per-type points. */
 static void
-test_metrics_by_key (void)
+test_metrics_by_key (SyncFixture   *f,
+                    gconstpointer  data)
 {
-  HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
-  g_autofree char *dir = hw_test_mkdtemp ();
-  g_autofree char *cache = g_build_filename (dir, "hub.db", NULL);
-  g_autoptr(HwHubSync) sync = sync_new (hub->base_url, NULL, cache);
+  HwTestHub *hub = f->hub;
+  HwHubSync *sync = f->sync;
   g_autofree char *total_key = hw_hub_sync_metric_cache_key ("domain.event.count", "sum", NULL);
   g_autofree char *by_key = hw_hub_sync_metric_cache_key ("domain.event.count", "sum", "type");
   CachedMetric total_want = { sync, total_key };
@@ -695,9 +797,6 @@ test_metrics_by_key (void)
   for (guint i = 0; i < by_type->len; i++)
     g_assert_nonnull (strstr (g_array_index (by_type, HwMetricPoint, i).labels, "\"type\""));
 
-  hw_hub_sync_stop (sync);
-  hw_test_hub_free (hub);
-  hw_test_rmdir (dir);
 }
 
 int
@@ -706,13 +805,19 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/hub-sync/fills-cache", test_fills_cache);
+  g_test_add ("/hub-sync/fills-cache", SyncFixture, NULL,
+              sync_fixture_set_up, test_fills_cache, sync_fixture_tear_down);
   g_test_add_func ("/hub-sync/offline-and-resume", test_offline_and_resume);
-  g_test_add_func ("/hub-sync/system-event-updates", test_system_event_updates);
+  g_test_add ("/hub-sync/system-event-updates", SyncFixture, NULL,
+              sync_fixture_set_up, test_system_event_updates, sync_fixture_tear_down);
+  g_test_add ("/hub-sync/unchanged-lists-are-quiet", SyncFixture, NULL,
+              sync_fixture_set_up, test_unchanged_lists_are_quiet, sync_fixture_tear_down);
   g_test_add_func ("/hub-sync/network-drop-mid-sync", test_network_drop_mid_sync);
   g_test_add_func ("/hub-sync/auth-failed", test_auth_failed);
-  g_test_add_func ("/hub-sync/metrics-into-cache", test_metrics_into_cache);
-  g_test_add_func ("/hub-sync/metrics-by-key", test_metrics_by_key);
+  g_test_add ("/hub-sync/metrics-into-cache", SyncFixture, NULL,
+              sync_fixture_set_up, test_metrics_into_cache, sync_fixture_tear_down);
+  g_test_add ("/hub-sync/metrics-by-key", SyncFixture, NULL,
+              sync_fixture_set_up, test_metrics_by_key, sync_fixture_tear_down);
 
   return g_test_run ();
 }

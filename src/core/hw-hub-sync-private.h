@@ -42,6 +42,10 @@ struct _HwHubSync
   HwHubInfo       *info;
   GPtrArray       *listeners;
   GPtrArray       *jobs;
+  /* As last cached: a poll that brings the same lists back is no change,
+   * and pages do not rebuild their rows for it. */
+  char            *listeners_json;
+  char            *jobs_json;
 
   gboolean         started;
   gboolean         opening;           /* the store is being opened */

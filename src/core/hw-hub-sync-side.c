@@ -177,16 +177,41 @@ hw_sync_write_run (HwHubSync           *self,
   g_task_run_in_thread (task, write_in_thread);
 }
 
+/* Takes @json. TRUE, with *@last updated, when it differs from *@last. */
+static gboolean
+snapshot_changed (char **last,
+                  char  *json)
+{
+  if (g_strcmp0 (*last, json) == 0)
+    {
+      g_free (json);
+      return FALSE;
+    }
+  g_free (*last);
+  *last = json;
+  return TRUE;
+}
+
 void
 hw_hub_sync_write_snapshots (HwHubSync        *self,
                              HwHubSyncChanges  what)
 {
-  HwSyncWrite *job = hw_sync_write_new (self);
+  HwSyncWrite *job;
 
+  if ((what & HW_HUB_SYNC_CHANGED_LISTENERS)
+      && !snapshot_changed (&self->listeners_json, hw_hub_sync_listeners_to_json (self->listeners)))
+    what &= ~HW_HUB_SYNC_CHANGED_LISTENERS;
+  if ((what & HW_HUB_SYNC_CHANGED_JOBS)
+      && !snapshot_changed (&self->jobs_json, hw_hub_sync_jobs_to_json (self->jobs)))
+    what &= ~HW_HUB_SYNC_CHANGED_JOBS;
+  if (what == 0)
+    return;
+
+  job = hw_sync_write_new (self);
   if (what & HW_HUB_SYNC_CHANGED_LISTENERS)
-    hw_sync_write_put (job, HW_SYNC_SNAPSHOT_LISTENERS, hw_hub_sync_listeners_to_json (self->listeners));
+    hw_sync_write_put (job, HW_SYNC_SNAPSHOT_LISTENERS, g_strdup (self->listeners_json));
   if (what & HW_HUB_SYNC_CHANGED_JOBS)
-    hw_sync_write_put (job, HW_SYNC_SNAPSHOT_JOBS, hw_hub_sync_jobs_to_json (self->jobs));
+    hw_sync_write_put (job, HW_SYNC_SNAPSHOT_JOBS, g_strdup (self->jobs_json));
   if ((what & HW_HUB_SYNC_CHANGED_INFO) && self->info != NULL)
     {
       g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), self->info->raw);

@@ -372,6 +372,10 @@ on_opened (GObject      *source,
   g_clear_pointer (&self->jobs, g_ptr_array_unref);
   self->jobs = g_steal_pointer (&saved->jobs);
   hw_hub_sync_saved_free (saved);
+  g_free (self->listeners_json);
+  self->listeners_json = hw_hub_sync_listeners_to_json (self->listeners);
+  g_free (self->jobs_json);
+  self->jobs_json = hw_hub_sync_jobs_to_json (self->jobs);
 
   /* Pages can draw the cache before the hub answers (or if it never does). */
   hw_hub_sync_emit_changed (self, HW_HUB_SYNC_CHANGED_LISTENERS | HW_HUB_SYNC_CHANGED_JOBS
@@ -406,6 +410,8 @@ hw_hub_sync_finalize (GObject *object)
   g_clear_pointer (&self->info, hw_hub_info_free);
   g_clear_pointer (&self->listeners, g_ptr_array_unref);
   g_clear_pointer (&self->jobs, g_ptr_array_unref);
+  g_free (self->listeners_json);
+  g_free (self->jobs_json);
   g_hash_table_unref (self->metric_requests);
 
   G_OBJECT_CLASS (hw_hub_sync_parent_class)->finalize (object);
