@@ -306,6 +306,52 @@ order_by (HwEventOrder order)
     : " ORDER BY e.ts DESC, e.seq DESC";
 }
 
+/* The SQL of one page of matches, with its parameters appended to @params;
+ * shared by the search and hw_event_store_explain_search(), so the plan a
+ * test checks is the plan the search runs. */
+static char *
+search_sql (HwStoreConn   *conn,
+            HwQuery       *query,
+            gint64         from_ms,
+            gint64         to_ms,
+            HwEventOrder   order,
+            guint          limit,
+            const char    *cursor,
+            GPtrArray     *params,
+            GError       **error)
+{
+  /* Two phases: the inner query sorts only (ts, seq) of the matches, and
+   * bodies are read for the page alone. Sorting whole rows would carry
+   * every matching body through the sorter. */
+  g_autoptr(GString) sql = g_string_new ("SELECT " HW_STORE_ROW_COLUMNS " FROM events e JOIN "
+                                         "(SELECT e.seq AS page_seq FROM events e WHERE ");
+  HwQuerySqlFlags flags = hw_store_plan_text (conn, query, FIRST_PAGE_FILTER_MIN);
+  g_autofree char *where = hw_store_build_where_full (query, from_ms, to_ms, flags, params);
+
+  g_string_append (sql, where);
+  if (cursor != NULL)
+    {
+      gint64 ts_ms, seq;
+
+      if (!parse_cursor (cursor, &ts_ms, &seq, error))
+        return NULL;
+      /* A row value, not "ts < ? OR (ts = ? AND seq < ?)": SQLite seeks
+       * the time index by it, so page N costs what page 1 does
+       * (test-search-plan pins the seek). */
+      g_string_append (sql, order == HW_EVENT_ORDER_OLDEST_FIRST
+                            ? " AND (e.ts, e.seq) > (?, ?)"
+                            : " AND (e.ts, e.seq) < (?, ?)");
+      add_int_param (params, ts_ms);
+      add_int_param (params, seq);
+    }
+  g_string_append (sql, order_by (order));
+  /* One row more than asked tells whether there is a next page. */
+  g_string_append (sql, " LIMIT ?) AS page ON e.seq = page.page_seq");
+  g_string_append (sql, order_by (order));
+  add_int_param (params, (gint64) limit + 1);
+  return g_string_free (g_steal_pointer (&sql), FALSE);
+}
+
 static HwSearchPage *
 search_on (HwStoreConn   *conn,
            HwQuery       *query,
@@ -317,40 +363,11 @@ search_on (HwStoreConn   *conn,
            GError       **error)
 {
   g_autoptr(GPtrArray) params = hw_store_params_new ();
-  /* Two phases: the inner query sorts only (ts, seq) of the matches, and
-   * bodies are read for the page alone. Sorting whole rows would carry
-   * every matching body through the sorter. */
-  g_autoptr(GString) sql = g_string_new ("SELECT " HW_STORE_ROW_COLUMNS " FROM events e JOIN "
-                                         "(SELECT e.seq AS page_seq FROM events e WHERE ");
-  HwQuerySqlFlags flags = hw_store_plan_text (conn, query, FIRST_PAGE_FILTER_MIN);
-  g_autofree char *where = hw_store_build_where_full (query, from_ms, to_ms, flags, params);
+  g_autofree char *sql = search_sql (conn, query, from_ms, to_ms, order, limit, cursor, params, error);
   g_autoptr(GPtrArray) rows = new_row_array ();
   HwSearchPage *page;
 
-  g_string_append (sql, where);
-  if (cursor != NULL)
-    {
-      gint64 ts_ms, seq;
-
-      if (!parse_cursor (cursor, &ts_ms, &seq, error))
-        return NULL;
-      /* The plain bound on ts is implied by the row value, but it is the
-       * one SQLite can seek the time index by; without it every page
-       * walks the index from its start to the cursor. */
-      g_string_append (sql, order == HW_EVENT_ORDER_OLDEST_FIRST
-                            ? " AND e.ts >= ? AND (e.ts, e.seq) > (?, ?)"
-                            : " AND e.ts <= ? AND (e.ts, e.seq) < (?, ?)");
-      add_int_param (params, ts_ms);
-      add_int_param (params, ts_ms);
-      add_int_param (params, seq);
-    }
-  g_string_append (sql, order_by (order));
-  /* One row more than asked tells whether there is a next page. */
-  g_string_append (sql, " LIMIT ?) AS page ON e.seq = page.page_seq");
-  g_string_append (sql, order_by (order));
-  add_int_param (params, (gint64) limit + 1);
-
-  if (!select_rows (conn, sql->str, params, TRUE, limit + 1, rows, error))
+  if (sql == NULL || !select_rows (conn, sql, params, TRUE, limit + 1, rows, error))
     return NULL;
 
   page = g_new0 (HwSearchPage, 1);
@@ -361,6 +378,42 @@ search_on (HwStoreConn   *conn,
     }
   page->rows = g_steal_pointer (&rows);
   return page;
+}
+
+/* SQLite's EXPLAIN QUERY PLAN of @sql: one "detail" per line, indented two
+ * spaces per level of the plan tree. */
+static char *
+explain_on (HwStoreConn  *conn,
+            const char   *sql,
+            GPtrArray    *params,
+            GError      **error)
+{
+  g_autofree char *explain = g_strconcat ("EXPLAIN QUERY PLAN ", sql, NULL);
+  g_autoptr(HwCachedStmt) stmt = hw_store_conn_prepare (conn, explain, error);
+  g_autoptr(GString) plan = g_string_new (NULL);
+  g_autoptr(GHashTable) depths = g_hash_table_new (NULL, NULL);
+  int rc;
+
+  if (stmt == NULL || !hw_store_bind (stmt, params, error))
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int id = sqlite3_column_int (stmt, 0);
+      int parent = sqlite3_column_int (stmt, 1);
+      guint depth = GPOINTER_TO_UINT (g_hash_table_lookup (depths, GINT_TO_POINTER (parent)));
+
+      /* Depths are stored plus one, so that 0 means "a root". */
+      g_hash_table_insert (depths, GINT_TO_POINTER (id), GUINT_TO_POINTER (depth + 1));
+      for (guint i = 0; i < depth; i++)
+        g_string_append (plan, "  ");
+      g_string_append_printf (plan, "%s\n", (const char *) sqlite3_column_text (stmt, 3));
+    }
+  if (rc != SQLITE_DONE)
+    {
+      hw_store_set_sqlite_error (error, conn->db, rc, "explaining a search");
+      return NULL;
+    }
+  return g_string_free (g_steal_pointer (&plan), FALSE);
 }
 
 HwSearchPage *
@@ -387,6 +440,35 @@ hw_event_store_search (HwEventStore   *self,
                     limit > 0 ? limit : DEFAULT_PAGE_SIZE, cursor, error);
   hw_store_release_reader (self, conn);
   return page;
+}
+
+char *
+hw_event_store_explain_search (HwEventStore   *self,
+                               HwQuery        *query,
+                               gint64          from_ms,
+                               gint64          to_ms,
+                               HwEventOrder    order,
+                               guint           limit,
+                               const char     *cursor,
+                               GError        **error)
+{
+  g_autoptr(GPtrArray) params = hw_store_params_new ();
+  g_autofree char *sql = NULL;
+  HwStoreConn *conn;
+  char *plan = NULL;
+
+  g_return_val_if_fail (HW_IS_EVENT_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  conn = hw_store_acquire_reader (self, NULL, error);
+  if (conn == NULL)
+    return NULL;
+  sql = search_sql (conn, query, from_ms, to_ms, order, limit > 0 ? limit : DEFAULT_PAGE_SIZE, cursor,
+                    params, error);
+  if (sql != NULL)
+    plan = explain_on (conn, sql, params, error);
+  hw_store_release_reader (self, conn);
+  return plan;
 }
 
 static GArray *

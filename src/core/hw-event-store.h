@@ -267,6 +267,17 @@ HwSearchPage *hw_event_store_search                (HwEventStore       *self,
                                                     const char         *cursor,
                                                     GCancellable       *cancellable,
                                                     GError            **error);
+/* SQLite's query plan for the page hw_event_store_search() would read with
+ * the same arguments, a step per line: for diagnostics and for tests that
+ * pin down which index a query seeks. */
+char         *hw_event_store_explain_search        (HwEventStore       *self,
+                                                    HwQuery            *query,
+                                                    gint64              from_ms,
+                                                    gint64              to_ms,
+                                                    HwEventOrder        order,
+                                                    guint               limit,
+                                                    const char         *cursor,
+                                                    GError            **error);
 void          hw_event_store_search_async          (HwEventStore       *self,
                                                     HwQuery            *query,
                                                     gint64              from_ms,
