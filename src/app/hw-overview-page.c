@@ -9,26 +9,16 @@
 
 #include "hw-event-store.h"
 #include "hw-alert-monitor.h"
+#include "hw-overview-data.h"
 #include "hw-overview-page.h"
 #include "hw-state-view.h"
 
-#define HOUR_MS   (G_GINT64_CONSTANT (3600) * 1000)
-#define STEP_S    60
 #define MAX_ROWS  12
 
-/* The rollups the cards show: what the sync is asked to keep cached. */
-static const struct
-{
-  const char *key;
-  const char *metric;
-  const char *stat;
-} card_metrics[] = {
-  { "overview.event-rate", "domain.event.count", "rate" },
-  { "overview.fault-rate", "fault.count", "rate" },
-  { "overview.iterator-age", "listener.iterator_age", "max" },
-};
-
-enum { CARD_EVENT_RATE, CARD_FAULT_RATE, CARD_ITERATOR_AGE, CARD_ALERTS, N_CARDS };
+/* Short names for the page's own tables and template bindings. */
+enum { CARD_EVENT_RATE = HW_OVERVIEW_EVENT_RATE, CARD_FAULT_RATE = HW_OVERVIEW_FAULT_RATE,
+       CARD_ITERATOR_AGE = HW_OVERVIEW_ITERATOR_AGE, CARD_ALERTS = HW_OVERVIEW_ALERTS,
+       N_CARDS = HW_OVERVIEW_N_CARDS };
 
 static const char * const card_names[N_CARDS] = {
   "event-rate", "fault-rate", "iterator-age", "alerts",
@@ -66,147 +56,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (HwOverviewPage, hw_overview_page, GTK_TYPE_WIDGET)
-
-/* Reading the cache (worker thread) ---------------------------------------- */
-
-typedef struct
-{
-  HwEventStore *store;
-  gint64        from_ms;
-  gint64        to_ms;
-  HwSeries     *series[N_CARDS];
-  GPtrArray    *system_events;   /* HwSystemEvent*, newest first */
-} LoadJob;
-
-static void
-load_job_free (LoadJob *job)
-{
-  g_clear_object (&job->store);
-  for (guint i = 0; i < N_CARDS; i++)
-    g_clear_pointer (&job->series[i], hw_series_unref);
-  g_clear_pointer (&job->system_events, g_ptr_array_unref);
-  g_free (job);
-}
-
-static int
-compare_ts (gconstpointer a,
-            gconstpointer b)
-{
-  const HwMetricPoint *pa = a, *pb = b;
-
-  return (pa->ts_ms > pb->ts_ms) - (pa->ts_ms < pb->ts_ms);
-}
-
-/* Label sets are merged per timestamp: rates add up, ages take the worst. */
-static HwSeries *
-series_from_points (const char *name,
-                    GArray     *points,
-                    gboolean    take_max)
-{
-  HwSeries *series = hw_series_new (name);
-
-  hw_series_set_gap_threshold (series, 2 * STEP_S * 1000);
-  if (points == NULL)
-    return series;
-  g_array_sort (points, compare_ts);
-  for (guint i = 0; i < points->len;)
-    {
-      HwMetricPoint *p = &g_array_index (points, HwMetricPoint, i);
-      gint64 ts = p->ts_ms;
-      double value = take_max ? p->max : p->sum;
-
-      for (i++; i < points->len && g_array_index (points, HwMetricPoint, i).ts_ms == ts; i++)
-        {
-          HwMetricPoint *q = &g_array_index (points, HwMetricPoint, i);
-
-          value = take_max ? MAX (value, q->max) : value + q->sum;
-        }
-      hw_series_append (series, ts, value);
-    }
-  return series;
-}
-
-/* The alert monitor records every transition (pending, firing, resolved);
- * only the moments an alert started firing are worth a bar on the card. */
-static gboolean
-system_event_is_firing_alert (HwSystemEvent *event)
-{
-  g_autoptr(JsonParser) parser = NULL;
-  JsonNode *root;
-
-  if (g_strcmp0 (event->kind, "alert") != 0 || event->json == NULL)
-    return FALSE;
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, event->json, -1, NULL))
-    return FALSE;
-  root = json_parser_get_root (parser);
-  return JSON_NODE_HOLDS_OBJECT (root)
-         && g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (root),
-                                                                   "state", ""),
-                       "firing") == 0;
-}
-
-static void
-load_in_thread (GTask        *task,
-                gpointer      source,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  LoadJob *job = task_data;
-  g_autoptr(GError) error = NULL;
-  HwSeries *alerts;
-
-  for (guint i = 0; i < G_N_ELEMENTS (card_metrics); i++)
-    {
-      g_autofree char *name = hw_hub_sync_metric_cache_name (card_metrics[i].metric,
-                                                             card_metrics[i].stat);
-      g_autoptr(GArray) points = NULL;
-
-      /* Only the ungrouped series: other pages cache the same metric split by
-       * label at this step too, and adding those would count events twice. */
-      points = hw_event_store_query_metric_points (job->store, name, "{}", STEP_S, job->from_ms,
-                                                   job->to_ms, cancellable, &error);
-      if (error != NULL)
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-      if (points != NULL)
-        g_array_set_clear_func (points, (GDestroyNotify) hw_metric_point_clear);
-      job->series[i] = series_from_points (name, points, i == CARD_ITERATOR_AGE);
-    }
-
-  job->system_events = hw_event_store_list_system_events (job->store, NULL,
-                                                          job->to_ms - 24 * HOUR_MS, job->to_ms,
-                                                          HW_EVENT_ORDER_NEWEST_FIRST, 200,
-                                                          cancellable, &error);
-  if (job->system_events == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  /* Alerts per hour over the last day, for the card's sparkline. */
-  alerts = hw_series_new ("alerts");
-  hw_series_set_gap_threshold (alerts, HOUR_MS);
-  for (gint64 hour = 0; hour < 24; hour++)
-    {
-      gint64 start = job->to_ms - (24 - hour) * HOUR_MS;
-      guint count = 0;
-
-      for (guint i = 0; i < job->system_events->len; i++)
-        {
-          HwSystemEvent *event = g_ptr_array_index (job->system_events, i);
-
-          if (event->ts_ms >= start && event->ts_ms < start + HOUR_MS
-              && system_event_is_firing_alert (event))
-            count++;
-        }
-      hw_series_append (alerts, start, count);
-    }
-  job->series[CARD_ALERTS] = alerts;
-  g_task_return_boolean (task, TRUE);
-}
 
 /* Showing ------------------------------------------------------------------ */
 
@@ -399,11 +248,11 @@ on_loaded (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  HwOverviewPage *self = HW_OVERVIEW_PAGE (source);
-  LoadJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(HwOverviewPage) self = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(HwOverviewData) data = hw_overview_data_load_finish (result, &error);
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (data == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
@@ -411,18 +260,18 @@ on_loaded (GObject      *source,
       return;
     }
 
-  hw_time_window_set_home (self->window, &(HwTimeRange) { job->to_ms - HOUR_MS, job->to_ms });
-  show_card (self, CARD_EVENT_RATE, job->series[CARD_EVENT_RATE], HW_CHART_AREA);
-  show_card (self, CARD_FAULT_RATE, job->series[CARD_FAULT_RATE], HW_CHART_AREA);
-  show_card (self, CARD_ITERATOR_AGE, job->series[CARD_ITERATOR_AGE], HW_CHART_LINE);
-  show_iterator_age_state (self, job->series[CARD_ITERATOR_AGE]);
-  show_system_events (self, job->system_events);
+  hw_time_window_set_home (self->window, &(HwTimeRange) { data->to_ms - HW_OVERVIEW_HOUR_MS, data->to_ms });
+  show_card (self, CARD_EVENT_RATE, data->series[CARD_EVENT_RATE], HW_CHART_AREA);
+  show_card (self, CARD_FAULT_RATE, data->series[CARD_FAULT_RATE], HW_CHART_AREA);
+  show_card (self, CARD_ITERATOR_AGE, data->series[CARD_ITERATOR_AGE], HW_CHART_LINE);
+  show_iterator_age_state (self, data->series[CARD_ITERATOR_AGE]);
+  show_system_events (self, data->system_events);
   {
     /* The alerts sparkline spans a day; its own window keeps the rest at an hour. */
-    g_autoptr(HwTimeWindow) day = hw_time_window_new (job->to_ms - 24 * HOUR_MS, job->to_ms);
+    g_autoptr(HwTimeWindow) day = hw_time_window_new (data->to_ms - 24 * HW_OVERVIEW_HOUR_MS, data->to_ms);
 
     hw_chart_set_time_window (self->charts[CARD_ALERTS], day);
-    show_card (self, CARD_ALERTS, job->series[CARD_ALERTS], HW_CHART_COLUMNS);
+    show_card (self, CARD_ALERTS, data->series[CARD_ALERTS], HW_CHART_COLUMNS);
   }
   self->load_count++;
   hw_state_view_set_state (self->state_view, HW_VIEW_STATE_CONTENT);
@@ -514,17 +363,13 @@ request_rollups (HwOverviewPage *self,
   if (sync == NULL || sync == self->requested_sync)
     return;
   self->requested_sync = sync;
-  for (guint i = 0; i < G_N_ELEMENTS (card_metrics); i++)
-    hw_hub_sync_request_metrics (sync, card_metrics[i].key, card_metrics[i].metric, "now-1h",
-                                 "now", STEP_S, card_metrics[i].stat, NULL);
+  hw_overview_data_request_rollups (sync);
 }
 
 static void
 reload (HwOverviewPage *self)
 {
   HwEventStore *store;
-  GTask *task;
-  LoadJob *job;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -549,15 +394,8 @@ reload (HwOverviewPage *self)
     }
 
   self->cancellable = g_cancellable_new ();
-  job = g_new0 (LoadJob, 1);
-  job->store = g_object_ref (store);
-  job->to_ms = g_get_real_time () / 1000;
-  job->from_ms = job->to_ms - HOUR_MS;
-  task = g_task_new (self, self->cancellable, on_loaded, NULL);
-  g_task_set_source_tag (task, reload);
-  g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
-  g_task_run_in_thread (task, load_in_thread);
-  g_object_unref (task);
+  hw_overview_data_load_async (store, g_get_real_time () / 1000, self->cancellable, on_loaded,
+                               g_object_ref (self));
 }
 
 static void
@@ -790,7 +628,7 @@ hw_overview_page_init (HwOverviewPage *self)
 
   self->settings = g_settings_new ("io.github.hubwatch.Hubwatch");
   /* The cards share one window, so their sparklines line up in time. */
-  self->window = hw_time_window_new (now - HOUR_MS, now);
+  self->window = hw_time_window_new (now - HW_OVERVIEW_HOUR_MS, now);
   for (guint i = 0; i < N_CARDS; i++)
     {
       hw_chart_set_compact (self->charts[i], TRUE);
