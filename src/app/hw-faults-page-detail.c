@@ -73,7 +73,13 @@ rebuild_fault_rows (HwFaultsPage *self)
   gtk_label_set_label (self->fault_placeholder,
                        _("The faults of this group are not cached yet. They appear once synced."));
   for (guint i = 0; self->faults != NULL && i < self->faults->len; i++)
-    gtk_list_box_append (self->fault_list, hw_fault_row_new (g_ptr_array_index (self->faults, i), g_hash_table_contains (self->checked, ((HwFaultItem *) g_ptr_array_index (self->faults, i))->id), G_CALLBACK (on_fault_checked), self));
+    {
+      HwFaultItem *fault = g_ptr_array_index (self->faults, i);
+      gboolean checked = g_hash_table_contains (self->checked, fault->id);
+
+      gtk_list_box_append (self->fault_list,
+                           hw_fault_row_new (fault, checked, G_CALLBACK (on_fault_checked), self));
+    }
   gtk_widget_set_visible (GTK_WIDGET (self->fault_detail), FALSE);
   if (gtk_list_box_get_row_at_index (self->fault_list, 0) != NULL)
     gtk_list_box_select_row (self->fault_list, gtk_list_box_get_row_at_index (self->fault_list, 0));
