@@ -81,11 +81,57 @@ test_series_identity (void)
   hw_hub_metrics_free (metrics);
 }
 
+/* The bucket still filling holds counts of the seconds since it began, not
+ * of a whole step: its rate divides by those seconds, or every rate chart
+ * would dip at its right edge. The hub's clock is real here, so the
+ * expectation is bracketed by readings taken around the query. */
+static void
+test_rate_of_unfinished_bucket (void)
+{
+  HwHubMetrics *metrics = hw_hub_metrics_new (NULL);
+  const double n = 30;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *points;
+  gint64 before, after, bucket_ms = -1;
+  double value = 0;
+
+  for (guint i = 0; i < n; i++)
+    hw_hub_metrics_counter_add (metrics, "t.events", 1, NULL);
+  before = g_get_real_time () / 1000;
+  answer = hw_hub_metrics_query (metrics, "t.events", before - 5 * 60000, before, 60000, "rate", NULL,
+                                 NULL, &error);
+  after = g_get_real_time () / 1000;
+  g_assert_no_error (error);
+
+  points = json_object_get_array_member (json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (answer), "series"), 0), "points");
+  for (guint i = 0; i < json_array_get_length (points); i++)
+    {
+      JsonArray *point = json_array_get_array_element (points, i);
+
+      if (json_array_get_double_element (point, 1) > 0)
+        {
+          g_assert_cmpint (bucket_ms, ==, -1);
+          bucket_ms = json_array_get_int_element (point, 0);
+          value = json_array_get_double_element (point, 1);
+        }
+    }
+  g_assert_cmpint (bucket_ms, >=, 0);
+  g_test_message ("%g counts in the bucket of %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                  "-%" G_GINT64_FORMAT " ms into it: rate %g", n, bucket_ms, before - bucket_ms,
+                  after - bucket_ms, value);
+  g_assert_cmpfloat (value, >=, n / (CLAMP (after - bucket_ms, 1000, 60000) / 1000.0) - 1e-9);
+  g_assert_cmpfloat (value, <=, n / (CLAMP (before - bucket_ms, 1000, 60000) / 1000.0) + 1e-9);
+  hw_hub_metrics_free (metrics);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/hub/metrics/series-identity", test_series_identity);
+  g_test_add_func ("/hub/metrics/rate-of-unfinished-bucket", test_rate_of_unfinished_bucket);
   return g_test_run ();
 }

@@ -39,6 +39,7 @@ typedef struct
   gint64       to_ms;
   gint64       start_ms;   /* aligned to step */
   gint64       step_ms;
+  gint64       now_ms;     /* when the query ran: the bucket holding it is unfinished */
   guint        n_buckets;
   GStrv        by;
   GHashTable  *where;      /* label → value, nullable */
@@ -229,8 +230,23 @@ collect_store (HwHubMetrics  *self,
   return TRUE;
 }
 
+/* Seconds a bucket's counts were gathered over: its step, or for the
+ * bucket still filling, the time since it began. Dividing that one by the
+ * whole step would show every rate dropping at the right edge of a chart. */
+static double
+bucket_seconds (Query  *query,
+                gint64  bucket_start_ms)
+{
+  gint64 covered_ms = query->now_ms - bucket_start_ms;
+
+  if (covered_ms >= query->step_ms)
+    return query->step_ms / 1000.0;
+  return MAX (covered_ms, 1000) / 1000.0;
+}
+
 static gboolean
 bucket_value (Query  *query,
+              gint64  bucket_start_ms,
               Acc    *acc,
               double *out)
 {
@@ -248,7 +264,7 @@ bucket_value (Query  *query,
   else if (g_str_equal (query->stat, "count"))
     *out = acc->count;
   else if (g_str_equal (query->stat, "rate"))
-    *out = acc->sum / (query->step_ms / 1000.0);
+    *out = acc->sum / bucket_seconds (query, bucket_start_ms);
   else if (g_str_equal (query->stat, "min"))
     *out = acc->min;
   else if (g_str_equal (query->stat, "max"))
@@ -303,12 +319,13 @@ build_answer (Query *query)
       json_builder_begin_array (builder);
       for (guint i = 0; i < group->n_buckets; i++)
         {
+          gint64 bucket_start_ms = query->start_ms + (gint64) i * query->step_ms;
           double value;
 
-          if (!bucket_value (query, &group->buckets[i], &value))
+          if (!bucket_value (query, bucket_start_ms, &group->buckets[i], &value))
             continue;
           json_builder_begin_array (builder);
-          json_builder_add_int_value (builder, query->start_ms + (gint64) i * query->step_ms);
+          json_builder_add_int_value (builder, bucket_start_ms);
           json_builder_add_double_value (builder, value);
           json_builder_end_array (builder);
         }
@@ -413,7 +430,8 @@ hw_hub_metrics_query (HwHubMetrics *self,
     }
 
   locker = g_mutex_locker_new (&self->mutex);
-  ring_start_ms = (g_get_real_time () / G_USEC_PER_SEC - RING_SECONDS + 1) * 1000;
+  query.now_ms = g_get_real_time () / 1000;
+  ring_start_ms = (query.now_ms / 1000 - RING_SECONDS + 1) * 1000;
   if (from_ms >= ring_start_ms && query.step_ms < hw_metrics_rollup_seconds[0] * 1000 * 6)
     {
       /* Recent and fine-grained: the 1 s ring answers exactly. */
