@@ -340,6 +340,34 @@ test_replay_ties (void)
   hw_test_hub_free (hub);
 }
 
+/* Publishes @n events, replays them one lane at a time, @batch_size per
+ * POST, to a listener "slow" answering after @delay_ms, and waits until
+ * the job has acknowledged @wait->min_acked events; @wait->id is then the
+ * job's, which the returned job owns. */
+static JsonObject *
+start_slow_replay (HwTestHub      *hub,
+                   HwTestListener *listener,
+                   const char     *prefix,
+                   guint           n,
+                   guint           batch_size,
+                   guint           delay_ms,
+                   const char     *idempotency_key,
+                   JobWait        *wait)
+{
+  g_autofree char *body = g_strdup_printf ("{\"listener\":\"slow\",\"from\":%" G_GINT64_FORMAT ",\"to\":%"
+                                           G_GINT64_FORMAT ",\"parallel\":1,\"batch_size\":%u,\"rate\":0,"
+                                           "\"dry_run\":false}", T0, T0 + n * 1000, batch_size);
+  JsonObject *job;
+
+  add_listener (hub, "slow", listener, "none");
+  publish_range (hub, n, prefix);
+  listener->delay_ms = delay_ms;
+  job = start_job (hub, "/v1/replays", idempotency_key, body, 202);
+  wait->id = json_object_get_string_member (job, "id");
+  g_assert_true (hw_test_wait_until (job_reached, wait, WAIT_MS));
+  return job;
+}
+
 /* kill -9 in the middle of a replay to a slow listener: after the restart
  * the job goes on from its checkpoint (not from zero) and finishes with
  * every event of the range delivered. */
@@ -348,9 +376,6 @@ test_resume_after_kill (void)
 {
   g_autoptr(HwTestListener) listener = hw_test_listener_new ();
   HwTestHub *hub = hw_test_hub_newv (NULL, NULL);
-  g_autofree char *body = g_strdup_printf ("{\"listener\":\"slow\",\"from\":%" G_GINT64_FORMAT ",\"to\":%"
-                                           G_GINT64_FORMAT ",\"parallel\":1,\"batch_size\":5,\"rate\":0,"
-                                           "\"dry_run\":false}", T0, T0 + 60000);
   g_autoptr(JsonObject) job = NULL;
   g_autoptr(JsonObject) done = NULL;
   g_autoptr(GPtrArray) ids = NULL;
@@ -360,14 +385,8 @@ test_resume_after_kill (void)
   guint before_kill, after_restart;
   const char *id;
 
-  add_listener (hub, "slow", listener, "none");
-  publish_range (hub, 60, "s");
-  listener->delay_ms = 150;
-
-  job = start_job (hub, "/v1/replays", "resume-key", body, 202);
-  id = json_object_get_string_member (job, "id");
-  wait.id = id;
-  g_assert_true (hw_test_wait_until (job_reached, &wait, WAIT_MS));
+  job = start_slow_replay (hub, listener, "s", 60, 5, 150, "resume-key", &wait);
+  id = wait.id;
   /* Let the coalesced checkpoint reach hub.db. */
   wait.min_acked = 25;
   g_assert_true (hw_test_wait_until (job_reached, &wait, WAIT_MS));
@@ -405,9 +424,6 @@ test_cancel (void)
 {
   g_autoptr(HwTestListener) listener = hw_test_listener_new ();
   HwTestHub *hub = hw_test_hub_newv (NULL, NULL);
-  g_autofree char *body = g_strdup_printf ("{\"listener\":\"slow\",\"from\":%" G_GINT64_FORMAT ",\"to\":%"
-                                           G_GINT64_FORMAT ",\"parallel\":1,\"batch_size\":1,\"dry_run\":false}",
-                                           T0, T0 + 40000);
   g_autoptr(JsonObject) job = NULL;
   g_autoptr(JsonObject) cancelled = NULL;
   g_autoptr(JsonObject) later = NULL;
@@ -416,12 +432,7 @@ test_cancel (void)
   JobWait wait = { hub, NULL, NULL, 2 };
   guint tick_id = g_timeout_add (50, tick, NULL);
 
-  add_listener (hub, "slow", listener, "none");
-  publish_range (hub, 40, "c");
-  listener->delay_ms = 200;
-  job = start_job (hub, "/v1/replays", NULL, body, 202);
-  wait.id = json_object_get_string_member (job, "id");
-  g_assert_true (hw_test_wait_until (job_reached, &wait, WAIT_MS));
+  job = start_slow_replay (hub, listener, "c", 40, 1, 200, NULL, &wait);
 
   cancel_path = g_strdup_printf ("/v1/jobs/%s/cancel", wait.id);
   cancelled = start_job (hub, cancel_path, NULL, "{}", 200);

@@ -47,6 +47,12 @@ struct _HwDeliveryRead
   GPtrArray          *entries;    /* HwDeliveryEntry*, seq order */
   gint64              scan_seq;   /* every event up to this seq was read */
   GError             *error;
+
+  /* g_get_monotonic_time() when queued, taken by a worker, and finished,
+   * for HW_DELIVERY_TRACE. */
+  gint64              queued_us;
+  gint64              started_us;
+  gint64              finished_us;
 };
 
 HwDeliveryRead *hw_delivery_read_new   (HwDelivery         *delivery,

@@ -125,6 +125,7 @@ read_in_thread (gpointer data)
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GSource) done = NULL;
 
+  read->started_us = g_get_monotonic_time ();
   rows = hw_event_store_events_after (read->store, read->after_seq, read->limit, NULL, &read->error);
   if (rows != NULL)
     {
@@ -146,6 +147,7 @@ read_in_thread (gpointer data)
         read->scan_seq = last_seq;
     }
 
+  read->finished_us = g_get_monotonic_time ();
   done = g_idle_source_new ();
   g_source_set_priority (done, G_PRIORITY_DEFAULT);
   g_source_set_callback (done, on_done, read, NULL);
@@ -155,5 +157,6 @@ read_in_thread (gpointer data)
 void
 hw_delivery_read_start (HwDeliveryRead *read)
 {
+  read->queued_us = g_get_monotonic_time ();
   hw_hub_workers_push (read_in_thread, read);
 }

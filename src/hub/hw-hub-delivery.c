@@ -3,7 +3,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Threading: the loop runs on the hub's main context and POSTs with
- * libsoup's asynchronous I/O. Reading the next events from the lake is the
+ * asynchronous I/O, each lane over its own kept-alive connection
+ * (hw-hub-batch-conn.c: a body goes out in one vectored write, where
+ * libsoup's 8 KB splice took some 60 main-loop iterations per batch and
+ * made the main loop the bottleneck). Reading the next events from the lake is the
  * expensive part (every stored body is decompressed), and so is rendering
  * each one as a stream record (base64 of the event), so both happen on the
  * hub's worker threads (hw-hub-delivery-read.c), several reads of
@@ -31,7 +34,9 @@
 #include "hw-error.h"
 #include "hw-event-store.h"
 #include "hw-hub-batch.h"
+#include "hw-hub-batch-conn.h"
 #include "hw-hub-delivery-private.h"
+#include "hw-hub-delivery-trace.h"
 #include "hw-hub-http.h"
 #include "hw-hub-metrics.h"
 #include "hw-hub-workers.h"
@@ -58,6 +63,7 @@ typedef struct
   guint      attempts;
   guint      retry_id;
   gboolean   in_flight;
+  HwBatchConn *conn;      /* kept alive between its batches */
 } Lane;
 
 struct _HwDelivery
@@ -65,7 +71,6 @@ struct _HwDelivery
   gatomicrefcount           ref_count;
   HwHub                    *hub;          /* not owned: the hub outlives its listeners */
   HwListenerSpec           *spec;
-  SoupSession              *session;
   GCancellable             *cancellable;
   Lane                     *lanes;
   guint                     n_lanes;
@@ -99,6 +104,7 @@ struct _HwDelivery
   gboolean                  stopped;
   HwDeliveryCheckpointFunc  checkpoint_func;
   gpointer                  checkpoint_data;
+  HwDeliveryTrace          *trace;        /* NULL unless HW_DELIVERY_TRACE is set */
 };
 
 static void pump (HwDelivery *self);
@@ -259,6 +265,9 @@ on_read_done (HwDeliveryRead *read)
   HwDeliveryRead *head;
 
   self->running--;
+  hw_delivery_trace_read (self->trace, read->started_us - read->queued_us,
+                          read->finished_us - read->started_us,
+                          g_get_monotonic_time () - read->finished_us);
   if (read->discarded || self->stopped)
     {
       /* Its worker is free for the next read. Freed last: it may hold
@@ -396,6 +405,7 @@ lane_failed (HwDelivery   *self,
   g_free (self->last_error);
   self->last_error = g_strdup (error->message);
   self->last_error_ms = hw_hub_now_ms ();
+  hw_delivery_trace_lane (self->trace, index, HW_LANE_RETRY_WAIT);
 
   lane->attempts++;
   delay_ms = RETRY_BASE_MS << MIN (lane->attempts - 1, 16);
@@ -425,6 +435,7 @@ on_posted (guint         status,
     goto out;
 
   self->invocations++;
+  hw_delivery_trace_posted (self->trace, duration_ms);
   record_metric (self, HW_METRIC_COUNTER, "listener.invocations", 1);
   record_metric (self, HW_METRIC_HISTOGRAM, "listener.duration", duration_ms);
 
@@ -453,8 +464,8 @@ lane_post (HwDelivery *self,
   ctx->self = hw_delivery_ref (self);
   ctx->lane = index;
   lane->in_flight = TRUE;
-  hw_batch_post (self->session, self->spec->url, lane->body, self->spec->timeout_ms,
-                 self->cancellable, on_posted, ctx);
+  hw_delivery_trace_lane (self->trace, index, HW_LANE_POSTING);
+  hw_batch_conn_post (lane->conn, lane->body, self->spec->timeout_ms, self->cancellable, on_posted, ctx);
 }
 
 /* The records were rendered by the reader: a body is their concatenation. */
@@ -502,6 +513,14 @@ may_send_partial (HwDelivery *self)
   return !is_reading (self) && (self->caught_up || read_room (self) == 0);
 }
 
+static HwLaneState
+idle_reason (HwDelivery *self)
+{
+  if (self->caught_up)
+    return HW_LANE_WAIT_LAKE;
+  return is_reading (self) ? HW_LANE_WAIT_READ : HW_LANE_WAIT_WINDOW;
+}
+
 static void
 pump (HwDelivery *self)
 {
@@ -517,6 +536,8 @@ pump (HwDelivery *self)
 
       if (lane->batch == NULL && waiting > 0 && (waiting >= self->spec->batch_size || partial))
         lane_start_batch (self, i);
+      if (self->trace != NULL && lane->batch == NULL)
+        hw_delivery_trace_lane (self->trace, i, idle_reason (self));
     }
 }
 
@@ -538,6 +559,7 @@ on_tick (gpointer user_data)
   fill (self);
   pump (self);
   record_gauges (self);
+  hw_delivery_trace_report (self->trace);
   return G_SOURCE_CONTINUE;
 }
 
@@ -559,12 +581,14 @@ hw_delivery_new (HwHub                    *hub,
   g_atomic_ref_count_init (&self->ref_count);
   self->hub = hub;
   self->spec = hw_listener_spec_copy (spec);
-  self->session = hw_batch_session_new (spec->parallel);
   self->cancellable = g_cancellable_new ();
   self->n_lanes = spec->parallel;
   self->lanes = g_new0 (Lane, self->n_lanes);
   for (guint i = 0; i < self->n_lanes; i++)
-    g_queue_init (&self->lanes[i].waiting);
+    {
+      g_queue_init (&self->lanes[i].waiting);
+      self->lanes[i].conn = hw_batch_conn_new (spec->url);
+    }
   self->window = CLAMP (spec->batch_size * spec->parallel * 4, 1000, 50000);
   self->read_chunk = CLAMP (self->window / 4, READ_CHUNK_MIN, READ_CHUNK_MAX);
   self->max_reads = hw_hub_workers_get_count ();
@@ -578,6 +602,7 @@ hw_delivery_new (HwHub                    *hub,
   self->checkpoint_func = func;
   self->checkpoint_data = user_data;
 
+  self->trace = hw_delivery_trace_new (spec->name, self->n_lanes);
   self->tick_id = g_timeout_add_seconds (1, on_tick, self);
   fill (self);
   pump (self);
@@ -606,10 +631,10 @@ hw_delivery_unref (HwDelivery *self)
       g_queue_clear (&self->lanes[i].waiting);
       g_clear_pointer (&self->lanes[i].batch, g_ptr_array_unref);
       g_clear_pointer (&self->lanes[i].body, g_bytes_unref);
+      g_clear_pointer (&self->lanes[i].conn, hw_batch_conn_free);
     }
   g_queue_clear_full (&self->outstanding, (GDestroyNotify) hw_delivery_entry_free);
   g_free (self->lanes);
-  g_clear_object (&self->session);
   g_clear_object (&self->cancellable);
   /* Reads hold a reference each, and free themselves when they return. */
   g_assert (g_queue_is_empty (&self->reads));
@@ -637,6 +662,7 @@ hw_delivery_stop (HwDelivery *self)
   g_clear_handle_id (&self->persist_id, g_source_remove);
   persist_now (self);
   self->stopped = TRUE;
+  g_clear_pointer (&self->trace, hw_delivery_trace_free);
   discard_reads (self);
   /* Retry timers own a reference each; removing them releases it. */
   for (guint i = 0; i < self->n_lanes; i++)
