@@ -322,6 +322,61 @@ test_extend_seqs (Fixture       *fixture,
   }
 }
 
+/* A full first page stands for more matches: the length told stays where
+ * the last results left it (the row widgets past the page live on) until
+ * the full list comes, and then only grows. */
+static void
+test_prefix_holds_length (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(HwEventListModel) model = hw_event_list_model_new ();
+  g_autoptr(GArray) seqs = all_seqs (fixture->store, HW_EVENT_ORDER_NEWEST_FIRST);
+  g_autoptr(GArray) oldest = all_seqs (fixture->store, HW_EVENT_ORDER_OLDEST_FIRST);
+  g_autoptr(GArray) first_seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwEventItem) past = NULL;
+  Changes changes = { 0 };
+
+  hw_event_list_model_set_seqs (model, fixture->store, seqs, NULL);
+  settle (model);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1000);
+
+  g_array_append_vals (first_seqs, oldest->data, HW_EVENT_LIST_MODEL_PAGE_SIZE);
+  first = hw_event_store_get_summaries (fixture->store, (gint64 *) first_seqs->data, first_seqs->len,
+                                        NULL, &error);
+  g_assert_no_error (error);
+  past = g_list_model_get_item (G_LIST_MODEL (model), HW_EVENT_LIST_MODEL_PAGE_SIZE + 3);
+  g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), &changes);
+  hw_event_list_model_set_prefix_seqs (model, fixture->store, first_seqs, first);
+  settle (model);
+  g_assert_true (hw_event_list_model_is_settled (model));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), >, HW_EVENT_LIST_MODEL_PAGE_SIZE);
+  g_assert_cmpuint (changes.total_added, ==, 0);
+  /* Past the prefix: blank until the rest is known. */
+  g_assert_cmpint (hw_event_item_get_seq (past), ==, 0);
+  g_assert_false (hw_event_list_model_is_loaded (model, HW_EVENT_LIST_MODEL_PAGE_SIZE + 3));
+  {
+    g_autoptr(HwEventItem) item = get_loaded_item (model, 0);
+
+    g_assert_cmpstr (hw_event_item_get_row (item)->id, ==, "e-0");
+  }
+
+  reset_changes (&changes);
+  hw_event_list_model_extend_seqs (model, oldest);
+  settle (model);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1000);
+  g_assert_cmpuint (changes.total_removed, ==, 0);
+  g_assert_cmpint (hw_event_item_get_seq (past), ==,
+                   g_array_index (oldest, gint64, HW_EVENT_LIST_MODEL_PAGE_SIZE + 3));
+
+  /* A prefix that turns out to be everything: the length shrinks to it. */
+  hw_event_list_model_set_prefix_seqs (model, fixture->store, first_seqs, first);
+  hw_event_list_model_extend_seqs (model, first_seqs);
+  settle (model);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, HW_EVENT_LIST_MODEL_PAGE_SIZE);
+}
+
 static void
 test_memory_is_bounded (Fixture       *fixture,
                         gconstpointer  data)
@@ -618,6 +673,8 @@ main (int   argc,
               fixture_set_up, test_first_rows_and_reset, fixture_tear_down);
   g_test_add ("/event-list-model/extend-seqs", Fixture, GUINT_TO_POINTER (1000), fixture_set_up,
               test_extend_seqs, fixture_tear_down);
+  g_test_add ("/event-list-model/prefix-holds-length", Fixture, GUINT_TO_POINTER (1000), fixture_set_up,
+              test_prefix_holds_length, fixture_tear_down);
   g_test_add ("/event-list-model/memory-bounded", Fixture, GUINT_TO_POINTER (14000), fixture_set_up,
               test_memory_is_bounded, fixture_tear_down);
   g_test_add_func ("/event-list-model/hub-rows", test_hub_rows);

@@ -46,6 +46,14 @@ void              hw_event_list_model_set_seqs          (HwEventListModel *self,
                                                          HwEventStore     *store,
                                                          GArray           *seqs,
                                                          GPtrArray        *first_rows);
+/* As hw_event_list_model_set_seqs() for the first of more matches, which
+ * hw_event_list_model_extend_seqs() gives later: until then the length told
+ * does not shrink to the prefix (rows past it show blank), so row widgets
+ * past it are not destroyed only to be made again. */
+void              hw_event_list_model_set_prefix_seqs   (HwEventListModel *self,
+                                                         HwEventStore     *store,
+                                                         GArray           *seqs,
+                                                         GPtrArray        *first_rows);
 /* Grows cache content set by hw_event_list_model_set_seqs() to all of
  * @seqs (a reference is taken) when the current seqs are its prefix, which
  * keeps the rows already shown; otherwise replaces the content. */

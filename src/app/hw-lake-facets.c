@@ -60,11 +60,12 @@ hw_lake_facet_term (const char *field,
 }
 
 static void
-clear_list (GtkListBox *list)
+remove_rows_from (GtkListBox *list,
+                  guint       index)
 {
   GtkListBoxRow *row;
 
-  while ((row = gtk_list_box_get_row_at_index (list, 0)) != NULL)
+  while ((row = gtk_list_box_get_row_at_index (list, index)) != NULL)
     gtk_list_box_remove (list, GTK_WIDGET (row));
 }
 
@@ -104,16 +105,46 @@ give_tooltip (GtkWidget  *widget,
   g_signal_connect (widget, "query-tooltip", G_CALLBACK (on_query_tooltip), (gpointer) text);
 }
 
+static void
+set_label_text (GtkWidget  *label,
+                const char *text)
+{
+  /* New text re-measures the label and the window around it. */
+  if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (label)), text) != 0)
+    gtk_label_set_label (GTK_LABEL (label), text);
+}
+
+/* Rows are kept and given the new values: new rows would each be styled,
+ * measured and drawn from scratch. */
+static void
+show_value (GtkWidget  *row,
+            const char *field_title,
+            HwTopValue *value)
+{
+  g_autofree char *count_text = g_strdup_printf ("%'" G_GINT64_FORMAT, value->count);
+  g_autofree char *accessible = NULL;
+
+  if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "value"), value->value) == 0
+      && GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (row), "count")) == (gsize) value->count)
+    return;
+  set_label_text (g_object_get_data (G_OBJECT (row), "name-label"), value->value);
+  set_label_text (g_object_get_data (G_OBJECT (row), "count-label"), count_text);
+  g_object_set_data_full (G_OBJECT (row), "value", g_strdup (value->value), g_free);
+  g_object_set_data (G_OBJECT (row), "count", GSIZE_TO_POINTER ((gsize) value->count));
+  /* TRANSLATORS: a facet row: "Filter by Type: order-placed, 12 events" */
+  accessible = g_strdup_printf (_("Filter by %s: %s, %" G_GINT64_FORMAT " events"), field_title,
+                                value->value, value->count);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+}
+
 static GtkWidget *
 create_row (const char *field_title,
             HwTopValue *value)
 {
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *name = gtk_label_new (value->value);
-  g_autofree char *count_text = g_strdup_printf ("%'" G_GINT64_FORMAT, value->count);
-  GtkWidget *count = gtk_label_new (count_text);
-  g_autofree char *accessible = NULL;
+  GtkWidget *name = gtk_label_new (NULL);
+  GtkWidget *count = gtk_label_new (NULL);
 
   gtk_label_set_xalign (GTK_LABEL (name), 0);
   gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_MIDDLE);
@@ -129,11 +160,9 @@ create_row (const char *field_title,
   gtk_widget_set_margin_top (box, 4);
   gtk_widget_set_margin_bottom (box, 4);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  g_object_set_data_full (G_OBJECT (row), "value", g_strdup (value->value), g_free);
-  /* TRANSLATORS: a facet row: "Filter by Type: order-placed, 12 events" */
-  accessible = g_strdup_printf (_("Filter by %s: %s, %" G_GINT64_FORMAT " events"), field_title,
-                                value->value, value->count);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+  g_object_set_data (G_OBJECT (row), "name-label", name);
+  g_object_set_data (G_OBJECT (row), "count-label", count);
+  show_value (row, field_title, value);
   give_tooltip (row, _("Add as a filter"));
   return row;
 }
@@ -213,9 +242,16 @@ hw_lake_facets_set_values (HwLakeFacets *self,
 
   i = facet_index (field);
   g_return_if_fail (i >= 0);
-  clear_list (self->lists[i]);
   for (guint v = 0; values != NULL && v < values->len; v++)
-    gtk_list_box_append (self->lists[i], create_row (_(facet_titles[i]), g_ptr_array_index (values, v)));
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->lists[i], v);
+
+      if (row != NULL)
+        show_value (GTK_WIDGET (row), _(facet_titles[i]), g_ptr_array_index (values, v));
+      else
+        gtk_list_box_append (self->lists[i], create_row (_(facet_titles[i]), g_ptr_array_index (values, v)));
+    }
+  remove_rows_from (self->lists[i], values != NULL ? values->len : 0);
 }
 
 void
@@ -224,7 +260,7 @@ hw_lake_facets_clear (HwLakeFacets *self)
   g_return_if_fail (HW_IS_LAKE_FACETS (self));
 
   for (guint i = 0; i < HW_LAKE_N_FACETS; i++)
-    clear_list (self->lists[i]);
+    remove_rows_from (self->lists[i], 0);
 }
 
 GStrv

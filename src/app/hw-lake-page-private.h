@@ -40,6 +40,9 @@ struct _HwLakePage
   guint           refresh_source;
   guint           export_count;
   gint64          last_export;
+  GQueue          stages;             /* parts of the search not shown yet */
+  gint64          stage_frame;        /* the frame that draws the last one shown */
+  guint           stage_tick;
 
   /* Template widgets */
   HwStateView    *state_view;
@@ -73,6 +76,17 @@ void hw_lake_page_reset_range      (HwLakePage *self);
 void hw_lake_page_update_replay    (HwLakePage *self);
 /* More rows of hub results, when the view nears the end of them. */
 void hw_lake_page_fetch_more       (HwLakePage *self);
+
+/* hw-lake-stage.c: a search's parts are shown one frame at a time. */
+typedef void (*HwLakeStep) (HwLakePage *self,
+                            gpointer    data);
+void     hw_lake_page_stage        (HwLakePage     *self,
+                                    HwLakeStep      apply,
+                                    gpointer        data,
+                                    GDestroyNotify  destroy);
+void     hw_lake_page_drop_stages  (HwLakePage     *self);
+void     hw_lake_page_flush_stages (HwLakePage     *self);
+gboolean hw_lake_page_has_stages   (HwLakePage     *self);
 
 /* hw-lake-export-flow.c: the Export action. */
 void hw_lake_page_toast            (HwLakePage *self,

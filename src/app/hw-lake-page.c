@@ -155,7 +155,9 @@ on_selection_changed (HwLakePage *self)
   g_clear_object (&self->detail_cancellable);
   if (item == NULL || (hw_event_item_get_seq (item) <= 0 && (row == NULL || row->json == NULL)))
     {
-      hw_event_detail_set_event (self->detail, NULL);
+      /* Clearing a pane that shows nothing would still redraw it. */
+      if (hw_event_detail_get_json (self->detail) != NULL)
+        hw_event_detail_set_event (self->detail, NULL);
       return;
     }
   if (row != NULL && row->json != NULL)
@@ -235,6 +237,8 @@ take_store (HwLakePage *self)
   if (store != self->store)
     {
       g_set_object (&self->store, store);
+      /* Parts of a search of the old store are not to be shown over the new one. */
+      hw_lake_page_drop_stages (self);
       hw_lake_calendar_set_store (self->calendar, store);
       hw_event_list_model_clear (hw_lake_results_get_model (self->results));
       hw_lake_facets_clear (self->facets);
@@ -367,6 +371,7 @@ hw_lake_page_is_searching (HwLakePage *self)
   /* Until the results model has told its whole length, the rows are not
    * all there yet either. */
   return self->pending > 0
+         || hw_lake_page_has_stages (self)
          || !hw_event_list_model_is_settled (hw_lake_results_get_model (self->results));
 }
 
@@ -508,10 +513,18 @@ hw_lake_page_map (GtkWidget *widget)
 }
 
 static void
+hw_lake_page_unmap (GtkWidget *widget)
+{
+  hw_lake_page_flush_stages (HW_LAKE_PAGE (widget));
+  GTK_WIDGET_CLASS (hw_lake_page_parent_class)->unmap (widget);
+}
+
+static void
 hw_lake_page_dispose (GObject *object)
 {
   HwLakePage *self = HW_LAKE_PAGE (object);
 
+  hw_lake_page_drop_stages (self);
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->detail_cancellable);
   g_cancellable_cancel (self->export_cancellable);
@@ -545,6 +558,7 @@ hw_lake_page_class_init (HwLakePageClass *klass)
   object_class->set_property = hw_lake_page_set_property;
   object_class->dispose = hw_lake_page_dispose;
   widget_class->map = hw_lake_page_map;
+  widget_class->unmap = hw_lake_page_unmap;
 
   properties[PROP_CONNECTION] =
     g_param_spec_object ("connection", NULL, NULL, HW_TYPE_CONNECTION,

@@ -50,6 +50,28 @@ current_range (HwLakePage *self,
   *to_ms = range.to_ms;
 }
 
+/* A label given new text is measured again, and so is everything up to the
+ * window, whose resize asks the X server about the monitor (round trips):
+ * set only what changed. The same holds for tooltips, whose change asks
+ * where the pointer is. */
+static void
+set_label_text (GtkLabel   *label,
+                const char *text)
+{
+  if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
+    gtk_label_set_label (label, text);
+}
+
+static void
+set_tooltip (GtkWidget  *widget,
+             const char *text)
+{
+  const char *old = gtk_widget_get_tooltip_text (widget);
+
+  if (g_strcmp0 (old, text) != 0)
+    gtk_widget_set_tooltip_text (widget, text);
+}
+
 static void
 update_range_label (HwLakePage *self)
 {
@@ -62,14 +84,14 @@ update_range_label (HwLakePage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "lake.reset-range", zoomed);
   if (!zoomed)
     {
-      gtk_label_set_label (self->range_label, NULL);
+      set_label_text (self->range_label, "");
       return;
     }
   from = hw_time_format_iso8601 (self->from_ms);
   to = hw_time_format_iso8601 (self->to_ms);
   /* TRANSLATORS: the narrowed time range, two ISO-8601 times */
   text = g_strdup_printf (_("%s to %s"), from, to);
-  gtk_label_set_label (self->range_label, text);
+  set_label_text (self->range_label, text);
 }
 
 static void
@@ -114,6 +136,14 @@ part_done (HwLakePage *self)
 }
 
 static void
+show_stack_page (HwLakePage *self,
+                 const char *name)
+{
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->results_stack), name) != 0)
+    gtk_stack_set_visible_child_name (self->results_stack, name);
+}
+
+static void
 show_total (HwLakePage   *self,
             gint64        total,
             HwLakeOrigin  origin)
@@ -124,13 +154,13 @@ show_total (HwLakePage   *self,
 
   self->total = total;
   self->origin = origin;
-  gtk_label_set_label (self->total_label, text);
-  gtk_label_set_label (self->origin_label, origin == HW_LAKE_ORIGIN_HUB ? _("From hub") : _("From cache"));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->origin_label),
-                               origin == HW_LAKE_ORIGIN_HUB
-                               ? _("The search reaches beyond the cached events, so the hub answered it")
-                               : _("Answered from this computer’s copy of the lake; works offline"));
-  gtk_stack_set_visible_child_name (self->results_stack, total > 0 ? "results" : "empty");
+  set_label_text (self->total_label, text);
+  set_label_text (self->origin_label, origin == HW_LAKE_ORIGIN_HUB ? _("From hub") : _("From cache"));
+  set_tooltip (GTK_WIDGET (self->origin_label),
+               origin == HW_LAKE_ORIGIN_HUB
+               ? _("The search reaches beyond the cached events, so the hub answered it")
+               : _("Answered from this computer’s copy of the lake; works offline"));
+  show_stack_page (self, total > 0 ? "results" : "empty");
 }
 
 static void
@@ -138,7 +168,7 @@ show_search_error (HwLakePage *self,
                    GError     *error)
 {
   adw_status_page_set_description (self->error_status, error->message);
-  gtk_stack_set_visible_child_name (self->results_stack, "error");
+  show_stack_page (self, "error");
 }
 
 /* The query, with the character at the error position underlined, then the
@@ -199,9 +229,9 @@ hw_lake_page_update_replay (HwLakePage *self)
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->replay_button),
                                           g_variant_new ("(sxx)", text, from, to));
   /* Without the action GTK keeps the button insensitive; say why. */
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->replay_button),
-                               available ? _("Replay these events to one listener")
-                                         : _("Replay is not available in this version"));
+  set_tooltip (GTK_WIDGET (self->replay_button),
+               available ? _("Replay these events to one listener")
+                         : _("Replay is not available in this version"));
 }
 
 /* Aggregates: histogram and facets ---------------------------------------- */
@@ -210,25 +240,34 @@ static void next_facet (HwLakePage *self,
                         guint       index);
 
 static void
-on_histogram (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+show_histogram (HwLakePage *self,
+                gpointer    data)
 {
-  g_autoptr(HwLakePage) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HwHistogram) histogram = hw_event_store_histogram_finish (HW_EVENT_STORE (source), result, &error);
+  HwHistogram *histogram = data;
   g_autoptr(HwSeries) series = NULL;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
   part_done (self);
-  next_facet (self, 0);
   hw_chart_clear_series (self->histogram);
   if (histogram == NULL)
     return;
   set_window_home (self, histogram->from_ms, histogram->to_ms);
   series = hw_lake_histogram_series (histogram);
   hw_chart_add_series (self->histogram, series, HW_CHART_COLUMNS, _("Hits"));
+}
+
+static void
+on_histogram (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(HwLakePage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  HwHistogram *histogram = hw_event_store_histogram_finish (HW_EVENT_STORE (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  next_facet (self, 0);
+  hw_lake_page_stage (self, show_histogram, histogram, (GDestroyNotify) hw_histogram_free);
 }
 
 static void
@@ -257,7 +296,26 @@ typedef struct
 {
   HwLakePage *self;
   guint       index;
+  GPtrArray  *values;
 } FacetData;
+
+static void
+facet_data_free (FacetData *data)
+{
+  g_clear_object (&data->self);
+  g_clear_pointer (&data->values, g_ptr_array_unref);
+  g_free (data);
+}
+
+static void
+show_facet (HwLakePage *self,
+            gpointer    user_data)
+{
+  FacetData *data = user_data;
+
+  part_done (self);
+  hw_lake_facets_set_values (self->facets, hw_lake_facet_fields[data->index], data->values);
+}
 
 static void
 on_top_values (GObject      *source,
@@ -265,17 +323,17 @@ on_top_values (GObject      *source,
                gpointer      user_data)
 {
   FacetData *data = user_data;
-  g_autoptr(HwLakePage) self = data->self;
-  guint index = data->index;
+  HwLakePage *self = data->self;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) values = hw_event_store_top_values_finish (HW_EVENT_STORE (source), result, &error);
 
-  g_free (data);
+  data->values = hw_event_store_top_values_finish (HW_EVENT_STORE (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  part_done (self);
-  hw_lake_facets_set_values (self->facets, hw_lake_facet_fields[index], values);
-  next_facet (self, index + 1);
+    {
+      facet_data_free (data);
+      return;
+    }
+  next_facet (self, data->index + 1);
+  hw_lake_page_stage (self, show_facet, data, (GDestroyNotify) facet_data_free);
 }
 
 /* One aggregate at a time: each holds a reader with its page cache and
@@ -426,19 +484,65 @@ cache_job_failed (HwLakePage   *self,
   return TRUE;
 }
 
+/* The job is the task's: a step that outlives the task holds the task. */
+static void
+show_all_seqs (HwLakePage *self,
+               gpointer    data)
+{
+  CacheJob *job = g_task_get_task_data (G_TASK (data));
+
+  hw_event_list_model_extend_seqs (hw_lake_results_get_model (self->results), job->seqs);
+  show_total (self, job->seqs->len, HW_LAKE_ORIGIN_CACHE);
+  part_done (self);
+}
+
 static void
 on_all_seqs (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
   HwLakePage *self = HW_LAKE_PAGE (source);
-  CacheJob *job = g_task_get_task_data (G_TASK (result));
 
   if (cache_job_failed (self, result))
     return;
-  hw_event_list_model_extend_seqs (hw_lake_results_get_model (self->results), job->seqs);
+  hw_lake_page_stage (self, show_all_seqs, g_object_ref (result), g_object_unref);
+}
+
+static void
+show_first_page (HwLakePage *self,
+                 gpointer    data)
+{
+  CacheJob *job = g_task_get_task_data (G_TASK (data));
+
+  if (job->seqs->len < HW_EVENT_LIST_MODEL_PAGE_SIZE)
+    {
+      hw_event_list_model_set_seqs (hw_lake_results_get_model (self->results), job->store, job->seqs,
+                                    job->first_rows);
+      show_stack_page (self, job->seqs->len > 0 ? "results" : "empty");
+      return;
+    }
+  /* A full first page: all the matches follow (on_all_seqs()). */
+  hw_event_list_model_set_prefix_seqs (hw_lake_results_get_model (self->results), job->store, job->seqs,
+                                       job->first_rows);
+  show_stack_page (self, "results");
+}
+
+/* A short first page is every match. */
+static void
+show_short_total (HwLakePage *self,
+                  gpointer    data)
+{
+  CacheJob *job = g_task_get_task_data (G_TASK (data));
+
   show_total (self, job->seqs->len, HW_LAKE_ORIGIN_CACHE);
   part_done (self);
+}
+
+static void
+show_counting (HwLakePage *self,
+               gpointer    data)
+{
+  set_label_text (self->total_label, _("Counting events…"));
 }
 
 static void
@@ -452,19 +556,16 @@ on_first_page (GObject      *source,
 
   if (cache_job_failed (self, result))
     return;
-  hw_event_list_model_set_seqs (hw_lake_results_get_model (self->results), job->store, job->seqs,
-                                job->first_rows);
+  /* The rows first, in a frame of their own; the total after them. */
+  hw_lake_page_stage (self, show_first_page, g_object_ref (result), g_object_unref);
   /* Aggregates wait for the first page: they would only slow it down. */
   start_aggregates (self, FALSE);
   if (job->seqs->len < HW_EVENT_LIST_MODEL_PAGE_SIZE)
     {
-      /* A short first page is every match. */
-      show_total (self, job->seqs->len, HW_LAKE_ORIGIN_CACHE);
-      part_done (self);
+      hw_lake_page_stage (self, show_short_total, g_object_ref (result), g_object_unref);
       return;
     }
-  gtk_label_set_label (self->total_label, _("Counting events…"));
-  gtk_stack_set_visible_child_name (self->results_stack, "results");
+  hw_lake_page_stage (self, show_counting, NULL, NULL);
   task = g_task_new (self, self->cancellable, on_all_seqs, NULL);
   g_task_set_source_tag (task, on_first_page);
   g_task_set_task_data (task, cache_job_new (self), (GDestroyNotify) cache_job_free);
@@ -609,6 +710,7 @@ hw_lake_page_run_search (HwLakePage *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
+  hw_lake_page_drop_stages (self);
   self->pending = 0;
   self->hub_loading = FALSE;
   g_clear_pointer (&self->query, hw_query_unref);
@@ -617,7 +719,9 @@ hw_lake_page_run_search (HwLakePage *self)
   update_range_label (self);
   hw_lake_page_update_replay (self);
   gtk_spinner_start (self->spinner);
-  hw_event_detail_set_event (self->detail, NULL);
+  /* Clearing a pane that shows nothing would still redraw it. */
+  if (hw_event_detail_get_json (self->detail) != NULL)
+    hw_event_detail_set_event (self->detail, NULL);
 
   if (hw_lake_should_ask_hub (hw_connection_get_state (self->connection),
                               hw_connection_get_as_of (self->connection), self->to_ms)
