@@ -539,10 +539,10 @@ post_events (HwHubRequest *request,
                           "empty body: send an event, an array of events or NDJSON");
       return;
     }
-  if (ingest == NULL)
+  if (ingest == NULL || !hw_hub_admits (request->hub, request->msg))
     {
       hw_hub_reply_error (request->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
-                          "the hub is not running; nothing was stored, retry");
+                          "the hub is shutting down; nothing was stored, retry");
       return;
     }
   hw_hub_ingest_submit (ingest, request, g_strcmp0 (request->content_type, "application/x-ndjson") == 0);

@@ -35,12 +35,21 @@ struct _HwHub
   HwHubPipeline  *pipeline;
   HwHubIngest    *ingest;   /* while started */
   guint           tick_id;
+  guint           requests_open;   /* started, not yet finished or aborted */
+  gboolean        stopping;        /* requests started from now on are not admitted */
 };
 
 enum { EVENTS_APPENDED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (HwHub, hw_hub, G_TYPE_OBJECT)
+
+/* At a stop, the requests already started (a publish still arriving, one
+ * being committed, an answer not yet written) get this long to finish
+ * before the connections close. */
+#define STOP_GRACE_MS 10000
+
+#define ADMITTED_KEY "hw-hub-admitted"
 
 /* Object ------------------------------------------------------------------ */
 
@@ -115,6 +124,77 @@ open_stores (HwHub   *self,
   return self->db != NULL;
 }
 
+/* Saturation, beside the RED metrics: and the way a test knows a request
+ * has reached the hub before it stops it. */
+static void
+set_requests_open (HwHub *self,
+                   guint  n)
+{
+  self->requests_open = n;
+  hw_hub_metrics_gauge_set (self->metrics, "http.requests_in_flight", n, NULL);
+}
+
+static void
+on_request_started (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  HwHub *self = HW_HUB (user_data);
+
+  if (!self->stopping)
+    g_object_set_data (G_OBJECT (msg), ADMITTED_KEY, GINT_TO_POINTER (TRUE));
+  set_requests_open (self, self->requests_open + 1);
+}
+
+static void
+on_request_done (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  HwHub *self = HW_HUB (user_data);
+
+  set_requests_open (self, self->requests_open > 0 ? self->requests_open - 1 : 0);
+}
+
+static void
+watch_open_requests (HwHub *self)
+{
+  g_signal_connect_object (self->server, "request-started", G_CALLBACK (on_request_started), self, 0);
+  g_signal_connect_object (self->server, "request-finished", G_CALLBACK (on_request_done), self, 0);
+  g_signal_connect_object (self->server, "request-aborted", G_CALLBACK (on_request_done), self, 0);
+}
+
+static gboolean
+on_grace_over (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the hub's context until every open request has been answered and
+ * written, or the grace period is over (a client that stopped reading
+ * must not hold a stop up). */
+static void
+write_out_answers (HwHub *self)
+{
+  gboolean over = FALSE;
+  g_autoptr(GSource) grace = NULL;
+
+  /* Only a thread that may run the context can wait on it here. */
+  if (self->requests_open == 0 || !g_main_context_acquire (self->context))
+    return;
+  grace = g_timeout_source_new (STOP_GRACE_MS);
+  g_source_set_callback (grace, on_grace_over, &over, NULL);
+  g_source_attach (grace, self->context);
+  while (self->requests_open > 0 && !over)
+    g_main_context_iteration (self->context, TRUE);
+  if (!over)
+    g_source_destroy (grace);
+  g_main_context_release (self->context);
+  if (self->requests_open > 0)
+    g_warning ("stopping with %u requests unanswered after %d ms", self->requests_open, STOP_GRACE_MS);
+}
+
 HwHub *
 hw_hub_new (HwHubConfig  *config,
             GError      **error)
@@ -136,6 +216,7 @@ hw_hub_new (HwHubConfig  *config,
 
   self->server = soup_server_new ("server-header", "hubwatchd/" PACKAGE_VERSION " ", NULL);
   hw_hub_pipeline_watch_server (self, self->server);
+  watch_open_requests (self);
   hw_hub_pipeline_add_handler (self, self->server, NULL);
 
   self->stream = hw_hub_stream_new (self);
@@ -261,12 +342,15 @@ hw_hub_stop (HwHub *self)
   if (!self->started)
     return;
   self->started = FALSE;
+  self->stopping = TRUE;
   g_clear_handle_id (&self->tick_id, g_source_remove);
-  /* First: the publishes still in the pipeline are committed and answered
-   * while their connections are still open. */
-  g_clear_pointer (&self->ingest, hw_hub_ingest_free);
   if (self->stream != NULL)
     hw_hub_stream_close_all (self->stream);
+  /* First: the requests already started finish (a publish still arriving
+   * is read, committed and answered) while their connections are open;
+   * then the ingest drains whatever the grace period left. */
+  write_out_answers (self);
+  g_clear_pointer (&self->ingest, hw_hub_ingest_free);
   if (self->metrics != NULL)
     hw_hub_metrics_flush (self->metrics);
   soup_server_disconnect (self->server);
@@ -291,6 +375,16 @@ hw_hub_get_server (HwHub *self)
 {
   g_return_val_if_fail (HW_IS_HUB (self), NULL);
   return self->server;
+}
+
+gboolean
+hw_hub_admits (HwHub             *self,
+               SoupServerMessage *msg)
+{
+  g_return_val_if_fail (HW_IS_HUB (self), FALSE);
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), FALSE);
+
+  return !self->stopping || g_object_get_data (G_OBJECT (msg), ADMITTED_KEY) != NULL;
 }
 
 gboolean

@@ -126,6 +126,10 @@ const HwHubConfig  *hw_hub_get_config        (HwHub          *self);
 /* "http://127.0.0.1:PORT" (https with TLS); valid after hw_hub_start(). */
 const char         *hw_hub_get_base_url      (HwHub          *self);
 SoupServer         *hw_hub_get_server        (HwHub          *self);
+/* FALSE for a request that started after the hub began to stop: the
+ * requests started before it finish within the stop's grace period. */
+gboolean            hw_hub_admits            (HwHub             *self,
+                                              SoupServerMessage *msg);
 /* TRUE when no token is configured (loopback only). */
 gboolean            hw_hub_is_open_mode      (HwHub          *self);
 

@@ -1,0 +1,128 @@
+/* test-hub-shutdown.c: a SIGTERM lets the requests already started finish
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include "hw-test-hub.h"
+#include "hw-test-util.h"
+
+#define N_EVENTS 500
+#define WAIT_MS  30000
+
+static guint
+requests_in_flight (HwTestHub *hub)
+{
+  g_autoptr(GBytes) body = NULL;
+  const char *text, *line;
+
+  g_assert_cmpuint (hw_test_hub_request (hub, "GET", "/metrics", NULL, NULL, NULL, 0, &body, NULL), ==, 200);
+  text = g_bytes_get_data (body, NULL);
+  line = strstr (text, "\nhubwatch_http_requests_in_flight ");
+  return line != NULL ? (guint) g_ascii_strtoull (line + strlen ("\nhubwatch_http_requests_in_flight "), NULL, 10)
+                      : 0;
+}
+
+/* The raw request, and this probe itself. */
+static gboolean
+publish_started (gpointer user_data)
+{
+  return requests_in_flight (user_data) >= 2;
+}
+
+static void
+write_all (GOutputStream *out,
+           const char    *data,
+           gsize          length)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (out, data, length, NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* Everything the hub sends until it closes the connection, as it does
+ * once it has stopped. */
+static char *
+read_to_end (GInputStream *in)
+{
+  g_autoptr(GString) answer = g_string_new (NULL);
+  char buffer[8192];
+  gssize n;
+
+  while ((n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) > 0)
+    g_string_append_len (answer, buffer, n);
+  return g_string_free (g_steal_pointer (&answer), FALSE);
+}
+
+/* A publish whose head reached the hub before the SIGTERM, and whose body
+ * arrives after it, is still read, committed and answered. Before, the
+ * connection closed under it: the producer saw a reset, and a publish the
+ * drain had committed went unanswered. */
+static void
+test_sigterm_finishes_started_publish (void)
+{
+  HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GUri) uri = g_uri_parse (hub->base_url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) count = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *accepted = NULL;
+  GOutputStream *out;
+  gsize half;
+
+  for (guint i = 0; i < N_EVENTS; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("term-%05u", i);
+      g_autofree char *event = hw_test_event_json (id, "order-placed", 1714737600000 + i);
+
+      g_string_append_printf (body, "%s\n", event);
+    }
+  half = body->len / 2;
+  head = g_strdup_printf ("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-ndjson\r\n"
+                          "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", body->len);
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", (guint16) g_uri_get_port (uri), NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), WAIT_MS / 1000);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  write_all (out, head, strlen (head));
+  write_all (out, body->str, half);
+  g_assert_true (hw_test_wait_until (publish_started, hub, WAIT_MS));
+
+  g_subprocess_send_signal (hub->process, SIGTERM);
+  write_all (out, body->str + half, body->len - half);
+  answer = read_to_end (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  /* Not hw_test_hub_stop(): a second SIGTERM ends a stop at once. */
+  g_subprocess_wait (hub->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (hub->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (hub->process), ==, 0);
+  g_clear_object (&hub->process);
+
+  g_test_message ("%.200s", answer);
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200"));
+  accepted = g_strdup_printf ("\"accepted\":%u,", N_EVENTS);
+  g_assert_nonnull (strstr (answer, accepted));
+
+  hw_test_hub_restart (hub);
+  count = hw_test_hub_get_json (hub, "/v1/events/count", 200);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (count), "count"), ==, N_EVENTS);
+  hw_test_hub_free (hub);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/hub/shutdown/sigterm-finishes-started-publish", test_sigterm_finishes_started_publish);
+  return g_test_run ();
+}
