@@ -16,7 +16,9 @@
 #include "hw-lake-reader.h"
 
 #define INGEST_BATCH 500
-#define INGEST_CLIENTS 2
+/* Producers with one request in flight each: with 4, the hub parses two
+ * requests while it commits two (bench/README.md). */
+#define INGEST_CLIENTS 4
 #define INGEST_TARGET 20000.0
 #define LISTENER_LATENCY_MS 10
 #define DELIVERY_PARALLEL 16
@@ -222,23 +224,31 @@ ingest_client (gpointer user_data)
   return NULL;
 }
 
+/* --ingest-clients: producers, each with one request in flight. */
+static int ingest_clients = INGEST_CLIENTS;
+
+/* After the CPU-time section below. */
+static gpointer ingest_cpu_begin (Bench *bench);
+static void     ingest_cpu_end   (Bench *bench, gpointer begun, guint64 events);
+
 static void
 bench_ingest (Bench *bench)
 {
-  Client clients[INGEST_CLIENTS] = { { 0 } };
-  GThread *threads[INGEST_CLIENTS];
+  g_autofree Client *clients = g_new0 (Client, ingest_clients);
+  g_autofree GThread **threads = g_new0 (GThread *, ingest_clients);
   guint next = 0;
   guint64 accepted = 0, other = 0, failures = 0;
   double started, seconds, rate;
+  gpointer cpu = ingest_cpu_begin (bench);
 
   started = hw_bench_now ();
-  for (guint i = 0; i < INGEST_CLIENTS; i++)
+  for (int i = 0; i < ingest_clients; i++)
     {
       clients[i].bench = bench;
       clients[i].next = &next;
       threads[i] = g_thread_new ("ingest", ingest_client, &clients[i]);
     }
-  for (guint i = 0; i < INGEST_CLIENTS; i++)
+  for (int i = 0; i < ingest_clients; i++)
     {
       g_thread_join (threads[i]);
       accepted += clients[i].accepted;
@@ -247,11 +257,12 @@ bench_ingest (Bench *bench)
     }
   seconds = hw_bench_now () - started;
   rate = accepted / seconds;
+  ingest_cpu_end (bench, cpu, accepted);
 
   hw_bench_note ("ingest: %" G_GUINT64_FORMAT " events accepted (%" G_GUINT64_FORMAT " not, %"
                  G_GUINT64_FORMAT " failed requests) in %u NDJSON requests of %d, %d clients, "
                  "%.1f MB, in %.2f s", accepted, other, failures, bench->bodies->len, INGEST_BATCH,
-                 INGEST_CLIENTS, bench->lake.raw_bytes / 1e6, seconds);
+                 ingest_clients, bench->lake.raw_bytes / 1e6, seconds);
   hw_bench_note ("ingest: baseline: the issue's target, %.0f events/s (every request durable "
                  "before its answer)", INGEST_TARGET);
   if (failures > 0 || accepted != bench->lake.events)
@@ -357,42 +368,34 @@ cpu_sample_take (CpuSample  *sample,
     }
 }
 
-/* CPU seconds of the threads named @name between two samples. */
+/* Walks the threads alive at the second sample: the CPU seconds each used
+ * between the two (all of them when it started in between). Returns the
+ * sum over the threads named @name (every thread when NULL); @busiest, when
+ * given, gets the most any one of them used. */
 static double
-cpu_delta (CpuSample  sample[2],
-           const char *name)
+cpu_walk (CpuSample   sample[2],
+          const char *name,
+          double     *busiest)
 {
   GHashTableIter iter;
   gpointer tid, value;
   double sum = 0;
 
+  if (busiest != NULL)
+    *busiest = 0;
   g_hash_table_iter_init (&iter, sample[1].threads);
   while (g_hash_table_iter_next (&iter, &tid, &value))
     {
       ThreadCpu *after = value, *before = g_hash_table_lookup (sample[0].threads, tid);
+      double delta = after->seconds - (before != NULL ? before->seconds : 0);
 
-      if (g_str_equal (after->name, name))
-        sum += after->seconds - (before != NULL ? before->seconds : 0);
+      if (name != NULL && !g_str_equal (after->name, name))
+        continue;
+      sum += delta;
+      if (busiest != NULL)
+        *busiest = MAX (*busiest, delta);
     }
   return sum;
-}
-
-/* CPU seconds of the thread that worked most between two samples. */
-static double
-cpu_busiest_thread (CpuSample sample[2])
-{
-  GHashTableIter iter;
-  gpointer tid, value;
-  double busiest = 0;
-
-  g_hash_table_iter_init (&iter, sample[1].threads);
-  while (g_hash_table_iter_next (&iter, &tid, &value))
-    {
-      ThreadCpu *after = value, *before = g_hash_table_lookup (sample[0].threads, tid);
-
-      busiest = MAX (busiest, after->seconds - (before != NULL ? before->seconds : 0));
-    }
-  return busiest;
 }
 
 /* Hub and bench-listener CPU between two samples of each, per event. */
@@ -407,7 +410,7 @@ report_cpu (const char *what,
   GHashTableIter iter;
   gpointer value;
   double hub_s = hub[1].process_s - hub[0].process_s;
-  double listener_s = cpu_delta (self, "bench-listener");
+  double listener_s = cpu_walk (self, "bench-listener", NULL);
 
   events = MAX (events, 1);
   g_hash_table_iter_init (&iter, hub[1].threads);
@@ -418,7 +421,7 @@ report_cpu (const char *what,
 
       if (!g_hash_table_add (seen, thread->name))
         continue;
-      if ((delta = cpu_delta (hub, thread->name)) >= 0.005)
+      if ((delta = cpu_walk (hub, thread->name, NULL)) >= 0.005)
         g_string_append_printf (threads, ", %s %.2f s", thread->name, delta);
     }
   hw_bench_note ("%s: CPU: hub %.2f s = %.1f us/event (live threads%s), bench listener %.2f s = %.1f us/event",
@@ -426,7 +429,10 @@ report_cpu (const char *what,
                  listener_s, listener_s * 1e6 / events);
   /* Not a figure: what this CPU cost would allow with every core free. */
   {
-    double busiest = MAX (cpu_busiest_thread (hub), listener_s);
+    double busiest;
+
+    cpu_walk (hub, NULL, &busiest);
+    busiest = MAX (busiest, listener_s);
     double spread = (hub_s + listener_s) / MAX (g_get_num_processors (), 1);
 
     hw_bench_note ("%s: CPU bound: the busiest thread (%.2f s) and all the work over %u cores (%.2f s) "
@@ -459,6 +465,9 @@ report_throughput (const char              *name,
   hw_bench_note ("%s: baseline: Little's law, parallel %d × batch %d ÷ %d ms = %.0f events/s; with the "
                  "measured mean listener latency of %.2f ms: %.0f events/s", what, DELIVERY_PARALLEL,
                  DELIVERY_BATCH, LISTENER_LATENCY_MS, limit, mean_latency * 1000, measured_limit);
+  hw_bench_note ("%s: the hub's turnaround per connection (an answer to its next batch there having "
+                 "arrived): mean %.2f ms over %" G_GUINT64_FORMAT, what,
+                 stats->turnaround_sum_s * 1000 / MAX (stats->turnarounds, 1), stats->turnarounds);
   hw_bench_report (name, rate, "events/s", limit, rate / limit);
 }
 
@@ -705,6 +714,31 @@ bench_iterator_age (Bench *bench)
   hw_bench_report ("iterator_age_error_ms", worst, "ms", AGE_LIMIT_MS, AGE_LIMIT_MS / MAX (worst, 1));
 }
 
+/* Ingest CPU time: the writer thread (hw-ingest-write) is the pipeline's
+ * serial part, so its share says how far the rate can go. */
+static gpointer
+ingest_cpu_begin (Bench *bench)
+{
+  CpuSample *samples = g_new0 (CpuSample, 4);   /* hub[2], self[2] */
+
+  cpu_sample_take (&samples[0], g_subprocess_get_identifier (bench->hub));
+  cpu_sample_take (&samples[2], "self");
+  return samples;
+}
+
+static void
+ingest_cpu_end (Bench    *bench,
+                gpointer  begun,
+                guint64   events)
+{
+  CpuSample *samples = begun;
+
+  cpu_sample_take (&samples[1], g_subprocess_get_identifier (bench->hub));
+  cpu_sample_take (&samples[3], "self");
+  report_cpu ("ingest", samples, samples + 2, events);
+  g_free (samples);
+}
+
 /* ----------------------------------------------------------------------------- */
 
 static void
@@ -740,6 +774,7 @@ main (int   argc,
     { "workdir", 0, 0, G_OPTION_ARG_FILENAME, &workdir, "Directory for the lake and the hub's data", "DIR" },
     { "events", 'n', 0, G_OPTION_ARG_INT64, &events, "Events to publish and replay (default 50000)", "N" },
     { "lakes", 0, 0, G_OPTION_ARG_FILENAME, &lakes, "Where generated lakes are kept for reuse (default: DIR)", "DIR" },
+    { "ingest-clients", 0, 0, G_OPTION_ARG_INT, &ingest_clients, "Ingest producers, one request in flight each (default " G_STRINGIFY (INGEST_CLIENTS) ")", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— benchmark hubwatchd");
@@ -758,7 +793,7 @@ main (int   argc,
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);
       return 2;
     }
-  if (workdir == NULL || events <= 0)
+  if (workdir == NULL || events <= 0 || ingest_clients <= 0)
     {
       g_printerr ("%s: --workdir DIR and --events N (N > 0) are required; see --help\n", g_get_prgname ());
       return 2;

@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <libsoup/soup.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "hw-bench-listener.h"
@@ -30,6 +32,7 @@ struct _HwBenchListener
   GCond         cond;
   gboolean      started;
   GHashTable   *routes;       /* path without "/" → Route* */
+  GHashTable   *answered;     /* client port → double*, when its connection's last batch was answered; the thread's */
 };
 
 typedef struct
@@ -87,6 +90,17 @@ count_records (const char *data,
   return n;
 }
 
+/* A connection's identity: its client port (loopback, one client host). */
+static gpointer
+client_port (SoupServerMessage *msg)
+{
+  GSocketAddress *address = soup_server_message_get_remote_address (msg);
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+  return GUINT_TO_POINTER (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+}
+
 static void
 pending_free (Pending *pending)
 {
@@ -106,6 +120,8 @@ on_latency_done (gpointer user_data)
   soup_server_message_set_status (pending->msg, 200, NULL);
   soup_server_message_set_response (pending->msg, "application/json", SOUP_MEMORY_STATIC, "{}", 2);
   soup_server_message_unpause (pending->msg);
+  g_hash_table_insert (self->answered, client_port (pending->msg),
+                       g_memdup2 (&now, sizeof now));
 
   g_mutex_lock (&self->lock);
   route = lookup_route (self, pending->route);
@@ -128,6 +144,8 @@ on_request (SoupServer        *server,
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autoptr(GSource) timeout = NULL;
   Pending *pending;
+  double *answered = g_hash_table_lookup (self->answered, client_port (msg));
+  double now = hw_bench_now ();
   gboolean stall;
 
   if (g_strcmp0 (soup_server_message_get_method (msg), "POST") != 0)
@@ -140,6 +158,11 @@ on_request (SoupServer        *server,
   stall = lookup_route (self, path + 1)->stall;
   if (stall)
     lookup_route (self, path + 1)->stats.refused++;
+  if (answered != NULL)
+    {
+      lookup_route (self, path + 1)->stats.turnaround_sum_s += now - *answered;
+      lookup_route (self, path + 1)->stats.turnarounds++;
+    }
   g_mutex_unlock (&self->lock);
   if (stall)
     {
@@ -147,12 +170,17 @@ on_request (SoupServer        *server,
       return;
     }
 
+  /* A new connection: answers go out whole at once (headers and body are
+   * two writes, and Nagle would hold the second for the hub's delayed ACK). */
+  if (answered == NULL && soup_server_message_get_socket (msg) != NULL)
+    g_socket_set_option (soup_server_message_get_socket (msg), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+
   pending = g_new0 (Pending, 1);
   pending->listener = self;
   pending->msg = g_object_ref (msg);
   pending->route = g_strdup (path + 1);
   pending->records = count_records (body->data, body->length);
-  pending->arrived = hw_bench_now ();
+  pending->arrived = now;
 
   soup_server_message_pause (msg);
   timeout = g_timeout_source_new (self->latency_ms);
@@ -193,6 +221,7 @@ serve (gpointer user_data)
   g_main_loop_run (self->loop);
 
   soup_server_disconnect (self->server);
+  g_hash_table_remove_all (self->answered);
   g_clear_object (&self->server);
   /* Answers still waiting on a timeout die with the context. */
   while (g_main_context_iteration (self->context, FALSE))
@@ -211,6 +240,7 @@ hw_bench_listener_new (guint    latency_ms,
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   self->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->answered = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   self->thread = g_thread_new ("bench-listener", serve, self);
@@ -246,6 +276,7 @@ hw_bench_listener_free (HwBenchListener *self)
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->context);
   g_hash_table_unref (self->routes);
+  g_hash_table_unref (self->answered);
   g_clear_error (&self->start_error);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);

@@ -23,6 +23,11 @@ typedef struct
   guint64 refused;         /* answered 503 while stalled */
   double  latency_sum_s;   /* arrival to answer, over acknowledged batches */
   double  last_ack;        /* hw_bench_now() of the last acknowledgement; 0 = none */
+  /* From answering a connection's batch to the next batch on that
+   * connection having arrived whole: the sender's turnaround, the bubble
+   * Little's law does not count (a new connection starts none). */
+  double  turnaround_sum_s;
+  guint64 turnarounds;
 } HwBenchRouteStats;
 
 HwBenchListener *hw_bench_listener_new        (guint             latency_ms,
