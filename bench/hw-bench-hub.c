@@ -9,8 +9,8 @@
 #include <math.h>
 #include <signal.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "hw-bench-cpu.h"
 #include "hw-bench-listener.h"
 #include "hw-bench-util.h"
 #include "hw-lake-reader.h"
@@ -301,151 +301,6 @@ remove_listener (Bench      *bench,
   request (bench->session, bench->base_url, "DELETE", path, NULL, NULL, NULL);
 }
 
-/* CPU time ----------------------------------------------------------------- */
-
-/* Wall-clock rates follow the CPU the hub gets on a shared machine; CPU
- * seconds per event, by thread, are the repeatable measure of its cost. */
-typedef struct
-{
-  char   *name;
-  double  seconds;
-} ThreadCpu;
-
-static void
-thread_cpu_free (ThreadCpu *thread)
-{
-  g_free (thread->name);
-  g_free (thread);
-}
-
-typedef struct
-{
-  double      process_s;   /* every thread, also those that ended */
-  GHashTable *threads;     /* thread id → ThreadCpu*, live threads */
-} CpuSample;
-
-/* utime + stime of one /proc/…/stat file, and the thread's name. */
-static double
-read_stat_cpu (const char  *path,
-               char       **out_name)
-{
-  g_autofree char *text = NULL;
-  g_auto(GStrv) fields = NULL;
-  const char *open, *close;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL) ||
-      (open = strchr (text, '(')) == NULL || (close = strrchr (text, ')')) == NULL || close[1] == '\0')
-    return -1;
-  fields = g_strsplit (close + 2, " ", 14);   /* [0] is field 3, state */
-  if (g_strv_length (fields) < 14)
-    return -1;
-  if (out_name != NULL)
-    *out_name = g_strndup (open + 1, close - open - 1);
-  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / sysconf (_SC_CLK_TCK);
-}
-
-static void
-cpu_sample_take (CpuSample  *sample,
-                 const char *pid)
-{
-  g_autofree char *stat = g_strdup_printf ("/proc/%s/stat", pid);
-  g_autofree char *tasks = g_strdup_printf ("/proc/%s/task", pid);
-  g_autoptr(GDir) dir = g_dir_open (tasks, 0, NULL);
-  const char *tid;
-
-  sample->process_s = read_stat_cpu (stat, NULL);
-  sample->threads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) thread_cpu_free);
-  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (tasks, tid, "stat", NULL);
-      ThreadCpu *thread = g_new0 (ThreadCpu, 1);
-
-      thread->seconds = read_stat_cpu (path, &thread->name);
-      if (thread->seconds < 0)
-        thread_cpu_free (thread);
-      else
-        g_hash_table_insert (sample->threads, g_strdup (tid), thread);
-    }
-}
-
-/* Walks the threads alive at the second sample: the CPU seconds each used
- * between the two (all of them when it started in between). Returns the
- * sum over the threads named @name (every thread when NULL); @busiest, when
- * given, gets the most any one of them used. */
-static double
-cpu_walk (CpuSample   sample[2],
-          const char *name,
-          double     *busiest)
-{
-  GHashTableIter iter;
-  gpointer tid, value;
-  double sum = 0;
-
-  if (busiest != NULL)
-    *busiest = 0;
-  g_hash_table_iter_init (&iter, sample[1].threads);
-  while (g_hash_table_iter_next (&iter, &tid, &value))
-    {
-      ThreadCpu *after = value, *before = g_hash_table_lookup (sample[0].threads, tid);
-      double delta = after->seconds - (before != NULL ? before->seconds : 0);
-
-      if (name != NULL && !g_str_equal (after->name, name))
-        continue;
-      sum += delta;
-      if (busiest != NULL)
-        *busiest = MAX (*busiest, delta);
-    }
-  return sum;
-}
-
-/* Hub and bench-listener CPU between two samples of each, per event. */
-static void
-report_cpu (const char *what,
-            CpuSample   hub[2],
-            CpuSample   self[2],
-            guint64     events)
-{
-  g_autoptr(GString) threads = g_string_new (NULL);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  GHashTableIter iter;
-  gpointer value;
-  double hub_s = hub[1].process_s - hub[0].process_s;
-  double listener_s = cpu_walk (self, "bench-listener", NULL);
-
-  events = MAX (events, 1);
-  g_hash_table_iter_init (&iter, hub[1].threads);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      ThreadCpu *thread = value;
-      double delta;
-
-      if (!g_hash_table_add (seen, thread->name))
-        continue;
-      if ((delta = cpu_walk (hub, thread->name, NULL)) >= 0.005)
-        g_string_append_printf (threads, ", %s %.2f s", thread->name, delta);
-    }
-  hw_bench_note ("%s: CPU: hub %.2f s = %.1f us/event (live threads%s), bench listener %.2f s = %.1f us/event",
-                 what, hub_s, hub_s * 1e6 / events, threads->len > 0 ? threads->str : ": none",
-                 listener_s, listener_s * 1e6 / events);
-  /* Not a figure: what this CPU cost would allow with every core free. */
-  {
-    double busiest;
-
-    cpu_walk (hub, NULL, &busiest);
-    busiest = MAX (busiest, listener_s);
-    double spread = (hub_s + listener_s) / MAX (g_get_num_processors (), 1);
-
-    hw_bench_note ("%s: CPU bound: the busiest thread (%.2f s) and all the work over %u cores (%.2f s) "
-                   "allow at most %.0f events/s on an idle machine", what, busiest,
-                   g_get_num_processors (), spread, events / MAX (MAX (busiest, spread), 1e-6));
-  }
-  for (guint i = 0; i < 2; i++)
-    {
-      g_clear_pointer (&hub[i].threads, g_hash_table_unref);
-      g_clear_pointer (&self[i].threads, g_hash_table_unref);
-    }
-}
-
 /* Little's law for the test listener: in-flight records ÷ latency. */
 static void
 report_throughput (const char              *name,
@@ -504,18 +359,18 @@ bench_delivery (Bench *bench)
                                             "\"parallel\":%d,\"start\":\"trim_horizon\"",
                                             DELIVERY_BATCH, DELIVERY_PARALLEL);
   HwBenchRouteStats stats;
-  CpuSample hub_cpu[2], self_cpu[2];
+  HwBenchCpuSample hub_cpu[2], self_cpu[2];
   double started = hw_bench_now ();
 
-  cpu_sample_take (&hub_cpu[0], g_subprocess_get_identifier (bench->hub));
-  cpu_sample_take (&self_cpu[0], "self");
+  hw_bench_cpu_sample_take (&hub_cpu[0], g_subprocess_get_identifier (bench->hub));
+  hw_bench_cpu_sample_take (&self_cpu[0], "self");
   add_listener (bench, "live", extra);
   wait_for_records (bench, "live", expected);
   hw_bench_listener_get_stats (bench->listener, "live", &stats);
-  cpu_sample_take (&hub_cpu[1], g_subprocess_get_identifier (bench->hub));
-  cpu_sample_take (&self_cpu[1], "self");
+  hw_bench_cpu_sample_take (&hub_cpu[1], g_subprocess_get_identifier (bench->hub));
+  hw_bench_cpu_sample_take (&self_cpu[1], "self");
   remove_listener (bench, "live");
-  report_cpu ("delivery", hub_cpu, self_cpu, stats.records);
+  hw_bench_cpu_report ("delivery", hub_cpu, self_cpu, stats.records);
   report_throughput ("delivery_events_per_s", "delivery", &stats, started);
 }
 
@@ -570,20 +425,20 @@ bench_replay (Bench *bench)
   g_autofree char *id = NULL;
   g_autoptr(JsonNode) job = NULL;
   HwBenchRouteStats stats;
-  CpuSample hub_cpu[2], self_cpu[2];
+  HwBenchCpuSample hub_cpu[2], self_cpu[2];
   double started;
 
   add_listener (bench, "replay", extra);
-  cpu_sample_take (&hub_cpu[0], g_subprocess_get_identifier (bench->hub));
-  cpu_sample_take (&self_cpu[0], "self");
+  hw_bench_cpu_sample_take (&hub_cpu[0], g_subprocess_get_identifier (bench->hub));
+  hw_bench_cpu_sample_take (&self_cpu[0], "self");
   started = hw_bench_now ();
   id = start_replay (bench);
   job = wait_for_job (bench, id);
   hw_bench_listener_get_stats (bench->listener, "replay", &stats);
-  cpu_sample_take (&hub_cpu[1], g_subprocess_get_identifier (bench->hub));
-  cpu_sample_take (&self_cpu[1], "self");
+  hw_bench_cpu_sample_take (&hub_cpu[1], g_subprocess_get_identifier (bench->hub));
+  hw_bench_cpu_sample_take (&self_cpu[1], "self");
   remove_listener (bench, "replay");
-  report_cpu ("replay", hub_cpu, self_cpu, stats.records);
+  hw_bench_cpu_report ("replay", hub_cpu, self_cpu, stats.records);
 
   hw_bench_note ("replay: job ended %s: total %" G_GINT64_FORMAT ", sent %" G_GINT64_FORMAT ", acked %"
                  G_GINT64_FORMAT ", failed %" G_GINT64_FORMAT ", rate unlimited, parallel %d",
@@ -719,10 +574,10 @@ bench_iterator_age (Bench *bench)
 static gpointer
 ingest_cpu_begin (Bench *bench)
 {
-  CpuSample *samples = g_new0 (CpuSample, 4);   /* hub[2], self[2] */
+  HwBenchCpuSample *samples = g_new0 (HwBenchCpuSample, 4);   /* hub[2], self[2] */
 
-  cpu_sample_take (&samples[0], g_subprocess_get_identifier (bench->hub));
-  cpu_sample_take (&samples[2], "self");
+  hw_bench_cpu_sample_take (&samples[0], g_subprocess_get_identifier (bench->hub));
+  hw_bench_cpu_sample_take (&samples[2], "self");
   return samples;
 }
 
@@ -731,11 +586,11 @@ ingest_cpu_end (Bench    *bench,
                 gpointer  begun,
                 guint64   events)
 {
-  CpuSample *samples = begun;
+  HwBenchCpuSample *samples = begun;
 
-  cpu_sample_take (&samples[1], g_subprocess_get_identifier (bench->hub));
-  cpu_sample_take (&samples[3], "self");
-  report_cpu ("ingest", samples, samples + 2, events);
+  hw_bench_cpu_sample_take (&samples[1], g_subprocess_get_identifier (bench->hub));
+  hw_bench_cpu_sample_take (&samples[3], "self");
+  hw_bench_cpu_report ("ingest", samples, samples + 2, events);
   g_free (samples);
 }
 
