@@ -190,6 +190,36 @@ test_fast_taken (void)
     }
 }
 
+/* Digits that only look like a card number leave the fast path open with
+ * the default rules; a card number (Luhn-valid, 13-19 digits) does not.
+ * Both ways still agree on what is stored. */
+static void
+test_card_like_digits (void)
+{
+  static const struct { const char *line; gboolean fast; } cases[] = {
+    /* a bus wrapper's time: 14 digits in one string, no run of 13 */
+    { "{\"version\":\"0\",\"id\":\"w-2\",\"detail-type\":\"x\",\"source\":\"custom\","
+      "\"time\":\"2024-05-01T00:00:03Z\",\"detail\":{\"id\":\"e-40\",\"type\":\"x\","
+      "\"timestamp\":1714521603559}}", TRUE },
+    { "{\"id\":\"e-41\",\"type\":\"x\",\"timestamp\":1714521608636,\"ref\":\"4111111111111112\"}", TRUE },
+    { "{\"id\":\"e-42\",\"type\":\"x\",\"timestamp\":1714521608636,\"ids\":\"17145216001851714521600186\"}",
+      TRUE },
+    { "{\"id\":\"e-43\",\"type\":\"x\",\"timestamp\":1714521608636,\"n\":\"paid 4111-1111-1111-1111 ok\"}",
+      FALSE },
+    { "{\"id\":\"e-44\",\"type\":\"x\",\"timestamp\":1714521608636,\"n\":\"a\\t4111111111111111\"}", FALSE },
+  };
+  g_autoptr(HwMaskRules) rules = hw_mask_rules_new (HW_MASK_DEFAULT);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gboolean fast;
+
+      assert_same (rules, cases[i].line, strlen (cases[i].line), NULL, &fast);
+      if (fast != cases[i].fast)
+        g_error ("case %u: fast path %s for: %s", i, fast ? "taken" : "not taken", cases[i].line);
+    }
+}
+
 /* Every prefix and many one-byte changes of the table's valid lines: the
  * fast path never accepts what the parser refuses, nor reads it otherwise. */
 static void
@@ -283,6 +313,7 @@ main (int   argc,
 
   g_test_add_func ("/event-prepare/table", test_table);
   g_test_add_func ("/event-prepare/fast-taken", test_fast_taken);
+  g_test_add_func ("/event-prepare/card-like-digits", test_card_like_digits);
   g_test_add_func ("/event-prepare/mutations", test_mutations);
   g_test_add_func ("/event-prepare/body-codecs", test_body_codecs);
 

@@ -205,7 +205,7 @@ must_mask (const HwMaskRules  *rules,
   flags = hw_mask_rules_get_flags (rules);
   return ((flags & HW_MASK_EEM_FIELDS) && scan->has_eem)
          || ((flags & HW_MASK_EMAILS) && scan->has_at)
-         || ((flags & HW_MASK_CARD_NUMBERS) && scan->has_digit_run);
+         || ((flags & HW_MASK_CARD_NUMBERS) && scan->has_card_number);
 }
 
 /* The one-pass path: TRUE with @out filled, or FALSE when the line needs

@@ -8,6 +8,7 @@
 
 #include "hw-compressed.h"
 #include "hw-event-scan.h"
+#include "hw-mask.h"
 
 /* Building a json-glib tree (a hash table, a list and a boxed node per
  * member) costs several times reading the text, and an import needs only
@@ -21,7 +22,7 @@
 #define MIN_TIMESTAMP_MS G_GINT64_CONSTANT (946684800000)
 #define MAX_TIMESTAMP_MS G_GINT64_CONSTANT (4102444800000)
 
-/* Digits in one string from which masking looks for a card number. */
+/* Fewer digits in one string cannot make a card number. */
 #define CARD_MIN_DIGITS 13
 
 typedef enum
@@ -58,7 +59,7 @@ typedef struct
   guint       noncanon;    /* tokens json-glib would write differently */
   gboolean    has_eem;
   gboolean    has_at;
-  gboolean    has_digit_run;
+  gboolean    has_card_number;
 } Scan;
 
 static gboolean scan_value (Scan *s, gboolean emit, Value *value);
@@ -188,7 +189,11 @@ scan_string (Scan     *s,
   if (is_value)
     {
       s->has_at |= at;
-      s->has_digit_run |= digits >= CARD_MIN_DIGITS;
+      /* Most strings hold fewer digits than any card number: only those
+       * that do are read again. Escapes cannot make digits, spaces or
+       * dashes, so the raw text has the same runs as the decoded one. */
+      if (digits >= CARD_MIN_DIGITS && !s->has_card_number)
+        s->has_card_number = hw_mask_text_has_card_number (value->start, value->end - value->start);
     }
   return TRUE;
 }
@@ -723,7 +728,7 @@ hw_event_scan (const char  *data,
     }
   scan->has_eem = s.has_eem;
   scan->has_at = s.has_at;
-  scan->has_digit_run = s.has_digit_run;
+  scan->has_card_number = s.has_card_number;
   scan->event = envelope_to_event (&env);
   scan->event->size = length;
   scan->text = assemble_text (scan->event->type, text, &env.members[M_TYPE], tags);

@@ -22,7 +22,7 @@ typedef struct
   gboolean    tags_canonical;
   gboolean    has_eem;           /* a member named eem, at any depth */
   gboolean    has_at;            /* a string value holding '@' */
-  gboolean    has_digit_run;     /* a string value holding 13 or more digits */
+  gboolean    has_card_number;   /* a string value masking would find a card number in */
 } HwEventScan;
 
 /* Reads a line that is compact JSON (no whitespace outside strings), one

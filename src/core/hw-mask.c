@@ -18,6 +18,7 @@
 #define CARD_PATTERN "(?<![0-9])(?<![0-9][ -])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])(?![ -][0-9])"
 
 #define MIN_CARD_DIGITS 13
+#define MAX_CARD_DIGITS 19
 
 struct _HwMaskRules
 {
@@ -276,13 +277,62 @@ replace_card (const GMatchInfo *match_info,
 }
 
 static gboolean
-has_digit_run (const char *text)
+is_card_separator (char c)
 {
-  guint digits = 0;
+  return c == ' ' || c == '-';
+}
 
-  for (const char *p = text; *p != '\0'; p++)
-    if (g_ascii_isdigit (*p) && ++digits >= MIN_CARD_DIGITS)
-      return TRUE;
+/* The run of digits starting at @p, with single separators between them,
+ * as CARD_PATTERN's look-arounds delimit it: its end, and its digits
+ * (the first MAX_CARD_DIGITS + 1 of them, NUL-terminated) in @digits. */
+static const char *
+card_run (const char *p,
+          const char *end,
+          char        digits[MAX_CARD_DIGITS + 2],
+          guint      *n_digits)
+{
+  *n_digits = 0;
+  for (;;)
+    {
+      if (*n_digits <= MAX_CARD_DIGITS)
+        digits[*n_digits] = *p;
+      (*n_digits)++;
+      p++;
+      if (p < end && g_ascii_isdigit (*p))
+        continue;
+      if (p + 1 < end && is_card_separator (*p) && g_ascii_isdigit (p[1]))
+        {
+          p++;
+          continue;
+        }
+      break;
+    }
+  digits[MIN (*n_digits, MAX_CARD_DIGITS + 1)] = '\0';
+  return p;
+}
+
+gboolean
+hw_mask_text_has_card_number (const char *text,
+                              gsize       length)
+{
+  const char *end = text + length;
+  char digits[MAX_CARD_DIGITS + 2];
+
+  g_return_val_if_fail (text != NULL || length == 0, FALSE);
+
+  for (const char *p = text; p < end;)
+    {
+      guint n;
+
+      if (!g_ascii_isdigit (*p))
+        {
+          p++;
+          continue;
+        }
+      p = card_run (p, end, digits, &n);
+      if (n >= MIN_CARD_DIGITS && n <= MAX_CARD_DIGITS && hw_mask_luhn_valid (digits))
+        return TRUE;
+    }
   return FALSE;
 }
 
@@ -315,7 +365,7 @@ mask_text (const HwMaskRules *rules,
   if (rules->email != NULL && strchr (text, '@') != NULL)
     changed |= replace_all (rules->email, &text);
 
-  if (rules->card != NULL && has_digit_run (text))
+  if (rules->card != NULL && hw_mask_text_has_card_number (text, strlen (text)))
     {
       gboolean card_changed = FALSE;
       char *replaced = g_regex_replace_eval (rules->card, text, -1, 0, 0,

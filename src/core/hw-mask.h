@@ -76,13 +76,20 @@ JsonNode    *hw_mask_rules_apply_copy  (const HwMaskRules *rules,
                                         guint             *n_masked);
 
 /* TRUE when the rules are only the built-in ones (flags), with no added
- * pattern or field: then a text without eem members, '@' and runs of 13
- * digits in its string values has nothing to mask, and importers may skip
- * the tree walk. */
+ * pattern or field: then a text without eem members, '@' and card numbers
+ * (hw_mask_text_has_card_number()) in its string values has nothing to
+ * mask, and importers may skip the tree walk. */
 gboolean     hw_mask_rules_is_builtin_only (const HwMaskRules *rules);
 
 /* Whether @digits (only the digits are looked at) pass the Luhn check. */
 gboolean     hw_mask_luhn_valid        (const char        *digits);
+
+/* Whether the built-in card rule would mask something in the @length bytes
+ * of @text: a run of 13 to 19 digits, single spaces or dashes allowed
+ * between them, not part of a longer run, that passes the Luhn check.
+ * Exactly what masking replaces, so a scanner may use it to skip masking. */
+gboolean     hw_mask_text_has_card_number (const char   *text,
+                                           gsize         length);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwMaskRules, hw_mask_rules_unref)
 
