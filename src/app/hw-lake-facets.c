@@ -93,7 +93,7 @@ on_query_tooltip (GtkWidget  *widget,
                   GtkTooltip *tooltip,
                   const char *text)
 {
-  gtk_tooltip_set_text (tooltip, GTK_IS_LABEL (widget) ? gtk_label_get_label (GTK_LABEL (widget)) : text);
+  gtk_tooltip_set_text (tooltip, GTK_IS_INSCRIPTION (widget) ? gtk_inscription_get_text (GTK_INSCRIPTION (widget)) : text);
   return TRUE;
 }
 
@@ -105,13 +105,15 @@ give_tooltip (GtkWidget  *widget,
   g_signal_connect (widget, "query-tooltip", G_CALLBACK (on_query_tooltip), (gpointer) text);
 }
 
+/* The name and count are inscriptions, whose size does not follow their
+ * text: new values only redraw them. New text in a label re-measured it
+ * and everything up to the window, in every frame that showed a facet. */
 static void
 set_label_text (GtkWidget  *label,
                 const char *text)
 {
-  /* New text re-measures the label and the window around it. */
-  if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (label)), text) != 0)
-    gtk_label_set_label (GTK_LABEL (label), text);
+  if (g_strcmp0 (gtk_inscription_get_text (GTK_INSCRIPTION (label)), text) != 0)
+    gtk_inscription_set_text (GTK_INSCRIPTION (label), text);
 }
 
 /* Rows are kept and given the new values: new rows would each be styled,
@@ -132,8 +134,9 @@ show_value (GtkWidget  *row,
   g_object_set_data_full (G_OBJECT (row), "value", g_strdup (value->value), g_free);
   g_object_set_data (G_OBJECT (row), "count", GSIZE_TO_POINTER ((gsize) value->count));
   /* TRANSLATORS: a facet row: "Filter by Type: order-placed, 12 events" */
-  accessible = g_strdup_printf (_("Filter by %s: %s, %" G_GINT64_FORMAT " events"), field_title,
-                                value->value, value->count);
+  accessible = g_strdup_printf (ngettext ("Filter by %s: %s, %s event", "Filter by %s: %s, %s events",
+                                          (unsigned long) MAX (value->count, 0)),
+                                field_title, value->value, count_text);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
 }
 
@@ -143,12 +146,18 @@ create_row (const char *field_title,
 {
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *name = gtk_label_new (NULL);
-  GtkWidget *count = gtk_label_new (NULL);
+  GtkWidget *name = gtk_inscription_new (NULL);
+  GtkWidget *count = gtk_inscription_new (NULL);
 
-  gtk_label_set_xalign (GTK_LABEL (name), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_inscription_set_min_chars (GTK_INSCRIPTION (name), 4);
+  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (name), 16);
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (name), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_MIDDLE);
   gtk_widget_set_hexpand (name, TRUE);
+  /* Room for "1,000,000"; a larger count is cut at its start. */
+  gtk_inscription_set_min_chars (GTK_INSCRIPTION (count), 9);
+  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (count), 9);
+  gtk_inscription_set_xalign (GTK_INSCRIPTION (count), 1);
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (count), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_START);
   /* The value in full: the label may be ellipsized. */
   give_tooltip (name, NULL);
   gtk_widget_add_css_class (count, "dim-label");

@@ -43,6 +43,7 @@ struct _HwLakePage
   GQueue          stages;             /* parts of the search not shown yet */
   gint64          stage_frame;        /* the frame that draws the last one shown */
   guint           stage_tick;
+  guint           stage_timeout;      /* flushes the steps if frames stop */
 
   /* Template widgets */
   HwStateView    *state_view;
@@ -57,7 +58,7 @@ struct _HwLakePage
   GtkProgressBar *export_progress;
   HwLakeCalendar *calendar;
   HwLakeFacets   *facets;
-  GtkLabel       *total_label;
+  GtkInscription *total_label;
   GtkLabel       *origin_label;
   GtkSpinner     *spinner;
   GtkLabel       *range_label;
@@ -65,6 +66,7 @@ struct _HwLakePage
   HwChart        *histogram;
   GtkStack       *results_stack;
   HwLakeResults  *results;
+  GtkWidget      *empty_status;
   AdwStatusPage  *error_status;
   HwEventDetail  *detail;
 };

@@ -594,6 +594,7 @@ hw_lake_page_class_init (HwLakePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HwLakePage, histogram);
   gtk_widget_class_bind_template_child (widget_class, HwLakePage, results_stack);
   gtk_widget_class_bind_template_child (widget_class, HwLakePage, results);
+  gtk_widget_class_bind_template_child (widget_class, HwLakePage, empty_status);
   gtk_widget_class_bind_template_child (widget_class, HwLakePage, error_status);
   gtk_widget_class_bind_template_child (widget_class, HwLakePage, detail);
   gtk_widget_class_bind_template_callback (widget_class, on_retry);

@@ -72,6 +72,18 @@ set_tooltip (GtkWidget  *widget,
     gtk_widget_set_tooltip_text (widget, text);
 }
 
+/* The total is an inscription: new text only redraws it. Assistive
+ * technologies read it from the accessible label. */
+static void
+set_total_text (HwLakePage *self,
+                const char *text)
+{
+  if (g_strcmp0 (gtk_inscription_get_text (self->total_label), text) == 0)
+    return;
+  gtk_inscription_set_text (self->total_label, text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->total_label), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+}
+
 static void
 update_range_label (HwLakePage *self)
 {
@@ -135,12 +147,20 @@ part_done (HwLakePage *self)
   self->search_count++;
 }
 
+/* "results", "empty" or "error". The empty state lies over the results
+ * page, so going back to rows from it does not map and lay out the list
+ * again. */
 static void
 show_stack_page (HwLakePage *self,
                  const char *name)
 {
-  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->results_stack), name) != 0)
-    gtk_stack_set_visible_child_name (self->results_stack, name);
+  const char *page = g_str_equal (name, "error") ? "error" : "results";
+  gboolean empty = g_str_equal (name, "empty");
+
+  if (gtk_widget_get_visible (self->empty_status) != empty)
+    gtk_widget_set_visible (self->empty_status, empty);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->results_stack), page) != 0)
+    gtk_stack_set_visible_child_name (self->results_stack, page);
 }
 
 static void
@@ -154,7 +174,7 @@ show_total (HwLakePage   *self,
 
   self->total = total;
   self->origin = origin;
-  set_label_text (self->total_label, text);
+  set_total_text (self, text);
   set_label_text (self->origin_label, origin == HW_LAKE_ORIGIN_HUB ? _("From hub") : _("From cache"));
   set_tooltip (GTK_WIDGET (self->origin_label),
                origin == HW_LAKE_ORIGIN_HUB
@@ -542,7 +562,7 @@ static void
 show_counting (HwLakePage *self,
                gpointer    data)
 {
-  set_label_text (self->total_label, _("Counting events…"));
+  set_total_text (self, _("Counting events…"));
 }
 
 static void

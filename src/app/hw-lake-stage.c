@@ -11,7 +11,12 @@
  * software renderer that one frame took 15-25 ms of main-thread CPU. So
  * each part is a step, and at most one step goes into a frame: the first
  * at once when that frame has none yet (the rows the user waits for are
- * not delayed), the others from a tick callback, one per frame. */
+ * not delayed), the others from a tick callback, one per frame.
+ *
+ * The frame clock can stop while the page stays mapped (a minimised
+ * window): then a timeout shows what is left, so a search always ends. */
+
+#define STAGE_FALLBACK_MS 250
 
 typedef struct
 {
@@ -36,6 +41,17 @@ run_step (HwLakePage *self,
   step_free (step);
 }
 
+static gboolean on_stage_timeout (gpointer user_data);
+
+/* Restarted by every frame that shows a step: it fires only when frames stop. */
+static void
+arm_stage_timeout (HwLakePage *self)
+{
+  g_clear_handle_id (&self->stage_timeout, g_source_remove);
+  self->stage_timeout = g_timeout_add (STAGE_FALLBACK_MS, on_stage_timeout, self);
+  g_source_set_name_by_id (self->stage_timeout, "[hubwatch] lake stage fallback");
+}
+
 static gboolean
 on_stage_tick (GtkWidget     *widget,
                GdkFrameClock *clock,
@@ -55,8 +71,22 @@ on_stage_tick (GtkWidget     *widget,
       run_step (self, step);
     }
   if (!g_queue_is_empty (&self->stages))
-    return G_SOURCE_CONTINUE;
+    {
+      arm_stage_timeout (self);
+      return G_SOURCE_CONTINUE;
+    }
   self->stage_tick = 0;
+  g_clear_handle_id (&self->stage_timeout, g_source_remove);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_stage_timeout (gpointer user_data)
+{
+  HwLakePage *self = HW_LAKE_PAGE (user_data);
+
+  self->stage_timeout = 0;
+  hw_lake_page_flush_stages (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -87,8 +117,10 @@ hw_lake_page_stage (HwLakePage     *self,
       return;
     }
   g_queue_push_tail (&self->stages, step);
-  if (self->stage_tick == 0)
-    self->stage_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_stage_tick, NULL, NULL);
+  if (self->stage_tick != 0)
+    return;
+  self->stage_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_stage_tick, NULL, NULL);
+  arm_stage_timeout (self);
 }
 
 /* A new search makes the steps of the last one pointless. */
@@ -102,6 +134,7 @@ hw_lake_page_drop_stages (HwLakePage *self)
   if (self->stage_tick != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->stage_tick);
   self->stage_tick = 0;
+  g_clear_handle_id (&self->stage_timeout, g_source_remove);
   /* The new search's rows go first even if the frame has a step already. */
   self->stage_frame = 0;
 }
@@ -115,6 +148,7 @@ hw_lake_page_flush_stages (HwLakePage *self)
   if (self->stage_tick != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->stage_tick);
   self->stage_tick = 0;
+  g_clear_handle_id (&self->stage_timeout, g_source_remove);
   while ((step = g_queue_pop_head (&self->stages)) != NULL)
     run_step (self, step);
 }
