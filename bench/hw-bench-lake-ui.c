@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hw-background.h"
 #include "hw-bench-util.h"
 #include "hw-event-store.h"
 #include "hw-importer.h"
@@ -717,6 +718,8 @@ main (int   argc,
       return 1;
     }
   adw_init ();
+  /* As HwApplication does at startup: the page's workers give way to it. */
+  hw_background_set_enabled (g_getenv ("HW_BENCH_NO_BACKGROUND") == NULL);
   run (words);
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "hw-application.h"
+#include "hw-background.h"
 #include "hw-alert-monitor.h"
 #include "hw-command-queue.h"
 #include "hw-certificate-trust.h"
@@ -573,6 +574,8 @@ hw_application_startup (GApplication *app)
   GAction *demo_action;
 
   G_APPLICATION_CLASS (hw_application_parent_class)->startup (app);
+  /* Searches and syncs run on workers; the frames must not wait for them. */
+  hw_background_set_enabled (TRUE);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hw-background.h"
 #include "hw-lake-hub.h"
 #include "hw-lake-page-private.h"
 #include "hw-time.h"
@@ -442,6 +443,7 @@ first_page_in_thread (GTask        *task,
   GError *error = NULL;
   HwSearchPage *page;
 
+  hw_background_thread_enter ();
   page = hw_event_store_search (job->store, job->query, job->from_ms, job->to_ms, job->order,
                                 HW_EVENT_LIST_MODEL_PAGE_SIZE, NULL, cancellable, &error);
   if (page == NULL)
@@ -466,6 +468,7 @@ all_seqs_in_thread (GTask        *task,
   CacheJob *job = task_data;
   GError *error = NULL;
 
+  hw_background_thread_enter ();
   job->seqs = hw_event_store_search_seqs (job->store, job->query, job->from_ms, job->to_ms,
                                           job->order, cancellable, &error);
   if (job->seqs == NULL)

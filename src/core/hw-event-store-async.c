@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "hw-background.h"
 #include "hw-event-store-private.h"
 #include "hw-query.h"
 
@@ -69,6 +70,7 @@ run_read_op (GTask        *task,
   gpointer result = NULL;
   GDestroyNotify free_result = NULL;
 
+  hw_background_thread_enter ();
   switch (op->kind)
     {
     case OP_SEARCH:
