@@ -10,152 +10,10 @@
 #include "hw-event-store.h"
 #include "hw-hub-sync.h"
 #include "hw-test-hub.h"
+#include "hw-test-proxy.h"
 #include "hw-test-util.h"
 
 #define WAIT_MS 30000
-
-/* ---- a TCP proxy we can cut, so "the network" drops mid-sync ----------------
- *
- * It also keeps the hub's address stable across restarts (hubwatchd picks a
- * new port each time), which is what a console sees of a restarted hub. */
-
-typedef struct
-{
-  GSocketService *service;
-  guint16         port;
-  guint16         upstream_port;
-  gboolean        cut;
-  GPtrArray      *connections;   /* GSocketConnection* on both sides */
-  guint           n_accepted;
-} Proxy;
-
-typedef struct
-{
-  Proxy             *proxy;
-  GSocketConnection *downstream;
-} Pending;
-
-static void
-splice (GIOStream *from,
-        GIOStream *to)
-{
-  g_output_stream_splice_async (g_io_stream_get_output_stream (to), g_io_stream_get_input_stream (from),
-                                G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-                                G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-}
-
-static void
-on_upstream (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  Pending *pending = user_data;
-  g_autoptr(GSocketConnection) upstream = NULL;
-
-  upstream = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, NULL);
-  if (upstream == NULL || pending->proxy->cut)
-    {
-      g_socket_close (g_socket_connection_get_socket (pending->downstream), NULL);
-    }
-  else
-    {
-      g_ptr_array_add (pending->proxy->connections, g_object_ref (upstream));
-      g_ptr_array_add (pending->proxy->connections, g_object_ref (pending->downstream));
-      splice (G_IO_STREAM (pending->downstream), G_IO_STREAM (upstream));
-      splice (G_IO_STREAM (upstream), G_IO_STREAM (pending->downstream));
-    }
-  g_object_unref (pending->downstream);
-  g_free (pending);
-}
-
-static gboolean
-on_incoming (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
-{
-  Proxy *proxy = user_data;
-  g_autoptr(GSocketClient) client = NULL;
-  Pending *pending;
-
-  proxy->n_accepted++;
-  if (proxy->cut)
-    {
-      g_socket_close (g_socket_connection_get_socket (connection), NULL);
-      return TRUE;
-    }
-  pending = g_new0 (Pending, 1);
-  pending->proxy = proxy;
-  pending->downstream = g_object_ref (connection);
-  client = g_socket_client_new ();
-  g_socket_client_connect_to_host_async (client, "127.0.0.1", proxy->upstream_port, NULL, on_upstream, pending);
-  return TRUE;
-}
-
-static guint16
-port_of (const char *url)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-
-  g_assert_nonnull (uri);
-  return (guint16) g_uri_get_port (uri);
-}
-
-static Proxy *
-proxy_new (const char *upstream_url)
-{
-  g_autoptr(GError) error = NULL;
-  Proxy *proxy = g_new0 (Proxy, 1);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  proxy->connections = g_ptr_array_new_with_free_func (g_object_unref);
-  proxy->upstream_port = port_of (upstream_url);
-  proxy->service = g_socket_service_new ();
-  g_socket_listener_add_address (G_SOCKET_LISTENER (proxy->service), any_port, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
-  g_assert_no_error (error);
-  proxy->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  g_signal_connect (proxy->service, "incoming", G_CALLBACK (on_incoming), proxy);
-  g_socket_service_start (proxy->service);
-  return proxy;
-}
-
-static char *
-proxy_url (Proxy *proxy)
-{
-  return g_strdup_printf ("http://127.0.0.1:%u", proxy->port);
-}
-
-/* Drops every open connection and refuses new ones. */
-static void
-proxy_cut (Proxy *proxy)
-{
-  proxy->cut = TRUE;
-  for (guint i = 0; i < proxy->connections->len; i++)
-    g_socket_close (g_socket_connection_get_socket (g_ptr_array_index (proxy->connections, i)), NULL);
-  g_ptr_array_set_size (proxy->connections, 0);
-}
-
-static void
-proxy_restore (Proxy      *proxy,
-               const char *upstream_url)
-{
-  proxy->upstream_port = port_of (upstream_url);
-  proxy->cut = FALSE;
-}
-
-static void
-proxy_free (Proxy *proxy)
-{
-  proxy_cut (proxy);
-  g_socket_service_stop (proxy->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (proxy->service));
-  g_object_unref (proxy->service);
-  g_ptr_array_unref (proxy->connections);
-  g_free (proxy);
-}
 
 /* ---- helpers ------------------------------------------------------------------- */
 
@@ -556,8 +414,8 @@ static void
 test_offline_and_resume (void)
 {
   HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
-  Proxy *proxy = proxy_new (hub->base_url);
-  g_autofree char *url = proxy_url (proxy);
+  HwTestProxy *proxy = hw_test_proxy_new (hub->base_url);
+  g_autofree char *url = hw_test_proxy_url (proxy);
   g_autofree char *dir = hw_test_mkdtemp ();
   g_autofree char *cache = g_build_filename (dir, "hub.db", NULL);
   g_autoptr(HwHubSync) sync = sync_new (url, NULL, cache);
@@ -584,7 +442,7 @@ test_offline_and_resume (void)
 
   /* The hub comes back on the same data dir; new events follow the old. */
   hw_test_hub_restart (hub);
-  proxy_restore (proxy, hub->base_url);
+  hw_test_proxy_restore (proxy, hub->base_url);
   publish_range (hub, "b", 0, 30);
   wait_synced (sync, hub_max_seq (hub));
   g_assert_cmpint (cache_count (sync), ==, 150);
@@ -608,14 +466,14 @@ test_offline_and_resume (void)
   }
 
   hw_hub_sync_stop (again);
-  proxy_free (proxy);
+  hw_test_proxy_free (proxy);
   hw_test_hub_free (hub);
   hw_test_rmdir (dir);
 }
 
 typedef struct
 {
-  Proxy   *proxy;
+  HwTestProxy *proxy;
   guint64  cut_at;
 } CutPlan;
 
@@ -629,7 +487,7 @@ cut_on_first_page (HwHubSync  *sync,
   if (plan->cut_at == 0 && hw_hub_sync_get_cursor (sync) > 0)
     {
       plan->cut_at = hw_hub_sync_get_cursor (sync);
-      proxy_cut (plan->proxy);
+      hw_test_proxy_cut (plan->proxy);
     }
 }
 
@@ -643,8 +501,8 @@ static void
 test_network_drop_mid_sync (void)
 {
   HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
-  Proxy *proxy = proxy_new (hub->base_url);
-  g_autofree char *url = proxy_url (proxy);
+  HwTestProxy *proxy = hw_test_proxy_new (hub->base_url);
+  g_autofree char *url = hw_test_proxy_url (proxy);
   g_autofree char *dir = hw_test_mkdtemp ();
   g_autofree char *cache = g_build_filename (dir, "hub.db", NULL);
   g_autoptr(HwHubSync) sync = sync_new (url, NULL, cache);
@@ -672,12 +530,12 @@ test_network_drop_mid_sync (void)
   g_assert_cmpuint (g_ascii_strtoull (stored, NULL, 10), ==, plan.cut_at);
   g_signal_handler_disconnect (sync, handler);
 
-  proxy_restore (proxy, hub->base_url);
+  hw_test_proxy_restore (proxy, hub->base_url);
   wait_synced (sync, max_seq);
   g_assert_cmpint (cache_count (sync), ==, 2000);
 
   hw_hub_sync_stop (sync);
-  proxy_free (proxy);
+  hw_test_proxy_free (proxy);
   hw_test_hub_free (hub);
   hw_test_rmdir (dir);
 }
