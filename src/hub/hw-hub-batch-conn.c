@@ -9,8 +9,6 @@
  */
 #include "config.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,13 +53,7 @@ struct _Post
   GOutputVector    vectors[2];
   HwBatchPostFunc  func;
   gpointer         user_data;
-  GCancellable    *cancellable;    /* ours: the timeout or the caller's cancel */
-  GCancellable    *outer;
-  gulong           outer_handler;
-  GSource         *timeout;
-  guint            timeout_ms;
-  gboolean         timed_out;
-  gint64           start_us;
+  HwPostDeadline   deadline;
   gboolean         reused;         /* sent on a kept-alive connection */
   gboolean         answered;       /* some bytes of an answer arrived */
 
@@ -155,17 +147,7 @@ conn_drop (HwBatchConn *conn)
 static void
 post_free (Post *post)
 {
-  if (post->timeout != NULL)
-    {
-      g_source_destroy (post->timeout);
-      g_source_unref (post->timeout);
-    }
-  if (post->outer != NULL)
-    {
-      g_cancellable_disconnect (post->outer, post->outer_handler);
-      g_object_unref (post->outer);
-    }
-  g_clear_object (&post->cancellable);
+  hw_post_deadline_clear (&post->deadline);
   g_bytes_unref (post->body);
   g_free (post->head);
   g_free (post);
@@ -177,17 +159,9 @@ post_finish (Post   *post,
              GError *error)
 {
   HwBatchConn *conn = post->conn;
-  g_autoptr(GError) reported = error;
-  double duration_ms = (g_get_monotonic_time () - post->start_us) / 1000.0;
-  guint status = reported == NULL ? post->status : 0;
-
-  if (reported != NULL && post->timed_out)
-    {
-      g_clear_error (&reported);
-      reported = g_error_new (HW_ERROR, HW_ERROR_UNAVAILABLE, "listener timed out after %u ms", post->timeout_ms);
-    }
-  else if (reported == NULL && (status < 200 || status > 299))
-    reported = g_error_new (HW_ERROR, HW_ERROR_UNAVAILABLE, "listener answered HTTP %u", status);
+  double duration_ms = hw_post_deadline_elapsed_ms (&post->deadline);
+  guint status = error == NULL ? post->status : 0;
+  g_autoptr(GError) reported = hw_post_deadline_outcome (&post->deadline, status, error);
 
   /* Bytes beyond the answer would be a pipelined answer we never asked for. */
   if (reported != NULL || post->close || conn->buffer->len > 0 || post->phase != PHASE_DONE)
@@ -381,7 +355,7 @@ parse_answer (Post    *post,
 static gboolean
 post_retry_fresh (Post *post)
 {
-  if (!post->reused || post->answered || g_cancellable_is_cancelled (post->cancellable))
+  if (!post->reused || post->answered || g_cancellable_is_cancelled (post->deadline.cancellable))
     return FALSE;
   conn_drop (post->conn);
   post->reused = FALSE;
@@ -436,8 +410,8 @@ post_read (Post *post)
 {
   GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (post->conn->connection));
 
-  g_input_stream_read_async (in, post->conn->chunk, READ_SIZE, G_PRIORITY_DEFAULT, post->cancellable,
-                             on_read, post);
+  g_input_stream_read_async (in, post->conn->chunk, READ_SIZE, G_PRIORITY_DEFAULT,
+                             post->deadline.cancellable, on_read, post);
 }
 
 static void
@@ -470,18 +444,7 @@ post_write (Post *post)
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (post->conn->connection));
 
   g_output_stream_writev_all_async (out, post->vectors, G_N_ELEMENTS (post->vectors), G_PRIORITY_DEFAULT,
-                                    post->cancellable, on_written, post);
-}
-
-/* Without TCP_NODELAY a body written after its head could wait for the
- * listener's delayed ACK, up to 40 ms on Linux. */
-static void
-set_no_delay (GSocketConnection *connection)
-{
-  GSocket *socket = g_socket_connection_get_socket (connection);
-
-  if (socket != NULL && g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
-    g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+                                    post->deadline.cancellable, on_written, post);
 }
 
 static void
@@ -498,7 +461,7 @@ on_connected (GObject      *source,
       post_finish (post, error);
       return;
     }
-  set_no_delay (connection);
+  hw_batch_socket_no_delay (g_socket_connection_get_socket (connection));
   post->conn->connection = connection;
   post_write (post);
 }
@@ -517,24 +480,7 @@ post_send (Post *post)
   g_byte_array_set_size (conn->buffer, 0);
   g_socket_client_connect_to_uri_async (conn->client, conn->url,
                                         g_str_equal (g_uri_get_scheme (conn->uri), "https") ? 443 : 80,
-                                        post->cancellable, on_connected, post);
-}
-
-static gboolean
-on_timeout (gpointer user_data)
-{
-  Post *post = user_data;
-
-  post->timed_out = TRUE;
-  g_cancellable_cancel (post->cancellable);
-  return G_SOURCE_CONTINUE;   /* destroyed by post_free() */
-}
-
-static void
-on_outer_cancelled (GCancellable *outer,
-                    gpointer      user_data)
-{
-  g_cancellable_cancel (G_CANCELLABLE (user_data));
+                                        post->deadline.cancellable, on_connected, post);
 }
 
 void
@@ -569,22 +515,7 @@ hw_batch_conn_post (HwBatchConn     *conn,
   post->vectors[1].buffer = g_bytes_get_data (body, &post->vectors[1].size);
   post->func = func;
   post->user_data = user_data;
-  post->timeout_ms = timeout_ms;
-  post->start_us = g_get_monotonic_time ();
-  post->cancellable = g_cancellable_new ();
   conn->post = post;
-
-  if (cancellable != NULL)
-    {
-      post->outer = g_object_ref (cancellable);
-      post->outer_handler = g_cancellable_connect (cancellable, G_CALLBACK (on_outer_cancelled),
-                                                   post->cancellable, NULL);
-    }
-  if (timeout_ms > 0)
-    {
-      post->timeout = g_timeout_source_new (timeout_ms);
-      g_source_set_callback (post->timeout, on_timeout, post, NULL);
-      g_source_attach (post->timeout, g_main_context_get_thread_default ());
-    }
+  hw_post_deadline_start (&post->deadline, timeout_ms, cancellable);
   post_send (post);
 }

@@ -255,60 +255,17 @@ typedef struct
   HwBatchPostFunc  func;
   gpointer         user_data;
   SoupMessage     *msg;
-  GCancellable    *cancellable;   /* ours: timeout or the caller's cancel */
-  GCancellable    *outer;
-  gulong           outer_handler;
-  GSource         *timeout;
-  guint            timeout_ms;
-  gboolean         timed_out;
-  gint64           start_us;
+  HwPostDeadline   deadline;
 } PostState;
 
-
-static void
-post_state_free (PostState *state)
-{
-  if (state->timeout != NULL)
-    {
-      g_source_destroy (state->timeout);
-      g_source_unref (state->timeout);
-    }
-  if (state->outer != NULL)
-    {
-      g_cancellable_disconnect (state->outer, state->outer_handler);
-      g_object_unref (state->outer);
-    }
-  g_clear_object (&state->cancellable);
-  g_clear_object (&state->msg);
-  g_free (state);
-}
-
 static gboolean
-on_post_timeout (gpointer user_data)
+on_deadline (gpointer user_data)
 {
-  PostState *state = user_data;
+  HwPostDeadline *deadline = user_data;
 
-  state->timed_out = TRUE;
-  g_cancellable_cancel (state->cancellable);
-  return G_SOURCE_CONTINUE;   /* destroyed by post_state_free() */
-}
-
-/* Without TCP_NODELAY a body written after its headers (a second small
- * segment) waits for the listener's delayed ACK, up to 40 ms on Linux:
- * several times the latency of a fast listener, per batch. */
-static void
-on_network_event (SoupMessage        *msg,
-                  GSocketClientEvent  event,
-                  GIOStream          *connection,
-                  gpointer            user_data)
-{
-  GSocket *socket;
-
-  if (event != G_SOCKET_CLIENT_CONNECTED || !G_IS_SOCKET_CONNECTION (connection))
-    return;
-  socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection));
-  if (g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
-    g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  deadline->timed_out = TRUE;
+  g_cancellable_cancel (deadline->cancellable);
+  return G_SOURCE_CONTINUE;   /* destroyed by hw_post_deadline_clear() */
 }
 
 static void
@@ -316,6 +273,95 @@ on_outer_cancelled (GCancellable *outer,
                     gpointer      user_data)
 {
   g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+void
+hw_post_deadline_start (HwPostDeadline *deadline,
+                        guint           timeout_ms,
+                        GCancellable   *outer)
+{
+  memset (deadline, 0, sizeof *deadline);
+  deadline->timeout_ms = timeout_ms;
+  deadline->start_us = g_get_monotonic_time ();
+  deadline->cancellable = g_cancellable_new ();
+  if (outer != NULL)
+    {
+      deadline->outer = g_object_ref (outer);
+      deadline->outer_handler = g_cancellable_connect (outer, G_CALLBACK (on_outer_cancelled),
+                                                       deadline->cancellable, NULL);
+    }
+  if (timeout_ms > 0)
+    {
+      deadline->timeout = g_timeout_source_new (timeout_ms);
+      g_source_set_callback (deadline->timeout, on_deadline, deadline, NULL);
+      g_source_attach (deadline->timeout, g_main_context_get_thread_default ());
+    }
+}
+
+void
+hw_post_deadline_clear (HwPostDeadline *deadline)
+{
+  if (deadline->timeout != NULL)
+    {
+      g_source_destroy (deadline->timeout);
+      g_clear_pointer (&deadline->timeout, g_source_unref);
+    }
+  if (deadline->outer != NULL)
+    {
+      g_cancellable_disconnect (deadline->outer, deadline->outer_handler);
+      g_clear_object (&deadline->outer);
+    }
+  g_clear_object (&deadline->cancellable);
+}
+
+double
+hw_post_deadline_elapsed_ms (const HwPostDeadline *deadline)
+{
+  return (g_get_monotonic_time () - deadline->start_us) / 1000.0;
+}
+
+GError *
+hw_post_deadline_outcome (HwPostDeadline *deadline,
+                          guint           status,
+                          GError         *error)
+{
+  if (error != NULL && deadline->timed_out)
+    {
+      g_error_free (error);
+      return g_error_new (HW_ERROR, HW_ERROR_UNAVAILABLE, "listener timed out after %u ms",
+                          deadline->timeout_ms);
+    }
+  if (error == NULL && !SOUP_STATUS_IS_SUCCESSFUL (status))
+    return g_error_new (HW_ERROR, HW_ERROR_UNAVAILABLE, "listener answered HTTP %u", status);
+  return error;
+}
+
+/* Without TCP_NODELAY a body written after its head (a second small
+ * segment) waits for the listener's delayed ACK, up to 40 ms on Linux:
+ * several times the latency of a fast listener, per batch. */
+void
+hw_batch_socket_no_delay (GSocket *socket)
+{
+  if (socket != NULL && g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
+    g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+}
+
+static void
+post_state_free (PostState *state)
+{
+  hw_post_deadline_clear (&state->deadline);
+  g_clear_object (&state->msg);
+  g_free (state);
+}
+
+static void
+on_network_event (SoupMessage        *msg,
+                  GSocketClientEvent  event,
+                  GIOStream          *connection,
+                  gpointer            user_data)
+{
+  if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION (connection))
+    hw_batch_socket_no_delay (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)));
 }
 
 static void
@@ -326,21 +372,13 @@ on_post_done (GObject      *source,
   PostState *state = user_data;
   g_autoptr(GBytes) answer = NULL;
   g_autoptr(GError) error = NULL;
-  double duration_ms = (g_get_monotonic_time () - state->start_us) / 1000.0;
+  double duration_ms = hw_post_deadline_elapsed_ms (&state->deadline);
   guint status = 0;
 
   answer = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   if (error == NULL)
     status = soup_message_get_status (state->msg);
-
-  if (error != NULL && state->timed_out)
-    {
-      g_clear_error (&error);
-      g_set_error (&error, HW_ERROR, HW_ERROR_UNAVAILABLE,
-                   "listener timed out after %u ms", state->timeout_ms);
-    }
-  else if (error == NULL && !SOUP_STATUS_IS_SUCCESSFUL (status))
-    g_set_error (&error, HW_ERROR, HW_ERROR_UNAVAILABLE, "listener answered HTTP %u", status);
+  error = hw_post_deadline_outcome (&state->deadline, status, g_steal_pointer (&error));
 
   state->func (status, error, duration_ms, state->user_data);
   post_state_free (state);
@@ -365,9 +403,6 @@ hw_batch_post (SoupSession     *session,
   state = g_new0 (PostState, 1);
   state->func = func;
   state->user_data = user_data;
-  state->timeout_ms = timeout_ms;
-  state->start_us = g_get_monotonic_time ();
-  state->cancellable = g_cancellable_new ();
   state->msg = soup_message_new (SOUP_METHOD_POST, url);
   if (state->msg == NULL)
     {
@@ -388,19 +423,7 @@ hw_batch_post (SoupSession     *session,
   soup_message_add_flags (state->msg, SOUP_MESSAGE_IDEMPOTENT);
   g_signal_connect (state->msg, "network-event", G_CALLBACK (on_network_event), NULL);
 
-  if (cancellable != NULL)
-    {
-      state->outer = g_object_ref (cancellable);
-      state->outer_handler = g_cancellable_connect (cancellable, G_CALLBACK (on_outer_cancelled),
-                                                    state->cancellable, NULL);
-    }
-  if (timeout_ms > 0)
-    {
-      state->timeout = g_timeout_source_new (timeout_ms);
-      g_source_set_callback (state->timeout, on_post_timeout, state, NULL);
-      g_source_attach (state->timeout, g_main_context_get_thread_default ());
-    }
-
+  hw_post_deadline_start (&state->deadline, timeout_ms, cancellable);
   soup_session_send_and_read_async (session, state->msg, G_PRIORITY_DEFAULT,
-                                    state->cancellable, on_post_done, state);
+                                    state->deadline.cancellable, on_post_done, state);
 }

@@ -49,6 +49,36 @@ typedef void (*HwBatchPostFunc) (guint         status,
                                  double        duration_ms,
                                  gpointer      user_data);
 
+/* What both ways of POSTing a batch (libsoup here, a kept-alive connection
+ * in hw-hub-batch-conn.c) share: one deadline over the whole exchange, the
+ * caller's cancellable linked in, and the outcome told the same way. */
+typedef struct
+{
+  GCancellable *cancellable;   /* for the I/O: cancelled by the deadline or the caller */
+  GCancellable *outer;         /* the caller's, nullable */
+  gulong        outer_handler;
+  GSource      *timeout;
+  guint         timeout_ms;
+  gboolean      timed_out;
+  gint64        start_us;
+} HwPostDeadline;
+
+/* Starts the clock; @timeout_ms 0 means no deadline. */
+void      hw_post_deadline_start     (HwPostDeadline    *deadline,
+                                      guint              timeout_ms,
+                                      GCancellable      *outer);
+void      hw_post_deadline_clear     (HwPostDeadline    *deadline);
+double    hw_post_deadline_elapsed_ms (const HwPostDeadline *deadline);
+/* Takes @error (the transport's, nullable) and returns what an
+ * HwBatchPostFunc is told: a cancellation by the deadline is "timed out",
+ * an answer other than 2xx is an error. */
+GError   *hw_post_deadline_outcome   (HwPostDeadline    *deadline,
+                                      guint              status,
+                                      GError            *error);
+
+/* TCP_NODELAY on a listener connection (not on a UNIX socket). */
+void      hw_batch_socket_no_delay   (GSocket           *socket);
+
 /* POSTs @body as application/json; @timeout_ms bounds the whole exchange
  * (connect, send, answer) with HW_ERROR_UNAVAILABLE "timed out". A 2xx calls
  * @func with a NULL error. @cancellable (nullable) aborts it: @func then
