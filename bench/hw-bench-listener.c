@@ -11,6 +11,7 @@
 
 #include "hw-bench-listener.h"
 #include "hw-bench-util.h"
+#include "hw-http-listen.h"
 
 typedef struct
 {
@@ -206,7 +207,7 @@ serve (gpointer user_data)
   g_main_context_push_thread_default (self->context);
   self->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (self->server, NULL, on_request, self, NULL);
-  if (!soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &self->start_error))
+  if (!hw_http_listen_loopback (self->server, 0, &self->start_error))
     {
       g_clear_object (&self->server);
       g_main_context_pop_thread_default (self->context);

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "hw-http-listen.h"
 #include "hw-test-listener.h"
 
 static void
@@ -150,7 +151,7 @@ hw_test_listener_new (void)
   listener->held = g_ptr_array_new_with_free_func (g_object_unref);
   listener->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (listener->server, "/fn", on_request, listener, NULL);
-  soup_server_listen_local (listener->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  hw_http_listen_loopback (listener->server, 0, &error);
   g_assert_no_error (error);
   uris = soup_server_get_uris (listener->server);
   uri = uris->data;

@@ -20,6 +20,10 @@ static const char *const state_names[HW_LANE_N_STATES] = {
   "posting", "retry", "wait-read", "wait-window", "wait-lake",
 };
 
+/* Post durations by upper bound: 40 ms apart from the listener's own
+ * latency is TCP's delayed ACK, the rest is queueing. */
+static const double post_bucket_ms[] = { 15, 30, 45, 90, G_MAXDOUBLE };
+
 struct _HwDeliveryTrace
 {
   char        *name;
@@ -31,6 +35,7 @@ struct _HwDeliveryTrace
 
   guint64      posts;
   double       post_ms_sum;
+  guint64      post_ms_buckets[G_N_ELEMENTS (post_bucket_ms)];
 
   guint64      reads;
   gint64       read_queued_us;
@@ -119,6 +124,12 @@ hw_delivery_trace_posted (HwDeliveryTrace *trace,
     return;
   trace->posts++;
   trace->post_ms_sum += duration_ms;
+  for (guint i = 0; i < G_N_ELEMENTS (post_bucket_ms); i++)
+    if (duration_ms < post_bucket_ms[i])
+      {
+        trace->post_ms_buckets[i]++;
+        break;
+      }
 }
 
 void
@@ -160,6 +171,14 @@ hw_delivery_trace_report (HwDeliveryTrace *trace)
     g_string_append_printf (line, " %s %.1f%%", state_names[s], 100.0 * trace->total_us[s] / lane_us);
   g_string_append_printf (line, "; %" G_GUINT64_FORMAT " posts, mean %.2f ms", trace->posts,
                           trace->post_ms_sum / MAX (trace->posts, 1));
+  g_string_append (line, " (");
+  for (guint i = 0; i < G_N_ELEMENTS (post_bucket_ms); i++)
+    {
+      if (post_bucket_ms[i] < G_MAXDOUBLE)
+        g_string_append_printf (line, "<%.0f: %" G_GUINT64_FORMAT ", ", post_bucket_ms[i], trace->post_ms_buckets[i]);
+      else
+        g_string_append_printf (line, "more: %" G_GUINT64_FORMAT ")", trace->post_ms_buckets[i]);
+    }
   g_string_append_printf (line, "; %" G_GUINT64_FORMAT " reads, mean queued %.2f ms, work %.2f ms, "
                           "return %.2f ms", trace->reads,
                           trace->read_queued_us / 1e3 / MAX (trace->reads, 1),
@@ -174,6 +193,7 @@ restart:
   trace->report_us = now;
   trace->posts = 0;
   trace->post_ms_sum = 0;
+  memset (trace->post_ms_buckets, 0, sizeof trace->post_ms_buckets);
   trace->reads = trace->read_queued_us = trace->read_work_us = trace->read_return_us = 0;
   trace->lag_sum_us = trace->lag_max_us = 0;
   trace->lag_n = 0;

@@ -6,6 +6,7 @@
 
 #include "hw-error.h"
 #include "hw-event-store.h"
+#include "hw-http-listen.h"
 #include "hw-hub-db.h"
 #include "hw-hub-http.h"
 #include "hw-hub-ingest.h"
@@ -311,7 +312,7 @@ hw_hub_start (HwHub   *self,
       return FALSE;
     }
   address = g_inet_socket_address_new (inet, config->listen_port);
-  if (!soup_server_listen (self->server, address, tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+  if (!hw_http_listen (self->server, address, tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;
 
   uris = soup_server_get_uris (self->server);

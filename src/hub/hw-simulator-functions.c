@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "hw-http-listen.h"
 #include "hw-simulator-private.h"
 
 #define FRESH_POISON_MS  (10 * 60 * 1000)
@@ -156,7 +157,7 @@ hw_sim_functions_start (HwSimulator  *self,
 
   self->server = soup_server_new ("server-header", "hubwatch-simulator ", NULL);
   soup_server_add_handler (self->server, "/fn/", on_function_request, self, NULL);
-  if (!soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, error))
+  if (!hw_http_listen_loopback (self->server, 0, error))
     return FALSE;
   uris = soup_server_get_uris (self->server);
   base = g_uri_to_string (uris->data);
