@@ -17,6 +17,7 @@
 #include "hw-background.h"
 #include "hw-bench-util.h"
 #include "hw-event-store.h"
+#include "hw-frame-memory.h"
 #include "hw-importer.h"
 #include "hw-lake-page.h"
 #include "hw-paths.h"
@@ -720,6 +721,9 @@ main (int   argc,
   adw_init ();
   /* As HwApplication does at startup: the page's workers give way to it. */
   hw_background_set_enabled (g_getenv ("HW_BENCH_NO_BACKGROUND") == NULL);
+  /* As the console's main() does. */
+  if (g_getenv ("HW_BENCH_NO_FRAME_MEMORY") == NULL)
+    hw_frame_memory_keep ();
   run (words);
   return 0;
 }

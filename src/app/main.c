@@ -8,6 +8,7 @@
 #include <locale.h>
 
 #include "hw-application.h"
+#include "hw-frame-memory.h"
 
 int
 main (int   argc,
@@ -15,6 +16,8 @@ main (int   argc,
 {
   g_autoptr(HwApplication) app = NULL;
 
+  /* Frames on the cairo renderer faulted their memory in anew: see there. */
+  hw_frame_memory_keep ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
