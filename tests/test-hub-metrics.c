@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "hw-hub-metrics.h"
@@ -126,6 +127,86 @@ test_rate_of_unfinished_bucket (void)
   hw_hub_metrics_free (metrics);
 }
 
+/* @stat of series @name over the last ten minutes, folded over its points
+ * (sum and count add up; min and max take the extreme). Buckets without
+ * observations read null or 0, so 0 is no value here: the tests' values
+ * never are. */
+static double
+query_folded (HwHubMetrics *metrics,
+              const char   *name,
+              const char   *stat)
+{
+  gint64 now = g_get_real_time () / 1000;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = hw_hub_metrics_query (metrics, name, now - 600000, now + 1000, 60000,
+                                                     stat, NULL, NULL, &error);
+  JsonArray *series, *points;
+  double folded = NAN;
+
+  g_assert_no_error (error);
+  series = json_object_get_array_member (json_node_get_object (answer), "series");
+  g_assert_cmpuint (json_array_get_length (series), ==, 1);
+  points = json_object_get_array_member (json_array_get_object_element (series, 0), "points");
+  for (guint i = 0; i < json_array_get_length (points); i++)
+    {
+      JsonArray *point = json_array_get_array_element (points, i);
+      double value;
+
+      if (json_array_get_element (point, 1) == NULL || JSON_NODE_HOLDS_NULL (json_array_get_element (point, 1)))
+        continue;
+      value = json_array_get_double_element (point, 1);
+      if (g_str_equal (stat, "sum") || g_str_equal (stat, "count"))
+        folded = isnan (folded) ? value : folded + value;
+      else if (value != 0 || isnan (folded))
+        folded = isnan (folded) ? value : g_str_equal (stat, "min") ? MIN (folded, value) : MAX (folded, value);
+    }
+  return folded;
+}
+
+/* A batch records what its values would one call each: the same total,
+ * count, minimum and maximum on the same series. */
+static void
+test_counter_batch (void)
+{
+  HwHubMetrics *metrics = hw_hub_metrics_new (NULL);
+  const double values[] = { 3, 7, 1.5, 9, 5, NAN };
+  const char *labels[] = { "a", "x", "b", "", NULL };
+  const char *stats[] = { "sum", "count", "min", "max" };
+  HwMetricsBatch batch = { 0 };
+  g_autofree char *text = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      hw_hub_metrics_counter_add (metrics, "t.single", values[i], "a", "x", "b", NULL, NULL);
+      hw_metrics_batch_add (&batch, values[i]);
+    }
+  g_assert_cmpint (batch.count, ==, 5);
+  hw_hub_metrics_counter_add_batch (metrics, "t.batch", labels, &batch);
+
+  for (guint i = 0; i < G_N_ELEMENTS (stats); i++)
+    {
+      double single = query_folded (metrics, "t.single", stats[i]);
+      double batched = query_folded (metrics, "t.batch", stats[i]);
+
+      g_test_message ("%s: %g one by one, %g in a batch", stats[i], single, batched);
+      g_assert_false (isnan (single));
+      g_assert_cmpfloat (single, ==, batched);
+    }
+  g_assert_cmpfloat (query_folded (metrics, "t.batch", "sum"), ==, 25.5);
+  g_assert_cmpfloat (query_folded (metrics, "t.batch", "min"), ==, 1.5);
+
+  text = hw_hub_metrics_to_prometheus (metrics);
+  g_assert_true (has_series (text, "t_single", "a=\"x\"", "b=\"\"", "25.5"));
+  g_assert_true (has_series (text, "t_batch", "a=\"x\"", "b=\"\"", "25.5"));
+  /* An empty batch records nothing, not even its series. */
+  memset (&batch, 0, sizeof batch);
+  hw_hub_metrics_counter_add_batch (metrics, "t.empty", labels, &batch);
+  g_clear_pointer (&text, g_free);
+  text = hw_hub_metrics_to_prometheus (metrics);
+  g_assert_cmpuint (count_lines_with_prefix (text, "hubwatch_t_empty"), ==, 0);
+  hw_hub_metrics_free (metrics);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -133,5 +214,6 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/hub/metrics/series-identity", test_series_identity);
   g_test_add_func ("/hub/metrics/rate-of-unfinished-bucket", test_rate_of_unfinished_bucket);
+  g_test_add_func ("/hub/metrics/counter-batch", test_counter_batch);
   return g_test_run ();
 }

@@ -269,11 +269,74 @@ parse_json_body (HwIngestJob *job,
   return TRUE;
 }
 
+/* What the events of one request with the same labels add to the domain
+ * counters. Recorded once per label set: per event, the two counters were
+ * a fifth of the parse workers' time (a key printed, the registry locked
+ * and every rollup updated, twice per event). */
+typedef struct
+{
+  HwEvent        *event;   /* the first with these labels, for their values */
+  HwMetricsBatch  count;
+  HwMetricsBatch  size;
+} DomainTally;
+
+/* Lengths first, so that no label value can run into the next. */
+static char *
+domain_key (HwEvent *event)
+{
+  const char *source = event->source != NULL ? event->source : "";
+  const char *functionname = event->functionname != NULL ? event->functionname : "";
+
+  return g_strdup_printf ("%zu:%s%zu:%s%s", strlen (event->type), event->type,
+                          strlen (source), source, functionname);
+}
+
+static void
+tally_domain_event (GHashTable *tallies,
+                    HwEvent    *event)
+{
+  g_autofree char *key = domain_key (event);
+  DomainTally *tally = g_hash_table_lookup (tallies, key);
+
+  if (tally == NULL)
+    {
+      tally = g_new0 (DomainTally, 1);
+      tally->event = event;
+      g_hash_table_insert (tallies, g_steal_pointer (&key), tally);
+    }
+  hw_metrics_batch_add (&tally->count, 1);
+  hw_metrics_batch_add (&tally->size, (double) event->size);
+}
+
+static void
+record_domain_tallies (HwHubMetrics *metrics,
+                       GHashTable   *tallies)
+{
+  GHashTableIter iter;
+  DomainTally *tally;
+
+  g_hash_table_iter_init (&iter, tallies);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tally))
+    {
+      HwEvent *event = tally->event;
+      const char *labels[] = {
+        "type", event->type,
+        "source", event->source != NULL ? event->source : "",
+        "functionname", event->functionname != NULL ? event->functionname : "",
+        NULL,
+      };
+
+      hw_hub_metrics_counter_add_batch (metrics, "domain.event.count", labels, &tally->count);
+      hw_hub_metrics_counter_add_batch (metrics, "domain.event.size", labels, &tally->size);
+    }
+}
+
 static void
 record_metrics (HwHub  *hub,
                 GArray *items)
 {
   HwHubMetrics *metrics = hw_hub_metrics (hub);
+  g_autoptr(GHashTable) tallies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   for (guint i = 0; i < items->len; i++)
     {
@@ -282,17 +345,13 @@ record_metrics (HwHub  *hub,
 
       if (event == NULL || item->status != HW_INSERT_ACCEPTED)
         continue;
-      hw_hub_metrics_counter_add (metrics, "domain.event.count", 1,
-                                  "type", event->type, "source", event->source,
-                                  "functionname", event->functionname, NULL);
-      hw_hub_metrics_counter_add (metrics, "domain.event.size", (double) event->size,
-                                  "type", event->type, "source", event->source,
-                                  "functionname", event->functionname, NULL);
+      tally_domain_event (tallies, event);
       if (g_str_equal (event->type, "fault"))
         hw_hub_metrics_counter_add (metrics, "fault.count", 1,
                                     "functionname", event->functionname, "pipeline", event->pipeline,
                                     "err.name", event->err_name, NULL);
     }
+  record_domain_tallies (metrics, tallies);
 }
 
 /* The answer to a batch is written directly rather than through a

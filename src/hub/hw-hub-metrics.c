@@ -299,11 +299,12 @@ close_rollup (HwHubMetrics *self,
   hw_metrics_acc_reset (acc);
 }
 
-static void
-series_add (HwHubMetrics *self,
-            Series       *series,
-            gint64        now_sec,
-            double        value)
+/* Moves @series to the second @now_sec: its ring slot starts empty, and
+ * rollup buckets that ended are closed. Returns the slot. */
+static guint
+series_move_to (HwHubMetrics *self,
+                Series       *series,
+                gint64        now_sec)
 {
   guint slot = (guint) (now_sec % RING_SECONDS);
 
@@ -312,8 +313,6 @@ series_add (HwHubMetrics *self,
       hw_metrics_acc_reset (&series->ring[slot]);
       series->ring_sec[slot] = now_sec;
     }
-  acc_add (&series->ring[slot], value, series->kind, RING_SAMPLES);
-
   for (guint r = 0; r < N_ROLLUPS; r++)
     {
       gint64 start = now_sec - now_sec % rollup_seconds[r];
@@ -323,8 +322,21 @@ series_add (HwHubMetrics *self,
           close_rollup (self, series, r);
           series->roll_start[r] = start;
         }
-      acc_add (&series->roll[r], value, series->kind, ROLL_SAMPLES);
     }
+  return slot;
+}
+
+static void
+series_add (HwHubMetrics *self,
+            Series       *series,
+            gint64        now_sec,
+            double        value)
+{
+  guint slot = series_move_to (self, series, now_sec);
+
+  acc_add (&series->ring[slot], value, series->kind, RING_SAMPLES);
+  for (guint r = 0; r < N_ROLLUPS; r++)
+    acc_add (&series->roll[r], value, series->kind, ROLL_SAMPLES);
 
   if (series->kind == HW_METRIC_GAUGE)
     series->last = value;
@@ -336,6 +348,57 @@ series_add (HwHubMetrics *self,
 }
 
 /* Public record API ---------------------------------------------------------- */
+
+void
+hw_metrics_batch_add (HwMetricsBatch *batch,
+                      double          value)
+{
+  g_return_if_fail (batch != NULL);
+
+  if (!isfinite (value))
+    return;
+  if (batch->count == 0)
+    batch->min = batch->max = value;
+  else
+    {
+      batch->min = MIN (batch->min, value);
+      batch->max = MAX (batch->max, value);
+    }
+  batch->count++;
+  batch->sum += value;
+}
+
+void
+hw_hub_metrics_counter_add_batch (HwHubMetrics         *self,
+                                  const char           *name,
+                                  const char * const   *labels,
+                                  const HwMetricsBatch *batch)
+{
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
+  Acc acc = { 0 };
+  Series *series;
+  guint slot;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (batch != NULL);
+
+  if (batch->count == 0)
+    return;
+  acc.count = batch->count;
+  acc.sum = batch->sum;
+  acc.min = batch->min;
+  acc.max = batch->max;
+  locker = g_mutex_locker_new (&self->mutex);
+  series = lookup_series (self, HW_METRIC_COUNTER, name, labels);
+  g_return_if_fail (series->kind == HW_METRIC_COUNTER);
+  slot = series_move_to (self, series, g_get_real_time () / G_USEC_PER_SEC);
+  hw_metrics_acc_merge (&series->ring[slot], &acc, RING_SAMPLES);
+  for (guint r = 0; r < N_ROLLUPS; r++)
+    hw_metrics_acc_merge (&series->roll[r], &acc, ROLL_SAMPLES);
+  series->total += acc.sum;
+  series->total_count += acc.count;
+}
 
 HwHubMetrics *
 hw_hub_metrics_new (HwEventStore *store)

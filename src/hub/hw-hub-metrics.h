@@ -47,6 +47,25 @@ void          hw_hub_metrics_record      (HwHubMetrics       *self,
                                           const char * const *labels,
                                           double              value);
 
+/* Counter values gathered apart, to be added at once. */
+typedef struct
+{
+  gint64 count;
+  double sum;
+  double min;
+  double max;
+} HwMetricsBatch;
+
+void          hw_metrics_batch_add       (HwMetricsBatch     *batch,
+                                          double              value);
+/* What @batch->count hw_hub_metrics_counter_add() calls of its values
+ * would record, under one lock: a request of 500 events records its
+ * counters once per label set, not once per event. */
+void          hw_hub_metrics_counter_add_batch (HwHubMetrics         *self,
+                                                const char           *name,
+                                                const char * const   *labels,
+                                                const HwMetricsBatch *batch);
+
 /* Moves finished seconds into the rollups and persists finished 10 s / 1 min
  * / 1 h buckets, applying retention. Called from a 1 s timer by the hub;
  * @now_ms is injectable for tests. */
