@@ -118,11 +118,66 @@ test_sigterm_finishes_started_publish (void)
   hw_test_hub_free (hub);
 }
 
+/* Only the probe's own request is open. */
+static gboolean
+only_probe_open (gpointer user_data)
+{
+  return requests_in_flight (user_data) == 1;
+}
+
+static GSocketConnection *
+connect_to_hub (HwTestHub *hub)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GUri) uri = g_uri_parse (hub->base_url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connection;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", (guint16) g_uri_get_port (uri), NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), WAIT_MS / 1000);
+  return connection;
+}
+
+/* Connections with no request under way, one kept alive after its answer
+ * and one never used, are not open requests: the gauge leaves them out, and
+ * a SIGTERM stops the hub at once, not after the grace period with a
+ * warning of requests left unanswered. */
+static void
+test_sigterm_ignores_idle_connections (void)
+{
+  HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
+  g_autoptr(GSocketConnection) unused = connect_to_hub (hub);
+  g_autoptr(GSocketConnection) kept = connect_to_hub (hub);
+  const char *request = "GET /v1/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *log = NULL;
+  char buffer[64];
+  gsize n = 0;
+
+  write_all (g_io_stream_get_output_stream (G_IO_STREAM (kept)), request, strlen (request));
+  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (kept)), buffer, 12, &n, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (buffer, n, "HTTP/1.1 200", 12);
+  g_assert_true (hw_test_wait_until (only_probe_open, hub, WAIT_MS));
+
+  g_subprocess_send_signal (hub->process, SIGTERM);
+  g_subprocess_wait (hub->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (hub->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (hub->process), ==, 0);
+  g_clear_object (&hub->process);
+  log = hw_test_hub_read_log (hub);
+  g_assert_null (strstr (log, "unanswered"));
+  hw_test_hub_free (hub);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/hub/shutdown/sigterm-finishes-started-publish", test_sigterm_finishes_started_publish);
+  g_test_add_func ("/hub/shutdown/sigterm-ignores-idle-connections", test_sigterm_ignores_idle_connections);
   return g_test_run ();
 }

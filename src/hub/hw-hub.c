@@ -51,6 +51,7 @@ G_DEFINE_FINAL_TYPE (HwHub, hw_hub, G_TYPE_OBJECT)
 #define STOP_GRACE_MS 10000
 
 #define ADMITTED_KEY "hw-hub-admitted"
+#define COUNTED_KEY "hw-hub-counted"
 
 /* Object ------------------------------------------------------------------ */
 
@@ -135,16 +136,31 @@ set_requests_open (HwHub *self,
   hw_hub_metrics_gauge_set (self->metrics, "http.requests_in_flight", n, NULL);
 }
 
+/* A request is open, and admitted unless a stop began, once its head has
+ * arrived. libsoup starts a message on every connection as soon as one may
+ * come: counted from there, an idle kept-alive connection (a console
+ * between two polls) or one closed unused held every stop up for the
+ * whole grace period, and was reported as a request left unanswered. */
+static void
+on_got_headers (SoupServerMessage *msg,
+                gpointer           user_data)
+{
+  HwHub *self = HW_HUB (user_data);
+
+  if (g_object_get_data (G_OBJECT (msg), COUNTED_KEY) != NULL)
+    return;
+  if (!self->stopping)
+    g_object_set_data (G_OBJECT (msg), ADMITTED_KEY, GINT_TO_POINTER (TRUE));
+  g_object_set_data (G_OBJECT (msg), COUNTED_KEY, GINT_TO_POINTER (TRUE));
+  set_requests_open (self, self->requests_open + 1);
+}
+
 static void
 on_request_started (SoupServer        *server,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
-  HwHub *self = HW_HUB (user_data);
-
-  if (!self->stopping)
-    g_object_set_data (G_OBJECT (msg), ADMITTED_KEY, GINT_TO_POINTER (TRUE));
-  set_requests_open (self, self->requests_open + 1);
+  g_signal_connect_object (msg, "got-headers", G_CALLBACK (on_got_headers), user_data, 0);
 }
 
 static void
@@ -154,6 +170,8 @@ on_request_done (SoupServer        *server,
 {
   HwHub *self = HW_HUB (user_data);
 
+  if (g_object_steal_data (G_OBJECT (msg), COUNTED_KEY) == NULL)
+    return;
   set_requests_open (self, self->requests_open > 0 ? self->requests_open - 1 : 0);
 }
 
