@@ -75,6 +75,41 @@ test_lowers_workers_once (void)
   g_main_context_release (NULL);
   hw_background_set_enabled (FALSE);
 }
+
+static void
+observe_task (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  g_task_return_int (task, own_nice ());
+}
+
+static void
+on_task_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(int *) user_data = (int) g_task_propagate_int (G_TASK (result), NULL);
+}
+
+/* A task run with hw_background_run_task() runs on a lowered thread. */
+static void
+test_run_task_lowers (void)
+{
+  g_autoptr(GTask) task = NULL;
+  int main_nice = own_nice ();
+  int seen = G_MININT;
+
+  hw_background_set_enabled (TRUE);
+  task = g_task_new (NULL, NULL, on_task_done, &seen);
+  hw_background_run_task (task, observe_task);
+  while (seen == G_MININT)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (seen, ==, MIN (main_nice + HW_BACKGROUND_NICE, 19));
+  g_assert_cmpint (own_nice (), ==, main_nice);
+  hw_background_set_enabled (FALSE);
+}
 #endif
 
 int
@@ -84,6 +119,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 #ifdef __linux__
   g_test_add_func ("/background/lowers-workers-once", test_lowers_workers_once);
+  g_test_add_func ("/background/run-task-lowers", test_run_task_lowers);
 #endif
   return g_test_run ();
 }

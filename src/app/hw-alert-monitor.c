@@ -9,6 +9,7 @@
 
 #include "hw-alert-monitor.h"
 #include "hw-application.h"
+#include "hw-background.h"
 #include "hw-window.h"
 
 #define MONITOR_KEY       "hw-alert-monitor"
@@ -310,7 +311,7 @@ start_run (HwAlertMonitor *self)
   task = g_task_new (self, NULL, on_run_done, NULL);
   g_task_set_source_tag (task, start_run);
   g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
-  g_task_run_in_thread (task, run_in_thread);
+  hw_background_run_task (task, run_in_thread);
 }
 
 static void

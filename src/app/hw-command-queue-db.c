@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hw-background.h"
 #include "hw-command-queue-private.h"
 
 /* Worker-thread operations --------------------------------------------------- */
@@ -160,7 +161,7 @@ run_op (HwCommandQueue      *self,
   op->hub_id = g_strdup (self->hub_id);
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);
-  g_task_run_in_thread (task, op_in_thread);
+  hw_background_run_task (task, op_in_thread);
 }
 
 /* Public API ---------------------------------------------------------------- */

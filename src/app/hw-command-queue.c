@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hw-background.h"
 #include "hw-command-queue-private.h"
 #include "hw-error.h"
 #include "hw-paths.h"
@@ -410,7 +411,7 @@ mark_finished_resubmissions (HwCommandQueue *self)
       task = g_task_new (self, NULL, on_marked, NULL);
       g_task_set_source_tag (task, mark_finished_resubmissions);
       g_task_set_task_data (task, mark, (GDestroyNotify) mark_job_free);
-      g_task_run_in_thread (task, mark_in_thread);
+      hw_background_run_task (task, mark_in_thread);
     }
 }
 

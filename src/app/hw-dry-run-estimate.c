@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "hw-background.h"
 #include "hw-command-queue.h"
 #include "hw-dry-run-estimate.h"
 #include "hw-query.h"
@@ -148,7 +149,7 @@ hw_dry_run_estimate_async (HwEventStore        *store,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, hw_dry_run_estimate_async);
   g_task_set_task_data (task, job, (GDestroyNotify) estimate_job_free);
-  g_task_run_in_thread (task, estimate_in_thread);
+  hw_background_run_task (task, estimate_in_thread);
 }
 
 JsonObject *

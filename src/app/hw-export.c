@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "hw-background.h"
 #include "hw-error.h"
 #include "hw-export.h"
 #include "hw-time.h"
@@ -288,7 +289,7 @@ start (ExportJob           *job,
   job->context = g_main_context_ref_thread_default ();
   g_task_set_source_tag (task, hw_export_async);
   g_task_set_task_data (task, job, (GDestroyNotify) export_job_free);
-  g_task_run_in_thread (task, export_in_thread);
+  hw_background_run_task (task, export_in_thread);
 }
 
 void

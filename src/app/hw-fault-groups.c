@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "hw-background.h"
 #include "hw-error.h"
 #include "hw-event-store.h"
 #include "hw-fault-groups.h"
@@ -201,7 +202,7 @@ finish_groups (GTask      *task,
 
   job->groups = groups;
   job->source = source;
-  g_task_run_in_thread (task, groups_in_thread);
+  hw_background_run_task (task, groups_in_thread);
 }
 
 static void
@@ -510,7 +511,7 @@ hw_fault_items_load_async (HwConnection           *connection,
     copy->group->message = g_strdup (group->message);
     copy->from_ms = from_ms;
     g_task_set_task_data (read, copy, (GDestroyNotify) faults_job_free);
-    g_task_run_in_thread (read, faults_in_thread);
+    hw_background_run_task (read, faults_in_thread);
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hw-background.h"
 #include "hw-lake-page-private.h"
 #include "hw-time.h"
 
@@ -170,7 +171,7 @@ on_selection_changed (HwLakePage *self)
   g_task_set_source_tag (task, on_selection_changed);
   g_object_set_data_full (G_OBJECT (task), "store", g_object_ref (self->store), g_object_unref);
   g_task_set_task_data (task, GSIZE_TO_POINTER ((gsize) hw_event_item_get_seq (item)), NULL);
-  g_task_run_in_thread (task, read_event_in_thread);
+  hw_background_run_task (task, read_event_in_thread);
 }
 
 /* Other actions ------------------------------------------------------------------ */

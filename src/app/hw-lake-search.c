@@ -443,7 +443,6 @@ first_page_in_thread (GTask        *task,
   GError *error = NULL;
   HwSearchPage *page;
 
-  hw_background_thread_enter ();
   page = hw_event_store_search (job->store, job->query, job->from_ms, job->to_ms, job->order,
                                 HW_EVENT_LIST_MODEL_PAGE_SIZE, NULL, cancellable, &error);
   if (page == NULL)
@@ -468,7 +467,6 @@ all_seqs_in_thread (GTask        *task,
   CacheJob *job = task_data;
   GError *error = NULL;
 
-  hw_background_thread_enter ();
   job->seqs = hw_event_store_search_seqs (job->store, job->query, job->from_ms, job->to_ms,
                                           job->order, cancellable, &error);
   if (job->seqs == NULL)
@@ -592,7 +590,7 @@ on_first_page (GObject      *source,
   task = g_task_new (self, self->cancellable, on_all_seqs, NULL);
   g_task_set_source_tag (task, on_first_page);
   g_task_set_task_data (task, cache_job_new (self), (GDestroyNotify) cache_job_free);
-  g_task_run_in_thread (task, all_seqs_in_thread);
+  hw_background_run_task (task, all_seqs_in_thread);
 }
 
 /* The first page is shown first, then the full list of matches (for the
@@ -606,7 +604,7 @@ search_cache (HwLakePage *self)
   g_task_set_source_tag (task, search_cache);
   g_task_set_task_data (task, cache_job_new (self), (GDestroyNotify) cache_job_free);
   self->pending++;
-  g_task_run_in_thread (task, first_page_in_thread);
+  hw_background_run_task (task, first_page_in_thread);
 }
 
 /* Searching the hub ----------------------------------------------------------- */

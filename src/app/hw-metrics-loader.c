@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "hw-background.h"
 #include "hw-hub-sync.h"
 #include "hw-metrics-loader.h"
 
@@ -430,7 +431,7 @@ hw_metrics_load_async (HwEventStore         *store,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, hw_metrics_load_async);
   g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
-  g_task_run_in_thread (task, load_in_thread);
+  hw_background_run_task (task, load_in_thread);
 }
 
 HwMetricsResult *

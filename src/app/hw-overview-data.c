@@ -6,6 +6,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "hw-background.h"
 #include "hw-overview-data.h"
 
 #define HOUR_MS HW_OVERVIEW_HOUR_MS
@@ -182,7 +183,7 @@ hw_overview_data_load_async (HwEventStore        *store,
   g_task_set_source_tag (task, hw_overview_data_load_async);
   g_task_set_task_data (task, g_object_ref (store), g_object_unref);
   g_object_set_data (G_OBJECT (task), "to-ms", GSIZE_TO_POINTER ((gsize) to_ms));
-  g_task_run_in_thread (task, load_in_thread);
+  hw_background_run_task (task, load_in_thread);
 }
 
 HwOverviewData *

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "hw-alert-monitor.h"
+#include "hw-background.h"
 #include "hw-state-view.h"
 #include "hw-system-events-page.h"
 
@@ -444,7 +445,7 @@ reload (HwSystemEventsPage *self)
   task = g_task_new (self, self->cancellable, on_loaded, NULL);
   g_task_set_source_tag (task, reload);
   g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
-  g_task_run_in_thread (task, load_in_thread);
+  hw_background_run_task (task, load_in_thread);
 }
 
 static void

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "hw-background.h"
 #include "hw-team-report.h"
 
 #define DAY_MS (G_GINT64_CONSTANT (24) * 3600 * 1000)
@@ -249,7 +250,7 @@ hw_team_report_load_async (HwEventStore        *store,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, hw_team_report_load_async);
   g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
-  g_task_run_in_thread (task, load_in_thread);
+  hw_background_run_task (task, load_in_thread);
 }
 
 HwTeamReport *

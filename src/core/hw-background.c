@@ -52,3 +52,37 @@ hw_background_thread_enter (void)
   }
 #endif
 }
+
+typedef struct
+{
+  GTaskThreadFunc func;
+} BackgroundTask;
+
+#define BACKGROUND_TASK_KEY "hw-background-task"
+
+static void
+run_lowered (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  BackgroundTask *background = g_object_get_data (G_OBJECT (task), BACKGROUND_TASK_KEY);
+
+  hw_background_thread_enter ();
+  background->func (task, source_object, task_data, cancellable);
+}
+
+void
+hw_background_run_task (GTask           *task,
+                        GTaskThreadFunc  func)
+{
+  BackgroundTask *background;
+
+  g_return_if_fail (G_IS_TASK (task));
+  g_return_if_fail (func != NULL);
+
+  background = g_new0 (BackgroundTask, 1);
+  background->func = func;
+  g_object_set_data_full (G_OBJECT (task), BACKGROUND_TASK_KEY, background, g_free);
+  g_task_run_in_thread (task, run_lowered);
+}

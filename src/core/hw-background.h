@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -25,5 +25,10 @@ gboolean hw_background_get_enabled  (void);
  * owns the default main context. A no-op where threads have no nice value
  * of their own. */
 void     hw_background_thread_enter (void);
+
+/* g_task_run_in_thread() for the console's work off the UI thread: @func
+ * runs after hw_background_thread_enter(). */
+void     hw_background_run_task     (GTask           *task,
+                                     GTaskThreadFunc  func);
 
 G_END_DECLS

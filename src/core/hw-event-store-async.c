@@ -70,7 +70,6 @@ run_read_op (GTask        *task,
   gpointer result = NULL;
   GDestroyNotify free_result = NULL;
 
-  hw_background_thread_enter ();
   switch (op->kind)
     {
     case OP_SEARCH:
@@ -137,7 +136,7 @@ start (HwEventStore        *self,
   /* A cancelled read is reported as cancelled even if it finished. */
   g_task_set_return_on_cancel (task, FALSE);
   g_task_set_check_cancellable (task, TRUE);
-  g_task_run_in_thread (task, run_read_op);
+  hw_background_run_task (task, run_read_op);
 }
 
 static gpointer

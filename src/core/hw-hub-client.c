@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "hw-background.h"
 #include "hw-error.h"
 #include "hw-hub-client-private.h"
 
@@ -493,7 +494,7 @@ finish_reading (GTask *task)
       g_object_unref (task);
       return;
     }
-  g_task_run_in_thread (task, parse_in_thread);
+  hw_background_run_task (task, parse_in_thread);
   g_object_unref (task);
 }
 

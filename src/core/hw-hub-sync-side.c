@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "hw-background.h"
 #include "hw-error.h"
 #include "hw-hub-sync-private.h"
 
@@ -174,7 +175,7 @@ hw_sync_write_run (HwHubSync           *self,
   g_task_set_source_tag (task, hw_sync_write_run);
   g_task_set_task_data (task, job, (GDestroyNotify) hw_sync_write_free);
   g_object_set_data (G_OBJECT (task), "what", GUINT_TO_POINTER (what));
-  g_task_run_in_thread (task, write_in_thread);
+  hw_background_run_task (task, write_in_thread);
 }
 
 /* Takes @json. TRUE, with *@last updated, when it differs from *@last. */

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "hw-background.h"
 #include "hw-error.h"
 #include "hw-hub-subscription.h"
 #include "hw-hub-sync-private.h"
@@ -573,7 +574,7 @@ hw_hub_sync_open_cache (HwHubSync *self)
   self->opening = TRUE;
   task = g_task_new (self, NULL, on_opened, NULL);
   g_task_set_source_tag (task, hw_hub_sync_start);
-  g_task_run_in_thread (task, open_in_thread);
+  hw_background_run_task (task, open_in_thread);
 }
 
 void

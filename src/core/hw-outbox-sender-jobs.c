@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "hw-background.h"
 #include "hw-outbox-sender-private.h"
 
 static gboolean
@@ -149,5 +150,5 @@ hw_outbox_sender_update_jobs (HwOutboxSender *self,
   task = g_task_new (self, NULL, on_jobs_updated, NULL);
   g_task_set_source_tag (task, hw_outbox_sender_update_jobs);
   g_task_set_task_data (task, copy, (GDestroyNotify) g_ptr_array_unref);
-  g_task_run_in_thread (task, update_jobs_thread);
+  hw_background_run_task (task, update_jobs_thread);
 }

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "hw-background.h"
 #include "hw-error.h"
 #include "hw-outbox-sender-private.h"
 
@@ -219,7 +220,7 @@ record (HwOutboxSender *self,
 
   g_task_set_source_tag (task, record);
   g_task_set_task_data (task, delivery, (GDestroyNotify) delivery_free);
-  g_task_run_in_thread (task, record_thread);
+  hw_background_run_task (task, record_thread);
 }
 
 /* ---- sending ----------------------------------------------------------- */
@@ -398,7 +399,7 @@ drain_next (HwOutboxSender *self)
     }
   task = g_task_new (self, NULL, on_claimed, NULL);
   g_task_set_source_tag (task, drain_next);
-  g_task_run_in_thread (task, claim_thread);
+  hw_background_run_task (task, claim_thread);
 }
 
 void
