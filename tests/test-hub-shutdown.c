@@ -155,6 +155,7 @@ test_sigterm_ignores_idle_connections (void)
   char buffer[64];
   gsize n = 0;
 
+  g_assert_true (g_socket_connection_is_connected (unused));
   write_all (g_io_stream_get_output_stream (G_IO_STREAM (kept)), request, strlen (request));
   g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (kept)), buffer, 12, &n, NULL, &error);
   g_assert_no_error (error);
