@@ -63,6 +63,7 @@ struct _Post
   guint64          left;           /* bytes of a length or chunk */
 };
 
+static void conn_drop (HwBatchConn *conn);
 static void post_send (Post *post);
 static void post_read (Post *post);
 
@@ -123,9 +124,7 @@ hw_batch_conn_free (HwBatchConn *conn)
     return;
   g_return_if_fail (conn->post == NULL);
 
-  if (conn->connection != NULL)
-    g_io_stream_close (G_IO_STREAM (conn->connection), NULL, NULL);
-  g_clear_object (&conn->connection);
+  conn_drop (conn);
   g_clear_object (&conn->client);
   g_clear_pointer (&conn->uri, g_uri_unref);
   g_byte_array_unref (conn->buffer);
@@ -363,6 +362,20 @@ post_retry_fresh (Post *post)
   return TRUE;
 }
 
+/* A read or write failed: unless cancelled, on a kept-alive connection the
+ * listener may have closed, the batch goes once more on a fresh one. */
+static void
+post_fail (Post   *post,
+           GError *error)
+{
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && post_retry_fresh (post))
+    {
+      g_error_free (error);
+      return;
+    }
+  post_finish (post, error);
+}
+
 static void
 on_read (GObject      *source,
          GAsyncResult *result,
@@ -375,12 +388,7 @@ on_read (GObject      *source,
 
   if (n < 0)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && post_retry_fresh (post))
-        {
-          g_error_free (error);
-          return;
-        }
-      post_finish (post, error);
+      post_fail (post, error);
       return;
     }
   if (n == 0)
@@ -424,12 +432,7 @@ on_written (GObject      *source,
 
   if (!g_output_stream_writev_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && post_retry_fresh (post))
-        {
-          g_error_free (error);
-          return;
-        }
-      post_finish (post, error);
+      post_fail (post, error);
       return;
     }
   post->phase = PHASE_HEAD;

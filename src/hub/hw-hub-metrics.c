@@ -61,19 +61,29 @@ acc_offer_sample (Acc    *acc,
     }
 }
 
+/* Widens [*min, *max] to @value; the first of @count values sets both. */
+static void
+widen_range (double *min,
+             double *max,
+             gint64  count,
+             double  value)
+{
+  if (count == 0)
+    *min = *max = value;
+  else
+    {
+      *min = MIN (*min, value);
+      *max = MAX (*max, value);
+    }
+}
+
 static void
 acc_add (Acc          *acc,
          double        value,
          HwMetricKind  kind,
          guint         cap)
 {
-  if (acc->count == 0)
-    acc->min = acc->max = value;
-  else
-    {
-      acc->min = MIN (acc->min, value);
-      acc->max = MAX (acc->max, value);
-    }
+  widen_range (&acc->min, &acc->max, acc->count, value);
   acc->count++;
   acc->sum += value;
   if (kind == HW_METRIC_HISTOGRAM)
@@ -357,13 +367,7 @@ hw_metrics_batch_add (HwMetricsBatch *batch,
 
   if (!isfinite (value))
     return;
-  if (batch->count == 0)
-    batch->min = batch->max = value;
-  else
-    {
-      batch->min = MIN (batch->min, value);
-      batch->max = MAX (batch->max, value);
-    }
+  widen_range (&batch->min, &batch->max, batch->count, value);
   batch->count++;
   batch->sum += value;
 }
