@@ -109,10 +109,7 @@ send_default (HwAlertMonitor *self,
               GNotification  *notification,
               gpointer        user_data)
 {
-  GApplication *app = g_application_get_default ();
-
-  if (app != NULL && g_application_get_is_registered (app))
-    g_application_send_notification (app, id, notification);
+  hw_application_notify (id, notification);
 }
 
 static void

@@ -46,6 +46,22 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (HwApplication, hw_application, ADW_TYPE_APPLICATION)
 
+void
+hw_application_notify (const char    *id,
+                       GNotification *notification)
+{
+  GApplication *app = g_application_get_default ();
+
+  g_return_if_fail (G_IS_NOTIFICATION (notification));
+
+  if (app == NULL || !g_application_get_is_registered (app) || g_application_get_dbus_connection (app) == NULL)
+    {
+      g_debug ("notification %s not sent: no registered application on a session bus", id);
+      return;
+    }
+  g_application_send_notification (app, id, notification);
+}
+
 HwApplication *
 hw_application_new (void)
 {

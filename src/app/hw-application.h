@@ -21,6 +21,14 @@ G_DECLARE_FINAL_TYPE (HwApplication, hw_application, HW, APPLICATION, AdwApplica
  * Signals: "hub-selected" (HwConnection*): a window should show that hub;
  * "notice" (const char*): a message for a toast. */
 HwApplication *hw_application_new             (void);
+
+/* g_application_send_notification() on the default application, where a
+ * notification can go: registered, and with a session bus (GIO's
+ * notification backends talk D-Bus, and without a bus its freedesktop one
+ * fails a critical). Otherwise it is dropped: the window's banners and the
+ * inbox show the same news. */
+void           hw_application_notify          (const char    *id,
+                                               GNotification *notification);
 GSettings     *hw_application_get_settings    (HwApplication *self);
 HwTokenStore  *hw_application_get_token_store (HwApplication *self);
 HwDemoHub     *hw_application_get_demo_hub    (HwApplication *self);

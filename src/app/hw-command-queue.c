@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hw-application.h"
 #include "hw-background.h"
 #include "hw-command-queue-private.h"
 #include "hw-error.h"
@@ -173,7 +174,7 @@ announce (HwCommandQueue *self,
       g_notification_set_body (notification, item->message);
     if (item->outcome != HW_INBOX_OUTCOME_DONE)
       g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
-    g_application_send_notification (app, notification_id, notification);
+    hw_application_notify (notification_id, notification);
   }
 }
 
