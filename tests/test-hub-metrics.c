@@ -7,7 +7,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "hw-event-store.h"
 #include "hw-hub-metrics.h"
+#include "hw-test-util.h"
 
 static guint
 count_lines_with_prefix (const char *text,
@@ -207,6 +209,139 @@ test_counter_batch (void)
   hw_hub_metrics_free (metrics);
 }
 
+/* The sum of @name's points from @from_ms to @to_ms at @step_ms, and where
+ * the first non-zero point is. */
+static double
+query_sum (HwHubMetrics *metrics,
+           const char   *name,
+           gint64        from_ms,
+           gint64        to_ms,
+           gint64        step_ms,
+           gint64       *first_ms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = hw_hub_metrics_query (metrics, name, from_ms, to_ms, step_ms, "sum", NULL,
+                                                     NULL, &error);
+  JsonArray *series;
+  double total = 0;
+
+  g_assert_no_error (error);
+  if (first_ms != NULL)
+    *first_ms = -1;
+  series = json_object_get_array_member (json_node_get_object (answer), "series");
+  for (guint s = 0; s < json_array_get_length (series); s++)
+    {
+      JsonArray *points = json_object_get_array_member (json_array_get_object_element (series, s), "points");
+
+      for (guint i = 0; i < json_array_get_length (points); i++)
+        {
+          JsonArray *point = json_array_get_array_element (points, i);
+          double value = json_array_get_double_element (point, 1);
+
+          if (value != 0 && first_ms != NULL && *first_ms < 0)
+            *first_ms = json_array_get_int_element (point, 0);
+          total += value;
+        }
+    }
+  return total;
+}
+
+static void
+add_at (HwHubMetrics *metrics,
+        const char   *name,
+        double        value,
+        gint64        at_ms)
+{
+  const char *labels[] = { "type", "t", NULL };
+  HwMetricsBatch batch = { 0 };
+
+  hw_metrics_batch_add (&batch, value);
+  hw_hub_metrics_counter_add_batch_at (metrics, name, labels, &batch, at_ms);
+}
+
+/* Where a count lands by its age: now within a minute; its own second
+ * inside the ten-minute ring; then the start of the finest rollup bucket
+ * still kept at that age (10 s for two days, 1 min for 35, then 1 h). */
+static void
+test_count_time (void)
+{
+  const gint64 now = G_GINT64_CONSTANT (1795000000000) + 123;
+  const struct { gint64 age_ms; gint64 expected_ms; } cases[] = {
+    { -5000, now },
+    { 0, now },
+    { 60000, now },
+    { 60001, (now - 60001) / 1000 * 1000 },
+    { 599000, (now - 599000) / 1000 * 1000 },
+    { 3600000, (now - 3600000) / 10000 * 10000 },
+    { 3LL * 86400000, (now - 3LL * 86400000) / 60000 * 60000 },
+    { 40LL * 86400000, (now - 40LL * 86400000) / 3600000 * 3600000 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("age %" G_GINT64_FORMAT " ms", cases[i].age_ms);
+      g_assert_cmpint (hw_hub_metrics_count_time (now, now - cases[i].age_ms), ==, cases[i].expected_ms);
+    }
+}
+
+/* A count of something that happened minutes ago lands in its own second
+ * of the ring, not in the current one; one from seconds ago counts now. */
+static void
+test_late_count_in_ring (void)
+{
+  HwHubMetrics *metrics = hw_hub_metrics_new (NULL);
+  gint64 now = g_get_real_time () / 1000;
+  gint64 at = now - 5 * 60000;
+  gint64 first = -1;
+
+  add_at (metrics, "t.late", 3, at);
+  add_at (metrics, "t.recent", 2, now - 10000);
+  g_assert_cmpfloat (query_sum (metrics, "t.late", now - 590000, now + 1000, 1000, &first), ==, 3);
+  g_assert_cmpint (first, ==, at / 1000 * 1000);
+  g_assert_cmpfloat (query_sum (metrics, "t.late", now - 60000, now + 1000, 1000, NULL), ==, 0);
+  g_assert_cmpfloat (query_sum (metrics, "t.recent", now - 5000, now + 2000, 1000, &first), ==, 2);
+  g_assert_cmpint (first, >=, (now - 1000) / 1000 * 1000);
+  hw_hub_metrics_free (metrics);
+}
+
+/* Counts hours late go to the rollup buckets of their time, which were
+ * written (or never were) long ago: they are added to the stored point,
+ * not written over it, and a registry that starts afresh on the same
+ * store reads their sum. */
+static void
+test_late_count_in_store (void)
+{
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "hub.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwEventStore) store = hw_event_store_open (path, HW_EVENT_STORE_FLAGS_NONE, &error);
+  HwHubMetrics *metrics;
+  gint64 now = g_get_real_time () / 1000;
+  gint64 at = now - 3 * 3600000;
+  gint64 first = -1;
+
+  g_assert_no_error (error);
+  metrics = hw_hub_metrics_new (store);
+  add_at (metrics, "t.backfill", 4, at);
+  /* Before any write, the query sees it waiting in memory. */
+  g_assert_cmpfloat (query_sum (metrics, "t.backfill", at - 3600000, at + 3600000, 60000, NULL), ==, 4);
+  hw_hub_metrics_tick (metrics, now);
+  add_at (metrics, "t.backfill", 5, at + 1);
+  hw_hub_metrics_tick (metrics, now + 1000);
+  g_assert_cmpfloat (query_sum (metrics, "t.backfill", now - 60000, now + 1000, 10000, NULL), ==, 0);
+  hw_hub_metrics_free (metrics);
+
+  metrics = hw_hub_metrics_new (store);
+  g_assert_cmpfloat (query_sum (metrics, "t.backfill", at - 3600000, at + 3600000, 60000, &first), ==, 9);
+  g_assert_cmpint (first, ==, at / 60000 * 60000);
+  g_assert_cmpfloat (query_sum (metrics, "t.backfill", at - 3600000, at + 3600000, 10000, &first), ==, 9);
+  g_assert_cmpint (first, ==, at / 10000 * 10000);
+  hw_hub_metrics_free (metrics);
+
+  g_clear_object (&store);
+  hw_test_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -215,5 +350,8 @@ main (int   argc,
   g_test_add_func ("/hub/metrics/series-identity", test_series_identity);
   g_test_add_func ("/hub/metrics/rate-of-unfinished-bucket", test_rate_of_unfinished_bucket);
   g_test_add_func ("/hub/metrics/counter-batch", test_counter_batch);
+  g_test_add_func ("/hub/metrics/count-time", test_count_time);
+  g_test_add_func ("/hub/metrics/late-count-in-ring", test_late_count_in_ring);
+  g_test_add_func ("/hub/metrics/late-count-in-store", test_late_count_in_store);
   return g_test_run ();
 }

@@ -547,11 +547,12 @@ hw_event_store_list_system_events_after (HwEventStore   *self,
 
 /* Metric points -------------------------------------------------------------- */
 
-gboolean
-hw_event_store_insert_metric_points (HwEventStore         *self,
-                                     const HwMetricPoint  *points,
-                                     guint                 n,
-                                     GError              **error)
+static gboolean
+write_metric_points (HwEventStore         *self,
+                     const char           *sql,
+                     const HwMetricPoint  *points,
+                     guint                 n,
+                     GError              **error)
 {
   g_autoptr(GPtrArray) sets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
 
@@ -575,11 +576,34 @@ hw_event_store_insert_metric_points (HwEventStore         *self,
       g_ptr_array_add (sets, params);
     }
 
-  return n == 0 ||
-         write_batch (self,
-                      "INSERT OR REPLACE INTO metric_points (name, labels, resolution_s, ts, "
-                      "sum, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                      (GPtrArray **) sets->pdata, sets->len, NULL, error);
+  return n == 0 || write_batch (self, sql, (GPtrArray **) sets->pdata, sets->len, NULL, error);
+}
+
+gboolean
+hw_event_store_insert_metric_points (HwEventStore         *self,
+                                     const HwMetricPoint  *points,
+                                     guint                 n,
+                                     GError              **error)
+{
+  return write_metric_points (self,
+                              "INSERT OR REPLACE INTO metric_points (name, labels, resolution_s, ts, "
+                              "sum, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                              points, n, error);
+}
+
+gboolean
+hw_event_store_add_metric_points (HwEventStore         *self,
+                                  const HwMetricPoint  *points,
+                                  guint                 n,
+                                  GError              **error)
+{
+  return write_metric_points (self,
+                              "INSERT INTO metric_points (name, labels, resolution_s, ts, "
+                              "sum, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                              "ON CONFLICT (name, resolution_s, labels, ts) DO UPDATE SET "
+                              "sum = sum + excluded.sum, min = MIN (min, excluded.min), "
+                              "max = MAX (max, excluded.max), count = count + excluded.count",
+                              points, n, error);
 }
 
 static gboolean

@@ -523,6 +523,13 @@ gboolean      hw_event_store_insert_metric_points  (HwEventStore       *self,
                                                     const HwMetricPoint *points,
                                                     guint               n,
                                                     GError            **error);
+/* Adds each point to the stored point of its name, labels, resolution and
+ * time (sums and counts add up, min and max widen), or stores it when
+ * there is none: counts that arrive after their bucket was written. */
+gboolean      hw_event_store_add_metric_points     (HwEventStore       *self,
+                                                    const HwMetricPoint *points,
+                                                    guint               n,
+                                                    GError            **error);
 /* GArray of HwMetricPoint ordered by labels then ts. @labels NULL = every
  * label set of @name. */
 GArray       *hw_event_store_query_metric_points   (HwEventStore       *self,

@@ -276,32 +276,39 @@ parse_json_body (HwIngestJob *job,
 typedef struct
 {
   HwEvent        *event;   /* the first with these labels, for their values */
+  gint64          at_ms;   /* when they count (hw_hub_metrics_count_time()) */
   HwMetricsBatch  count;
   HwMetricsBatch  size;
 } DomainTally;
 
 /* Lengths first, so that no label value can run into the next. */
 static char *
-domain_key (HwEvent *event)
+domain_key (HwEvent *event,
+            gint64   at_ms)
 {
   const char *source = event->source != NULL ? event->source : "";
   const char *functionname = event->functionname != NULL ? event->functionname : "";
 
-  return g_strdup_printf ("%zu:%s%zu:%s%s", strlen (event->type), event->type,
+  return g_strdup_printf ("%" G_GINT64_FORMAT " %zu:%s%zu:%s%s", at_ms, strlen (event->type), event->type,
                           strlen (source), source, functionname);
 }
 
+/* Events count at their own time when they arrive late (a backfill), so
+ * the tallies are per label set and counting time. */
 static void
 tally_domain_event (GHashTable *tallies,
-                    HwEvent    *event)
+                    HwEvent    *event,
+                    gint64      now_ms)
 {
-  g_autofree char *key = domain_key (event);
+  gint64 at_ms = hw_hub_metrics_count_time (now_ms, event->timestamp_ms);
+  g_autofree char *key = domain_key (event, at_ms);
   DomainTally *tally = g_hash_table_lookup (tallies, key);
 
   if (tally == NULL)
     {
       tally = g_new0 (DomainTally, 1);
       tally->event = event;
+      tally->at_ms = at_ms;
       g_hash_table_insert (tallies, g_steal_pointer (&key), tally);
     }
   hw_metrics_batch_add (&tally->count, 1);
@@ -326,9 +333,25 @@ record_domain_tallies (HwHubMetrics *metrics,
         NULL,
       };
 
-      hw_hub_metrics_counter_add_batch (metrics, "domain.event.count", labels, &tally->count);
-      hw_hub_metrics_counter_add_batch (metrics, "domain.event.size", labels, &tally->size);
+      hw_hub_metrics_counter_add_batch_at (metrics, "domain.event.count", labels, &tally->count, tally->at_ms);
+      hw_hub_metrics_counter_add_batch_at (metrics, "domain.event.size", labels, &tally->size, tally->at_ms);
     }
+}
+
+static void
+record_fault (HwHubMetrics *metrics,
+              HwEvent      *event)
+{
+  const char *labels[] = {
+    "functionname", event->functionname != NULL ? event->functionname : "",
+    "pipeline", event->pipeline != NULL ? event->pipeline : "",
+    "err.name", event->err_name != NULL ? event->err_name : "",
+    NULL,
+  };
+  HwMetricsBatch one = { 0 };
+
+  hw_metrics_batch_add (&one, 1);
+  hw_hub_metrics_counter_add_batch_at (metrics, "fault.count", labels, &one, event->timestamp_ms);
 }
 
 static void
@@ -337,6 +360,7 @@ record_metrics (HwHub  *hub,
 {
   HwHubMetrics *metrics = hw_hub_metrics (hub);
   g_autoptr(GHashTable) tallies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  gint64 now_ms = g_get_real_time () / 1000;
 
   for (guint i = 0; i < items->len; i++)
     {
@@ -345,11 +369,9 @@ record_metrics (HwHub  *hub,
 
       if (event == NULL || item->status != HW_INSERT_ACCEPTED)
         continue;
-      tally_domain_event (tallies, event);
+      tally_domain_event (tallies, event, now_ms);
       if (g_str_equal (event->type, "fault"))
-        hw_hub_metrics_counter_add (metrics, "fault.count", 1,
-                                    "functionname", event->functionname, "pipeline", event->pipeline,
-                                    "err.name", event->err_name, NULL);
+        record_fault (metrics, event);
     }
   record_domain_tallies (metrics, tallies);
 }

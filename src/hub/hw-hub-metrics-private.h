@@ -46,6 +46,7 @@ struct _HwHubMetrics
   GHashTable           *series;     /* "name\nlabels" → Series* */
   GHashTable           *by_call;    /* labels as passed (see call_key()) → Series*, borrowed */
   GArray               *pending;    /* HwMetricPoint, finished rollup buckets */
+  GHashTable           *late;       /* key → HwMetricPoint*: counts for written buckets */
   gint64                last_prune_ms;
   gint64                last_tick_sec;
   HwHubMetricsTickFunc  tick_func;
@@ -53,6 +54,13 @@ struct _HwHubMetrics
 };
 
 extern const guint hw_metrics_rollup_seconds[N_ROLLUPS];
+extern const gint64 hw_metrics_rollup_keep_ms[N_ROLLUPS];
+
+/* Moves the finished rollup bucket @r of @series to the pending points. */
+void        hw_metrics_close_rollup    (HwHubMetrics *self,
+                                        Series       *series,
+                                        guint         r);
+GHashTable *hw_metrics_new_late_points (void);
 
 void    hw_metrics_acc_reset       (Acc       *acc);
 void    hw_metrics_acc_merge       (Acc       *into,

@@ -209,6 +209,8 @@ collect_store (HwHubMetrics  *self,
 {
   g_autoptr(GArray) points = NULL;
   g_autofree char *name = NULL;
+  GHashTableIter iter;
+  gpointer value;
 
   if (self->store == NULL)
     return TRUE;
@@ -223,6 +225,15 @@ collect_store (HwHubMetrics  *self,
   for (guint i = 0; i < self->pending->len; i++)
     {
       const HwMetricPoint *point = &g_array_index (self->pending, HwMetricPoint, i);
+
+      if (point->resolution_s == hw_metrics_rollup_seconds[r] && g_str_equal (point->name, name))
+        collect_point (query, point);
+    }
+  /* Late counts waiting to be added to written buckets. */
+  g_hash_table_iter_init (&iter, self->late);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      const HwMetricPoint *point = value;
 
       if (point->resolution_s == hw_metrics_rollup_seconds[r] && g_str_equal (point->name, name))
         collect_point (query, point);

@@ -12,12 +12,14 @@
 #include "hw-event-store.h"
 #include "hw-hub-metrics-private.h"
 
-#define PRUNE_EVERY_MS   (10 * 60 * 1000)
+/* See hw_hub_metrics_counter_add_batch_at(). */
+#define LATE_AFTER_MS    (60 * 1000)
 
 const guint hw_metrics_rollup_seconds[N_ROLLUPS] = { 10, 60, 3600 };
 #define rollup_seconds hw_metrics_rollup_seconds
 /* Retention per rollup: two days of 10 s, 35 days of 1 min, 400 days of 1 h. */
-static const gint64  rollup_keep_ms[N_ROLLUPS] = { 2LL * 86400000, 35LL * 86400000, 400LL * 86400000 };
+const gint64 hw_metrics_rollup_keep_ms[N_ROLLUPS] = { 2LL * 86400000, 35LL * 86400000, 400LL * 86400000 };
+#define rollup_keep_ms hw_metrics_rollup_keep_ms
 static const char * const percentile_names[] = { "p50", "p95", "p99" };
 static const double percentile_values[] = { 0.50, 0.95, 0.99 };
 
@@ -285,10 +287,10 @@ queue_point (HwHubMetrics *self,
 
 /* Moves a finished rollup bucket to the pending points. Percentiles of a
  * histogram become their own series ("name.p95"), as the store expects. */
-static void
-close_rollup (HwHubMetrics *self,
-              Series       *series,
-              guint         r)
+void
+hw_metrics_close_rollup (HwHubMetrics *self,
+                         Series       *series,
+                         guint         r)
 {
   Acc *acc = &series->roll[r];
 
@@ -329,7 +331,7 @@ series_move_to (HwHubMetrics *self,
 
       if (series->roll_start[r] != start)
         {
-          close_rollup (self, series, r);
+          hw_metrics_close_rollup (self, series, r);
           series->roll_start[r] = start;
         }
     }
@@ -372,16 +374,94 @@ hw_metrics_batch_add (HwMetricsBatch *batch,
   batch->sum += value;
 }
 
+gint64
+hw_hub_metrics_count_time (gint64 now_ms,
+                           gint64 at_ms)
+{
+  gint64 at_sec = at_ms / 1000;
+  gint64 age_ms = now_ms - at_ms;
+
+  if (age_ms <= LATE_AFTER_MS)
+    return now_ms;
+  if (age_ms < RING_SECONDS * 1000LL)
+    return at_sec * 1000;
+  for (guint r = 0; r < N_ROLLUPS - 1; r++)
+    if (age_ms < rollup_keep_ms[r])
+      return (at_sec - at_sec % rollup_seconds[r]) * 1000;
+  return (at_sec - at_sec % rollup_seconds[N_ROLLUPS - 1]) * 1000;
+}
+
+/* Adds to the bucket of @start_ms in the store at the next tick. */
+static void
+add_late_point (HwHubMetrics *self,
+                Series       *series,
+                guint         r,
+                gint64        start_ms,
+                const Acc    *acc)
+{
+  g_autofree char *key = g_strdup_printf ("%s\n%s\n%u\n%" G_GINT64_FORMAT, series->name, series->labels,
+                                          rollup_seconds[r], start_ms);
+  HwMetricPoint *point = g_hash_table_lookup (self->late, key);
+
+  if (point == NULL)
+    {
+      point = g_new0 (HwMetricPoint, 1);
+      point->name = g_strdup (series->name);
+      point->labels = g_strdup (series->labels);
+      point->resolution_s = rollup_seconds[r];
+      point->ts_ms = start_ms;
+      g_hash_table_insert (self->late, g_steal_pointer (&key), point);
+    }
+  widen_range (&point->min, &point->max, point->count, acc->min);
+  widen_range (&point->min, &point->max, point->count + 1, acc->max);
+  point->count += acc->count;
+  point->sum += acc->sum;
+}
+
+/* Counts at @at_sec, over a minute before @now_sec: its ring second while
+ * the ring holds it, the open rollup buckets it falls in, and for buckets
+ * already closed an addition to their stored point. */
+static void
+series_merge_late (HwHubMetrics *self,
+                   Series       *series,
+                   gint64        now_sec,
+                   gint64        at_sec,
+                   const Acc    *acc)
+{
+  series_move_to (self, series, now_sec);
+  if (now_sec - at_sec < RING_SECONDS)
+    {
+      guint slot = (guint) (at_sec % RING_SECONDS);
+
+      if (series->ring_sec[slot] != at_sec)
+        {
+          hw_metrics_acc_reset (&series->ring[slot]);
+          series->ring_sec[slot] = at_sec;
+        }
+      hw_metrics_acc_merge (&series->ring[slot], acc, RING_SAMPLES);
+    }
+  for (guint r = 0; r < N_ROLLUPS; r++)
+    {
+      gint64 start = at_sec - at_sec % rollup_seconds[r];
+
+      if (start == series->roll_start[r])
+        hw_metrics_acc_merge (&series->roll[r], acc, ROLL_SAMPLES);
+      else if (start * 1000 >= now_sec * 1000 - rollup_keep_ms[r])
+        add_late_point (self, series, r, start * 1000, acc);
+    }
+}
+
 void
-hw_hub_metrics_counter_add_batch (HwHubMetrics         *self,
-                                  const char           *name,
-                                  const char * const   *labels,
-                                  const HwMetricsBatch *batch)
+hw_hub_metrics_counter_add_batch_at (HwHubMetrics         *self,
+                                     const char           *name,
+                                     const char * const   *labels,
+                                     const HwMetricsBatch *batch,
+                                     gint64                at_ms)
 {
   G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
+  gint64 now_ms = g_get_real_time () / 1000;
   Acc acc = { 0 };
   Series *series;
-  guint slot;
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (name != NULL);
@@ -396,12 +476,40 @@ hw_hub_metrics_counter_add_batch (HwHubMetrics         *self,
   locker = g_mutex_locker_new (&self->mutex);
   series = lookup_series (self, HW_METRIC_COUNTER, name, labels);
   g_return_if_fail (series->kind == HW_METRIC_COUNTER);
-  slot = series_move_to (self, series, g_get_real_time () / G_USEC_PER_SEC);
-  hw_metrics_acc_merge (&series->ring[slot], &acc, RING_SAMPLES);
-  for (guint r = 0; r < N_ROLLUPS; r++)
-    hw_metrics_acc_merge (&series->roll[r], &acc, ROLL_SAMPLES);
+  if (now_ms - at_ms > LATE_AFTER_MS)
+    series_merge_late (self, series, now_ms / 1000, at_ms / 1000, &acc);
+  else
+    {
+      guint slot = series_move_to (self, series, now_ms / 1000);
+
+      hw_metrics_acc_merge (&series->ring[slot], &acc, RING_SAMPLES);
+      for (guint r = 0; r < N_ROLLUPS; r++)
+        hw_metrics_acc_merge (&series->roll[r], &acc, ROLL_SAMPLES);
+    }
   series->total += acc.sum;
   series->total_count += acc.count;
+}
+
+void
+hw_hub_metrics_counter_add_batch (HwHubMetrics         *self,
+                                  const char           *name,
+                                  const char * const   *labels,
+                                  const HwMetricsBatch *batch)
+{
+  hw_hub_metrics_counter_add_batch_at (self, name, labels, batch, g_get_real_time () / 1000);
+}
+
+static void
+late_point_free (HwMetricPoint *point)
+{
+  hw_metric_point_clear (point);
+  g_free (point);
+}
+
+GHashTable *
+hw_metrics_new_late_points (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) late_point_free);
 }
 
 HwHubMetrics *
@@ -415,6 +523,7 @@ hw_hub_metrics_new (HwEventStore *store)
   self->by_call = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->pending = g_array_new (FALSE, FALSE, sizeof (HwMetricPoint));
   g_array_set_clear_func (self->pending, (GDestroyNotify) hw_metric_point_clear);
+  self->late = hw_metrics_new_late_points ();
   return self;
 }
 
@@ -426,6 +535,7 @@ hw_hub_metrics_free (HwHubMetrics *self)
   g_hash_table_unref (self->by_call);
   g_hash_table_unref (self->series);
   g_array_unref (self->pending);
+  g_hash_table_unref (self->late);
   g_clear_object (&self->store);
   g_mutex_clear (&self->mutex);
   g_free (self);
@@ -517,151 +627,4 @@ hw_hub_metrics_observe (HwHubMetrics *self,
   va_start (args, value);
   record_valist (self, HW_METRIC_HISTOGRAM, name, value, args);
   va_end (args);
-}
-
-/* Persistence ------------------------------------------------------------------ */
-
-static void
-persist_pending (HwHubMetrics *self,
-                 GArray       *points)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (self->store == NULL || points->len == 0)
-    return;
-  if (!hw_event_store_insert_metric_points (self->store, (HwMetricPoint *) (gpointer) points->data,
-                                            points->len, &error))
-    g_warning ("cannot persist %u metric points: %s", points->len, error->message);
-}
-
-static void
-prune (HwHubMetrics *self,
-       gint64        now_ms)
-{
-  if (self->store == NULL || now_ms - self->last_prune_ms < PRUNE_EVERY_MS)
-    return;
-  self->last_prune_ms = now_ms;
-  for (guint r = 0; r < N_ROLLUPS; r++)
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (!hw_event_store_prune_metric_points (self->store, rollup_seconds[r],
-                                               now_ms - rollup_keep_ms[r], &error))
-        g_warning ("cannot prune metric points: %s", error->message);
-    }
-}
-
-static JsonNode *
-build_tick (HwHubMetrics *self,
-            gint64        sec)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  GHashTableIter iter;
-  gpointer value;
-  guint slot = (guint) (sec % RING_SECONDS);
-  guint n = 0;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "ts");
-  json_builder_add_int_value (builder, sec * 1000);
-  json_builder_set_member_name (builder, "series");
-  json_builder_begin_array (builder);
-  g_hash_table_iter_init (&iter, self->series);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      Series *series = value;
-      Acc *acc = &series->ring[slot];
-
-      if (series->ring_sec[slot] != sec || acc->count == 0)
-        continue;
-      n++;
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, series->name);
-      json_builder_set_member_name (builder, "labels");
-      {
-        g_autoptr(JsonNode) labels = json_node_new (JSON_NODE_OBJECT);
-
-        json_node_set_object (labels, series->label_object);
-        json_builder_add_value (builder, json_node_copy (labels));
-      }
-      json_builder_set_member_name (builder, "sum");
-      json_builder_add_double_value (builder, acc->sum);
-      json_builder_set_member_name (builder, "count");
-      json_builder_add_int_value (builder, acc->count);
-      json_builder_set_member_name (builder, "min");
-      json_builder_add_double_value (builder, acc->min);
-      json_builder_set_member_name (builder, "max");
-      json_builder_add_double_value (builder, acc->max);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  return n > 0 ? json_builder_get_root (builder) : NULL;
-}
-
-void
-hw_hub_metrics_tick (HwHubMetrics *self,
-                     gint64        now_ms)
-{
-  g_autoptr(GArray) points = NULL;
-  g_autoptr(JsonNode) tick = NULL;
-  gint64 now_sec = now_ms / 1000;
-
-  g_return_if_fail (self != NULL);
-
-  g_mutex_lock (&self->mutex);
-  /* Close rollup buckets that ended even if their series went quiet. */
-  {
-    GHashTableIter iter;
-    gpointer value;
-
-    g_hash_table_iter_init (&iter, self->series);
-    while (g_hash_table_iter_next (&iter, NULL, &value))
-      {
-        Series *series = value;
-
-        for (guint r = 0; r < N_ROLLUPS; r++)
-          if (series->roll[r].count > 0
-              && series->roll_start[r] + rollup_seconds[r] <= now_sec)
-            close_rollup (self, series, r);
-      }
-  }
-  points = self->pending;
-  self->pending = g_array_new (FALSE, FALSE, sizeof (HwMetricPoint));
-  g_array_set_clear_func (self->pending, (GDestroyNotify) hw_metric_point_clear);
-  if (self->tick_func != NULL && now_sec - 1 != self->last_tick_sec)
-    {
-      self->last_tick_sec = now_sec - 1;
-      tick = build_tick (self, now_sec - 1);
-    }
-  g_mutex_unlock (&self->mutex);
-
-  /* Disk work happens outside the lock so recorders never wait on fsync. */
-  persist_pending (self, points);
-  prune (self, now_ms);
-  if (tick != NULL)
-    self->tick_func (tick, self->tick_data);
-}
-
-void
-hw_hub_metrics_flush (HwHubMetrics *self)
-{
-  g_autoptr(GArray) points = NULL;
-  GHashTableIter iter;
-  gpointer value;
-
-  g_return_if_fail (self != NULL);
-
-  g_mutex_lock (&self->mutex);
-  g_hash_table_iter_init (&iter, self->series);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    for (guint r = 0; r < N_ROLLUPS; r++)
-      close_rollup (self, value, r);
-  points = self->pending;
-  self->pending = g_array_new (FALSE, FALSE, sizeof (HwMetricPoint));
-  g_array_set_clear_func (self->pending, (GDestroyNotify) hw_metric_point_clear);
-  g_mutex_unlock (&self->mutex);
-
-  persist_pending (self, points);
 }

@@ -65,6 +65,21 @@ void          hw_hub_metrics_counter_add_batch (HwHubMetrics         *self,
                                                 const char           *name,
                                                 const char * const   *labels,
                                                 const HwMetricsBatch *batch);
+/* The same for things that happened at @at_ms. Over a minute ago, they are
+ * counted in the seconds and rollup buckets of that time rather than now:
+ * a backfill or a producer catching up draws its history, not one spike
+ * at its arrival. Anything more recent counts now, so that seconds the
+ * live charts and the stream have shown stay as shown. */
+void          hw_hub_metrics_counter_add_batch_at (HwHubMetrics         *self,
+                                                   const char           *name,
+                                                   const char * const   *labels,
+                                                   const HwMetricsBatch *batch,
+                                                   gint64                at_ms);
+/* The time hw_hub_metrics_counter_add_batch_at() counts @at_ms at, at the
+ * finest resolution it keeps there: callers that tally many events first
+ * tally them by this. */
+gint64        hw_hub_metrics_count_time  (gint64        now_ms,
+                                          gint64        at_ms);
 
 /* Moves finished seconds into the rollups and persists finished 10 s / 1 min
  * / 1 h buckets, applying retention. Called from a 1 s timer by the hub;
