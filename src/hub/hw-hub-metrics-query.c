@@ -201,6 +201,17 @@ collect_point (Query               *query,
     hw_metrics_acc_merge (bucket, &acc, ROLL_SAMPLES);
 }
 
+/* A point still in memory, of any series and rollup. */
+static void
+collect_unwritten (Query               *query,
+                   const HwMetricPoint *point,
+                   const char          *name,
+                   guint                r)
+{
+  if (point->resolution_s == hw_metrics_rollup_seconds[r] && g_str_equal (point->name, name))
+    collect_point (query, point);
+}
+
 static gboolean
 collect_store (HwHubMetrics  *self,
                Query         *query,
@@ -221,23 +232,13 @@ collect_store (HwHubMetrics  *self,
     return FALSE;
   for (guint i = 0; i < points->len; i++)
     collect_point (query, &g_array_index (points, HwMetricPoint, i));
-  /* Finished buckets waiting for the next tick's write. */
+  /* Finished buckets waiting for the next tick's write, and late counts
+   * waiting to be added to written buckets. */
   for (guint i = 0; i < self->pending->len; i++)
-    {
-      const HwMetricPoint *point = &g_array_index (self->pending, HwMetricPoint, i);
-
-      if (point->resolution_s == hw_metrics_rollup_seconds[r] && g_str_equal (point->name, name))
-        collect_point (query, point);
-    }
-  /* Late counts waiting to be added to written buckets. */
+    collect_unwritten (query, &g_array_index (self->pending, HwMetricPoint, i), name, r);
   g_hash_table_iter_init (&iter, self->late);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      const HwMetricPoint *point = value;
-
-      if (point->resolution_s == hw_metrics_rollup_seconds[r] && g_str_equal (point->name, name))
-        collect_point (query, point);
-    }
+    collect_unwritten (query, value, name, r);
   return TRUE;
 }
 

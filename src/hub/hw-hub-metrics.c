@@ -412,9 +412,10 @@ add_late_point (HwHubMetrics *self,
       point->ts_ms = start_ms;
       g_hash_table_insert (self->late, g_steal_pointer (&key), point);
     }
+  /* acc's own min and max bound its values: widening by both is the merge. */
   widen_range (&point->min, &point->max, point->count, acc->min);
-  widen_range (&point->min, &point->max, point->count + 1, acc->max);
   point->count += acc->count;
+  widen_range (&point->min, &point->max, point->count, acc->max);
   point->sum += acc->sum;
 }
 
