@@ -271,6 +271,93 @@ test_summaries_and_sync (Fixture       *fixture,
   g_assert_cmpint (hw_event_store_get_max_seq (fixture->store, &error), ==, 30);
 }
 
+typedef struct
+{
+  GPtrArray *rows;       /* HwEventRow*, copies of what was visited */
+  gint64     stop_at;    /* the seq at which to stop, or 0 */
+} Visit;
+
+static gboolean
+copy_visited_row (const HwEventRow *row,
+                  gpointer          user_data)
+{
+  Visit *visit = user_data;
+
+  g_ptr_array_add (visit->rows, hw_event_row_dup (row));
+  return row->seq != visit->stop_at;
+}
+
+static void
+assert_rows_equal (const HwEventRow *a,
+                   const HwEventRow *b)
+{
+  g_assert_cmpint (a->seq, ==, b->seq);
+  g_assert_cmpint (a->ts_ms, ==, b->ts_ms);
+  g_assert_cmpint (a->received_ms, ==, b->received_ms);
+  g_assert_cmpstr (a->id, ==, b->id);
+  g_assert_cmpstr (a->type, ==, b->type);
+  g_assert_cmpstr (a->partition_key, ==, b->partition_key);
+  g_assert_cmpstr (a->source, ==, b->source);
+  g_assert_cmpstr (a->functionname, ==, b->functionname);
+  g_assert_cmpstr (a->pipeline, ==, b->pipeline);
+  g_assert_cmpint (a->is_fault, ==, b->is_fault);
+  g_assert_cmpuint (a->size, ==, b->size);
+  g_assert_cmpstr (a->json, ==, b->json);
+}
+
+/* The borrowed rows of visit_after are the rows a lookup by seq returns,
+ * and events_after copies them. */
+static void
+test_visit_after (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  Visit visit = { g_ptr_array_new_with_free_func ((GDestroyNotify) hw_event_row_free), 0 };
+  HwStoreConn *writer;
+
+  fill_minutes (fixture->store, 30);
+
+  after = hw_event_store_events_after (fixture->store, 20, 100, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (hw_event_store_visit_after (fixture->store, 20, 100, copy_visited_row, &visit,
+                                               NULL, &error), ==, 10);
+  g_assert_no_error (error);
+  g_assert_cmpuint (visit.rows->len, ==, after->len);
+  for (guint i = 0; i < after->len; i++)
+    {
+      g_autoptr(HwEventRow) looked_up = hw_event_store_get_event (fixture->store, 21 + i, &error);
+
+      g_assert_no_error (error);
+      assert_rows_equal (visit.rows->pdata[i], looked_up);
+      assert_rows_equal (visit.rows->pdata[i], after->pdata[i]);
+    }
+  g_assert_nonnull (strstr (((HwEventRow *) visit.rows->pdata[0])->json, "\"ev-0020\""));
+
+  /* The limit holds, and a visitor can stop early. */
+  g_ptr_array_set_size (visit.rows, 0);
+  g_assert_cmpint (hw_event_store_visit_after (fixture->store, 0, 4, copy_visited_row, &visit,
+                                               NULL, &error), ==, 4);
+  g_ptr_array_set_size (visit.rows, 0);
+  visit.stop_at = 7;
+  g_assert_cmpint (hw_event_store_visit_after (fixture->store, 4, 100, copy_visited_row, &visit,
+                                               NULL, &error), ==, 3);
+  g_assert_cmpint (((HwEventRow *) visit.rows->pdata[2])->seq, ==, 7);
+
+  /* A damaged body is an error, not a row. */
+  writer = hw_store_lock_writer (fixture->store);
+  g_assert_true (hw_store_conn_exec (writer, "UPDATE events SET body = x'28b52ffd0000ff' WHERE seq = 9",
+                                     &error));
+  hw_store_unlock_writer (fixture->store);
+  g_ptr_array_set_size (visit.rows, 0);
+  visit.stop_at = 0;
+  g_assert_cmpint (hw_event_store_visit_after (fixture->store, 4, 100, copy_visited_row, &visit,
+                                               NULL, &error), ==, -1);
+  g_assert_error (error, HW_ERROR, HW_ERROR_CORRUPT);
+  g_assert_cmpuint (visit.rows->len, ==, 4);
+  g_ptr_array_unref (visit.rows);
+}
+
 static void
 test_pick_bucket (void)
 {
@@ -662,6 +749,7 @@ main (int   argc,
   ADD ("/event-store/search-pages", test_search_pages);
   ADD ("/event-store/search-pages-ties", test_search_pages_ties);
   ADD ("/event-store/summaries-and-sync", test_summaries_and_sync);
+  ADD ("/event-store/visit-after", test_visit_after);
   g_test_add_func ("/event-store/pick-bucket", test_pick_bucket);
   ADD ("/event-store/histogram", test_histogram);
   ADD ("/event-store/top-values", test_top_values);

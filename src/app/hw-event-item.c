@@ -73,25 +73,6 @@ hw_event_item_init (HwEventItem *self)
 {
 }
 
-HwEventRow *
-hw_event_row_dup (const HwEventRow *row)
-{
-  HwEventRow *copy;
-
-  g_return_val_if_fail (row != NULL, NULL);
-
-  copy = g_new0 (HwEventRow, 1);
-  *copy = *row;
-  copy->id = g_strdup (row->id);
-  copy->type = g_strdup (row->type);
-  copy->partition_key = g_strdup (row->partition_key);
-  copy->source = g_strdup (row->source);
-  copy->functionname = g_strdup (row->functionname);
-  copy->pipeline = g_strdup (row->pipeline);
-  copy->json = g_strdup (row->json);
-  return copy;
-}
-
 HwEventItem *
 hw_event_item_new (gint64            seq,
                    const HwEventRow *row)

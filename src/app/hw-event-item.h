@@ -34,6 +34,4 @@ void              hw_event_item_retarget    (HwEventItem      *self,
                                              gint64            seq,
                                              const HwEventRow *row);
 
-HwEventRow       *hw_event_row_dup          (const HwEventRow *row);
-
 G_END_DECLS

@@ -76,6 +76,12 @@ void          hw_store_release_reader    (HwEventStore  *self,
 char         *hw_store_decompress        (const void    *data,
                                           gsize          length,
                                           GError       **error);
+/* Into @out (NUL-terminated), which a caller reusing it for every row
+ * keeps the allocator out of a scan; @out's data, or NULL on error. */
+const char   *hw_store_decompress_into   (const void    *data,
+                                          gsize          length,
+                                          GByteArray    *out,
+                                          GError       **error);
 
 /* hw-event-store-checkpoint.c: once the writer is open, and before it
  * closes. */

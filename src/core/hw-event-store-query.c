@@ -34,6 +34,25 @@ hw_event_row_free (HwEventRow *row)
   g_free (row);
 }
 
+HwEventRow *
+hw_event_row_dup (const HwEventRow *row)
+{
+  HwEventRow *copy;
+
+  g_return_val_if_fail (row != NULL, NULL);
+
+  copy = g_new (HwEventRow, 1);
+  *copy = *row;
+  copy->id = g_strdup (row->id);
+  copy->type = g_strdup (row->type);
+  copy->partition_key = g_strdup (row->partition_key);
+  copy->source = g_strdup (row->source);
+  copy->functionname = g_strdup (row->functionname);
+  copy->pipeline = g_strdup (row->pipeline);
+  copy->json = g_strdup (row->json);
+  return copy;
+}
+
 void
 hw_search_page_free (HwSearchPage *page)
 {
@@ -185,11 +204,23 @@ hw_store_full_filter_min (HwStoreConn *conn)
   return MAX (2000, rows / 30);
 }
 
-static char *
-dup_column_text (sqlite3_stmt *stmt,
-                 int           column)
+/* Everything but the body, pointing into @stmt's current row. */
+static void
+borrow_columns (sqlite3_stmt *stmt,
+                HwEventRow   *row)
 {
-  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+  row->seq = sqlite3_column_int64 (stmt, 0);
+  row->ts_ms = sqlite3_column_int64 (stmt, 1);
+  row->received_ms = sqlite3_column_int64 (stmt, 2);
+  row->id = (char *) sqlite3_column_text (stmt, 3);
+  row->type = (char *) sqlite3_column_text (stmt, 4);
+  row->partition_key = (char *) sqlite3_column_text (stmt, 5);
+  row->source = (char *) sqlite3_column_text (stmt, 6);
+  row->functionname = (char *) sqlite3_column_text (stmt, 7);
+  row->pipeline = (char *) sqlite3_column_text (stmt, 8);
+  row->is_fault = sqlite3_column_int (stmt, 9) != 0;
+  row->size = sqlite3_column_int64 (stmt, 10);
+  row->json = NULL;
 }
 
 HwEventRow *
@@ -197,20 +228,11 @@ hw_store_row_from_stmt (sqlite3_stmt  *stmt,
                         gboolean       with_body,
                         GError       **error)
 {
-  g_autoptr(HwEventRow) row = g_new0 (HwEventRow, 1);
+  g_autoptr(HwEventRow) row = NULL;
+  HwEventRow columns;
 
-  row->seq = sqlite3_column_int64 (stmt, 0);
-  row->ts_ms = sqlite3_column_int64 (stmt, 1);
-  row->received_ms = sqlite3_column_int64 (stmt, 2);
-  row->id = dup_column_text (stmt, 3);
-  row->type = dup_column_text (stmt, 4);
-  row->partition_key = dup_column_text (stmt, 5);
-  row->source = dup_column_text (stmt, 6);
-  row->functionname = dup_column_text (stmt, 7);
-  row->pipeline = dup_column_text (stmt, 8);
-  row->is_fault = sqlite3_column_int (stmt, 9) != 0;
-  row->size = sqlite3_column_int64 (stmt, 10);
-
+  borrow_columns (stmt, &columns);
+  row = hw_event_row_dup (&columns);
   if (with_body)
     {
       row->json = hw_store_decompress (sqlite3_column_blob (stmt, 11),
@@ -670,20 +692,63 @@ hw_event_store_get_event_json_by_id (HwEventStore  *self,
 
 /* Sync --------------------------------------------------------------------- */
 
-GPtrArray *
-hw_event_store_events_after (HwEventStore   *self,
-                             gint64          after_seq,
-                             guint           limit,
-                             GCancellable   *cancellable,
-                             GError        **error)
+/* Points into @stmt's current row and @scratch. */
+static gboolean
+borrow_row (sqlite3_stmt  *stmt,
+            GByteArray    *scratch,
+            HwEventRow    *row,
+            GError       **error)
+{
+  borrow_columns (stmt, row);
+  row->json = (char *) hw_store_decompress_into (sqlite3_column_blob (stmt, 11),
+                                                 sqlite3_column_bytes (stmt, 11), scratch, error);
+  return row->json != NULL;
+}
+
+static gint64
+visit_rows (HwStoreConn        *conn,
+            sqlite3_stmt       *stmt,
+            HwEventRowVisitor   visitor,
+            gpointer            user_data,
+            GError            **error)
+{
+  g_autoptr(GByteArray) scratch = g_byte_array_new ();
+  gint64 visited = 0;
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      HwEventRow row = { 0 };
+
+      if (!borrow_row (stmt, scratch, &row, error))
+        return -1;
+      visited++;
+      if (!visitor (&row, user_data))
+        return visited;
+    }
+  if (rc == SQLITE_DONE)
+    return visited;
+  hw_store_set_sqlite_error (error, conn->db, rc, "reading events");
+  return -1;
+}
+
+gint64
+hw_event_store_visit_after (HwEventStore       *self,
+                            gint64              after_seq,
+                            guint               limit,
+                            HwEventRowVisitor   visitor,
+                            gpointer            user_data,
+                            GCancellable       *cancellable,
+                            GError            **error)
 {
   g_autoptr(GPtrArray) params = hw_store_params_new ();
-  g_autoptr(GPtrArray) rows = new_row_array ();
+  g_autoptr(HwCachedStmt) stmt = NULL;
   HwStoreConn *conn;
-  gboolean ok;
+  gint64 visited = -1;
 
-  g_return_val_if_fail (HW_IS_EVENT_STORE (self), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail (HW_IS_EVENT_STORE (self), -1);
+  g_return_val_if_fail (visitor != NULL, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
 
   if (limit == 0)
     limit = DEFAULT_PAGE_SIZE;
@@ -692,14 +757,36 @@ hw_event_store_events_after (HwEventStore   *self,
 
   conn = hw_store_acquire_reader (self, cancellable, error);
   if (conn == NULL)
-    return NULL;
-  ok = select_rows (conn,
-                    "SELECT " HW_STORE_ROW_COLUMNS " FROM events e "
-                    "WHERE e.seq > ? ORDER BY e.seq LIMIT ?",
-                    params, TRUE, limit, rows, error);
+    return -1;
+  stmt = hw_store_conn_prepare (conn, "SELECT " HW_STORE_ROW_COLUMNS " FROM events e "
+                                      "WHERE e.seq > ? ORDER BY e.seq LIMIT ?", error);
+  if (stmt != NULL && hw_store_bind (stmt, params, error))
+    visited = visit_rows (conn, stmt, visitor, user_data, error);
+  g_clear_pointer (&stmt, hw_cached_stmt_release);
   hw_store_release_reader (self, conn);
+  return visited;
+}
 
-  return ok ? g_steal_pointer (&rows) : NULL;
+static gboolean
+collect_row (const HwEventRow *row,
+             gpointer          user_data)
+{
+  g_ptr_array_add (user_data, hw_event_row_dup (row));
+  return TRUE;
+}
+
+GPtrArray *
+hw_event_store_events_after (HwEventStore   *self,
+                             gint64          after_seq,
+                             guint           limit,
+                             GCancellable   *cancellable,
+                             GError        **error)
+{
+  g_autoptr(GPtrArray) rows = new_row_array ();
+
+  if (hw_event_store_visit_after (self, after_seq, limit, collect_row, rows, cancellable, error) < 0)
+    return NULL;
+  return g_steal_pointer (&rows);
 }
 
 gint64

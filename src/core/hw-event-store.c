@@ -352,21 +352,22 @@ is_zstd_frame (const void *data,
 
 #define MAX_BODY_BYTES (64 * 1024 * 1024)
 
-static char *
+/* Into @out, NUL-terminated; FALSE with @out's contents undefined. */
+static gboolean
 zstd_decompress (const void  *data,
                  gsize        length,
+                 GByteArray  *out,
                  GError     **error)
 {
   ZSTD_DCtx *dctx = thread_zstd_dctx ();
   unsigned long long size = ZSTD_getFrameContentSize (data, length);
-  g_autofree char *out = NULL;
   gsize got;
 
   if (dctx == NULL)
     {
       g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
                    "stored event body cannot be decompressed: out of memory");
-      return NULL;
+      return FALSE;
     }
   /* Bodies are bounded by the parse limits (1 MiB by default): a size
    * beyond any sane limit is damage, not something to allocate. */
@@ -374,20 +375,20 @@ zstd_decompress (const void  *data,
     {
       g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
                    "stored event body cannot be decompressed: invalid zstd frame header");
-      return NULL;
+      return FALSE;
     }
 
-  out = g_malloc (size + 1);
-  got = ZSTD_decompressDCtx (dctx, out, size, data, length);
+  g_byte_array_set_size (out, (guint) size + 1);
+  got = ZSTD_decompressDCtx (dctx, out->data, size, data, length);
   if (ZSTD_isError (got) || got != size)
     {
       g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
                    "stored event body cannot be decompressed: %s",
                    ZSTD_isError (got) ? ZSTD_getErrorName (got) : "truncated zstd data");
-      return NULL;
+      return FALSE;
     }
-  out[size] = '\0';
-  return g_steal_pointer (&out);
+  out->data[size] = '\0';
+  return TRUE;
 }
 
 static char *
@@ -444,9 +445,35 @@ hw_store_decompress (const void  *data,
                      gsize        length,
                      GError     **error)
 {
+  g_autoptr(GByteArray) out = NULL;
+
+  if (!is_zstd_frame (data, length))
+    return zlib_decompress (data, length, error);
+  out = g_byte_array_new ();
+  if (!zstd_decompress (data, length, out, error))
+    return NULL;
+  return (char *) g_byte_array_free (g_steal_pointer (&out), FALSE);
+}
+
+const char *
+hw_store_decompress_into (const void  *data,
+                          gsize        length,
+                          GByteArray  *out,
+                          GError     **error)
+{
+  g_autofree char *legacy = NULL;
+
   if (is_zstd_frame (data, length))
-    return zstd_decompress (data, length, error);
-  return zlib_decompress (data, length, error);
+    return zstd_decompress (data, length, out, error) ? (const char *) out->data : NULL;
+
+  /* zlib bodies are only in caches from before zstd: not worth a path of
+   * their own. */
+  legacy = zlib_decompress (data, length, error);
+  if (legacy == NULL)
+    return NULL;
+  g_byte_array_set_size (out, 0);
+  g_byte_array_append (out, (const guint8 *) legacy, (guint) strlen (legacy) + 1);
+  return (const char *) out->data;
 }
 
 /* Opening and recovery ---------------------------------------------------- */

@@ -69,7 +69,8 @@ typedef struct
   char     *json;
 } HwEventRow;
 
-void hw_event_row_free (HwEventRow *row);
+HwEventRow *hw_event_row_dup  (const HwEventRow *row);
+void        hw_event_row_free (HwEventRow       *row);
 
 typedef struct
 {
@@ -442,6 +443,22 @@ GPtrArray    *hw_event_store_tree_finish           (HwEventStore       *self,
 GPtrArray    *hw_event_store_events_after          (HwEventStore       *self,
                                                     gint64              after_seq,
                                                     guint               limit,
+                                                    GCancellable       *cancellable,
+                                                    GError            **error);
+/* A row of hw_event_store_visit_after(), and every string in it, is
+ * borrowed: valid until the visitor returns. FALSE stops the visit. */
+typedef gboolean (*HwEventRowVisitor) (const HwEventRow *row,
+                                       gpointer          user_data);
+
+/* The rows hw_event_store_events_after() would return, shown to @visitor
+ * one by one instead of copied: for a scan that keeps only what it makes
+ * of each row (the hub renders each into a stream record). The number of
+ * rows visited (the one that stopped it included), or -1 on error. */
+gint64        hw_event_store_visit_after           (HwEventStore       *self,
+                                                    gint64              after_seq,
+                                                    guint               limit,
+                                                    HwEventRowVisitor   visitor,
+                                                    gpointer            user_data,
                                                     GCancellable       *cancellable,
                                                     GError            **error);
 /* 0 when empty, -1 on error. */

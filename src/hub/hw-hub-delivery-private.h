@@ -6,6 +6,7 @@
 
 #include "hw-event-store.h"
 #include "hw-hub-delivery.h"
+#include "hw-hub-slab.h"
 
 G_BEGIN_DECLS
 
@@ -15,11 +16,14 @@ typedef struct
   gint64   received_ms;
   guint    lane;
   gboolean acked;
+  HwSlab  *slab;          /* holds the rendered stream record; released once acked */
+  gsize    record_offset;
   gsize    record_len;
-  char    *record;        /* the rendered stream record; freed once acked */
 } HwDeliveryEntry;
 
-void hw_delivery_entry_free (HwDeliveryEntry *entry);
+void        hw_delivery_entry_free       (HwDeliveryEntry *entry);
+const char *hw_delivery_entry_get_record (HwDeliveryEntry *entry);
+void        hw_delivery_entry_release    (HwDeliveryEntry *entry);
 
 typedef struct _HwDeliveryRead HwDeliveryRead;
 typedef void (*HwDeliveryReadFunc) (HwDeliveryRead *read);
@@ -38,6 +42,7 @@ struct _HwDeliveryRead
   guint               n_lanes;
   gint64              after_seq;
   guint               limit;
+  HwSlab             *slab;       /* the entries' records, rendered back to back */
 
   /* Main context only. */
   gboolean            done;       /* @done_func ran */
@@ -61,6 +66,7 @@ HwDeliveryRead *hw_delivery_read_new   (HwDelivery         *delivery,
                                         guint               n_lanes,
                                         gint64              after_seq,
                                         guint               limit,
+                                        HwSlab             *slab,
                                         HwDeliveryReadFunc  done_func);
 void            hw_delivery_read_free  (HwDeliveryRead     *read);
 /* Runs it on a worker thread; @done_func then runs on the caller's

@@ -12,8 +12,6 @@
  */
 #include "config.h"
 
-#include <string.h>
-
 #include "hw-hub-batch.h"
 #include "hw-hub-delivery-private.h"
 #include "hw-hub-workers.h"
@@ -21,8 +19,22 @@
 void
 hw_delivery_entry_free (HwDeliveryEntry *entry)
 {
-  g_free (entry->record);
+  hw_delivery_entry_release (entry);
   g_free (entry);
+}
+
+const char *
+hw_delivery_entry_get_record (HwDeliveryEntry *entry)
+{
+  g_return_val_if_fail (entry->slab != NULL, NULL);
+
+  return hw_slab_get_data (entry->slab) + entry->record_offset;
+}
+
+void
+hw_delivery_entry_release (HwDeliveryEntry *entry)
+{
+  g_clear_pointer (&entry->slab, hw_slab_unref);
 }
 
 HwDeliveryRead *
@@ -32,6 +44,7 @@ hw_delivery_read_new (HwDelivery         *delivery,
                       guint               n_lanes,
                       gint64              after_seq,
                       guint               limit,
+                      HwSlab             *slab,
                       HwDeliveryReadFunc  done_func)
 {
   HwDeliveryRead *read = g_new0 (HwDeliveryRead, 1);
@@ -45,6 +58,7 @@ hw_delivery_read_new (HwDelivery         *delivery,
   read->after_seq = after_seq;
   read->limit = MAX (limit, 1);
   read->scan_seq = after_seq;
+  read->slab = slab;
   return read;
 }
 
@@ -54,6 +68,7 @@ hw_delivery_read_free (HwDeliveryRead *read)
   g_clear_object (&read->store);
   g_clear_pointer (&read->rule, hw_routing_rule_unref);
   g_clear_pointer (&read->entries, g_ptr_array_unref);
+  g_clear_pointer (&read->slab, hw_slab_unref);
   g_clear_error (&read->error);
   g_main_context_unref (read->context);
   hw_delivery_unref (read->delivery);
@@ -67,8 +82,8 @@ hw_delivery_read_is_short (HwDeliveryRead *read)
 }
 
 static gboolean
-row_matches (HwRoutingRule *rule,
-             HwEventRow    *row)
+row_matches (HwRoutingRule    *rule,
+             const HwEventRow *row)
 {
   g_autoptr(HwEvent) event = NULL;
   HwParseLimits limits = hw_parse_limits_default ();
@@ -85,22 +100,24 @@ row_matches (HwRoutingRule *rule,
   return event != NULL && hw_routing_rule_matches (rule, event);
 }
 
-/* Rendered straight into a buffer of its final size: no copy per event. */
+/* Rendered straight into the read's slab: no allocation per event. */
 static HwDeliveryEntry *
-entry_render (HwEventRow *row,
-              guint       n_lanes)
+entry_render (const HwEventRow *row,
+              HwSlab           *slab,
+              guint             n_lanes)
 {
   const char *key = row->partition_key != NULL ? row->partition_key : row->id;
   HwDeliveryEntry *entry = g_new0 (HwDeliveryEntry, 1);
   HwBatchItem item = { row->seq, row->partition_key, row->id, row->json, row->received_ms };
-  GString *record = g_string_sized_new (hw_batch_record_size_hint (strlen (row->json)) + strlen (key) * 6);
+  GString *records = hw_slab_get_buffer (slab);
 
   entry->seq = row->seq;
   entry->received_ms = row->received_ms;
   entry->lane = g_str_hash (key) % n_lanes;
-  hw_batch_append_record (record, &item, entry->lane);
-  entry->record_len = record->len;
-  entry->record = g_string_free (record, FALSE);
+  entry->slab = hw_slab_ref (slab);
+  entry->record_offset = records->len;
+  hw_batch_append_record (records, &item, entry->lane);
+  entry->record_len = records->len - entry->record_offset;
   return entry;
 }
 
@@ -113,6 +130,24 @@ on_done (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+visit_row (const HwEventRow *row,
+           gpointer          user_data)
+{
+  HwDeliveryRead *read = user_data;
+  gint64 last_seq = read->after_seq + read->limit;
+
+  if (row->seq > last_seq)
+    {
+      read->scan_seq = last_seq;
+      return FALSE;
+    }
+  if (row_matches (read->rule, row))
+    g_ptr_array_add (read->entries, entry_render (row, read->slab, read->n_lanes));
+  read->scan_seq = row->seq;
+  return TRUE;
+}
+
 /* The first @limit events after after_seq hold every event of the range
  * (at most @limit seqs fit in it) and maybe some beyond it, left to the
  * next range. Fewer than @limit rows mean the end of the lake: the range
@@ -121,31 +156,15 @@ static void
 read_in_thread (gpointer data)
 {
   HwDeliveryRead *read = data;
-  gint64 last_seq = read->after_seq + read->limit;
-  g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GSource) done = NULL;
+  gint64 visited;
 
   read->started_us = g_get_monotonic_time ();
-  rows = hw_event_store_events_after (read->store, read->after_seq, read->limit, NULL, &read->error);
-  if (rows != NULL)
-    {
-      read->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_delivery_entry_free);
-      for (guint i = 0; i < rows->len; i++)
-        {
-          HwEventRow *row = g_ptr_array_index (rows, i);
-
-          if (row->seq > last_seq)
-            {
-              read->scan_seq = last_seq;
-              break;
-            }
-          if (row_matches (read->rule, row))
-            g_ptr_array_add (read->entries, entry_render (row, read->n_lanes));
-          read->scan_seq = row->seq;
-        }
-      if (rows->len == read->limit)
-        read->scan_seq = last_seq;
-    }
+  read->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_delivery_entry_free);
+  visited = hw_event_store_visit_after (read->store, read->after_seq, read->limit,
+                                        visit_row, read, NULL, &read->error);
+  if (visited == read->limit)
+    read->scan_seq = read->after_seq + read->limit;
 
   read->finished_us = g_get_monotonic_time ();
   done = g_idle_source_new ();

@@ -49,6 +49,11 @@
  * that lanes fill whole batches and a query is amortized. */
 #define READ_CHUNK_MIN  200
 #define READ_CHUNK_MAX  2000
+/* Spare slabs kept per listener (see hw-hub-slab.h): a read's records
+ * (about 4 MB for 1600 events of 2 KB) and a lane's batch body. */
+#define SPARE_READ_SLABS      4
+#define SPARE_READ_SLAB_BYTES (16 * 1024 * 1024)
+#define SPARE_BODY_SLAB_BYTES (2 * 1024 * 1024)
 /* Acknowledged entries stay queued behind an unacknowledged one (they
  * define the checkpoint); this many windows of them at most. */
 #define RETAIN_WINDOWS  8
@@ -105,6 +110,8 @@ struct _HwDelivery
   HwDeliveryCheckpointFunc  checkpoint_func;
   gpointer                  checkpoint_data;
   HwDeliveryTrace          *trace;        /* NULL unless HW_DELIVERY_TRACE is set */
+  HwSlabPool               *read_slabs;
+  HwSlabPool               *body_slabs;
 };
 
 static void pump (HwDelivery *self);
@@ -316,7 +323,8 @@ fill (HwDelivery *self)
   while (self->running < self->max_reads && (limit = read_room (self)) > 0)
     {
       HwDeliveryRead *read = hw_delivery_read_new (self, hw_hub_get_store (self->hub), self->spec->rule,
-                                                   self->n_lanes, self->read_seq, limit, on_read_done);
+                                                   self->n_lanes, self->read_seq, limit,
+                                                   hw_slab_pool_take (self->read_slabs), on_read_done);
 
       g_queue_push_tail (&self->reads, read);
       self->read_seq += limit;
@@ -369,7 +377,7 @@ lane_acked (HwDelivery *self,
       Entry *entry = g_ptr_array_index (lane->batch, i);
 
       entry->acked = TRUE;
-      g_clear_pointer (&entry->record, g_free);
+      hw_delivery_entry_release (entry);
     }
   self->unacked -= lane->batch->len;
   self->delivered += lane->batch->len;
@@ -477,8 +485,9 @@ lane_start_batch (HwDelivery *self,
   static const char tail[] = "]}";
   Lane *lane = &self->lanes[index];
   guint n = MIN (self->spec->batch_size, g_queue_get_length (&lane->waiting));
+  g_autoptr(HwSlab) slab = hw_slab_pool_take (self->body_slabs);
+  GString *body = hw_slab_get_buffer (slab);
   gsize size = sizeof head + sizeof tail + n;
-  GString *body;
 
   lane->batch = g_ptr_array_sized_new (n);
   for (GList *l = lane->waiting.head; l != NULL && lane->batch->len < n; l = l->next)
@@ -489,7 +498,12 @@ lane_start_batch (HwDelivery *self,
       size += entry->record_len;
     }
 
-  body = g_string_sized_new (size);
+  /* Grown once to the size, not doubled there: a spare keeps its memory. */
+  if (body->allocated_len <= size)
+    {
+      g_string_set_size (body, size);
+      g_string_truncate (body, 0);
+    }
   g_string_append_len (body, head, sizeof head - 1);
   for (guint i = 0; i < n; i++)
     {
@@ -497,10 +511,10 @@ lane_start_batch (HwDelivery *self,
 
       if (i > 0)
         g_string_append_c (body, ',');
-      g_string_append_len (body, entry->record, entry->record_len);
+      g_string_append_len (body, hw_delivery_entry_get_record (entry), entry->record_len);
     }
   g_string_append_len (body, tail, sizeof tail - 1);
-  lane->body = g_string_free_to_bytes (body);
+  lane->body = hw_slab_to_bytes (slab, body->len);
   lane->attempts = 0;
   lane_post (self, index);
 }
@@ -590,6 +604,8 @@ hw_delivery_new (HwHub                    *hub,
       self->lanes[i].conn = hw_batch_conn_new (spec->url);
     }
   self->window = CLAMP (spec->batch_size * spec->parallel * 4, 1000, 50000);
+  self->read_slabs = hw_slab_pool_new (SPARE_READ_SLABS, SPARE_READ_SLAB_BYTES);
+  self->body_slabs = hw_slab_pool_new (self->n_lanes, SPARE_BODY_SLAB_BYTES);
   self->read_chunk = CLAMP (self->window / 4, READ_CHUNK_MIN, READ_CHUNK_MAX);
   self->max_reads = hw_hub_workers_get_count ();
   g_queue_init (&self->outstanding);
@@ -635,6 +651,8 @@ hw_delivery_unref (HwDelivery *self)
     }
   g_queue_clear_full (&self->outstanding, (GDestroyNotify) hw_delivery_entry_free);
   g_free (self->lanes);
+  hw_slab_pool_unref (self->read_slabs);
+  hw_slab_pool_unref (self->body_slabs);
   g_clear_object (&self->cancellable);
   /* Reads hold a reference each, and free themselves when they return. */
   g_assert (g_queue_is_empty (&self->reads));

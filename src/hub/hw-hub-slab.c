@@ -1,0 +1,144 @@
+/* hw-hub-slab.c: recycled buffers for rendered records and batch bodies
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "hw-hub-slab.h"
+
+struct _HwSlab
+{
+  gatomicrefcount  ref_count;
+  HwSlabPool      *pool;      /* a reference */
+  GString         *buffer;
+};
+
+struct _HwSlabPool
+{
+  gatomicrefcount  ref_count;
+  GMutex           lock;
+  GPtrArray       *spare;     /* GString*, emptied */
+  guint            max_spare;
+  gsize            max_kept_bytes;
+};
+
+static void
+free_buffer (gpointer buffer)
+{
+  g_string_free (buffer, TRUE);
+}
+
+HwSlabPool *
+hw_slab_pool_new (guint max_spare,
+                  gsize max_kept_bytes)
+{
+  HwSlabPool *pool = g_new0 (HwSlabPool, 1);
+
+  g_atomic_ref_count_init (&pool->ref_count);
+  g_mutex_init (&pool->lock);
+  pool->spare = g_ptr_array_new_with_free_func (free_buffer);
+  pool->max_spare = max_spare;
+  pool->max_kept_bytes = max_kept_bytes;
+  return pool;
+}
+
+HwSlabPool *
+hw_slab_pool_ref (HwSlabPool *pool)
+{
+  g_return_val_if_fail (pool != NULL, NULL);
+
+  g_atomic_ref_count_inc (&pool->ref_count);
+  return pool;
+}
+
+void
+hw_slab_pool_unref (HwSlabPool *pool)
+{
+  if (pool == NULL || !g_atomic_ref_count_dec (&pool->ref_count))
+    return;
+  g_ptr_array_unref (pool->spare);
+  g_mutex_clear (&pool->lock);
+  g_free (pool);
+}
+
+HwSlab *
+hw_slab_pool_take (HwSlabPool *pool)
+{
+  HwSlab *slab;
+
+  g_return_val_if_fail (pool != NULL, NULL);
+
+  slab = g_new (HwSlab, 1);
+  g_atomic_ref_count_init (&slab->ref_count);
+  slab->pool = hw_slab_pool_ref (pool);
+  g_mutex_lock (&pool->lock);
+  slab->buffer = pool->spare->len > 0 ? g_ptr_array_steal_index_fast (pool->spare, pool->spare->len - 1)
+                                      : g_string_new (NULL);
+  g_mutex_unlock (&pool->lock);
+  return slab;
+}
+
+HwSlab *
+hw_slab_ref (HwSlab *slab)
+{
+  g_return_val_if_fail (slab != NULL, NULL);
+
+  g_atomic_ref_count_inc (&slab->ref_count);
+  return slab;
+}
+
+/* A buffer grown past what a pool keeps (a read of huge events) is freed
+ * rather than held for reads that will not need it. */
+static void
+give_back (HwSlabPool *pool,
+           GString    *buffer)
+{
+  gboolean kept = FALSE;
+
+  g_string_truncate (buffer, 0);
+  g_mutex_lock (&pool->lock);
+  if (pool->spare->len < pool->max_spare && buffer->allocated_len <= pool->max_kept_bytes)
+    {
+      g_ptr_array_add (pool->spare, buffer);
+      kept = TRUE;
+    }
+  g_mutex_unlock (&pool->lock);
+  if (!kept)
+    free_buffer (buffer);
+}
+
+void
+hw_slab_unref (HwSlab *slab)
+{
+  if (slab == NULL || !g_atomic_ref_count_dec (&slab->ref_count))
+    return;
+  give_back (slab->pool, slab->buffer);
+  hw_slab_pool_unref (slab->pool);
+  g_free (slab);
+}
+
+GString *
+hw_slab_get_buffer (HwSlab *slab)
+{
+  g_return_val_if_fail (slab != NULL, NULL);
+
+  return slab->buffer;
+}
+
+const char *
+hw_slab_get_data (HwSlab *slab)
+{
+  g_return_val_if_fail (slab != NULL, NULL);
+
+  return slab->buffer->str;
+}
+
+GBytes *
+hw_slab_to_bytes (HwSlab *slab,
+                  gsize   length)
+{
+  g_return_val_if_fail (slab != NULL && length <= slab->buffer->len, NULL);
+
+  return g_bytes_new_with_free_func (slab->buffer->str, length,
+                                     (GDestroyNotify) hw_slab_unref, hw_slab_ref (slab));
+}
