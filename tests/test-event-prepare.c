@@ -248,11 +248,54 @@ test_mutations (void)
     }
 }
 
-/* New bodies are zstd frames, old caches hold zlib streams: both read
- * back, and a damaged body of either kind is an error, never a crash. */
+/* Every way of cutting or flipping a stored body fails cleanly. */
+static void
+assert_damage_fails (const GByteArray *body)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 *damaged = g_memdup2 (body->data, body->len);
+  char *text;
+
+  for (guint cut = 0; cut < body->len; cut++)
+    {
+      text = hw_store_decompress (damaged, cut, &error);
+      g_assert_null (text);
+      g_assert_error (error, HW_ERROR, HW_ERROR_CORRUPT);
+      g_clear_error (&error);
+    }
+  for (guint at = 0; at < body->len; at++)
+    {
+      damaged[at] ^= 0x5a;
+      text = hw_store_decompress (damaged, body->len, &error);
+      g_assert_true ((text == NULL) == (error != NULL));
+      g_clear_pointer (&text, g_free);
+      g_clear_error (&error);
+      damaged[at] ^= 0x5a;
+    }
+  g_free (damaged);
+}
+
+static void
+prepare_line (HwEventPreparer *preparer,
+              const char      *json,
+              HwPreparedEvent *prepared)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (hw_event_preparer_parse (preparer, json, strlen (json), NULL, prepared, &error));
+  g_assert_no_error (error);
+}
+
+/* New bodies are zstd frames, or LZ4 in the hub; old caches hold zlib
+ * streams: all read back, and a damaged body of any kind is an error,
+ * never a crash. */
 static void
 test_body_codecs (void)
 {
+  static const struct { HwBodyCodec codec; const char *magic; } codecs[] = {
+    { HW_BODY_CODEC_ZSTD, "\x28\xb5\x2f\xfd" },
+    { HW_BODY_CODEC_LZ4, "hwl4" },
+  };
   const char *json = lines[0];
   gsize length = strlen (json);
   HwEventPreparer *preparer = hw_event_preparer_new (NULL);
@@ -261,36 +304,20 @@ test_body_codecs (void)
   uLongf zlib_length = compressBound (length);
   g_autofree guint8 *zlib_body = g_malloc (zlib_length);
   g_autofree char *text = NULL;
-  guint8 *damaged;
 
-  g_assert_true (hw_event_preparer_parse (preparer, json, length, NULL, &prepared, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (prepared.body->len, >=, 4);
-  g_assert_cmpmem (prepared.body->data, 4, "\x28\xb5\x2f\xfd", 4);
-  g_assert_cmpuint (prepared.body->len, <, length);
-  text = body_text (&prepared);
-  g_assert_cmpstr (text, ==, json);
-  g_clear_pointer (&text, g_free);
-
-  /* Every way of cutting or flipping the frame fails cleanly. */
-  damaged = g_memdup2 (prepared.body->data, prepared.body->len);
-  for (guint cut = 0; cut < prepared.body->len; cut++)
+  for (guint i = 0; i < G_N_ELEMENTS (codecs); i++)
     {
-      text = hw_store_decompress (damaged, cut, &error);
-      g_assert_null (text);
-      g_assert_error (error, HW_ERROR, HW_ERROR_CORRUPT);
-      g_clear_error (&error);
-    }
-  for (guint at = 0; at < prepared.body->len; at++)
-    {
-      damaged[at] ^= 0x5a;
-      text = hw_store_decompress (damaged, prepared.body->len, &error);
-      g_assert_true ((text == NULL) == (error != NULL));
+      hw_event_preparer_set_codec (preparer, codecs[i].codec);
+      prepare_line (preparer, json, &prepared);
+      g_assert_cmpuint (prepared.body->len, >=, 4);
+      g_assert_cmpmem (prepared.body->data, 4, codecs[i].magic, 4);
+      g_assert_cmpuint (prepared.body->len, <, length);
+      text = body_text (&prepared);
+      g_assert_cmpstr (text, ==, json);
       g_clear_pointer (&text, g_free);
-      g_clear_error (&error);
-      damaged[at] ^= 0x5a;
+      assert_damage_fails (prepared.body);
+      hw_prepared_event_clear (&prepared);
     }
-  g_free (damaged);
 
   g_assert_cmpint (compress2 (zlib_body, &zlib_length, (const Bytef *) json, length, 6), ==, Z_OK);
   text = hw_store_decompress (zlib_body, zlib_length, &error);
@@ -301,8 +328,42 @@ test_body_codecs (void)
   g_assert_null (text);
   g_assert_error (error, HW_ERROR, HW_ERROR_CORRUPT);
 
-  hw_prepared_event_clear (&prepared);
   hw_event_preparer_free (preparer);
+}
+
+/* LZ4 bodies of every size, read into one reused buffer between bodies of
+ * the other codecs, as a scan reads a store that holds both. */
+static void
+test_lz4_sizes (void)
+{
+  HwEventPreparer *lz4 = hw_event_preparer_new (NULL);
+  HwEventPreparer *zstd = hw_event_preparer_new (NULL);
+  g_autoptr(GByteArray) scratch = g_byte_array_new ();
+  static const gsize note_sizes[] = { 0, 1, 15, 300, 4096, 65536, 200000 };
+
+  hw_event_preparer_set_codec (lz4, HW_BODY_CODEC_LZ4);
+  for (guint i = 0; i < G_N_ELEMENTS (note_sizes); i++)
+    {
+      g_autofree char *note = g_strnfill (note_sizes[i], "abcdefgh"[i % 8]);
+      g_autofree char *json = g_strdup_printf ("{\"id\":\"e%u\",\"type\":\"t\",\"timestamp\":1714737600000,"
+                                               "\"note\":\"%s\"}", i, note);
+      HwPreparedEvent a, b;
+      g_autoptr(GError) error = NULL;
+      const char *text;
+
+      prepare_line (lz4, json, &a);
+      prepare_line (zstd, json, &b);
+      text = hw_store_decompress_into (a.body->data, a.body->len, scratch, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (text, ==, json);
+      text = hw_store_decompress_into (b.body->data, b.body->len, scratch, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (text, ==, json);
+      hw_prepared_event_clear (&a);
+      hw_prepared_event_clear (&b);
+    }
+  hw_event_preparer_free (lz4);
+  hw_event_preparer_free (zstd);
 }
 
 int
@@ -316,6 +377,7 @@ main (int   argc,
   g_test_add_func ("/event-prepare/card-like-digits", test_card_like_digits);
   g_test_add_func ("/event-prepare/mutations", test_mutations);
   g_test_add_func ("/event-prepare/body-codecs", test_body_codecs);
+  g_test_add_func ("/event-prepare/lz4-sizes", test_lz4_sizes);
 
   return g_test_run ();
 }

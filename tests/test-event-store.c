@@ -358,6 +358,39 @@ test_visit_after (Fixture       *fixture,
   g_ptr_array_unref (visit.rows);
 }
 
+static gint64
+reader_mmap_size (HwEventStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  HwStoreConn *reader = hw_store_acquire_reader (store, NULL, &error);
+  gint64 size;
+
+  g_assert_no_error (error);
+  size = hw_store_select_int (reader, "PRAGMA mmap_size", NULL, &error);
+  g_assert_no_error (error);
+  hw_store_release_reader (store, reader);
+  return size;
+}
+
+/* The hub's readers map its whole lake; a lean reader maps nothing. */
+static void
+test_reader_maps (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  const char *path = hw_event_store_get_path (fixture->store);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwEventStore) wide = NULL;
+  g_autoptr(HwEventStore) lean = NULL;
+
+  g_assert_cmpint (reader_mmap_size (fixture->store), ==, 64 * 1024 * 1024);
+  wide = hw_event_store_open (path, HW_EVENT_STORE_WIDE_MAP, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (reader_mmap_size (wide), >, 1024 * 1024 * 1024);
+  lean = hw_event_store_open (path, HW_EVENT_STORE_LEAN_READERS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (reader_mmap_size (lean), ==, 0);
+}
+
 static void
 test_pick_bucket (void)
 {
@@ -750,6 +783,7 @@ main (int   argc,
   ADD ("/event-store/search-pages-ties", test_search_pages_ties);
   ADD ("/event-store/summaries-and-sync", test_summaries_and_sync);
   ADD ("/event-store/visit-after", test_visit_after);
+  ADD ("/event-store/reader-maps", test_reader_maps);
   g_test_add_func ("/event-store/pick-bucket", test_pick_bucket);
   ADD ("/event-store/histogram", test_histogram);
   ADD ("/event-store/top-values", test_top_values);

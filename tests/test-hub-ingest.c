@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "hw-test-hub.h"
@@ -328,6 +329,26 @@ some_acked (gpointer user_data)
   return TRUE;
 }
 
+/* The hub keeps bodies as LZ4 (hw-event-prepare.h), which listeners and
+ * replays read again and again: every stored event, not only some. */
+static void
+assert_bodies_lz4 (const char *data_dir,
+                   gint64      at_least)
+{
+  g_autofree char *path = g_build_filename (data_dir, "lake.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*), total(substr(body, 1, 4) = CAST('hwl4' AS BLOB)) "
+                                           "FROM events", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 0), >=, at_least);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 1), ==, sqlite3_column_int64 (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
 static void
 test_stop_drains (void)
 {
@@ -366,6 +387,7 @@ test_stop_drains (void)
     }
   g_assert_cmpint (count_type (hub, "drain"), >=, (gint64) total);
   hw_test_hub_stop (hub);
+  assert_bodies_lz4 (hub->data_dir, total);
   hw_test_hub_free (hub);
 }
 

@@ -4,17 +4,21 @@
  */
 #include "config.h"
 
+#include <lz4.h>
 #include <string.h>
 #include <zstd.h>
 
 #include "hw-error.h"
 #include "hw-event-prepare.h"
 #include "hw-event-scan.h"
+#include "hw-event-store-private.h"
 
 struct _HwEventPreparer
 {
   HwMaskRules *rules;       /* nullable */
+  HwBodyCodec  codec;
   ZSTD_CCtx   *compressor;  /* nullable: out of memory */
+  void        *lz4_state;   /* LZ4_sizeofState() bytes, made on first use */
   gboolean     fast;
   gboolean     deferred;
   GString     *text;        /* scratch for the one-pass reader */
@@ -38,7 +42,9 @@ hw_prepared_event_clear (HwPreparedEvent *prepared)
  * several times faster, which delivery and replay do for every event. The
  * frame records its content size, so reading allocates once. Older caches
  * hold zlib streams; hw_store_decompress() tells the two apart by the
- * zstd magic number, which no zlib header can start with. */
+ * zstd magic number, which no zlib header can start with. LZ4 bodies
+ * (HW_BODY_CODEC_LZ4) carry a header of their own: see
+ * hw-event-store-private.h. */
 #define BODY_LEVEL 1
 
 HwEventPreparer *
@@ -64,6 +70,7 @@ hw_event_preparer_free (HwEventPreparer *self)
 
   g_clear_pointer (&self->rules, hw_mask_rules_unref);
   ZSTD_freeCCtx (self->compressor);
+  g_free (self->lz4_state);
   g_string_free (self->text, TRUE);
   g_free (self);
 }
@@ -86,6 +93,50 @@ hw_event_preparer_set_deferred (HwEventPreparer *self,
   self->deferred = deferred;
 }
 
+void
+hw_event_preparer_set_codec (HwEventPreparer *self,
+                             HwBodyCodec      codec)
+{
+  g_return_if_fail (self != NULL);
+
+  self->codec = codec;
+}
+
+static GByteArray *
+compress_lz4 (HwEventPreparer  *self,
+              const char       *json,
+              gsize             length,
+              GError          **error)
+{
+  g_autoptr(GByteArray) out = NULL;
+  guint32 size_le;
+  int bound, size;
+
+  if (length > HW_LZ4_BODY_MAX_BYTES)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "compressing an event body: too large");
+      return NULL;
+    }
+  if (self->lz4_state == NULL)
+    self->lz4_state = g_malloc (LZ4_sizeofState ());
+
+  bound = LZ4_compressBound ((int) length);
+  out = g_byte_array_sized_new (HW_LZ4_BODY_HEADER_BYTES + bound);
+  g_byte_array_set_size (out, HW_LZ4_BODY_HEADER_BYTES + bound);
+  memcpy (out->data, hw_lz4_body_magic, sizeof hw_lz4_body_magic);
+  size_le = GUINT32_TO_LE ((guint32) length);
+  memcpy (out->data + sizeof hw_lz4_body_magic, &size_le, sizeof size_le);
+  size = LZ4_compress_fast_extState (self->lz4_state, json, (char *) out->data + HW_LZ4_BODY_HEADER_BYTES,
+                                     (int) length, bound, 1);
+  if (size <= 0 && length > 0)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "compressing an event body: LZ4 failed");
+      return NULL;
+    }
+  g_byte_array_set_size (out, HW_LZ4_BODY_HEADER_BYTES + size);
+  return g_steal_pointer (&out);
+}
+
 static GByteArray *
 compress_body (HwEventPreparer  *self,
                const char       *json,
@@ -95,6 +146,8 @@ compress_body (HwEventPreparer  *self,
   g_autoptr(GByteArray) out = NULL;
   gsize size;
 
+  if (self->codec == HW_BODY_CODEC_LZ4)
+    return compress_lz4 (self, json, length, error);
   if (self->compressor == NULL)
     {
       g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "compressing event bodies: out of memory");

@@ -76,6 +76,15 @@ void          hw_store_release_reader    (HwEventStore  *self,
 char         *hw_store_decompress        (const void    *data,
                                           gsize          length,
                                           GError       **error);
+/* An LZ4 body: this magic, the JSON's length as 32-bit little-endian, then
+ * one LZ4 block. Neither a zstd frame nor a zlib stream (the only other
+ * bodies) can start with the magic: zstd's is 28 b5 2f fd, and "hw" fails
+ * the zlib header's check. */
+static const guint8 hw_lz4_body_magic[4] = { 'h', 'w', 'l', '4' };
+#define HW_LZ4_BODY_HEADER_BYTES 8
+/* What LZ4 can compress in one block, rounded down. */
+#define HW_LZ4_BODY_MAX_BYTES    (0x7E000000)
+
 /* Into @out (NUL-terminated), which a caller reusing it for every row
  * keeps the allocator out of a scan; @out's data, or NULL on error. */
 const char   *hw_store_decompress_into   (const void    *data,

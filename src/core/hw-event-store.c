@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <lz4.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -25,6 +26,8 @@
  * console's RSS follow the cache size. 64 MB still covers the hot indexes;
  * the rest is read through the page cache. */
 #define MMAP_SIZE 67108864
+/* With HW_EVENT_STORE_WIDE_MAP: SQLite's default compile-time cap. */
+#define WIDE_MMAP_SIZE 2147418112
 /* Page cache of a lean reader, in KiB: the indexes a search walks stay
  * hot in the kernel's cache anyway. */
 #define LEAN_CACHE_KB 2048
@@ -221,6 +224,25 @@ set_cancellable (HwStoreConn  *conn,
     sqlite3_progress_handler (conn->db, 0, NULL, NULL);
 }
 
+static const char *
+reader_pragmas (HwEventStoreFlags flags)
+{
+  if ((flags & HW_EVENT_STORE_LEAN_READERS) != 0)
+    return "PRAGMA query_only = 1;"
+           "PRAGMA cache_size = -" G_STRINGIFY (LEAN_CACHE_KB) ";"
+           "PRAGMA temp_store = FILE;"
+           "PRAGMA mmap_size = 0;";
+  if ((flags & HW_EVENT_STORE_WIDE_MAP) != 0)
+    return "PRAGMA query_only = 1;"
+           "PRAGMA cache_size = -16384;"
+           "PRAGMA temp_store = MEMORY;"
+           "PRAGMA mmap_size = " G_STRINGIFY (WIDE_MMAP_SIZE) ";";
+  return "PRAGMA query_only = 1;"
+         "PRAGMA cache_size = -16384;"
+         "PRAGMA temp_store = MEMORY;"
+         "PRAGMA mmap_size = " G_STRINGIFY (MMAP_SIZE) ";";
+}
+
 HwStoreConn *
 hw_store_acquire_reader (HwEventStore  *self,
                          GCancellable  *cancellable,
@@ -243,17 +265,7 @@ hw_store_acquire_reader (HwEventStore  *self,
         return NULL;
       /* Readers must never take the write lock by accident: WAL lets them
        * run beside the writer only as long as they stay readers. */
-      sqlite3_exec (conn->db,
-                    (self->flags & HW_EVENT_STORE_LEAN_READERS) != 0
-                    ? "PRAGMA query_only = 1;"
-                      "PRAGMA cache_size = -" G_STRINGIFY (LEAN_CACHE_KB) ";"
-                      "PRAGMA temp_store = FILE;"
-                      "PRAGMA mmap_size = 0;"
-                    : "PRAGMA query_only = 1;"
-                      "PRAGMA cache_size = -16384;"
-                      "PRAGMA temp_store = MEMORY;"
-                      "PRAGMA mmap_size = " G_STRINGIFY (MMAP_SIZE) ";",
-                    NULL, NULL, NULL);
+      sqlite3_exec (conn->db, reader_pragmas (self->flags), NULL, NULL, NULL);
     }
 
   set_cancellable (conn, cancellable);
@@ -337,9 +349,10 @@ thread_zstd_dctx (void)
   return dctx;
 }
 
-/* Bodies are zstd frames that record their size (see hw-event-prepare.c);
- * caches written before hold zlib streams, which never start with this
- * magic (its first two bytes fail the zlib header check), so both kinds
+/* Bodies are zstd frames that record their size (see hw-event-prepare.c),
+ * or LZ4 blocks behind a header of ours (hw-event-store-private.h);
+ * caches written before hold zlib streams, which never start with either
+ * magic (their first two bytes fail the zlib header check), so all kinds
  * live side by side without a marker or a migration. */
 static gboolean
 is_zstd_frame (const void *data,
@@ -351,6 +364,49 @@ is_zstd_frame (const void *data,
 }
 
 #define MAX_BODY_BYTES (64 * 1024 * 1024)
+
+static gboolean
+is_lz4_body (const void *data,
+             gsize       length)
+{
+  return length >= HW_LZ4_BODY_HEADER_BYTES
+         && memcmp (data, hw_lz4_body_magic, sizeof hw_lz4_body_magic) == 0;
+}
+
+/* Into @out, NUL-terminated; FALSE with @out's contents undefined. */
+static gboolean
+lz4_decompress (const void  *data,
+                gsize        length,
+                GByteArray  *out,
+                GError     **error)
+{
+  const guint8 *bytes = data;
+  guint32 size_le;
+  gsize size;
+  int got;
+
+  memcpy (&size_le, bytes + sizeof hw_lz4_body_magic, sizeof size_le);
+  size = GUINT32_FROM_LE (size_le);
+  if (size > MAX_BODY_BYTES || length - HW_LZ4_BODY_HEADER_BYTES > G_MAXINT)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
+                   "stored event body cannot be decompressed: invalid LZ4 body header");
+      return FALSE;
+    }
+
+  g_byte_array_set_size (out, (guint) size + 1);
+  got = LZ4_decompress_safe ((const char *) bytes + HW_LZ4_BODY_HEADER_BYTES, (char *) out->data,
+                             (int) (length - HW_LZ4_BODY_HEADER_BYTES), (int) size);
+  if (got < 0 || (gsize) got != size)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
+                   "stored event body cannot be decompressed: %s",
+                   got < 0 ? "invalid LZ4 data" : "truncated LZ4 data");
+      return FALSE;
+    }
+  out->data[size] = '\0';
+  return TRUE;
+}
 
 /* Into @out, NUL-terminated; FALSE with @out's contents undefined. */
 static gboolean
@@ -447,10 +503,10 @@ hw_store_decompress (const void  *data,
 {
   g_autoptr(GByteArray) out = NULL;
 
-  if (!is_zstd_frame (data, length))
+  if (!is_zstd_frame (data, length) && !is_lz4_body (data, length))
     return zlib_decompress (data, length, error);
   out = g_byte_array_new ();
-  if (!zstd_decompress (data, length, out, error))
+  if (hw_store_decompress_into (data, length, out, error) == NULL)
     return NULL;
   return (char *) g_byte_array_free (g_steal_pointer (&out), FALSE);
 }
@@ -463,6 +519,8 @@ hw_store_decompress_into (const void  *data,
 {
   g_autofree char *legacy = NULL;
 
+  if (is_lz4_body (data, length))
+    return lz4_decompress (data, length, out, error) ? (const char *) out->data : NULL;
   if (is_zstd_frame (data, length))
     return zstd_decompress (data, length, out, error) ? (const char *) out->data : NULL;
 

@@ -525,6 +525,7 @@ hw_hub_publish_parse (HwIngestJob *job)
   g_array_set_clear_func (job->prepared, (GDestroyNotify) hw_prepared_event_clear);
   state.prepared = job->prepared;
   state.preparer = hw_event_preparer_new (rules);
+  hw_event_preparer_set_codec (state.preparer, HW_BODY_CODEC_LZ4);
 
   if (job->ndjson)
     ok = parse_ndjson (&state, job->request->body);

@@ -119,7 +119,8 @@ open_stores (HwHub   *self,
       g_set_error (error, HW_ERROR, HW_ERROR_IO, "cannot create data dir %s", self->config->data_dir);
       return FALSE;
     }
-  self->store = hw_event_store_open (lake, HW_EVENT_STORE_DURABLE | HW_EVENT_STORE_NO_RECOVER, error);
+  self->store = hw_event_store_open (lake, HW_EVENT_STORE_DURABLE | HW_EVENT_STORE_NO_RECOVER
+                                            | HW_EVENT_STORE_WIDE_MAP, error);
   if (self->store == NULL)
     return FALSE;
   self->db = hw_hub_db_open (hub, error);
