@@ -112,11 +112,6 @@ compress_lz4 (HwEventPreparer  *self,
   guint32 size_le;
   int bound, size;
 
-  if (length > HW_LZ4_BODY_MAX_BYTES)
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "compressing an event body: too large");
-      return NULL;
-    }
   if (self->lz4_state == NULL)
     self->lz4_state = g_malloc (LZ4_sizeofState ());
 
@@ -146,6 +141,13 @@ compress_body (HwEventPreparer  *self,
   g_autoptr(GByteArray) out = NULL;
   gsize size;
 
+  /* Never store what hw_store_decompress() would refuse as damage. */
+  if (length > HW_STORE_MAX_BODY_BYTES)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "compressing an event body: larger than %u MiB",
+                   HW_STORE_MAX_BODY_BYTES / (1024 * 1024));
+      return NULL;
+    }
   if (self->codec == HW_BODY_CODEC_LZ4)
     return compress_lz4 (self, json, length, error);
   if (self->compressor == NULL)

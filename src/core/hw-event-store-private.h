@@ -82,8 +82,10 @@ char         *hw_store_decompress        (const void    *data,
  * the zlib header's check. */
 static const guint8 hw_lz4_body_magic[4] = { 'h', 'w', 'l', '4' };
 #define HW_LZ4_BODY_HEADER_BYTES 8
-/* What LZ4 can compress in one block, rounded down. */
-#define HW_LZ4_BODY_MAX_BYTES    (0x7E000000)
+/* The largest body the store writes or reads back, of any codec. Events
+ * are bounded by the parse limits (1 MiB by default); a stored size beyond
+ * this is damage, not something to allocate. */
+#define HW_STORE_MAX_BODY_BYTES  (64 * 1024 * 1024)
 
 /* Into @out (NUL-terminated), which a caller reusing it for every row
  * keeps the allocator out of a scan; @out's data, or NULL on error. */

@@ -224,23 +224,20 @@ set_cancellable (HwStoreConn  *conn,
     sqlite3_progress_handler (conn->db, 0, NULL, NULL);
 }
 
+#define READER_PRAGMAS(cache_kb, temp_store, mmap_size) \
+  "PRAGMA query_only = 1;"                              \
+  "PRAGMA cache_size = -" G_STRINGIFY (cache_kb) ";"    \
+  "PRAGMA temp_store = " temp_store ";"                 \
+  "PRAGMA mmap_size = " G_STRINGIFY (mmap_size) ";"
+
 static const char *
 reader_pragmas (HwEventStoreFlags flags)
 {
   if ((flags & HW_EVENT_STORE_LEAN_READERS) != 0)
-    return "PRAGMA query_only = 1;"
-           "PRAGMA cache_size = -" G_STRINGIFY (LEAN_CACHE_KB) ";"
-           "PRAGMA temp_store = FILE;"
-           "PRAGMA mmap_size = 0;";
+    return READER_PRAGMAS (LEAN_CACHE_KB, "FILE", 0);
   if ((flags & HW_EVENT_STORE_WIDE_MAP) != 0)
-    return "PRAGMA query_only = 1;"
-           "PRAGMA cache_size = -16384;"
-           "PRAGMA temp_store = MEMORY;"
-           "PRAGMA mmap_size = " G_STRINGIFY (WIDE_MMAP_SIZE) ";";
-  return "PRAGMA query_only = 1;"
-         "PRAGMA cache_size = -16384;"
-         "PRAGMA temp_store = MEMORY;"
-         "PRAGMA mmap_size = " G_STRINGIFY (MMAP_SIZE) ";";
+    return READER_PRAGMAS (16384, "MEMORY", WIDE_MMAP_SIZE);
+  return READER_PRAGMAS (16384, "MEMORY", MMAP_SIZE);
 }
 
 HwStoreConn *
@@ -363,8 +360,6 @@ is_zstd_frame (const void *data,
   return length >= sizeof magic && memcmp (data, magic, sizeof magic) == 0;
 }
 
-#define MAX_BODY_BYTES (64 * 1024 * 1024)
-
 static gboolean
 is_lz4_body (const void *data,
              gsize       length)
@@ -387,7 +382,7 @@ lz4_decompress (const void  *data,
 
   memcpy (&size_le, bytes + sizeof hw_lz4_body_magic, sizeof size_le);
   size = GUINT32_FROM_LE (size_le);
-  if (size > MAX_BODY_BYTES || length - HW_LZ4_BODY_HEADER_BYTES > G_MAXINT)
+  if (size > HW_STORE_MAX_BODY_BYTES || length - HW_LZ4_BODY_HEADER_BYTES > G_MAXINT)
     {
       g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
                    "stored event body cannot be decompressed: invalid LZ4 body header");
@@ -425,9 +420,7 @@ zstd_decompress (const void  *data,
                    "stored event body cannot be decompressed: out of memory");
       return FALSE;
     }
-  /* Bodies are bounded by the parse limits (1 MiB by default): a size
-   * beyond any sane limit is damage, not something to allocate. */
-  if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR || size > MAX_BODY_BYTES)
+  if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR || size > HW_STORE_MAX_BODY_BYTES)
     {
       g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
                    "stored event body cannot be decompressed: invalid zstd frame header");
@@ -501,11 +494,8 @@ hw_store_decompress (const void  *data,
                      gsize        length,
                      GError     **error)
 {
-  g_autoptr(GByteArray) out = NULL;
+  g_autoptr(GByteArray) out = g_byte_array_new ();
 
-  if (!is_zstd_frame (data, length) && !is_lz4_body (data, length))
-    return zlib_decompress (data, length, error);
-  out = g_byte_array_new ();
   if (hw_store_decompress_into (data, length, out, error) == NULL)
     return NULL;
   return (char *) g_byte_array_free (g_steal_pointer (&out), FALSE);
