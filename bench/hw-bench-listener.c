@@ -4,10 +4,14 @@
  */
 #include "config.h"
 
+#include <glib-unix.h>
 #include <libsoup/soup.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "hw-bench-listener.h"
 #include "hw-bench-util.h"
@@ -34,6 +38,9 @@ struct _HwBenchListener
   gboolean      started;
   GHashTable   *routes;       /* path without "/" → Route* */
   GHashTable   *answered;     /* client port → double*, when its connection's last batch was answered; the thread's */
+  GQueue        due;          /* Pending*, by due time (all wait the same latency); the thread's */
+  int           timer_fd;
+  GSource      *timer;
 };
 
 typedef struct
@@ -43,6 +50,7 @@ typedef struct
   char              *route;
   guint64            records;
   double             arrived;
+  gint64             due_us;   /* monotonic */
 } Pending;
 
 /* Under lock. */
@@ -110,10 +118,9 @@ pending_free (Pending *pending)
   g_free (pending);
 }
 
-static gboolean
-on_latency_done (gpointer user_data)
+static void
+answer (Pending *pending)
 {
-  Pending *pending = user_data;
   HwBenchListener *self = pending->listener;
   double now = hw_bench_now ();
   Route *route;
@@ -131,7 +138,41 @@ on_latency_done (gpointer user_data)
   route->stats.latency_sum_s += now - pending->arrived;
   route->stats.last_ack = now;
   g_mutex_unlock (&self->lock);
-  return G_SOURCE_REMOVE;
+}
+
+/* A GLib timeout fires on a whole millisecond after any other wake-up of
+ * the loop (poll() takes milliseconds, rounded up), and answered 10 ms
+ * batches in 10.5 ms on average; a timerfd at the exact due time does not
+ * round. */
+static void
+arm_timer (HwBenchListener *self,
+           gint64           due_us)
+{
+  struct itimerspec spec = { { 0, 0 }, { due_us / G_USEC_PER_SEC, (due_us % G_USEC_PER_SEC) * 1000 } };
+
+  timerfd_settime (self->timer_fd, TFD_TIMER_ABSTIME, &spec, NULL);
+}
+
+static gboolean
+on_timer (int          fd,
+          GIOCondition condition,
+          gpointer     user_data)
+{
+  HwBenchListener *self = user_data;
+  guint64 expirations;
+  Pending *head;
+
+  if (read (fd, &expirations, sizeof expirations) < 0)
+    expirations = 0;   /* re-armed before it fired: nothing due yet */
+  while ((head = g_queue_peek_head (&self->due)) != NULL && head->due_us <= g_get_monotonic_time ())
+    {
+      g_queue_pop_head (&self->due);
+      answer (head);
+      pending_free (head);
+    }
+  if (head != NULL)
+    arm_timer (self, head->due_us);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -143,7 +184,6 @@ on_request (SoupServer        *server,
 {
   HwBenchListener *self = user_data;
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  g_autoptr(GSource) timeout = NULL;
   Pending *pending;
   double *answered = g_hash_table_lookup (self->answered, client_port (msg));
   double now = hw_bench_now ();
@@ -182,11 +222,12 @@ on_request (SoupServer        *server,
   pending->route = g_strdup (path + 1);
   pending->records = count_records (body->data, body->length);
   pending->arrived = now;
+  pending->due_us = g_get_monotonic_time () + self->latency_ms * (gint64) 1000;
 
   soup_server_message_pause (msg);
-  timeout = g_timeout_source_new (self->latency_ms);
-  g_source_set_callback (timeout, on_latency_done, pending, (GDestroyNotify) pending_free);
-  g_source_attach (timeout, self->context);
+  g_queue_push_tail (&self->due, pending);
+  if (self->due.length == 1)
+    arm_timer (self, pending->due_us);
 }
 
 static void
@@ -205,11 +246,16 @@ serve (gpointer user_data)
   GSList *uris;
 
   g_main_context_push_thread_default (self->context);
+  self->timer = g_unix_fd_source_new (self->timer_fd, G_IO_IN);
+  g_source_set_callback (self->timer, G_SOURCE_FUNC (on_timer), self, NULL);
+  g_source_attach (self->timer, self->context);
   self->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (self->server, NULL, on_request, self, NULL);
   if (!hw_http_listen_loopback (self->server, 0, &self->start_error))
     {
       g_clear_object (&self->server);
+      g_source_destroy (self->timer);
+      g_clear_pointer (&self->timer, g_source_unref);
       g_main_context_pop_thread_default (self->context);
       signal_started (self);
       return NULL;
@@ -223,8 +269,10 @@ serve (gpointer user_data)
 
   soup_server_disconnect (self->server);
   g_hash_table_remove_all (self->answered);
+  g_queue_clear_full (&self->due, (GDestroyNotify) pending_free);
   g_clear_object (&self->server);
-  /* Answers still waiting on a timeout die with the context. */
+  g_source_destroy (self->timer);
+  g_clear_pointer (&self->timer, g_source_unref);
   while (g_main_context_iteration (self->context, FALSE))
     ;
   g_main_context_pop_thread_default (self->context);
@@ -242,8 +290,19 @@ hw_bench_listener_new (guint    latency_ms,
   self->loop = g_main_loop_new (self->context, FALSE);
   self->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->answered = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_queue_init (&self->due);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
+  self->timer_fd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (self->timer_fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "timerfd_create: %s",
+                   g_strerror (saved_errno));
+      hw_bench_listener_free (self);
+      return NULL;
+    }
   self->thread = g_thread_new ("bench-listener", serve, self);
 
   g_mutex_lock (&self->lock);
@@ -272,8 +331,13 @@ hw_bench_listener_free (HwBenchListener *self)
 {
   if (self == NULL)
     return;
-  g_main_context_invoke (self->context, quit_loop, self->loop);
-  g_thread_join (self->thread);
+  if (self->thread != NULL)
+    {
+      g_main_context_invoke (self->context, quit_loop, self->loop);
+      g_thread_join (self->thread);
+    }
+  if (self->timer_fd >= 0)
+    close (self->timer_fd);
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->context);
   g_hash_table_unref (self->routes);

@@ -72,6 +72,83 @@ test_limits (void)
   hw_slab_unref (again);
 }
 
+/* A new slab starts with room for what its pool's slabs came to hold, so
+ * that it does not grow by doubling (copying, and touching fresh memory
+ * twice over) while a worker renders into it. */
+static void
+test_sized_like_the_last (void)
+{
+  g_autoptr(HwSlabPool) pool = hw_slab_pool_new (1, 1024 * 1024);
+  HwSlab *first = hw_slab_pool_take (pool);
+  HwSlab *spare, *fresh;
+
+  g_assert_cmpuint (hw_slab_get_buffer (first)->allocated_len, <, 4096);
+  g_string_set_size (hw_slab_get_buffer (first), 300 * 1024);
+  hw_slab_unref (first);
+
+  spare = hw_slab_pool_take (pool);
+  fresh = hw_slab_pool_take (pool);
+  g_assert_cmpuint (hw_slab_get_buffer (fresh)->len, ==, 0);
+  g_assert_cmpuint (hw_slab_get_buffer (fresh)->allocated_len, >, 300 * 1024);
+  /* Its memory is usable from end to end. */
+  memset (hw_slab_get_buffer (fresh)->str, 'x', hw_slab_get_buffer (fresh)->allocated_len);
+  hw_slab_unref (spare);
+  hw_slab_unref (fresh);
+}
+
+static void
+test_reserve (void)
+{
+  g_autoptr(HwSlabPool) pool = hw_slab_pool_new (1, 1024 * 1024);
+  HwSlab *slab = hw_slab_pool_take (pool);
+  GString *buffer = hw_slab_get_buffer (slab);
+  const char *data;
+
+  g_string_append (buffer, "kept");
+  hw_slab_reserve (slab, 512 * 1024);
+  g_assert_cmpuint (buffer->allocated_len, >=, 512 * 1024);
+  g_assert_cmpstr (buffer->str, ==, "kept");
+
+  /* Appending within the reservation does not move the data. */
+  data = hw_slab_get_data (slab);
+  for (guint i = 0; i < 1000; i++)
+    g_string_append_len (buffer, "0123456789", 10);
+  g_assert_true (hw_slab_get_data (slab) == data);
+  g_assert_cmpuint (buffer->len, ==, 4 + 10000);
+
+  /* A smaller reservation changes nothing. */
+  hw_slab_reserve (slab, 16);
+  g_assert_true (hw_slab_get_data (slab) == data);
+  hw_slab_unref (slab);
+}
+
+/* An idle owner trims: the spares go, and so does the size they taught. */
+static void
+test_trim (void)
+{
+  g_autoptr(HwSlabPool) pool = hw_slab_pool_new (2, 1024 * 1024);
+  HwSlab *slab = hw_slab_pool_take (pool);
+  GString *big = hw_slab_get_buffer (slab);
+  HwSlab *out = hw_slab_pool_take (pool);
+
+  g_string_set_size (big, 200 * 1024);
+  hw_slab_unref (slab);
+  hw_slab_pool_trim (pool);
+
+  slab = hw_slab_pool_take (pool);
+  g_assert_true (hw_slab_get_buffer (slab) != big);
+  g_assert_cmpuint (hw_slab_get_buffer (slab)->allocated_len, <, 4096);
+  hw_slab_unref (slab);
+
+  /* Slabs out at the trim come back as spares as usual. */
+  g_string_append (hw_slab_get_buffer (out), "still out");
+  big = hw_slab_get_buffer (out);
+  hw_slab_unref (out);
+  slab = hw_slab_pool_take (pool);
+  g_assert_true (hw_slab_get_buffer (slab) == big);
+  hw_slab_unref (slab);
+}
+
 /* Slabs may outlive their pool's owner: the delivery that made them stops
  * while a batch body is still being written. */
 static void
@@ -134,6 +211,9 @@ main (int   argc,
   g_test_add_func ("/slab/recycled", test_recycled);
   g_test_add_func ("/slab/shared", test_shared);
   g_test_add_func ("/slab/limits", test_limits);
+  g_test_add_func ("/slab/sized-like-the-last", test_sized_like_the_last);
+  g_test_add_func ("/slab/reserve", test_reserve);
+  g_test_add_func ("/slab/trim", test_trim);
   g_test_add_func ("/slab/outlives-pool", test_outlives_pool);
   g_test_add_func ("/slab/threads", test_threads);
   return g_test_run ();

@@ -10,6 +10,10 @@
 
 G_BEGIN_DECLS
 
+/* The most a listener keeps of a spare read slab, and so the most a read
+ * reserves at once: reads of bigger events grow theirs as they go. */
+#define HW_DELIVERY_READ_SLAB_BYTES (16 * 1024 * 1024)
+
 typedef struct
 {
   gint64   seq;

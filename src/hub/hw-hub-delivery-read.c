@@ -130,6 +130,20 @@ on_done (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A new slab would grow by doubling while a read renders into it, copying
+ * its records and touching twice the fresh memory: after a few records,
+ * the rest of the read is estimated from them and reserved at once. */
+#define SIZING_SAMPLE 16
+
+static void
+reserve_for_read (HwDeliveryRead *read)
+{
+  gsize rendered = hw_slab_get_buffer (read->slab)->len;
+  gsize estimate = rendered / SIZING_SAMPLE * read->limit / 8 * 9;
+
+  hw_slab_reserve (read->slab, MIN (estimate, HW_DELIVERY_READ_SLAB_BYTES));
+}
+
 static gboolean
 visit_row (const HwEventRow *row,
            gpointer          user_data)
@@ -143,7 +157,11 @@ visit_row (const HwEventRow *row,
       return FALSE;
     }
   if (row_matches (read->rule, row))
-    g_ptr_array_add (read->entries, entry_render (row, read->slab, read->n_lanes));
+    {
+      g_ptr_array_add (read->entries, entry_render (row, read->slab, read->n_lanes));
+      if (read->entries->len == SIZING_SAMPLE)
+        reserve_for_read (read);
+    }
   read->scan_seq = row->seq;
   return TRUE;
 }

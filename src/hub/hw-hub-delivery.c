@@ -50,9 +50,12 @@
 #define READ_CHUNK_MIN  200
 #define READ_CHUNK_MAX  2000
 /* Spare slabs kept per listener (see hw-hub-slab.h): a read's records
- * (about 4 MB for 1600 events of 2 KB) and a lane's batch body. */
-#define SPARE_READ_SLABS      4
-#define SPARE_READ_SLAB_BYTES (16 * 1024 * 1024)
+ * (about 4 MB for 1600 events of 2 KB) and a lane's batch body. As many
+ * read slabs as a backlog keeps out at once where the window is not
+ * clamped (it holds four reads' worth, plus the reads under way and the
+ * one being applied): a backlog then runs on recycled memory, without page
+ * faults. An idle listener gives them back (on_tick). */
+#define SPARE_READ_SLABS      8
 #define SPARE_BODY_SLAB_BYTES (2 * 1024 * 1024)
 /* Acknowledged entries stay queued behind an unacknowledged one (they
  * define the checkpoint); this many windows of them at most. */
@@ -570,6 +573,12 @@ on_tick (gpointer user_data)
 {
   HwDelivery *self = user_data;
 
+  /* Idle: the spare buffers a backlog needed go back to the system. */
+  if (self->caught_up && self->unacked == 0 && !is_reading (self))
+    {
+      hw_slab_pool_trim (self->read_slabs);
+      hw_slab_pool_trim (self->body_slabs);
+    }
   fill (self);
   pump (self);
   record_gauges (self);
@@ -604,7 +613,7 @@ hw_delivery_new (HwHub                    *hub,
       self->lanes[i].conn = hw_batch_conn_new (spec->url);
     }
   self->window = CLAMP (spec->batch_size * spec->parallel * 4, 1000, 50000);
-  self->read_slabs = hw_slab_pool_new (SPARE_READ_SLABS, SPARE_READ_SLAB_BYTES);
+  self->read_slabs = hw_slab_pool_new (SPARE_READ_SLABS, HW_DELIVERY_READ_SLAB_BYTES);
   self->body_slabs = hw_slab_pool_new (self->n_lanes, SPARE_BODY_SLAB_BYTES);
   self->read_chunk = CLAMP (self->window / 4, READ_CHUNK_MIN, READ_CHUNK_MAX);
   self->max_reads = hw_hub_workers_get_count ();

@@ -25,13 +25,22 @@ HwSlabPool *hw_slab_pool_ref    (HwSlabPool  *pool);
 /* Slabs still out stay valid, and are freed when released. */
 void        hw_slab_pool_unref  (HwSlabPool  *pool);
 
-/* An empty slab, spare or new, holding one reference. Thread-safe. */
+/* An empty slab, spare or new, holding one reference. Thread-safe. A new
+ * slab comes with room for as much as the fullest slab given back so far
+ * held (within the pool's limit), its memory already mapped. */
 HwSlab     *hw_slab_pool_take   (HwSlabPool  *pool);
+/* Frees the spare slabs and forgets their size, for an owner gone idle
+ * (what it does next may be smaller); slabs out are not touched. */
+void        hw_slab_pool_trim   (HwSlabPool  *pool);
 
 HwSlab     *hw_slab_ref         (HwSlab      *slab);
 /* Any thread. The last release returns the slab to its pool. */
 void        hw_slab_unref       (HwSlab      *slab);
 
+/* Room for @size bytes in all, grown in one step with its memory mapped;
+ * same rules as appending. */
+void        hw_slab_reserve     (HwSlab      *slab,
+                                 gsize        size);
 /* To append to: only one thread may, while no slice of it is handed out
  * (appending may move the data). */
 GString    *hw_slab_get_buffer  (HwSlab      *slab);
