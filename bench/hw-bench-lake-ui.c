@@ -493,19 +493,6 @@ scroll_done (Bench *bench)
   return bench->tick_id == 0;
 }
 
-static double
-percentile (GArray *values,
-            double  p)
-{
-  guint i;
-
-  if (values->len == 0)
-    return NAN;
-  hw_bench_median (values);   /* sorts */
-  i = MIN (values->len - 1, (guint) ceil (p * values->len) - 1);
-  return g_array_index (values, double, i);
-}
-
 static void
 scroll (Bench      *bench,
         gboolean    sweep,
@@ -527,8 +514,8 @@ scroll (Bench      *bench,
   if (!wait_for (bench, scroll_done, WAIT_TIMEOUT_S))
     hw_bench_fail ("scrolling did not finish", NULL);
   placeholders = bench->placeholder_frames;
-  *interval_p95 = percentile (bench->intervals, 0.95);
-  *work_p95 = percentile (bench->work, 0.95);
+  *interval_p95 = hw_bench_percentile (bench->intervals, 0.95);
+  *work_p95 = hw_bench_percentile (bench->work, 0.95);
   longest = bench->intervals->len > 0 ? g_array_index (bench->intervals, double, bench->intervals->len - 1) : NAN;
   hw_bench_note ("lake-ui: %s, %u frames: frame to frame p50 %.1f ms, p95 %.1f ms, longest %.1f ms; "
                  "work per frame (tick to painted) p50 %.1f ms, p95 %.1f ms; %u frames showed placeholder rows",

@@ -98,6 +98,19 @@ hw_bench_median (GArray *values)
 }
 
 double
+hw_bench_percentile (GArray *values,
+                     double  p)
+{
+  guint i;
+
+  if (values->len == 0)
+    return NAN;
+  hw_bench_median (values);   /* sorts */
+  i = MIN (values->len - 1, (guint) ceil (p * values->len) - 1);
+  return g_array_index (values, double, i);
+}
+
+double
 hw_bench_mean (GArray *values)
 {
   double sum = 0;

@@ -29,6 +29,9 @@ double   hw_bench_now           (void);
 /* The median of @values (doubles, reordered in place); NaN when empty. */
 double   hw_bench_median        (GArray      *values);
 double   hw_bench_mean          (GArray      *values);
+/* The value at quantile @p (0 < p ≤ 1) of @values (reordered); NaN when empty. */
+double   hw_bench_percentile    (GArray      *values,
+                                 double       p);
 
 /* Removes @path recursively if it exists, then creates it empty. */
 gboolean hw_bench_reset_dir     (const char  *path,

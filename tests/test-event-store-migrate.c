@@ -159,8 +159,10 @@ test_migrate_v1 (void)
                                     "WHERE name = 'state'"), ==, 1);
   g_assert_cmpint (query_int (path, "SELECT count(*) FROM sqlite_schema "
                                     "WHERE name = 'faults_functionname_ts'"), ==, 1);
-  /* v2 → v3 set FTS5's automerge in the index's own config table. */
+  /* v2 → v3 set FTS5's automerge in the index's own config table, and
+   * v3 → v4 its crisismerge. */
   g_assert_cmpint (query_int (path, "SELECT v FROM events_fts_config WHERE k = 'automerge'"), ==, 16);
+  g_assert_cmpint (query_int (path, "SELECT v FROM events_fts_config WHERE k = 'crisismerge'"), ==, 64);
 
   /* Opening again is a no-op. */
   store = hw_event_store_open (path, HW_EVENT_STORE_NO_RECOVER, &error);
@@ -194,6 +196,7 @@ test_fresh_is_current (void)
   g_assert_cmpint (query_int (path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
                                     "name LIKE 'events_%'"), ==, 5);
   g_assert_cmpint (query_int (path, "SELECT v FROM events_fts_config WHERE k = 'automerge'"), ==, 16);
+  g_assert_cmpint (query_int (path, "SELECT v FROM events_fts_config WHERE k = 'crisismerge'"), ==, 64);
   g_assert_cmpint (query_int (path, "PRAGMA page_size"), ==, 8192);
 
   hw_test_rmdir (dir);
