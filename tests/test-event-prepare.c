@@ -366,6 +366,43 @@ test_lz4_sizes (void)
   hw_event_preparer_free (zstd);
 }
 
+/* No parser path reaches 64 MiB (events are limited far below), so the
+ * store's own limit is tested on the compression step directly: a body at
+ * the limit is written and read back, one byte more is refused before
+ * anything is stored, with either codec. */
+static void
+test_body_size_limit (void)
+{
+  static const HwBodyCodec codecs[] = { HW_BODY_CODEC_ZSTD, HW_BODY_CODEC_LZ4 };
+  g_autoptr(GByteArray) scratch = g_byte_array_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (codecs); i++)
+    {
+      HwEventPreparer *preparer = hw_event_preparer_new (NULL);
+      HwPreparedEvent at_limit = { 0 }, over = { 0 };
+      g_autoptr(GError) error = NULL;
+      const char *text;
+
+      hw_event_preparer_set_codec (preparer, codecs[i]);
+      at_limit.json = g_strnfill (HW_STORE_MAX_BODY_BYTES, 'a');
+      g_assert_true (hw_event_preparer_compress (preparer, &at_limit, &error));
+      g_assert_no_error (error);
+      text = hw_store_decompress_into (at_limit.body->data, at_limit.body->len, scratch, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (strlen (text), ==, HW_STORE_MAX_BODY_BYTES);
+
+      over.json = g_strnfill (HW_STORE_MAX_BODY_BYTES + 1, 'a');
+      g_assert_false (hw_event_preparer_compress (preparer, &over, &error));
+      g_assert_error (error, HW_ERROR, HW_ERROR_FAILED);
+      g_assert_nonnull (strstr (error->message, "larger than 64 MiB"));
+      g_assert_null (over.body);
+
+      hw_prepared_event_clear (&at_limit);
+      hw_prepared_event_clear (&over);
+      hw_event_preparer_free (preparer);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -378,6 +415,7 @@ main (int   argc,
   g_test_add_func ("/event-prepare/mutations", test_mutations);
   g_test_add_func ("/event-prepare/body-codecs", test_body_codecs);
   g_test_add_func ("/event-prepare/lz4-sizes", test_lz4_sizes);
+  g_test_add_func ("/event-prepare/body-size-limit", test_body_size_limit);
 
   return g_test_run ();
 }
