@@ -4,11 +4,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <libsoup/soup.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <errno.h>
 #include <string.h>
 #include <sys/timerfd.h>
 #include <unistd.h>

@@ -154,8 +154,10 @@ give_back (HwSlabPool *pool,
 
   g_string_truncate (buffer, 0);
   g_mutex_lock (&pool->lock);
+  /* As a size for g_string_sized_new(), which adds the NUL and rounds up
+   * to a power of two itself. */
   if (buffer->allocated_len <= pool->max_kept_bytes)
-    pool->typical_bytes = MAX (pool->typical_bytes, used + 1);
+    pool->typical_bytes = MAX (pool->typical_bytes, used);
   if (pool->spare->len < pool->max_spare && buffer->allocated_len <= pool->max_kept_bytes)
     {
       g_ptr_array_add (pool->spare, buffer);
