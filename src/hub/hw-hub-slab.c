@@ -87,15 +87,28 @@ prefault (char  *data,
 #endif
 }
 
-/* Sized at once to what this pool's slabs come to hold: growing by
- * doubling would copy it and touch twice the fresh memory. */
+/* Room for @size bytes in all, in one step rather than by doubling (which
+ * would copy the data and touch twice the fresh memory), mapped at once. */
+static void
+grow_mapped (GString *buffer,
+             gsize    size)
+{
+  gsize used = buffer->len;
+
+  if (size < buffer->allocated_len)
+    return;
+  g_string_set_size (buffer, size);
+  g_string_truncate (buffer, used);
+  prefault (buffer->str + used, buffer->allocated_len - used);
+}
+
+/* Sized at once to what this pool's slabs came to hold. */
 static GString *
 new_buffer (gsize size)
 {
-  GString *buffer = g_string_sized_new (size);
+  GString *buffer = g_string_new (NULL);
 
-  if (size > 0)
-    prefault (buffer->str, buffer->allocated_len);
+  grow_mapped (buffer, size);
   return buffer;
 }
 
@@ -127,9 +140,15 @@ hw_slab_pool_trim (HwSlabPool *pool)
 
   g_return_if_fail (pool != NULL);
 
+  /* Freed after the lock: giving 8 × 4 MB back to the system takes a while,
+   * and a worker may be taking a slab meanwhile. Idle owners trim every
+   * tick: nothing is allocated when nothing is spare. */
   g_mutex_lock (&pool->lock);
-  spare = g_steal_pointer (&pool->spare);
-  pool->spare = g_ptr_array_new_with_free_func (free_buffer);
+  if (pool->spare->len > 0)
+    {
+      spare = g_steal_pointer (&pool->spare);
+      pool->spare = g_ptr_array_new_with_free_func (free_buffer);
+    }
   pool->typical_bytes = 0;
   g_mutex_unlock (&pool->lock);
 }
@@ -182,18 +201,9 @@ void
 hw_slab_reserve (HwSlab *slab,
                  gsize   size)
 {
-  GString *buffer;
-  gsize used;
-
   g_return_if_fail (slab != NULL);
 
-  buffer = slab->buffer;
-  if (size < buffer->allocated_len)
-    return;
-  used = buffer->len;
-  g_string_set_size (buffer, size);
-  g_string_truncate (buffer, used);
-  prefault (buffer->str + used, buffer->allocated_len - used);
+  grow_mapped (slab->buffer, size);
 }
 
 GString *
