@@ -9,11 +9,11 @@
 G_BEGIN_DECLS
 
 /* An HTTP server on 127.0.0.1 that answers every POST of stream records
- * after a fixed latency, measured from a GLib timeout rather than a
- * blocking sleep so that any number of batches wait in parallel. It runs
- * its own main context in its own thread, so the benchmark's blocking
- * HTTP calls never hold its answers back. Each path is a route with its
- * own counters: /live, /replay, /stall… */
+ * a fixed latency after the request arrived whole. Each connection has its
+ * own thread, which sleeps until the answer is due, so any number of
+ * batches wait in parallel and the benchmark's blocking HTTP calls never
+ * hold an answer back. Each path is a route with its own counters: /live,
+ * /replay, /stall… */
 typedef struct _HwBenchListener HwBenchListener;
 
 typedef struct
