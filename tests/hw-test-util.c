@@ -94,6 +94,8 @@ hw_test_scale_ms (guint ms)
   return ms > G_MAXUINT / scale ? G_MAXUINT : ms * scale;
 }
 
+#define RECHECK_MS 10
+
 static gboolean
 wake_up (gpointer user_data)
 {
@@ -103,6 +105,12 @@ wake_up (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+recheck (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean
 hw_test_wait_until (HwTestCondition condition,
                     gpointer        user_data,
@@ -110,18 +118,21 @@ hw_test_wait_until (HwTestCondition condition,
 {
   gboolean timed_out = FALSE;
   guint timeout_id = g_timeout_add (hw_test_scale_ms (timeout_ms), wake_up, &timed_out);
+  /* A condition that another thread or process makes true (a file grown
+   * by a checkpoint thread) wakes no main loop: without a tick, the wait
+   * slept until its timeout and passed only if the condition had come
+   * true by then. */
+  guint recheck_id = g_timeout_add (RECHECK_MS, recheck, NULL);
+  gboolean met;
 
-  while (!condition (user_data))
-    {
-      if (timed_out)
-        return FALSE;
-      g_main_context_iteration (NULL, TRUE);
-    }
+  while (!(met = condition (user_data)) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (recheck_id);
   /* The condition may have come true in the very iteration that fired the
    * timeout, which then removed itself already. */
   if (!timed_out)
     g_source_remove (timeout_id);
-  return TRUE;
+  return met;
 }
 
 guint16
