@@ -7,12 +7,18 @@
 #include <glib/gstdio.h>
 
 #include "hw-event-store.h"
+#include "hw-event-store-private.h"
 #include "hw-test-util.h"
 
 #define EVENTS_PER_COMMIT 500
 
+/* The store's bounds are 8000 and 16000 pages; the test sets smaller ones,
+ * so that a few hundred commits reach them. */
+#define CHECKPOINT_PAGES 1000
+#define WAL_MAX_PAGES 8000
+
 /* Events whose bodies do not compress away, so that a few hundred commits
- * fill the WAL past its checkpoint mark (1000 pages). */
+ * fill the WAL past its checkpoint mark. */
 static HwEvent **
 make_events (GRand  *rand,
              guint   first,
@@ -79,11 +85,12 @@ test_background (void)
 
   store = hw_event_store_open (path, HW_EVENT_STORE_FLAGS_NONE, &error);
   g_assert_no_error (error);
+  hw_store_set_wal_bounds (store, CHECKPOINT_PAGES, WAL_MAX_PAGES);
   wait.path = path;
   wait.above = file_size (path);
 
-  /* 1000 pages of 8 KB. */
-  while (file_size (wal) < 9 * 1024 * 1024)
+  /* Past the mark, in pages of 8 KB. */
+  while (file_size (wal) < (CHECKPOINT_PAGES + 100) * 8192)
     {
       HwEvent **events = make_events (rand, n, EVENTS_PER_COMMIT);
 
@@ -100,7 +107,7 @@ test_background (void)
   /* What one commit adds to the WAL, without FTS5 merging. */
   per_commit = file_size (wal) / (n / EVENTS_PER_COMMIT);
 
-  /* Writing on keeps the WAL near its bound (8000 pages) however long:
+  /* Writing on keeps the WAL near its bound however long:
    * unbounded, these commits alone would add 60 × per_commit (some
    * 160 MB). The bound is checked before a commit, and a commit in which
    * FTS5 merges segments writes far more than per_commit, so the check
@@ -116,7 +123,7 @@ test_background (void)
       n += EVENTS_PER_COMMIT;
       max_wal = MAX (max_wal, file_size (wal));
     }
-  g_assert_cmpuint (max_wal, <, (guint64) 2 * 8000 * 8192);
+  g_assert_cmpuint (max_wal, <, (guint64) 2 * WAL_MAX_PAGES * 8192);
   g_assert_cmpuint (max_wal, <, 60 * per_commit);
   g_assert_cmpint (hw_event_store_get_max_seq (store, &error), ==, n);
   g_clear_object (&store);

@@ -45,6 +45,8 @@ struct _HwEventStore
   guint64            ckpt_requested;   /* a pass is wanted up to this commit */
   guint64            ckpt_done;        /* the last pass started after this commit */
   int                ckpt_wal_pages;   /* WAL frames after the last commit */
+  int                ckpt_pages;       /* a pass starts past this many frames */
+  int                ckpt_max_pages;   /* a write waits for a full pass past this many */
   gboolean           ckpt_stopping;
 };
 
@@ -102,6 +104,10 @@ void          hw_store_stop_checkpoints  (HwEventStore  *self);
  * past its bound, waits for a checkpoint of everything committed, so that
  * the transaction starts the WAL over. */
 void          hw_store_bound_wal         (HwEventStore  *self);
+/* For tests, which reach the bounds with less data; any time. */
+void          hw_store_set_wal_bounds    (HwEventStore  *self,
+                                          int            checkpoint_pages,
+                                          int            max_pages);
 
 /* hw-event-store-insert.c: the writer connection, under write_lock */
 HwStoreConn  *hw_store_lock_writer       (HwEventStore  *self);
