@@ -20,7 +20,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <glib-unix.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
