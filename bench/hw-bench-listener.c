@@ -181,6 +181,9 @@ fill_to (int         fd,
 static const char *
 find_head_end (GByteArray *buffer)
 {
+  /* An empty GByteArray may have no data pointer at all. */
+  if (buffer->len == 0)
+    return NULL;
   return g_strstr_len ((const char *) buffer->data, buffer->len, "\r\n\r\n");
 }
 
