@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <sqlite3.h>
+
 #include "hw-error.h"
 #include "hw-event-store.h"
 #include "hw-event-store-private.h"
@@ -635,6 +637,94 @@ test_masking (Fixture       *fixture,
   g_assert_cmpint (count (fixture->store, "today"), ==, 1);
 }
 
+/* The text of the first column of @sql's first row on a reader, or NULL. */
+static char *
+select_text (HwEventStore *store,
+             const char   *sql)
+{
+  g_autoptr(GError) error = NULL;
+  HwStoreConn *reader = hw_store_acquire_reader (store, NULL, &error);
+  sqlite3_stmt *stmt = NULL;
+  char *text = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_prepare_v2 (reader->db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  hw_store_release_reader (store, reader);
+  return text;
+}
+
+static void
+assert_column (HwEventStore *store,
+               const char   *sql,
+               const char   *expected)
+{
+  g_autofree char *value = select_text (store, sql);
+
+  g_test_message ("%s", sql);
+  g_assert_cmpstr (value, ==, expected);
+}
+
+/* The envelope's columns are cached too, so they must come from the
+ * masked event: an address as partition key, tag or fault message was
+ * once stored in clear there while the body and index had it masked. */
+static void
+test_masking_columns (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  static const char * const lines[] = {
+    "{\"id\":\"c1\",\"type\":\"customer-added\",\"timestamp\":1714737600000,"
+    "\"partitionKey\":\"bob@example.com\",\"tags\":{\"source\":\"carol@example.net\","
+    "\"functionname\":\"signup\"}}",
+    "{\"id\":\"c2\",\"type\":\"fault\",\"timestamp\":1714737600001,"
+    "\"tags\":{\"functionname\":\"signup-listener\"},"
+    "\"err\":{\"name\":\"Error\",\"message\":\"no account for dave@example.com\"}}",
+    /* Identity is never masked, even when eem names it; tags replaced
+     * whole leave no tag columns. */
+    "{\"id\":\"c3\",\"type\":\"customer-added\",\"timestamp\":1714737600002,"
+    "\"partitionKey\":\"p-3\",\"tags\":{\"source\":\"shop\"},"
+    "\"eem\":{\"fields\":[\"id\",\"type\",\"timestamp\",\"tags\",\"partitionKey\"]}}",
+  };
+  g_autoptr(HwMaskRules) rules = hw_mask_rules_new (HW_MASK_DEFAULT);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_event_unref);
+  g_autoptr(GError) error = NULL;
+  HwInsertStatus statuses[G_N_ELEMENTS (lines)];
+
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      g_ptr_array_add (events, hw_event_parse (lines[i], -1, NULL, &error));
+      g_assert_no_error (error);
+    }
+  hw_event_store_set_mask_rules (fixture->store, rules);
+  g_assert_true (hw_event_store_insert (fixture->store, (HwEvent **) events->pdata, events->len,
+                                       statuses, NULL, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    g_assert_cmpint (statuses[i], ==, HW_INSERT_ACCEPTED);
+
+  assert_column (fixture->store, "SELECT partition_key FROM events WHERE id = 'c1'", HW_MASK_REPLACEMENT);
+  assert_column (fixture->store, "SELECT source FROM events WHERE id = 'c1'", HW_MASK_REPLACEMENT);
+  assert_column (fixture->store, "SELECT functionname FROM events WHERE id = 'c1'", "signup");
+  assert_column (fixture->store, "SELECT tags FROM events WHERE id = 'c1'",
+                 "{\"source\":\"" HW_MASK_REPLACEMENT "\",\"functionname\":\"signup\"}");
+  assert_column (fixture->store, "SELECT err_message FROM faults", "no account for " HW_MASK_REPLACEMENT);
+  assert_column (fixture->store, "SELECT err_name FROM faults", "Error");
+  assert_column (fixture->store, "SELECT functionname FROM faults", "signup-listener");
+  assert_column (fixture->store, "SELECT type || ' ' || ts FROM events WHERE id = 'c3'",
+                 "customer-added 1714737600002");
+  assert_column (fixture->store, "SELECT partition_key FROM events WHERE id = 'c3'", HW_MASK_REPLACEMENT);
+  assert_column (fixture->store, "SELECT coalesce(source, 'none') FROM events WHERE id = 'c3'", "none");
+  /* And nothing of them in any column of either table. */
+  assert_column (fixture->store,
+                 "SELECT count(*) FROM events WHERE instr(coalesce(partition_key, '') || "
+                 "coalesce(source, '') || coalesce(tags, ''), '@') > 0", "0");
+  assert_column (fixture->store, "SELECT count(*) FROM faults WHERE instr(err_message, '@') > 0", "0");
+  g_assert_cmpint (count (fixture->store, "partitionKey:bob@example.com"), ==, 0);
+  g_assert_cmpint (count (fixture->store, "tags.source:carol@example.net"), ==, 0);
+}
+
 typedef struct
 {
   GError *error;
@@ -789,6 +879,7 @@ main (int   argc,
   ADD ("/event-store/top-values", test_top_values);
   ADD ("/event-store/tree", test_tree);
   ADD ("/event-store/masking", test_masking);
+  ADD ("/event-store/masking-columns", test_masking_columns);
   ADD ("/event-store/async", test_async);
   ADD ("/event-store/concurrent-reader", test_concurrent_reader);
 

@@ -207,10 +207,8 @@ hw_event_preparer_compress (HwEventPreparer  *self,
   return TRUE;
 }
 
-/* With mask rules the body and the index both come from the masked event,
- * so a masked value is neither stored nor searchable. The search text is
- * taken from a shallow copy of the event whose expanded tree is the masked
- * one: the parser's text extraction then sees only masked values. */
+/* With mask rules the body, the index and the columns all come from the
+ * masked event, so a masked value is neither stored nor searchable. */
 gboolean
 hw_event_preparer_prepare (HwEventPreparer  *self,
                            HwEvent          *event,
@@ -219,29 +217,31 @@ hw_event_preparer_prepare (HwEventPreparer  *self,
 {
   g_autoptr(JsonNode) masked = NULL;
   g_autofree char *masked_json = NULL;
+  g_autoptr(HwEvent) stored = NULL;
+  guint n_masked = 0;
   const char *json;
-  HwEvent view;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (event != NULL && event->json != NULL && event->expanded != NULL, FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
 
   json = event->json;
-  view = *event;
   if (self->rules != NULL)
     {
-      masked = hw_mask_rules_apply_copy (self->rules, event->expanded, NULL);
-      view.expanded = masked;
+      masked = hw_mask_rules_apply_copy (self->rules, event->expanded, &n_masked);
       masked_json = json_to_string (masked, FALSE);
       json = masked_json;
     }
+  /* The columns too (partition key, common tags, a fault's err fields),
+   * or a masked address would still be cached in one. */
+  stored = n_masked > 0 ? hw_event_new_masked (event, masked) : hw_event_ref (event);
 
   memset (out, 0, sizeof *out);
   if (!set_body (self, out, json, strlen (json), error))
     return FALSE;
-  out->event = hw_event_ref (event);
-  out->text = hw_event_dup_search_text (&view);
-  out->tags = hw_event_dup_tags_json (&view);
+  out->text = hw_event_dup_search_text (stored);
+  out->tags = hw_event_dup_tags_json (stored);
+  out->event = g_steal_pointer (&stored);
   return TRUE;
 }
 

@@ -483,6 +483,62 @@ hw_event_parse_node (JsonNode            *node,
   return parse_root (node, NULL, 0, size, TRUE, limits, error);
 }
 
+/* The string at @member of @object's member @holder (NULL for the root),
+ * or NULL: after masking, anything that is not a string any more (an
+ * object replaced whole) was masked, so there is no value to keep. */
+static char *
+dup_masked_string (JsonObject *object,
+                   const char *holder,
+                   const char *member)
+{
+  JsonNode *node;
+
+  if (holder != NULL)
+    {
+      node = json_object_get_member (object, holder);
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        return NULL;
+      object = json_node_get_object (node);
+    }
+  node = json_object_get_member (object, member);
+  return node != NULL && node_is_string (node) ? g_strdup (json_node_get_string (node)) : NULL;
+}
+
+HwEvent *
+hw_event_new_masked (const HwEvent *event,
+                     JsonNode      *masked)
+{
+  HwEvent *copy;
+  JsonObject *object;
+
+  g_return_val_if_fail (event != NULL, NULL);
+  g_return_val_if_fail (masked != NULL && JSON_NODE_HOLDS_OBJECT (masked), NULL);
+
+  object = json_node_get_object (masked);
+  copy = g_new0 (HwEvent, 1);
+  g_atomic_ref_count_init (&copy->ref_count);
+  copy->id = g_strdup (event->id);
+  copy->type = g_strdup (event->type);
+  copy->timestamp_ms = event->timestamp_ms;
+  copy->size = event->size;
+  copy->partition_key = dup_masked_string (object, NULL, "partitionKey");
+  copy->source = dup_masked_string (object, "tags", "source");
+  copy->functionname = dup_masked_string (object, "tags", "functionname");
+  copy->pipeline = dup_masked_string (object, "tags", "pipeline");
+  copy->account = dup_masked_string (object, "tags", "account");
+  copy->region = dup_masked_string (object, "tags", "region");
+  copy->stage = dup_masked_string (object, "tags", "stage");
+  if (hw_event_is_fault (copy))
+    {
+      copy->err_name = dup_masked_string (object, "err", "name");
+      copy->err_message = dup_masked_string (object, "err", "message");
+      copy->err_stack = dup_masked_string (object, "err", "stack");
+    }
+  copy->expanded = json_node_ref (masked);
+  copy->json = json_to_string (masked, FALSE);
+  return copy;
+}
+
 gboolean
 hw_event_is_fault (const HwEvent *event)
 {

@@ -75,6 +75,13 @@ HwEvent       *hw_event_parse_node      (JsonNode            *node,
                                          const HwParseLimits *limits,
                                          GError             **error);
 
+/* A copy of @event for storing after masking: its expanded tree and JSON
+ * are @masked (referenced), and so are the columns read out of it
+ * (partitionKey, the common tags, a fault's err fields); a column whose
+ * value masking replaced whole is NULL. id, type and timestamp are kept:
+ * masking never touches them. */
+HwEvent       *hw_event_new_masked      (const HwEvent       *event,
+                                         JsonNode            *masked);
 /* Text for the full-text index: type, tag values and every string value of
  * the expanded payload, space separated. */
 char          *hw_event_dup_search_text (const HwEvent       *event);

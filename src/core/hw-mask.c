@@ -200,20 +200,32 @@ mask_path (JsonNode    *node,
   }
 }
 
+/* The root members that identify the event and place it in time: masking
+ * them would make it another event, or none. */
+static gboolean
+is_identity (char **segments)
+{
+  return segments[0] != NULL && segments[1] == NULL &&
+         (g_str_equal (segments[0], "id") || g_str_equal (segments[0], "type") ||
+          g_str_equal (segments[0], "timestamp"));
+}
+
 /* Resolves @segments against @holder and each of its object members other
  * than eem and tags: see hw_mask_rules_apply(). */
 static guint
 mask_field (JsonNode  *holder,
+            gboolean   is_root,
             char     **segments)
 {
   JsonObject *object = json_node_get_object (holder);
   g_autoptr(GList) members = NULL;
-  guint masked;
+  guint masked = 0;
 
   /* Replacing a member frees the name json_object_get_members() handed
    * out, so list the members only after @holder's own replacement; the
    * loop below only replaces members of the members. */
-  masked = mask_path (holder, segments);
+  if (!is_root || !is_identity (segments))
+    masked = mask_path (holder, segments);
   members = json_object_get_members (object);
   for (GList *l = members; l != NULL; l = l->next)
     {
@@ -228,7 +240,8 @@ mask_field (JsonNode  *holder,
 }
 
 static guint
-mask_eem_fields (JsonNode *holder)
+mask_eem_fields (JsonNode *holder,
+                 gboolean  is_root)
 {
   JsonObject *object = json_node_get_object (holder);
   JsonNode *eem = json_object_get_member (object, "eem");
@@ -252,7 +265,7 @@ mask_eem_fields (JsonNode *holder)
           || *json_node_get_string (field) == '\0')
         continue;
       segments = g_strsplit (json_node_get_string (field), ".", -1);
-      masked += mask_field (holder, segments);
+      masked += mask_field (holder, is_root, segments);
     }
   return masked;
 }
@@ -401,10 +414,10 @@ mask_object (const HwMaskRules *rules,
   guint masked = 0;
 
   if (rules->flags & HW_MASK_EEM_FIELDS)
-    masked += mask_eem_fields (node);
+    masked += mask_eem_fields (node, is_root);
   if (is_root)
     for (guint i = 0; i < rules->fields->len; i++)
-      masked += mask_field (node, g_ptr_array_index (rules->fields, i));
+      masked += mask_field (node, TRUE, g_ptr_array_index (rules->fields, i));
 
   members = json_object_get_members (object);
   for (GList *l = members; l != NULL; l = l->next)

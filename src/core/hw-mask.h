@@ -61,8 +61,8 @@ void         hw_mask_rules_add_field   (HwMaskRules       *rules,
  * Whatever sits there, scalar or subtree, becomes HW_MASK_REPLACEMENT.
  * Every object with eem{fields} is honoured, so a fault's uow.event is
  * masked by its own eem. Configured fields resolve the same way from the
- * root. The root's id and type are never masked (they identify the event),
- * nor is anything under eem itself.
+ * root. The root's id, type and timestamp are never masked (they identify
+ * the event and place it in time), nor is anything under eem itself.
  *
  * The nodes of an HwEvent are shared and immutable: mask a copy
  * (hw_mask_rules_apply_copy()). */
