@@ -171,7 +171,6 @@ static const char plain_schema[] =
   "CREATE INDEX events_ts ON events (ts);"
   "CREATE INDEX events_type_ts ON events (type, ts);"
   "CREATE INDEX events_functionname_ts ON events (functionname, ts);"
-  "CREATE INDEX events_partition_key ON events (partition_key);"
   "CREATE INDEX events_source_ts ON events (source, ts);";
 
 /* Reads the next @batch rows from the cache into memory (not timed). */

@@ -43,7 +43,7 @@ static const char v1_schema[] =
   "PRAGMA user_version = 1;";
 
 static const char fault_json[] =
-  "{\"id\":\"f1\",\"type\":\"fault\",\"timestamp\":1714737600000,"
+  "{\"id\":\"f1\",\"type\":\"fault\",\"timestamp\":1714737600000,\"partitionKey\":\"ord-7\","
   "\"tags\":{\"functionname\":\"pay\"},\"err\":{\"name\":\"E\",\"message\":\"declined\"}}";
 
 static GBytes *
@@ -80,14 +80,14 @@ write_v1_file (const char *path)
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   exec_or_die (db, v1_schema);
   g_assert_cmpint (sqlite3_prepare_v2 (db,
-    "INSERT INTO events (seq, id, type, ts, received_ms, functionname, is_fault, size, body) "
-    "VALUES (7, 'f1', 'fault', 1714737600000, 1714737600500, 'pay', 1, 120, ?)",
+    "INSERT INTO events (seq, id, type, ts, received_ms, partition_key, functionname, is_fault, size, body) "
+    "VALUES (7, 'f1', 'fault', 1714737600000, 1714737600500, 'ord-7', 'pay', 1, 140, ?)",
     -1, &stmt, NULL), ==, SQLITE_OK);
   sqlite3_bind_blob (stmt, 1, g_bytes_get_data (body, NULL), g_bytes_get_size (body), SQLITE_STATIC);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
   sqlite3_finalize (stmt);
   exec_or_die (db,
-    "INSERT INTO events_fts (rowid, text) VALUES (7, 'fault pay declined');"
+    "INSERT INTO events_fts (rowid, text) VALUES (7, 'fault pay ord-7 E declined');"
     "INSERT INTO faults (seq, ts, functionname, err_name, err_message, resubmitted_at) "
     "  VALUES (7, 1714737600000, 'pay', 'E', 'declined', 1714737700000);"
     "INSERT INTO sync_cursors VALUES ('lake', '7', 1714737600000);");
@@ -124,6 +124,13 @@ test_migrate_v1 (void)
   g_autofree char *cursor = NULL;
   HwFaultFilter filter = { 0 };
   HwFaultRow *fault;
+  static const struct { const char *text; gint64 count; } by_key[] = {
+    { "partitionKey:ord-7", 1 },
+    { "partitionKey:ord-*", 1 },
+    { "partitionKey:Ord-7", 0 },
+    { "partitionKey:ord", 0 },
+    { "-partitionKey:ord-7", 0 },
+  };
 
   write_v1_file (path);
   g_assert_cmpint (hw_event_store_schema_version (), >=, 2);
@@ -163,11 +170,25 @@ test_migrate_v1 (void)
    * v3 → v4 its crisismerge. */
   g_assert_cmpint (query_int (path, "SELECT v FROM events_fts_config WHERE k = 'automerge'"), ==, 16);
   g_assert_cmpint (query_int (path, "SELECT v FROM events_fts_config WHERE k = 'crisismerge'"), ==, 64);
+  /* v4 → v5 dropped the partition_key index; the key is found through the
+   * full-text index instead. */
+  g_assert_cmpint (query_int (path, "SELECT count(*) FROM sqlite_schema "
+                                    "WHERE name = 'events_partition_key'"), ==, 0);
 
   /* Opening again is a no-op. */
   store = hw_event_store_open (path, HW_EVENT_STORE_NO_RECOVER, &error);
   g_assert_no_error (error);
   g_assert_cmpint (hw_event_store_get_max_seq (store, &error), ==, 7);
+  for (guint i = 0; i < G_N_ELEMENTS (by_key); i++)
+    {
+      g_autoptr(HwQuery) key_query = hw_query_parse (by_key[i].text, 0, NULL, &error);
+
+      g_assert_no_error (error);
+      g_test_message ("query: %s", by_key[i].text);
+      g_assert_cmpint (hw_event_store_count (store, key_query, HW_EVENT_STORE_UNBOUNDED,
+                                             HW_EVENT_STORE_UNBOUNDED, NULL, &error), ==, by_key[i].count);
+      g_assert_no_error (error);
+    }
   g_clear_object (&store);
 
   hw_test_rmdir (dir);
@@ -194,7 +215,7 @@ test_fresh_is_current (void)
                                     "name IN ('events', 'events_fts', 'faults', 'system_events', "
                                     "'metric_points', 'sync_cursors')"), ==, 6);
   g_assert_cmpint (query_int (path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
-                                    "name LIKE 'events_%'"), ==, 5);
+                                    "name LIKE 'events_%'"), ==, 4);
   g_assert_cmpint (query_int (path, "SELECT v FROM events_fts_config WHERE k = 'automerge'"), ==, 16);
   g_assert_cmpint (query_int (path, "SELECT v FROM events_fts_config WHERE k = 'crisismerge'"), ==, 64);
   g_assert_cmpint (query_int (path, "PRAGMA page_size"), ==, 8192);

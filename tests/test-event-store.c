@@ -725,6 +725,61 @@ test_masking_columns (Fixture       *fixture,
   g_assert_cmpint (count (fixture->store, "tags.source:carol@example.net"), ==, 0);
 }
 
+/* partitionKey has no index of its own: its queries go through the
+ * full-text index and the query planner (hw_store_plan_text()), which
+ * must give what a plain test of every event gives, alone, beside text,
+ * under OR and NOT, and with enough matches to switch the plan to
+ * walking a time index (over 2000). */
+static void
+test_partition_key_queries (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  static const char * const queries[] = {
+    "partitionKey:ord-7", "partitionKey:ORD-7", "partitionKey:ord-1*", "partitionKey:ord-*",
+    "partitionKey:*-7", "type:order-paid partitionKey:ord-7", "banana partitionKey:ord-7",
+    "banana split partitionKey:ord-1*", "partitionKey:ord-7 OR partitionKey:ord-8",
+    "-partitionKey:ord-7", "NOT partitionKey:ord-* OR type:order-paid", "partitionKey:ord",
+    "(partitionKey:ord-7 OR banana) type:order-placed",
+  };
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_event_unref);
+  const guint n = 3000;
+
+  for (guint i = 0; i < n; i++)
+    {
+      static const char * const types[] = { "order-placed", "order-paid", "driver-assigned" };
+      g_autofree char *key = i % 10 == 9 ? NULL : g_strdup_printf ("\"partitionKey\":\"ord-%u\",", i % 40);
+      g_autofree char *json = g_strdup_printf ("{\"id\":\"k%u\",\"type\":\"%s\",\"timestamp\":%" G_GINT64_FORMAT ","
+                                               "%s\"note\":\"%s\"}", i, types[i % 3],
+                                               BASE_MS + i * MINUTE_MS, key != NULL ? key : "",
+                                               i % 4 == 0 ? "banana split" : "plain vanilla");
+      g_autoptr(GError) error = NULL;
+
+      g_ptr_array_add (events, hw_event_parse (json, -1, NULL, &error));
+      g_assert_no_error (error);
+    }
+  hw_test_insert_all (fixture->store, events);
+
+  for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
+    {
+      g_autoptr(HwQuery) query = parse_query (queries[q]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(HwSearchPage) page = NULL;
+      gint64 expected = 0;
+
+      for (guint i = 0; i < n; i++)
+        expected += hw_query_matches_event (query, g_ptr_array_index (events, i));
+      g_test_message ("query: %s (%" G_GINT64_FORMAT " matches)", queries[q], expected);
+      g_assert_cmpint (count (fixture->store, queries[q]), ==, expected);
+      page = hw_event_store_search (fixture->store, query, HW_EVENT_STORE_UNBOUNDED,
+                                    HW_EVENT_STORE_UNBOUNDED, HW_EVENT_ORDER_NEWEST_FIRST, 10,
+                                    NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (page->rows->len, ==, MIN (expected, 10));
+    }
+  g_assert_cmpint (count (fixture->store, "partitionKey:ord-7"), ==, 75);
+  g_assert_cmpint (count (fixture->store, "partitionKey:ord-*"), ==, 2700);
+}
+
 typedef struct
 {
   GError *error;
@@ -880,6 +935,7 @@ main (int   argc,
   ADD ("/event-store/tree", test_tree);
   ADD ("/event-store/masking", test_masking);
   ADD ("/event-store/masking-columns", test_masking_columns);
+  ADD ("/event-store/partition-key-queries", test_partition_key_queries);
   ADD ("/event-store/async", test_async);
   ADD ("/event-store/concurrent-reader", test_concurrent_reader);
 

@@ -197,6 +197,14 @@ test_match_agrees_with_sql (void)
     { "functionname:*-listener", "m3,m4" },
     { "partitionKey:ord-?", "" },
     { "partitionKey:\"ord-1\"", "m1,m2" },
+    /* The store finds keys through the full-text index (no index of
+     * their own): the real search text must hold them. */
+    { "partitionKey:ord-1", "m1,m2" },
+    { "partitionKey:ORD-1", "" },
+    { "partitionKey:ord-*", "m1,m2,m4" },
+    { "partitionKey:*-2", "m4" },
+    { "-partitionKey:ord-1", "m3,m4,m5" },
+    { "card partitionKey:ord-2", "m4" },
     { "id:m*", "m1,m2,m3,m4,m5" },
     { "id:w1", "" },
     { "from:now-2h", "m1,m2" },

@@ -88,10 +88,49 @@ static void compile_node (const HwQueryNode *node,
                           GString           *sql,
                           GPtrArray         *params);
 
+/* partitionKey has had no index of its own since schema step 5: keys are
+ * random, so every commit rewrote about one page of it per event. The
+ * key's words are in the search text (it holds every string member), so
+ * FTS5 narrows the rows down to those holding them, in order, and the
+ * column test keeps the exact matches. Only the value up to its first
+ * wildcard can be searched, its last word as a prefix. NULL when that has
+ * no word in it: the column test alone then reads the table. */
+static char *
+partition_key_match (const HwQueryNode *node)
+{
+  g_autofree char *prefix = NULL;
+  g_auto(GStrv) words = NULL;
+  g_autofree char *phrase = NULL;
+
+  if (node->kind != HW_QUERY_NODE_FIELD || node->field != HW_QUERY_FIELD_PARTITION_KEY)
+    return NULL;
+  prefix = g_strndup (node->value, node->wildcard ? strcspn (node->value, "*") : strlen (node->value));
+  words = hw_query_split_words (prefix);
+  if (words[0] == NULL)
+    return NULL;
+  /* Letters and digits only: nothing in them needs quoting for FTS5. */
+  phrase = g_strjoinv (" ", words);
+  return g_strdup_printf ("\"%s\"%s", phrase, node->wildcard ? "*" : "");
+}
+
+/* The FTS5 query a free-text or partitionKey node compiles to, or NULL. */
+static char *
+node_match (const HwQueryNode *node)
+{
+  if (node->kind == HW_QUERY_NODE_TEXT)
+    return fts_string (node);
+  return partition_key_match (node);
+}
+
+static void compile_text (const char      *match,
+                          HwQuerySqlFlags  flags,
+                          GString         *sql,
+                          GPtrArray       *params);
+
 static void
-compile_field (const HwQueryNode *node,
-               GString           *sql,
-               GPtrArray         *params)
+compile_column_test (const HwQueryNode *node,
+                     GString           *sql,
+                     GPtrArray         *params)
 {
   const char *column = hw_query_field_column (node->field);
 
@@ -120,9 +159,37 @@ compile_field (const HwQueryNode *node,
     }
 }
 
-/* The free-text children of an AND as one FTS5 query ("a" "b" is a AND b
- * there), or NULL with fewer than two: FTS5 intersects its doclists far
- * faster than SQLite intersects one IN list per term. */
+/* Set while compiling under NOT, where narrowing by the full-text index
+ * cannot help: it would only build the set of every key that matches. */
+#define COMPILE_NEGATED ((HwQuerySqlFlags) (1 << 16))
+
+static void
+compile_field (const HwQueryNode *node,
+               HwQuerySqlFlags    flags,
+               GString           *sql,
+               GPtrArray         *params)
+{
+  g_autofree char *match = (flags & COMPILE_NEGATED) ? NULL : partition_key_match (node);
+
+  if (match == NULL)
+    {
+      compile_column_test (node, sql, params);
+      return;
+    }
+  /* The set test first: it needs only the seq, which a time index holds,
+   * while the column needs the row; under OR, where SQLite walks every
+   * row, that order kept it from reading each one. */
+  g_string_append_c (sql, '(');
+  compile_text (match, flags, sql, params);
+  g_string_append (sql, " AND ");
+  compile_column_test (node, sql, params);
+  g_string_append_c (sql, ')');
+}
+
+/* The free-text and partitionKey children of an AND as one FTS5 query
+ * ("a" "b" is a AND b there), or NULL with fewer than two: FTS5
+ * intersects its doclists far faster than SQLite intersects one IN list
+ * per term. */
 static char *
 joined_text (const HwQueryNode *node)
 {
@@ -134,11 +201,10 @@ joined_text (const HwQueryNode *node)
   for (guint i = 0; i < node->children->len; i++)
     {
       const HwQueryNode *child = g_ptr_array_index (node->children, i);
-      g_autofree char *term = NULL;
+      g_autofree char *term = node_match (child);
 
-      if (child->kind != HW_QUERY_NODE_TEXT)
+      if (term == NULL)
         continue;
-      term = fts_string (child);
       if (match == NULL)
         match = g_string_new (term);
       else
@@ -197,7 +263,11 @@ compile_list (const HwQueryNode *node,
       first = FALSE;
       if (group)
         g_string_append_c (sql, '(');
-      compile_node (child, flags, sql, params);
+      /* A partitionKey in the joined query needs only its exact test. */
+      if (joined != NULL && child->kind == HW_QUERY_NODE_FIELD)
+        compile_column_test (child, sql, params);
+      else
+        compile_node (child, flags, sql, params);
       if (group)
         g_string_append_c (sql, ')');
     }
@@ -223,7 +293,7 @@ compile_node (const HwQueryNode *node,
     case HW_QUERY_NODE_NOT:
       child = g_ptr_array_index (node->children, 0);
       g_string_append (sql, node_is_nullable (child) ? "NOT coalesce(" : "NOT (");
-      compile_node (child, flags, sql, params);
+      compile_node (child, flags | COMPILE_NEGATED, sql, params);
       g_string_append (sql, node_is_nullable (child) ? ", 0)" : ")");
       break;
     case HW_QUERY_NODE_TEXT:
@@ -232,7 +302,7 @@ compile_node (const HwQueryNode *node,
       break;
     case HW_QUERY_NODE_FIELD:
     default:
-      compile_field (node, sql, params);
+      compile_field (node, flags, sql, params);
       break;
     }
 }
@@ -242,19 +312,21 @@ add_required_text (const HwQueryNode *node,
                    GPtrArray         *matches)
 {
   char *joined = joined_text (node);
+  char *match = node_match (node);
 
   /* As compiled: several terms are one FTS query. */
   if (joined != NULL)
     g_ptr_array_add (matches, joined);
-  else if (node->kind == HW_QUERY_NODE_TEXT)
-    g_ptr_array_add (matches, fts_string (node));
+  if (match != NULL)
+    g_ptr_array_add (matches, match);
   else if (node->kind == HW_QUERY_NODE_AND)
     for (guint i = 0; i < node->children->len; i++)
       {
         const HwQueryNode *child = g_ptr_array_index (node->children, i);
 
-        if (child->kind == HW_QUERY_NODE_TEXT)
-          g_ptr_array_add (matches, fts_string (child));
+        /* In the joined query already, if there is one. */
+        if (joined == NULL && (match = node_match (child)) != NULL)
+          g_ptr_array_add (matches, match);
       }
 }
 
@@ -264,7 +336,11 @@ node_has_text (const HwQueryNode *node)
   if (node->kind == HW_QUERY_NODE_TEXT)
     return TRUE;
   if (node->kind == HW_QUERY_NODE_FIELD)
-    return FALSE;
+    {
+      g_autofree char *match = partition_key_match (node);
+
+      return match != NULL;
+    }
   for (guint i = 0; i < node->children->len; i++)
     if (node_has_text (g_ptr_array_index (node->children, i)))
       return TRUE;
