@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "hw-error.h"
+#include "hw-event-prepare.h"
+#include "hw-event-store-private.h"
 #include "hw-query.h"
 #include "hw-test-util.h"
 #include "hw-time.h"
@@ -16,6 +18,7 @@
 #define HOUR_MS G_GINT64_CONSTANT (3600000)
 
 #define FTS "e.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)"
+#define PHRASE "hw_phrase(e.body, ?, ?)"
 
 /* Parameters rendered with g_variant_print(), joined by " | ". */
 static char *
@@ -41,9 +44,14 @@ test_query_compile (void)
     { "", "1", "" },
     { "   \t ", "1", "" },
     { "payment", FTS, "'\"payment\"'" },
-    { "Payment*", FTS, "'\"Payment\"*'" },
-    { "\"card declined\"", FTS, "'\"card declined\"'" },
-    { "\"say \\\"hi\\\"\"", FTS, "'\"say \"\"hi\"\"\"'" },
+    { "Payment*", FTS, "'\"payment\"*'" },
+    /* No positions in the index: it finds a phrase's words, and hw_phrase()
+     * checks they are adjacent in the event's text. */
+    { "\"card declined\"", "(" FTS " AND " PHRASE ")", "'\"card\" \"declined\"' | 'card declined' | 0" },
+    { "card-decl*", "(" FTS " AND " PHRASE ")", "'\"card\" \"decl\"*' | 'card decl' | 1" },
+    { "\"say \\\"hi\\\"\"", "(" FTS " AND " PHRASE ")", "'\"say\" \"hi\"' | 'say hi' | 0" },
+    { "a \"b c\"", FTS " AND " PHRASE, "'\"a\" \"b\" \"c\"' | 'b c' | 0" },
+    { "-\"b c\"", "NOT ((" FTS " AND " PHRASE "))", "'\"b\" \"c\"' | 'b c' | 0" },
     /* Terms ANDed together are one FTS5 query: FTS5 intersects them. */
     { "a b", FTS, "'\"a\" \"b\"'" },
     { "a AND b", FTS, "'\"a\" \"b\"'" },
@@ -62,8 +70,8 @@ test_query_compile (void)
     { "type:a?b[c]*", "e.type GLOB ?", "'a[?]b[[]c[]]*'" },
     { "id:e-1", "e.id = ?", "'e-1'" },
     /* partitionKey has no index: the full-text index finds its words first. */
-    { "partitionKey:ord-1", "(" FTS " AND e.partition_key = ?)", "'\"ord 1\"' | 'ord-1'" },
-    { "partitionKey:Ord-1*", "(" FTS " AND e.partition_key GLOB ?)", "'\"ord 1\"*' | 'Ord-1*'" },
+    { "partitionKey:ord-1", "(" FTS " AND e.partition_key = ?)", "'\"ord\" \"1\"' | 'ord-1'" },
+    { "partitionKey:Ord-1*", "(" FTS " AND e.partition_key GLOB ?)", "'\"ord\" \"1\"*' | 'Ord-1*'" },
     { "partitionKey:ord-*-x", "(" FTS " AND e.partition_key GLOB ?)", "'\"ord\"*' | 'ord-*-x'" },
     { "partitionKey:*-1", "e.partition_key GLOB ?", "'*-1'" },
     { "partitionKey:\"--\"", "e.partition_key = ?", "'--'" },
@@ -72,7 +80,7 @@ test_query_compile (void)
     { "NOT (partitionKey:ord-1 OR a)", "NOT coalesce(e.partition_key = ? OR " FTS ", 0)", "'ord-1' | '\"a\"'" },
     /* Beside free text, one FTS5 query holds both. */
     { "a partitionKey:Café", FTS " AND e.partition_key = ?", "'\"a\" \"cafe\"' | 'Café'" },
-    { "partitionKey:a-1 OR b", "(" FTS " AND e.partition_key = ?) OR " FTS, "'\"a 1\"' | 'a-1' | '\"b\"'" },
+    { "partitionKey:a-1 OR b", "(" FTS " AND e.partition_key = ?) OR " FTS, "'\"a\" \"1\"' | 'a-1' | '\"b\"'" },
     { "source:shop functionname:pay*", "e.source = ? AND e.functionname GLOB ?", "'shop' | 'pay*'" },
     { "tags.functionname:payment-*", "e.functionname GLOB ?", "'payment-*'" },
     { "pipeline:p account:1 region:eu stage:prod",
@@ -95,8 +103,8 @@ test_query_compile (void)
     /* Two lower bounds: the later one wins. */
     { "from:now-2h from:now-1h", "e.ts >= ?", "1795351655123" },
     { "and or not", FTS, "'\"and\" \"or\" \"not\"'" },
-    { "13:47", FTS, "'\"13:47\"'" },
-    { "\"http://x\"", FTS, "'\"http://x\"'" },
+    { "13:47", "(" FTS " AND " PHRASE ")", "'\"13\" \"47\"' | '13 47' | 0" },
+    { "\"http://x\"", "(" FTS " AND " PHRASE ")", "'\"http\" \"x\"' | 'http x' | 0" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (table); i++)
@@ -302,12 +310,45 @@ bind_nullable (sqlite3_stmt *stmt,
     sqlite3_bind_null (stmt, index);
 }
 
+/* A stored body holding the row's text (phrases are tested against the
+ * body's search text): its id, type and the text as one member. */
+static GByteArray *
+row_body (const Row *row)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *json = NULL;
+  HwEventPreparer *preparer = hw_event_preparer_new (NULL);
+  HwPreparedEvent prepared;
+  GByteArray *body;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, row->id);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, row->type);
+  json_builder_set_member_name (builder, "timestamp");
+  json_builder_add_int_value (builder, NOW_MS);
+  json_builder_set_member_name (builder, "text");
+  json_builder_add_string_value (builder, row->text);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json = json_to_string (root, FALSE);
+
+  g_assert_true (hw_event_preparer_parse (preparer, json, strlen (json), NULL, &prepared, NULL));
+  body = g_byte_array_ref (prepared.body);
+  hw_prepared_event_clear (&prepared);
+  hw_event_preparer_free (preparer);
+  return body;
+}
+
 static sqlite3 *
 create_events_db (const char *dir)
 {
   g_autofree char *path = g_build_filename (dir, "events.db", NULL);
   sqlite3_stmt *insert = NULL, *insert_fts = NULL;
   sqlite3 *db = NULL;
+  GByteArray *body;
 
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   exec_or_die (db,
@@ -317,12 +358,13 @@ create_events_db (const char *dir)
                " region TEXT, stage TEXT, tags TEXT, is_fault INTEGER NOT NULL,"
                " size INTEGER NOT NULL, body BLOB NOT NULL);"
                "CREATE VIRTUAL TABLE events_fts USING fts5(text, content='',"
-               " tokenize='unicode61 remove_diacritics 2');");
+               " detail=none, tokenize='unicode61 remove_diacritics 2');");
+  g_assert_true (hw_store_register_functions (db, NULL));
 
   g_assert_cmpint (sqlite3_prepare_v2 (db,
                                        "INSERT INTO events (id, type, ts, received_ms, partition_key,"
                                        " source, functionname, tags, is_fault, size, body)"
-                                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, x'')",
+                                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
                                        -1, &insert, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO events_fts (rowid, text) VALUES (?, ?)",
                                        -1, &insert_fts, NULL), ==, SQLITE_OK);
@@ -337,8 +379,11 @@ create_events_db (const char *dir)
       bind_nullable (insert, 7, rows[i].functionname);
       bind_nullable (insert, 8, rows[i].tags);
       sqlite3_bind_int (insert, 9, g_str_equal (rows[i].type, "fault"));
+      body = row_body (&rows[i]);
+      sqlite3_bind_blob (insert, 10, body->data, body->len, SQLITE_TRANSIENT);
       g_assert_cmpint (sqlite3_step (insert), ==, SQLITE_DONE);
       sqlite3_reset (insert);
+      g_byte_array_unref (body);
 
       sqlite3_bind_int64 (insert_fts, 1, sqlite3_last_insert_rowid (db));
       sqlite3_bind_text (insert_fts, 2, rows[i].text, -1, SQLITE_STATIC);
@@ -396,6 +441,9 @@ test_query_execute (void)
     { "CARD", "e01,e03" },
     { "\"card declined\"", "e03" },
     { "\"declined card\"", "" },
+    { "\"customer paid\"", "" },
+    { "\"alice paid\"", "e01" },
+    { "\"creme naive\"", "e10" },
     { "pay*", "e03,e04,e05,e12" },
     { "paylater", "e12" },
     { "cafe", "e10" },

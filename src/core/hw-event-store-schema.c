@@ -12,13 +12,10 @@
  * made by it.
  *
  * Full text: contentless FTS5 (the text is never stored twice, the body
- * holds it compressed) with detail=full, because phrase queries need
- * positions. Measured on synthetic 2.3 KB events of Zipf-distributed words
- * the whole file stays at about 1.15x the NDJSON size with positions kept
- * (detail=column would save about a fifth of the index, detail=none three
- * quarters), well inside the 1.5x budget, so phrases are kept. columnsize=0
- * because nothing ranks by bm25 (results are ordered by time), which saves
- * one B-tree write per event. remove_diacritics 2 so that "cafe" finds
+ * holds it compressed). Up to step 5 with detail=full, positions for
+ * phrase queries; since step 6 without (see hw-event-store-text.c), about
+ * a quarter of the size. columnsize=0 because nothing ranks by bm25
+ * (results are ordered by time), which saves one B-tree write per event. remove_diacritics 2 so that "cafe" finds
  * "café". */
 static const char * const migrations[] = {
   /* 0 → 1 */
@@ -122,6 +119,34 @@ static const char * const migrations[] = {
    * without it. A key's words are in the full-text index, which
    * hw-query-sql.c searches first for partitionKey:…; see there. */
   "DROP INDEX IF EXISTS events_partition_key;",
+
+  /* 5 → 6: the full-text index without positions (detail=none); phrases
+   * are tested against the bodies (hw-event-store-text.c, which says what
+   * it saved). Contentless, so the index is filled again from the bodies
+   * by reindex_text() below, and the merge settings of steps 2 and 4 go
+   * to the new table. */
+  "DROP TABLE events_fts;"
+  "CREATE VIRTUAL TABLE events_fts USING fts5 ("
+  "  text, content='', columnsize=0, detail=none, tokenize='unicode61 remove_diacritics 2'"
+  ");"
+  "INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 16);"
+  "INSERT INTO events_fts (events_fts, rank) VALUES ('crisismerge', 64);",
+};
+
+/* Steps that also need code, run after their SQL in the same transaction. */
+static gboolean
+reindex_text (sqlite3  *db,
+              GError  **error)
+{
+  return hw_store_reindex_text (db, error);
+}
+
+static const struct
+{
+  guint      step;
+  gboolean (*run) (sqlite3 *db, GError **error);
+} step_code[] = {
+  { 5, reindex_text },
 };
 
 guint
@@ -167,6 +192,17 @@ query_int (sqlite3     *db,
 }
 
 static gboolean
+run_step_code (sqlite3  *db,
+               guint     step,
+               GError  **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (step_code); i++)
+    if (step_code[i].step == step && !step_code[i].run (db, error))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
 apply_step (sqlite3     *db,
             guint        step,
             GError     **error)
@@ -177,6 +213,7 @@ apply_step (sqlite3     *db,
   if (!exec (db, "BEGIN IMMEDIATE", what, error))
     return FALSE;
   if (!exec (db, migrations[step], what, error) ||
+      !run_step_code (db, step, error) ||
       !exec (db, set_version, what, error))
     {
       sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);

@@ -167,6 +167,11 @@ hw_store_conn_new (const char  *path,
     }
   sqlite3_extended_result_codes (conn->db, 1);
   sqlite3_busy_timeout (conn->db, BUSY_TIMEOUT_MS);
+  if (!hw_store_register_functions (conn->db, error))
+    {
+      sqlite3_close_v2 (conn->db);
+      return NULL;
+    }
   conn->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
   return g_steal_pointer (&conn);
 }

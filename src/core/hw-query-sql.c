@@ -64,23 +64,46 @@ glob_pattern (const char *value)
   return g_string_free (pattern, FALSE);
 }
 
-/* An FTS5 string: the tokenizer turns it into a phrase, and operators or
- * column filters inside it are plain text. */
+/* The FTS5 query for some words: each one quoted (they hold only letters
+ * and digits, so nothing in them needs escaping), which FTS5 ANDs. The
+ * index has no positions since schema step 6, so it can only say which
+ * events hold all of them; phrase_test() says where they are adjacent. */
+static char *
+fts_words (char * const *words,
+           gboolean      wildcard)
+{
+  GString *match = g_string_new (NULL);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    g_string_append_printf (match, "%s\"%s\"", i > 0 ? " " : "", words[i]);
+  if (wildcard)
+    g_string_append_c (match, '*');
+  return g_string_free (match, FALSE);
+}
+
 static char *
 fts_string (const HwQueryNode *node)
 {
-  GString *match = g_string_new ("\"");
+  return fts_words (node->words, node->wildcard);
+}
 
-  for (const char *c = node->value; *c != '\0'; c++)
-    {
-      if (*c == '"')
-        g_string_append_c (match, '"');
-      g_string_append_c (match, *c);
-    }
-  g_string_append_c (match, '"');
-  if (node->wildcard)
-    g_string_append_c (match, '*');
-  return g_string_free (match, FALSE);
+static gboolean
+is_phrase (const HwQueryNode *node)
+{
+  return node->kind == HW_QUERY_NODE_TEXT && node->words[0] != NULL && node->words[1] != NULL;
+}
+
+/* After the set test: it reads and decompresses the row's body. */
+static void
+compile_phrase_test (const HwQueryNode *node,
+                     GString           *sql,
+                     GPtrArray         *params)
+{
+  g_autofree char *words = g_strjoinv (" ", node->words);
+
+  g_string_append (sql, "hw_phrase(e.body, ?, ?)");
+  add_string (params, words);
+  add_int64 (params, node->wildcard ? 1 : 0);
 }
 
 static void compile_node (const HwQueryNode *node,
@@ -91,8 +114,8 @@ static void compile_node (const HwQueryNode *node,
 /* partitionKey has had no index of its own since schema step 5: keys are
  * random, so every commit rewrote about one page of it per event. The
  * key's words are in the search text (it holds every string member), so
- * FTS5 narrows the rows down to those holding them, in order, and the
- * column test keeps the exact matches. Only the value up to its first
+ * FTS5 narrows the rows down to those holding them all, and the column
+ * test keeps the exact matches. Only the value up to its first
  * wildcard can be searched, its last word as a prefix. NULL when that has
  * no word in it: the column test alone then reads the table. */
 static char *
@@ -100,7 +123,6 @@ partition_key_match (const HwQueryNode *node)
 {
   g_autofree char *prefix = NULL;
   g_auto(GStrv) words = NULL;
-  g_autofree char *phrase = NULL;
 
   if (node->kind != HW_QUERY_NODE_FIELD || node->field != HW_QUERY_FIELD_PARTITION_KEY)
     return NULL;
@@ -108,9 +130,7 @@ partition_key_match (const HwQueryNode *node)
   words = hw_query_split_words (prefix);
   if (words[0] == NULL)
     return NULL;
-  /* Letters and digits only: nothing in them needs quoting for FTS5. */
-  phrase = g_strjoinv (" ", words);
-  return g_strdup_printf ("\"%s\"%s", phrase, node->wildcard ? "*" : "");
+  return fts_words (words, node->wildcard);
 }
 
 /* The FTS5 query a free-text or partitionKey node compiles to, or NULL. */
@@ -257,7 +277,15 @@ compile_list (const HwQueryNode *node,
       gboolean group = child->kind == HW_QUERY_NODE_AND || child->kind == HW_QUERY_NODE_OR;
 
       if (joined != NULL && child->kind == HW_QUERY_NODE_TEXT)
-        continue;
+        {
+          /* Its words are in the joined query; only adjacency is left. */
+          if (is_phrase (child))
+            {
+              g_string_append (sql, separator);
+              compile_phrase_test (child, sql, params);
+            }
+          continue;
+        }
       if (!first)
         g_string_append (sql, separator);
       first = FALSE;
@@ -298,7 +326,16 @@ compile_node (const HwQueryNode *node,
       break;
     case HW_QUERY_NODE_TEXT:
       match = fts_string (node);
+      if (!is_phrase (node))
+        {
+          compile_text (match, flags, sql, params);
+          break;
+        }
+      g_string_append_c (sql, '(');
       compile_text (match, flags, sql, params);
+      g_string_append (sql, " AND ");
+      compile_phrase_test (node, sql, params);
+      g_string_append_c (sql, ')');
       break;
     case HW_QUERY_NODE_FIELD:
     default:
