@@ -98,15 +98,14 @@ const char   *hw_store_decompress_into   (const void    *data,
 
 /* hw-event-store-text.c: hw_phrase() on every connection; the index
  * filled again from the bodies (schema step 6); and the phrase test
- * itself, @spans being scratch space (WordSpan, private). */
+ * itself: @terms lower case, as hw_query_split_words() gives them. */
 gboolean      hw_store_register_functions (sqlite3      *db,
                                            GError      **error);
 gboolean      hw_store_reindex_text       (sqlite3      *db,
                                            GError      **error);
 gboolean      hw_store_text_has_phrase    (const char   *text,
                                            const char  **terms,
-                                           gboolean      wildcard,
-                                           GArray       *spans);
+                                           gboolean      wildcard);
 
 /* hw-event-store-checkpoint.c: once the writer is open, and before it
  * closes. */

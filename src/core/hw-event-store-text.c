@@ -27,7 +27,6 @@ typedef struct
 {
   GByteArray *json;     /* a decompressed body */
   GString    *scratch;  /* hw_event_scan()'s */
-  GArray     *spans;    /* WordSpan, the words of one text */
 } PhraseScratch;
 
 typedef struct
@@ -43,7 +42,6 @@ phrase_scratch_free (gpointer data)
 
   g_byte_array_unref (scratch->json);
   g_string_free (scratch->scratch, TRUE);
-  g_array_unref (scratch->spans);
   g_free (scratch);
 }
 
@@ -54,7 +52,6 @@ phrase_scratch_new (void)
 
   scratch->json = g_byte_array_new ();
   scratch->scratch = g_string_sized_new (4096);
-  scratch->spans = g_array_sized_new (FALSE, FALSE, sizeof (WordSpan), 256);
   return scratch;
 }
 
@@ -98,70 +95,27 @@ search_text_of_body (const void    *body,
   return text;
 }
 
-static gboolean
-is_ascii (const char *text)
+/* Letters and digits, as hw_query_split_words() has them in ASCII. */
+static inline gboolean
+is_word_byte (guchar c)
 {
-  for (const guchar *c = (const guchar *) text; *c != '\0'; c++)
-    if (*c >= 0x80)
-      return FALSE;
-  return TRUE;
+  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
-/* Words as hw_query_split_words() finds them, as spans into @text: for
- * ASCII that is runs of letters and digits, compared without case. */
-static void
-ascii_words (const char *text,
-             GArray     *spans)
-{
-  const char *c = text;
-
-  g_array_set_size (spans, 0);
-  while (*c != '\0')
-    {
-      WordSpan span;
-
-      while (*c != '\0' && !g_ascii_isalnum (*c))
-        c++;
-      if (*c == '\0')
-        break;
-      span.start = c;
-      while (g_ascii_isalnum (*c))
-        c++;
-      span.length = c - span.start;
-      g_array_append_val (spans, span);
-    }
-}
-
-static gboolean
-word_matches (const WordSpan *span,
+/* @term is lower case already; '|' 0x20 lowers an ASCII letter and leaves
+ * a digit as it is. */
+static inline gboolean
+word_matches (const WordSpan *word,
               const char     *term,
+              gsize           term_length,
               gboolean        prefix)
 {
-  gsize length = strlen (term);
-
-  if (prefix ? span->length < length : span->length != length)
+  if (prefix ? word->length < term_length : word->length != term_length)
     return FALSE;
-  return g_ascii_strncasecmp (span->start, term, length) == 0;
-}
-
-static gboolean
-spans_have_phrase (GArray      *spans,
-                   const char **terms,
-                   guint        n_terms,
-                   gboolean     wildcard)
-{
-  const WordSpan *words = (const WordSpan *) (gpointer) spans->data;
-
-  for (guint i = 0; i + n_terms <= spans->len; i++)
-    {
-      guint j = 0;
-
-      while (j < n_terms && word_matches (&words[i + j], terms[j], wildcard && j + 1 == n_terms))
-        j++;
-      if (j == n_terms)
-        return TRUE;
-    }
-  return FALSE;
+  for (gsize i = 0; i < term_length; i++)
+    if ((word->start[i] | 0x20) != term[i])
+      return FALSE;
+  return TRUE;
 }
 
 /* Non-ASCII text: the query's own word splitter, so that "café" in the
@@ -193,20 +147,69 @@ words_have_phrase (const char  *text,
   return FALSE;
 }
 
+/* The last @n_terms words read, newest at @count - 1 (modulo), against
+ * the terms in order. */
+static gboolean
+window_matches (const WordSpan *ring,
+                guint           count,
+                const char    **terms,
+                const gsize    *lengths,
+                guint           n_terms,
+                gboolean        wildcard)
+{
+  for (guint j = 0; j < n_terms; j++)
+    {
+      const WordSpan *word = &ring[(count - n_terms + j) % n_terms];
+
+      if (!word_matches (word, terms[j], lengths[j], wildcard && j + 1 == n_terms))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* This runs once per event holding all of a phrase's words, so it reads
+ * the text once, keeps only the last words in a ring, and allocates
+ * nothing; a byte past ASCII hands the text to the full word splitter. */
+#define MAX_RING_TERMS 32
+
 gboolean
 hw_store_text_has_phrase (const char  *text,
                           const char **terms,
-                          gboolean     wildcard,
-                          GArray      *spans)
+                          gboolean     wildcard)
 {
   guint n_terms = g_strv_length ((char **) terms);
+  WordSpan ring[MAX_RING_TERMS];
+  gsize lengths[MAX_RING_TERMS];
+  const guchar *c = (const guchar *) text;
+  guint count = 0;
 
   if (n_terms == 0)
     return TRUE;
-  if (!is_ascii (text))
+  if (n_terms > MAX_RING_TERMS)
     return words_have_phrase (text, terms, n_terms, wildcard);
-  ascii_words (text, spans);
-  return spans_have_phrase (spans, terms, n_terms, wildcard);
+  for (guint j = 0; j < n_terms; j++)
+    lengths[j] = strlen (terms[j]);
+
+  for (;;)
+    {
+      const guchar *start;
+
+      while (*c != '\0' && *c < 0x80 && !is_word_byte (*c))
+        c++;
+      if (*c == '\0')
+        return FALSE;
+      if (*c >= 0x80)
+        return words_have_phrase (text, terms, n_terms, wildcard);
+      start = c;
+      while (is_word_byte (*c))
+        c++;
+      if (*c >= 0x80)
+        return words_have_phrase (text, terms, n_terms, wildcard);
+      ring[count % n_terms] = (WordSpan) { (const char *) start, (gsize) (c - start) };
+      count++;
+      if (count >= n_terms && window_matches (ring, count, terms, lengths, n_terms, wildcard))
+        return TRUE;
+    }
 }
 
 /* hw_phrase(body, words, prefix): whether the body's search text holds
@@ -246,8 +249,7 @@ phrase_function (sqlite3_context *context,
       return;
     }
   sqlite3_result_int (context, hw_store_text_has_phrase (text, (const char **) terms,
-                                                         sqlite3_value_int (argv[2]) != 0,
-                                                         scratch->spans));
+                                                         sqlite3_value_int (argv[2]) != 0));
 }
 
 gboolean
