@@ -505,6 +505,27 @@ test_query_execute (void)
   hw_test_rmdir (dir);
 }
 
+/* A body that cannot be read is not a phrase match, and the search goes
+ * on past it rather than failing. */
+static void
+test_query_damaged_body (void)
+{
+  g_autofree char *dir = hw_test_mkdtemp ();
+  sqlite3 *db = create_events_db (dir);
+  g_autofree char *ids = NULL;
+
+  g_assert_cmpstr ((ids = run_query (db, "\"changed mind\" OR \"card declined\"")), ==, "e03,e08");
+  g_clear_pointer (&ids, g_free);
+  exec_or_die (db, "UPDATE events SET body = x'68776c34ffffff7f00' WHERE id = 'e03'");
+  g_assert_cmpstr ((ids = run_query (db, "\"changed mind\" OR \"card declined\"")), ==, "e08");
+  g_clear_pointer (&ids, g_free);
+  /* Single words need no body. */
+  g_assert_cmpstr ((ids = run_query (db, "declined")), ==, "e03");
+
+  sqlite3_close (db);
+  hw_test_rmdir (dir);
+}
+
 static void
 test_query_bind_params (void)
 {
@@ -555,6 +576,7 @@ main (int   argc,
   g_test_add_func ("/query/limits", test_query_limits);
   g_test_add_func ("/query/time-bounds", test_query_time_bounds);
   g_test_add_func ("/query/execute", test_query_execute);
+  g_test_add_func ("/query/damaged-body", test_query_damaged_body);
   g_test_add_func ("/query/bind-params", test_query_bind_params);
   return g_test_run ();
 }

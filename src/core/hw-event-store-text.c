@@ -243,9 +243,12 @@ phrase_function (sqlite3_context *context,
     }
 
   text = search_text_of_body (sqlite3_value_blob (argv[0]), sqlite3_value_bytes (argv[0]), scratch, &error);
+  /* A damaged body fails where it is read for display; here it only
+   * cannot be shown to hold the phrase, and the search goes on. */
   if (text == NULL)
     {
-      sqlite3_result_error (context, error->message, -1);
+      g_debug ("hw_phrase: %s", error->message);
+      sqlite3_result_int (context, 0);
       return;
     }
   sqlite3_result_int (context, hw_store_text_has_phrase (text, (const char **) terms,

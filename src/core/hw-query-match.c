@@ -114,8 +114,8 @@ glob_match (const char *pattern,
   return *pattern == '\0';
 }
 
-/* Like an FTS5 phrase: the words adjacent and in order; a prefix search
- * relaxes only the last word. */
+/* Like hw_phrase() in the store (hw-event-store-text.c): the words
+ * adjacent and in order; a prefix search relaxes only the last word. */
 static gboolean
 match_text (MatchContext      *ctx,
             const HwQueryNode *node)

@@ -67,7 +67,8 @@ glob_pattern (const char *value)
 /* The FTS5 query for some words: each one quoted (they hold only letters
  * and digits, so nothing in them needs escaping), which FTS5 ANDs. The
  * index has no positions since schema step 6, so it can only say which
- * events hold all of them; phrase_test() says where they are adjacent. */
+ * events hold all of them; compile_phrase_test() adds the test of their
+ * adjacency. */
 static char *
 fts_words (char * const *words,
            gboolean      wildcard)

@@ -61,7 +61,8 @@ gboolean   hw_query_is_empty        (HwQuery     *query);
  * *@params as GVariants of type "s" or "x"; when *@params is NULL a new
  * array (owning its elements) is created. User text never appears in the
  * SQL: every value is a parameter. Time bounds are included as
- * `e.ts >= ?` / `e.ts < ?`. */
+ * `e.ts >= ?` / `e.ts < ?`. A term of several words calls hw_phrase(),
+ * which the event store gives each of its connections. */
 char      *hw_query_to_sql          (HwQuery     *query,
                                      GPtrArray  **params);
 
