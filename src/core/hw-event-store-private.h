@@ -89,23 +89,20 @@ static const guint8 hw_lz4_body_magic[4] = { 'h', 'w', 'l', '4' };
  * this is damage, not something to allocate. */
 #define HW_STORE_MAX_BODY_BYTES  (64 * 1024 * 1024)
 
-/* Into @out (NUL-terminated), which a caller reusing it for every row
- * keeps the allocator out of a scan; @out's data, or NULL on error. */
+/* Into @out, NUL-terminated (its len is the JSON's length plus one),
+ * which a caller reusing it for every row keeps the allocator out of a
+ * scan; @out's data, or NULL on error. */
 const char   *hw_store_decompress_into   (const void    *data,
                                           gsize          length,
                                           GByteArray    *out,
                                           GError       **error);
 
-/* hw-event-store-text.c: hw_phrase() on every connection; the index
- * filled again from the bodies (schema step 6); and the phrase test
- * itself: @terms lower case, as hw_query_split_words() gives them. */
+/* hw-event-store-text.c: hw_phrase() on every connection, and the index
+ * filled again from the bodies (schema step 6). */
 gboolean      hw_store_register_functions (sqlite3      *db,
                                            GError      **error);
 gboolean      hw_store_reindex_text       (sqlite3      *db,
                                            GError      **error);
-gboolean      hw_store_text_has_phrase    (const char   *text,
-                                           const char  **terms,
-                                           gboolean      wildcard);
 
 /* hw-event-store-checkpoint.c: once the writer is open, and before it
  * closes. */

@@ -89,7 +89,7 @@ search_text_of_body (const void    *body,
 
   if (json == NULL)
     return NULL;
-  text = search_text_of_json (json, strlen (json), scratch->scratch);
+  text = search_text_of_json (json, scratch->json->len - 1, scratch->scratch);
   if (text == NULL)
     g_set_error_literal (error, HW_ERROR, HW_ERROR_CORRUPT, "a stored event body is not a valid event");
   return text;
@@ -123,28 +123,11 @@ word_matches (const WordSpan *word,
 static gboolean
 words_have_phrase (const char  *text,
                    const char **terms,
-                   guint        n_terms,
                    gboolean     wildcard)
 {
   g_auto(GStrv) words = hw_query_split_words (text);
-  guint n_words = g_strv_length (words);
 
-  for (guint i = 0; i + n_terms <= n_words; i++)
-    {
-      guint j = 0;
-
-      for (; j < n_terms; j++)
-        {
-          gboolean last = j + 1 == n_terms;
-
-          if (last && wildcard ? !g_str_has_prefix (words[i + j], terms[j])
-                               : !g_str_equal (words[i + j], terms[j]))
-            break;
-        }
-      if (j == n_terms)
-        return TRUE;
-    }
-  return FALSE;
+  return hw_query_words_have_phrase (words, g_strv_length (words), (char * const *) terms, wildcard);
 }
 
 /* The last @n_terms words read, newest at @count - 1 (modulo), against
@@ -172,10 +155,10 @@ window_matches (const WordSpan *ring,
  * nothing; a byte past ASCII hands the text to the full word splitter. */
 #define MAX_RING_TERMS 32
 
-gboolean
-hw_store_text_has_phrase (const char  *text,
-                          const char **terms,
-                          gboolean     wildcard)
+static gboolean
+text_has_phrase (const char  *text,
+                 const char **terms,
+                 gboolean     wildcard)
 {
   guint n_terms = g_strv_length ((char **) terms);
   WordSpan ring[MAX_RING_TERMS];
@@ -186,7 +169,7 @@ hw_store_text_has_phrase (const char  *text,
   if (n_terms == 0)
     return TRUE;
   if (n_terms > MAX_RING_TERMS)
-    return words_have_phrase (text, terms, n_terms, wildcard);
+    return words_have_phrase (text, terms, wildcard);
   for (guint j = 0; j < n_terms; j++)
     lengths[j] = strlen (terms[j]);
 
@@ -199,12 +182,12 @@ hw_store_text_has_phrase (const char  *text,
       if (*c == '\0')
         return FALSE;
       if (*c >= 0x80)
-        return words_have_phrase (text, terms, n_terms, wildcard);
+        return words_have_phrase (text, terms, wildcard);
       start = c;
       while (is_word_byte (*c))
         c++;
       if (*c >= 0x80)
-        return words_have_phrase (text, terms, n_terms, wildcard);
+        return words_have_phrase (text, terms, wildcard);
       ring[count % n_terms] = (WordSpan) { (const char *) start, (gsize) (c - start) };
       count++;
       if (count >= n_terms && window_matches (ring, count, terms, lengths, n_terms, wildcard))
@@ -251,8 +234,8 @@ phrase_function (sqlite3_context *context,
       sqlite3_result_int (context, 0);
       return;
     }
-  sqlite3_result_int (context, hw_store_text_has_phrase (text, (const char **) terms,
-                                                         sqlite3_value_int (argv[2]) != 0));
+  sqlite3_result_int (context, text_has_phrase (text, (const char **) terms,
+                                                sqlite3_value_int (argv[2]) != 0));
 }
 
 gboolean

@@ -103,3 +103,24 @@ hw_query_split_words (const char *text)
 
   return g_strv_builder_end (words);
 }
+
+gboolean
+hw_query_words_have_phrase (char * const *words,
+                            guint         n_words,
+                            char * const *terms,
+                            gboolean      prefix)
+{
+  guint n_terms = g_strv_length ((char **) terms);
+
+  for (guint i = 0; i + n_terms <= n_words; i++)
+    {
+      guint j = 0;
+
+      while (j < n_terms && (prefix && j + 1 == n_terms ? g_str_has_prefix (words[i + j], terms[j])
+                                                        : g_str_equal (words[i + j], terms[j])))
+        j++;
+      if (j == n_terms)
+        return TRUE;
+    }
+  return FALSE;
+}

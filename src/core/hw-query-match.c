@@ -120,8 +120,6 @@ static gboolean
 match_text (MatchContext      *ctx,
             const HwQueryNode *node)
 {
-  guint n_terms = g_strv_length (node->words);
-
   if (ctx->words == NULL)
     {
       g_autofree char *text = hw_event_dup_search_text (ctx->event);
@@ -129,24 +127,7 @@ match_text (MatchContext      *ctx,
       ctx->words = hw_query_split_words (text != NULL ? text : "");
       ctx->n_words = g_strv_length (ctx->words);
     }
-
-  for (guint i = 0; i + n_terms <= ctx->n_words; i++)
-    {
-      guint j;
-
-      for (j = 0; j < n_terms; j++)
-        {
-          const char *word = ctx->words[i + j];
-          const char *term = node->words[j];
-          gboolean last = j + 1 == n_terms;
-
-          if (last && node->wildcard ? !g_str_has_prefix (word, term) : !g_str_equal (word, term))
-            break;
-        }
-      if (j == n_terms)
-        return TRUE;
-    }
-  return FALSE;
+  return hw_query_words_have_phrase (ctx->words, ctx->n_words, node->words, node->wildcard);
 }
 
 static gboolean

@@ -76,6 +76,12 @@ const char  *hw_query_field_column     (HwQueryField  field);
  * combining marks, the way FTS5's unicode61 tokenizer with
  * remove_diacritics does. */
 char       **hw_query_split_words      (const char   *text);
+/* Whether @terms occur in @words adjacent and in order, the last one as a
+ * prefix when @prefix: a phrase, as FTS5 with positions matched one. */
+gboolean     hw_query_words_have_phrase (char * const *words,
+                                         guint         n_words,
+                                         char * const *terms,
+                                         gboolean      prefix);
 
 typedef enum
 {
