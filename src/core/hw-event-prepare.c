@@ -225,16 +225,23 @@ hw_event_preparer_prepare (HwEventPreparer  *self,
   g_return_val_if_fail (event != NULL && event->json != NULL && event->expanded != NULL, FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
 
-  json = event->json;
   if (self->rules != NULL)
+    masked = hw_mask_rules_apply_copy (self->rules, event->expanded, &n_masked);
+  if (n_masked > 0)
     {
-      masked = hw_mask_rules_apply_copy (self->rules, event->expanded, &n_masked);
-      masked_json = json_to_string (masked, FALSE);
-      json = masked_json;
+      /* The columns too (partition key, common tags, a fault's err
+       * fields), or a masked address would still be cached in one; the
+       * copy's JSON is the masked tree's. */
+      stored = hw_event_new_masked (event, masked);
+      json = stored->json;
     }
-  /* The columns too (partition key, common tags, a fault's err fields),
-   * or a masked address would still be cached in one. */
-  stored = n_masked > 0 ? hw_event_new_masked (event, masked) : hw_event_ref (event);
+  else
+    {
+      stored = hw_event_ref (event);
+      /* Rules that masked nothing still store the tree as json-glib
+       * writes it, like rules that did. */
+      json = masked != NULL ? (masked_json = json_to_string (masked, FALSE)) : event->json;
+    }
 
   memset (out, 0, sizeof *out);
   if (!set_body (self, out, json, strlen (json), error))

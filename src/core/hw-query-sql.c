@@ -82,12 +82,6 @@ fts_words (char * const *words,
   return g_string_free (match, FALSE);
 }
 
-static char *
-fts_string (const HwQueryNode *node)
-{
-  return fts_words (node->words, node->wildcard);
-}
-
 static gboolean
 is_phrase (const HwQueryNode *node)
 {
@@ -139,7 +133,7 @@ static char *
 node_match (const HwQueryNode *node)
 {
   if (node->kind == HW_QUERY_NODE_TEXT)
-    return fts_string (node);
+    return fts_words (node->words, node->wildcard);
   return partition_key_match (node);
 }
 
@@ -326,7 +320,7 @@ compile_node (const HwQueryNode *node,
       g_string_append (sql, node_is_nullable (child) ? ", 0)" : ")");
       break;
     case HW_QUERY_NODE_TEXT:
-      match = fts_string (node);
+      match = fts_words (node->words, node->wildcard);
       if (!is_phrase (node))
         {
           compile_text (match, flags, sql, params);
