@@ -208,6 +208,7 @@ test_damaged_while_open (gconstpointer data)
   HwEventStoreFlags flags = GPOINTER_TO_UINT (data);
   g_autofree char *dir = hw_test_mkdtemp ();
   g_autofree char *path = g_build_filename (dir, "lake.db", NULL);
+  g_autofree char *marker = g_strconcat (path, "-damaged", NULL);
   g_autoptr(HwEventStore) store = NULL;
   g_autoptr(HwQuery) query = NULL;
   g_autoptr(HwEvent) event = NULL;
@@ -245,6 +246,52 @@ test_damaged_while_open (gconstpointer data)
   g_clear_error (&error);
   g_clear_object (&store);
 
+  /* Closed cleanly, so only the mark left beside it gets it checked when
+   * it opens again: without recovery that fails, with it the store is
+   * moved aside and the mark goes with it. */
+  g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+  store = hw_event_store_open (path, flags | HW_EVENT_STORE_NO_RECOVER, &error);
+  g_assert_null (store);
+  assert_corrupt (error);
+  g_clear_error (&error);
+  g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+
+  store = hw_event_store_open (path, flags, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (hw_event_store_get_recovery_message (store));
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (hw_event_store_count (store, NULL, HW_EVENT_STORE_UNBOUNDED, HW_EVENT_STORE_UNBOUNDED,
+                                         NULL, &error), ==, 0);
+  g_assert_no_error (error);
+  g_clear_object (&store);
+
+  hw_test_rmdir (dir);
+}
+
+/* A check that passes takes the mark away (the damage may have been in a
+ * copy of the file since replaced, or SQLite may have misreported). */
+static void
+test_damage_mark_cleared (void)
+{
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "lake.db", NULL);
+  g_autofree char *marker = g_strconcat (path, "-damaged", NULL);
+  g_autoptr(HwEventStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  write_many_pages (path);
+  g_file_set_contents (marker, "database disk image is malformed", -1, &error);
+  g_assert_no_error (error);
+
+  store = hw_event_store_open (path, HW_EVENT_STORE_NO_RECOVER, &error);
+  g_assert_no_error (error);
+  g_assert_null (hw_event_store_get_recovery_message (store));
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (hw_event_store_count (store, NULL, HW_EVENT_STORE_UNBOUNDED, HW_EVENT_STORE_UNBOUNDED,
+                                         NULL, &error), ==, 2000);
+  g_assert_no_error (error);
+  g_clear_object (&store);
+
   hw_test_rmdir (dir);
 }
 
@@ -278,6 +325,7 @@ main (int   argc,
   g_test_add_data_func ("/event-store/recover/future-schema", write_future, test_recover);
   g_test_add_data_func ("/event-store/recover/foreign-database", write_foreign, test_recover);
   g_test_add_func ("/event-store/recover/unwritable-location", test_unwritable_location);
+  g_test_add_func ("/event-store/recover/damage-mark-cleared", test_damage_mark_cleared);
   g_test_add_data_func ("/event-store/recover/damaged-while-open", GUINT_TO_POINTER (HW_EVENT_STORE_FLAGS_NONE),
                         test_damaged_while_open);
   g_test_add_data_func ("/event-store/recover/damaged-while-open-wide-map",

@@ -86,6 +86,33 @@ set_space_error (GError     **error,
     }
 }
 
+/* A store closed cleanly is not checked when it opens again (see
+ * needs_integrity_check()), so damage met while it was open would be met
+ * again on every start. A file beside it says so until a check has
+ * passed or the store has been moved aside. */
+#define DAMAGED_SUFFIX "-damaged"
+
+static char *
+damaged_marker_path (const char *path)
+{
+  return g_strconcat (path, DAMAGED_SUFFIX, NULL);
+}
+
+static void
+mark_damaged (sqlite3    *db,
+              const char *message)
+{
+  const char *path = db != NULL ? sqlite3_db_filename (db, "main") : NULL;
+  g_autofree char *marker = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (path == NULL || *path == '\0')
+    return;   /* in memory */
+  marker = damaged_marker_path (path);
+  if (!g_file_set_contents (marker, message, -1, &error))
+    g_warning ("cannot mark the damaged event store %s for a check: %s", path, error->message);
+}
+
 void
 hw_store_set_sqlite_error (GError     **error,
                            sqlite3     *db,
@@ -107,6 +134,7 @@ hw_store_set_sqlite_error (GError     **error,
     case SQLITE_NOTADB:
     case SQLITE_FORMAT:
       g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT, "%s: %s", what, message);
+      mark_damaged (db, message);
       break;
     default:
       g_set_error (error, HW_ERROR, HW_ERROR_IO, "%s: %s", what, message);
@@ -577,6 +605,7 @@ static gboolean
 needs_integrity_check (const char *path)
 {
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *marker = damaged_marker_path (path);
   GStatBuf st;
   guint8 header[100];
   guint32 page_size, n_pages;
@@ -584,6 +613,8 @@ needs_integrity_check (const char *path)
   gsize got;
 
   if (g_stat (wal, &st) == 0 && st.st_size > 0)
+    return TRUE;
+  if (g_file_test (marker, G_FILE_TEST_EXISTS))
     return TRUE;
   if (g_stat (path, &st) != 0 || st.st_size == 0)
     return FALSE;   /* a new store: nothing to check */
@@ -605,6 +636,16 @@ needs_integrity_check (const char *path)
   if (read_be32 (header + 92) != read_be32 (header + 24))
     return TRUE;   /* the page count is stale: written by an old SQLite */
   return (guint64) st.st_size != (guint64) n_pages * page_size;
+}
+
+/* The check passed, or the store was moved aside. */
+static void
+forget_damage (const char *path)
+{
+  g_autofree char *marker = damaged_marker_path (path);
+
+  if (g_unlink (marker) != 0 && errno != ENOENT)
+    g_warning ("cannot remove %s: %s", marker, g_strerror (errno));
 }
 
 static gboolean
@@ -679,6 +720,8 @@ open_writer (HwEventStore  *self,
       return FALSE;
     }
 
+  if (check)
+    forget_damage (self->path);
   self->writer = conn;
   hw_store_start_checkpoints (self);
   return TRUE;
@@ -734,6 +777,7 @@ move_aside (HwEventStore  *self,
         return FALSE;
     }
 
+  forget_damage (self->path);
   self->recovery_message =
     g_strdup_printf ("The event store %s could not be used (%s). It was moved to %s "
                      "and a new, empty store was created.", self->path, reason, target);
