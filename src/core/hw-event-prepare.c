@@ -12,16 +12,18 @@
 #include "hw-event-prepare.h"
 #include "hw-event-scan.h"
 #include "hw-event-store-private.h"
+#include "hw-index-words.h"
 
 struct _HwEventPreparer
 {
-  HwMaskRules *rules;       /* nullable */
-  HwBodyCodec  codec;
-  ZSTD_CCtx   *compressor;  /* nullable: out of memory */
-  void        *lz4_state;   /* LZ4_sizeofState() bytes, made on first use */
-  gboolean     fast;
-  gboolean     deferred;
-  GString     *text;        /* scratch for the one-pass reader */
+  HwMaskRules  *rules;       /* nullable */
+  HwBodyCodec   codec;
+  ZSTD_CCtx    *compressor;  /* nullable: out of memory */
+  void         *lz4_state;   /* LZ4_sizeofState() bytes, made on first use */
+  gboolean      fast;
+  gboolean      deferred;
+  GString      *text;        /* scratch for the one-pass reader */
+  HwIndexWords *words;       /* scratch for the index text */
 };
 
 void
@@ -59,6 +61,7 @@ hw_event_preparer_new (HwMaskRules *rules)
     ZSTD_CCtx_setParameter (self->compressor, ZSTD_c_compressionLevel, BODY_LEVEL);
   self->fast = TRUE;
   self->text = g_string_sized_new (4096);
+  self->words = hw_index_words_new ();
   return self;
 }
 
@@ -72,6 +75,7 @@ hw_event_preparer_free (HwEventPreparer *self)
   ZSTD_freeCCtx (self->compressor);
   g_free (self->lz4_state);
   g_string_free (self->text, TRUE);
+  hw_index_words_free (self->words);
   g_free (self);
 }
 
@@ -247,6 +251,7 @@ hw_event_preparer_prepare (HwEventPreparer  *self,
   if (!set_body (self, out, json, strlen (json), error))
     return FALSE;
   out->text = hw_event_dup_search_text (stored);
+  hw_index_words_dedup (self->words, out->text);
   out->tags = hw_event_dup_tags_json (stored);
   out->event = g_steal_pointer (&stored);
   return TRUE;
@@ -302,6 +307,7 @@ prepare_fast (HwEventPreparer     *self,
 
   out->event = g_steal_pointer (&scan.event);
   out->text = g_steal_pointer (&scan.text);
+  hw_index_words_dedup (self->words, out->text);
   out->tags = scan.tags != NULL ? g_strndup (scan.tags, scan.tags_length) : NULL;
   return TRUE;
 }

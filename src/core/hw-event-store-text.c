@@ -9,6 +9,7 @@
 #include "hw-error.h"
 #include "hw-event-scan.h"
 #include "hw-event-store-private.h"
+#include "hw-index-words.h"
 
 /* Since schema step 6 the full-text index keeps no positions
  * (detail=none): it finds the events holding every word of a phrase, and
@@ -261,6 +262,7 @@ hw_store_reindex_text (sqlite3  *db,
                        GError  **error)
 {
   PhraseScratch *scratch = phrase_scratch_new ();
+  g_autoptr(HwIndexWords) words = hw_index_words_new ();
   sqlite3_stmt *read = NULL, *write = NULL;
   gint64 done = 0;
   int rc;
@@ -284,6 +286,7 @@ hw_store_reindex_text (sqlite3  *db,
           rc = SQLITE_OK;
           continue;
         }
+      hw_index_words_dedup (words, text);
       sqlite3_bind_int64 (write, 1, sqlite3_column_int64 (read, 0));
       sqlite3_bind_text (write, 2, text, -1, SQLITE_STATIC);
       rc = sqlite3_step (write);
