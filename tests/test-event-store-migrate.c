@@ -249,6 +249,51 @@ test_fresh_is_current (void)
   hw_test_rmdir (dir);
 }
 
+/* Stored bodies that cannot be read any more (damaged on disk, or from a
+ * codec this build lacks) do not stop the upgrade: their rows stay, not
+ * searchable, and one warning counts them, however many there are. */
+static void
+test_unreadable_bodies (void)
+{
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "old.db", NULL);
+  g_autofree char *damaged = g_strconcat (path, "-damaged", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwEventStore) store = NULL;
+  static const Count counts[] = {
+    { "", 31 },
+    { "f1", 1 },
+    { "broken", 0 },
+  };
+  sqlite3 *db = NULL;
+
+  write_v1_file (path);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  for (guint i = 0; i < 30; i++)
+    {
+      g_autofree char *sql = g_strdup_printf (
+        "INSERT INTO events (seq, id, type, ts, received_ms, is_fault, size, body) "
+        "VALUES (%u, 'broken-%u', 'broken', 1714737600000, 1714737600500, 0, 10, x'00ff00ff00ff')",
+        100 + i, i);
+
+      exec_or_die (db, sql);
+    }
+  sqlite3_close (db);
+
+  g_test_expect_message ("hubwatch-core", G_LOG_LEVEL_WARNING,
+                         "re-indexing: 30 stored events could not be read and are not searchable "
+                         "(seq 100, 101, 102, 103, 104, …; the first: *");
+  store = hw_event_store_open (path, HW_EVENT_STORE_NO_RECOVER, &error);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  assert_counts (store, counts, G_N_ELEMENTS (counts));
+  g_clear_object (&store);
+  /* A body is not the file: nothing marks the store as damaged. */
+  g_assert_false (g_file_test (damaged, G_FILE_TEST_EXISTS));
+
+  hw_test_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -257,6 +302,7 @@ main (int   argc,
 
   g_test_add_func ("/event-store/migrate/v1-to-current", test_migrate_v1);
   g_test_add_func ("/event-store/migrate/fresh-is-current", test_fresh_is_current);
+  g_test_add_func ("/event-store/migrate/unreadable-bodies", test_unreadable_bodies);
 
   return g_test_run ();
 }

@@ -255,6 +255,42 @@ hw_store_register_functions (sqlite3  *db,
 
 /* Re-indexing ----------------------------------------------------------------- */
 
+/* Bodies that could not be read while re-indexing: counted, and named in
+ * one warning at the end, however many there are. */
+#define UNREADABLE_NAMED 5
+
+typedef struct
+{
+  guint64  count;
+  GString *seqs;
+  char    *first_reason;
+} Unreadable;
+
+static void
+unreadable_add (Unreadable   *unreadable,
+                gint64        seq,
+                const GError *error)
+{
+  if (unreadable->count++ < UNREADABLE_NAMED)
+    g_string_append_printf (unreadable->seqs, "%s%" G_GINT64_FORMAT,
+                            unreadable->seqs->len > 0 ? ", " : "", seq);
+  else if (unreadable->count == UNREADABLE_NAMED + 1)
+    g_string_append (unreadable->seqs, ", …");
+  if (unreadable->first_reason == NULL)
+    unreadable->first_reason = g_strdup (error->message);
+}
+
+static void
+unreadable_report (Unreadable *unreadable)
+{
+  if (unreadable->count > 0)
+    g_warning ("re-indexing: %" G_GUINT64_FORMAT " stored events could not be read and are not "
+               "searchable (seq %s; the first: %s)", unreadable->count, unreadable->seqs->str,
+               unreadable->first_reason);
+  g_string_free (unreadable->seqs, TRUE);
+  g_free (unreadable->first_reason);
+}
+
 /* Fills events_fts again from every stored body, for schema step 6,
  * which made the index anew without positions; inside its transaction. */
 gboolean
@@ -263,6 +299,7 @@ hw_store_reindex_text (sqlite3  *db,
 {
   PhraseScratch *scratch = phrase_scratch_new ();
   g_autoptr(HwIndexWords) words = hw_index_words_new ();
+  Unreadable unreadable = { 0, g_string_new (NULL), NULL };
   sqlite3_stmt *read = NULL, *write = NULL;
   gint64 done = 0;
   int rc;
@@ -281,8 +318,7 @@ hw_store_reindex_text (sqlite3  *db,
        * row stays, as before. */
       if (text == NULL)
         {
-          g_warning ("re-indexing event %" G_GINT64_FORMAT ": %s",
-                     (gint64) sqlite3_column_int64 (read, 0), local_error->message);
+          unreadable_add (&unreadable, sqlite3_column_int64 (read, 0), local_error);
           rc = SQLITE_OK;
           continue;
         }
@@ -298,6 +334,7 @@ hw_store_reindex_text (sqlite3  *db,
   sqlite3_finalize (read);
   sqlite3_finalize (write);
   phrase_scratch_free (scratch);
+  unreadable_report (&unreadable);
   if (rc == SQLITE_DONE || rc == SQLITE_OK)
     return TRUE;
   hw_store_set_sqlite_error (error, db, rc, "re-indexing the events");
