@@ -15,8 +15,6 @@ static const char insert_event_sql[] =
   "INSERT OR IGNORE INTO events (id, type, ts, received_ms, partition_key, source, "
   "functionname, pipeline, account, region, stage, tags, is_fault, size, body) "
   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-static const char insert_fts_sql[] =
-  "INSERT INTO events_fts (rowid, text) VALUES (?, ?)";
 static const char insert_fault_sql[] =
   "INSERT OR REPLACE INTO faults (seq, ts, functionname, pipeline, err_name, "
   "err_message, err_stack) VALUES (?, ?, ?, ?, ?, ?, ?)";
@@ -256,7 +254,7 @@ prepare_insert_stmts (HwStoreConn  *conn,
                       GError      **error)
 {
   return (stmts->event = hw_store_conn_prepare (conn, insert_event_sql, error)) != NULL &&
-         (stmts->fts = hw_store_conn_prepare (conn, insert_fts_sql, error)) != NULL &&
+         (stmts->fts = hw_store_conn_prepare (conn, HW_STORE_INSERT_FTS_SQL, error)) != NULL &&
          (stmts->fault = hw_store_conn_prepare (conn, insert_fault_sql, error)) != NULL &&
          (stmts->seq_by_id = hw_store_conn_prepare (conn, seq_by_id_sql, error)) != NULL;
 }

@@ -97,6 +97,10 @@ const char   *hw_store_decompress_into   (const void    *data,
                                           GByteArray    *out,
                                           GError       **error);
 
+/* An event's full-text row: its seq, and its search text with each word
+ * once (hw_index_words_dedup()). */
+#define HW_STORE_INSERT_FTS_SQL "INSERT INTO events_fts (rowid, text) VALUES (?, ?)"
+
 /* hw-event-store-text.c: hw_phrase() on every connection, and the index
  * filled again from the bodies (schema step 6). */
 gboolean      hw_store_register_functions (sqlite3      *db,

@@ -15,8 +15,8 @@
  * holds it compressed). Up to step 5 with detail=full, positions for
  * phrase queries; since step 6 without (see hw-event-store-text.c), about
  * a quarter of the size. columnsize=0 because nothing ranks by bm25
- * (results are ordered by time), which saves one B-tree write per event. remove_diacritics 2 so that "cafe" finds
- * "café". */
+ * (results are ordered by time), which saves one B-tree write per event.
+ * remove_diacritics 2 so that "cafe" finds "café". */
 static const char * const migrations[] = {
   /* 0 → 1 */
   "CREATE TABLE events ("
@@ -123,8 +123,8 @@ static const char * const migrations[] = {
   /* 5 → 6: the full-text index without positions (detail=none); phrases
    * are tested against the bodies (hw-event-store-text.c, which says what
    * it saved). Contentless, so the index is filled again from the bodies
-   * by reindex_text() below, and the merge settings of steps 2 and 4 go
-   * to the new table. */
+   * by hw_store_reindex_text() (step_code below), and the merge settings
+   * of steps 2 and 4 go to the new table. */
   "DROP TABLE events_fts;"
   "CREATE VIRTUAL TABLE events_fts USING fts5 ("
   "  text, content='', columnsize=0, detail=none, tokenize='unicode61 remove_diacritics 2'"
@@ -134,19 +134,12 @@ static const char * const migrations[] = {
 };
 
 /* Steps that also need code, run after their SQL in the same transaction. */
-static gboolean
-reindex_text (sqlite3  *db,
-              GError  **error)
-{
-  return hw_store_reindex_text (db, error);
-}
-
 static const struct
 {
   guint      step;
   gboolean (*run) (sqlite3 *db, GError **error);
 } step_code[] = {
-  { 5, reindex_text },
+  { 5, hw_store_reindex_text },
 };
 
 guint

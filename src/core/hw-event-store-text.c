@@ -306,7 +306,7 @@ hw_store_reindex_text (sqlite3  *db,
 
   rc = sqlite3_prepare_v2 (db, "SELECT seq, body FROM events ORDER BY seq", -1, &read, NULL);
   if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2 (db, "INSERT INTO events_fts (rowid, text) VALUES (?, ?)", -1, &write, NULL);
+    rc = sqlite3_prepare_v2 (db, HW_STORE_INSERT_FTS_SQL, -1, &write, NULL);
   while (rc == SQLITE_OK && (rc = sqlite3_step (read)) == SQLITE_ROW)
     {
       g_autoptr(GError) local_error = NULL;

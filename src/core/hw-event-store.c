@@ -109,6 +109,9 @@ mark_damaged (sqlite3    *db,
   if (path == NULL || *path == '\0')
     return;   /* in memory */
   marker = damaged_marker_path (path);
+  /* Every later statement may fail the same way: one mark is enough. */
+  if (g_file_test (marker, G_FILE_TEST_EXISTS))
+    return;
   if (!g_file_set_contents (marker, message, -1, &error))
     g_warning ("cannot mark the damaged event store %s for a check: %s", path, error->message);
 }
