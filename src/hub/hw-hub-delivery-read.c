@@ -44,7 +44,7 @@ hw_delivery_read_new (HwDelivery         *delivery,
                       guint               n_lanes,
                       gint64              after_seq,
                       guint               limit,
-                      HwSlab             *slab,
+                      HwSlabPool         *slabs,
                       HwDeliveryReadFunc  done_func)
 {
   HwDeliveryRead *read = g_new0 (HwDeliveryRead, 1);
@@ -58,7 +58,7 @@ hw_delivery_read_new (HwDelivery         *delivery,
   read->after_seq = after_seq;
   read->limit = MAX (limit, 1);
   read->scan_seq = after_seq;
-  read->slab = slab;
+  read->slabs = hw_slab_pool_ref (slabs);
   return read;
 }
 
@@ -69,6 +69,7 @@ hw_delivery_read_free (HwDeliveryRead *read)
   g_clear_pointer (&read->rule, hw_routing_rule_unref);
   g_clear_pointer (&read->entries, g_ptr_array_unref);
   g_clear_pointer (&read->slab, hw_slab_unref);
+  g_clear_pointer (&read->slabs, hw_slab_pool_unref);
   g_clear_error (&read->error);
   g_main_context_unref (read->context);
   hw_delivery_unref (read->delivery);
@@ -111,6 +112,8 @@ entry_render (const HwEventRow *row,
   HwBatchItem item = { row->seq, row->partition_key, row->id, row->json, row->received_ms };
   GString *records = hw_slab_get_buffer (slab);
 
+  entry->outstanding_link.data = entry;
+  entry->lane_link.data = entry;
   entry->seq = row->seq;
   entry->received_ms = row->received_ms;
   entry->lane = g_str_hash (key) % n_lanes;
@@ -178,6 +181,10 @@ read_in_thread (gpointer data)
   gint64 visited;
 
   read->started_us = g_get_monotonic_time ();
+  /* Here rather than on the delivery's thread: a backlog that outgrows the
+   * spare slabs gets a new one, and mapping its 4 MB took some 10 ms, for
+   * which every lane's next batch waited. */
+  read->slab = hw_slab_pool_take (read->slabs);
   read->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_delivery_entry_free);
   visited = hw_event_store_visit_after (read->store, read->after_seq, read->limit,
                                         visit_row, read, NULL, &read->error);

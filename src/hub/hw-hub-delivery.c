@@ -52,10 +52,12 @@
 /* Spare slabs kept per listener (see hw-hub-slab.h): a read's records
  * (about 4 MB for 1600 events of 2 KB) and a lane's batch body. As many
  * read slabs as a backlog keeps out at once where the window is not
- * clamped (it holds four reads' worth, plus the reads under way and the
- * one being applied): a backlog then runs on recycled memory, without page
+ * clamped: it holds four reads' worth, plus the reads under way and the
+ * one being applied, and a slab stays out until the slowest lane has
+ * acknowledged its last record (with 8 spares, a 200k backlog still made
+ * four new ones). A backlog then runs on recycled memory, without page
  * faults. An idle listener gives them back (on_tick). */
-#define SPARE_READ_SLABS      8
+#define SPARE_READ_SLABS      12
 #define SPARE_BODY_SLAB_BYTES (2 * 1024 * 1024)
 /* Acknowledged entries stay queued behind an unacknowledged one (they
  * define the checkpoint); this many windows of them at most. */
@@ -167,7 +169,7 @@ update_checkpoint (HwDelivery *self)
 
       if (!head->acked)
         break;
-      g_queue_pop_head (&self->outstanding);
+      g_queue_pop_head_link (&self->outstanding);
       hw_delivery_entry_free (head);
     }
 
@@ -260,8 +262,8 @@ apply_read (HwDelivery     *self,
   entries = (Entry **) g_ptr_array_steal (read->entries, &n_entries);
   for (gsize i = 0; i < n_entries; i++)
     {
-      g_queue_push_tail (&self->outstanding, entries[i]);
-      g_queue_push_tail (&self->lanes[entries[i]->lane].waiting, entries[i]);
+      g_queue_push_tail_link (&self->outstanding, &entries[i]->outstanding_link);
+      g_queue_push_tail_link (&self->lanes[entries[i]->lane].waiting, &entries[i]->lane_link);
       self->unacked++;
     }
   self->scan_seq = read->scan_seq;
@@ -327,7 +329,7 @@ fill (HwDelivery *self)
     {
       HwDeliveryRead *read = hw_delivery_read_new (self, hw_hub_get_store (self->hub), self->spec->rule,
                                                    self->n_lanes, self->read_seq, limit,
-                                                   hw_slab_pool_take (self->read_slabs), on_read_done);
+                                                   self->read_slabs, on_read_done);
 
       g_queue_push_tail (&self->reads, read);
       self->read_seq += limit;
@@ -509,7 +511,7 @@ lane_start_batch (HwDelivery *self,
   g_string_append_len (body, head, sizeof head - 1);
   for (guint i = 0; i < n; i++)
     {
-      Entry *entry = g_queue_pop_head (&lane->waiting);
+      Entry *entry = g_queue_pop_head_link (&lane->waiting)->data;
 
       if (i > 0)
         g_string_append_c (body, ',');
@@ -644,6 +646,8 @@ hw_delivery_ref (HwDelivery *self)
 void
 hw_delivery_unref (HwDelivery *self)
 {
+  GList *link;
+
   g_return_if_fail (self != NULL);
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
@@ -652,12 +656,14 @@ hw_delivery_unref (HwDelivery *self)
   g_assert (self->tick_id == 0 && self->persist_id == 0);
   for (guint i = 0; i < self->n_lanes; i++)
     {
-      g_queue_clear (&self->lanes[i].waiting);
+      /* Their entries, links included, are freed with the outstanding ones. */
+      g_queue_init (&self->lanes[i].waiting);
       g_clear_pointer (&self->lanes[i].batch, g_ptr_array_unref);
       g_clear_pointer (&self->lanes[i].body, g_bytes_unref);
       g_clear_pointer (&self->lanes[i].conn, hw_batch_conn_free);
     }
-  g_queue_clear_full (&self->outstanding, (GDestroyNotify) hw_delivery_entry_free);
+  while ((link = g_queue_pop_head_link (&self->outstanding)) != NULL)
+    hw_delivery_entry_free (link->data);
   g_free (self->lanes);
   hw_slab_pool_unref (self->read_slabs);
   hw_slab_pool_unref (self->body_slabs);
