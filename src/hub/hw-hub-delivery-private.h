@@ -22,7 +22,8 @@ typedef struct
 {
   gint64   seq;
   gint64   received_ms;
-  guint    lane;
+  guint32  key_hash;      /* of its partition key (its id when it has none) */
+  guint    lane;          /* chosen when the read is applied */
   gboolean acked;
   HwSlab  *slab;          /* holds the rendered stream record; released once acked */
   gsize    record_offset;
@@ -49,7 +50,7 @@ struct _HwDeliveryRead
   HwRoutingRule      *rule;
   GMainContext       *context;    /* where @done_func runs */
   HwDeliveryReadFunc  done_func;
-  guint               n_lanes;
+  guint               n_shards;   /* for the records' shardId */
   gint64              after_seq;
   guint               limit;
   HwSlabPool         *slabs;      /* where @slab comes from, on the worker */
@@ -74,7 +75,7 @@ struct _HwDeliveryRead
 HwDeliveryRead *hw_delivery_read_new   (HwDelivery         *delivery,
                                         HwEventStore       *store,
                                         HwRoutingRule      *rule,
-                                        guint               n_lanes,
+                                        guint               n_shards,
                                         gint64              after_seq,
                                         guint               limit,
                                         HwSlabPool         *slabs,

@@ -41,7 +41,7 @@ HwDeliveryRead *
 hw_delivery_read_new (HwDelivery         *delivery,
                       HwEventStore       *store,
                       HwRoutingRule      *rule,
-                      guint               n_lanes,
+                      guint               n_shards,
                       gint64              after_seq,
                       guint               limit,
                       HwSlabPool         *slabs,
@@ -54,7 +54,7 @@ hw_delivery_read_new (HwDelivery         *delivery,
   read->rule = hw_routing_rule_ref (rule);
   read->context = g_main_context_ref_thread_default ();
   read->done_func = done_func;
-  read->n_lanes = n_lanes;
+  read->n_shards = n_shards;
   read->after_seq = after_seq;
   read->limit = MAX (limit, 1);
   read->scan_seq = after_seq;
@@ -101,11 +101,31 @@ row_matches (HwRoutingRule    *rule,
   return event != NULL && hw_routing_rule_matches (rule, event);
 }
 
-/* Rendered straight into the read's slab: no allocation per event. */
+/* g_str_hash() with a finalizer (MurmurHash3's) that spreads every input
+ * bit over the low ones, which pick the key's shard and its slot in the
+ * delivery. Alone, its low bits follow the last characters: of the
+ * benchmark's 990,058 events (keys like "order-13856"), g_str_hash() % 16
+ * put 58,539 to 65,371 in a shard, this 60,796 to 63,251. */
+static guint32
+key_hash (const char *key)
+{
+  guint32 h = g_str_hash (key);
+
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
+}
+
+/* Rendered straight into the read's slab: no allocation per event. The
+ * shard in its eventID follows from its key alone, as on a stream; the lane
+ * that carries it is the delivery's choice (hw-hub-delivery.c). */
 static HwDeliveryEntry *
 entry_render (const HwEventRow *row,
               HwSlab           *slab,
-              guint             n_lanes)
+              guint             n_shards)
 {
   const char *key = row->partition_key != NULL ? row->partition_key : row->id;
   HwDeliveryEntry *entry = g_new0 (HwDeliveryEntry, 1);
@@ -116,10 +136,10 @@ entry_render (const HwEventRow *row,
   entry->lane_link.data = entry;
   entry->seq = row->seq;
   entry->received_ms = row->received_ms;
-  entry->lane = g_str_hash (key) % n_lanes;
+  entry->key_hash = key_hash (key);
   entry->slab = hw_slab_ref (slab);
   entry->record_offset = records->len;
-  hw_batch_append_record (records, &item, entry->lane);
+  hw_batch_append_record (records, &item, entry->key_hash % n_shards);
   entry->record_len = records->len - entry->record_offset;
   return entry;
 }
@@ -161,7 +181,7 @@ visit_row (const HwEventRow *row,
     }
   if (row_matches (read->rule, row))
     {
-      g_ptr_array_add (read->entries, entry_render (row, read->slab, read->n_lanes));
+      g_ptr_array_add (read->entries, entry_render (row, read->slab, read->n_shards));
       if (read->entries->len == SIZING_SAMPLE)
         reserve_for_read (read);
     }
