@@ -1,11 +1,14 @@
-/* hw-hub-delivery-private.h: what the delivery loop and its reads share
+/* hw-hub-delivery-private.h: what the delivery loop, its lanes and its reads share
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
 
 #include "hw-event-store.h"
+#include "hw-hub-batch-conn.h"
 #include "hw-hub-delivery.h"
+#include "hw-hub-delivery-trace.h"
+#include "hw-hub-metrics.h"
 #include "hw-hub-slab.h"
 
 G_BEGIN_DECLS
@@ -35,6 +38,87 @@ typedef struct
 void        hw_delivery_entry_free       (HwDeliveryEntry *entry);
 const char *hw_delivery_entry_get_record (HwDeliveryEntry *entry);
 void        hw_delivery_entry_release    (HwDeliveryEntry *entry);
+
+/* Unacknowledged events of the partition keys hashed to one slot, and their
+ * lane. Keys that share a slot share a lane while either has events out:
+ * harmless for order, and rare with twice as many slots as the window. */
+typedef struct
+{
+  guint32 unacked;
+  guint32 lane;
+} HwDeliveryKeySlot;
+
+typedef struct
+{
+  GQueue     waiting;     /* Entry*, not yet sent */
+  GPtrArray *batch;       /* Entry*, outstanding (in flight or waiting to retry) */
+  GBytes    *body;        /* kept so a retry resends exactly the same batch */
+  guint      attempts;
+  guint      retry_id;
+  gboolean   in_flight;
+  HwBatchConn *conn;      /* kept alive between its batches */
+} HwDeliveryLane;
+
+struct _HwDelivery
+{
+  gatomicrefcount           ref_count;
+  HwHub                    *hub;          /* not owned: the hub outlives its listeners */
+  HwListenerSpec           *spec;
+  GCancellable             *cancellable;
+  HwDeliveryLane           *lanes;
+  guint                     n_lanes;
+  guint                     window;       /* max unacknowledged entries held */
+
+  GQueue                    outstanding;  /* Entry*, from the oldest unacked one, seq order */
+  guint                     unacked;      /* entries waiting or in a lane's batch */
+  HwDeliveryKeySlot        *key_slots;
+  guint32                   key_slot_mask;
+  gint64                    scan_seq;     /* every event up to this seq was read and queued */
+  gint64                    checkpoint;
+  gint64                    reported_checkpoint;
+  GQueue                    reads;        /* HwDeliveryRead*, consecutive ranges after scan_seq */
+  gint64                    read_seq;     /* end of the last range asked for */
+  guint                     read_rows;    /* sum of the limits of @reads */
+  guint                     read_chunk;
+  guint                     max_reads;    /* in flight at once */
+  guint                     running;      /* reads on a worker, discarded ones too */
+  gboolean                  caught_up;    /* the last read reached the end of the lake */
+  gboolean                  wake_pending; /* events arrived during a read */
+
+  guint64                   delivered;
+  guint64                   invocations;
+  guint64                   errors;
+  guint64                   throttles;
+  guint64                   retries;
+  char                     *last_error;
+  gint64                    last_error_ms;
+  gint64                    last_ack_ms;
+
+  guint                     tick_id;
+  guint                     persist_id;
+  gboolean                  stopped;
+  HwDeliveryCheckpointFunc  checkpoint_func;
+  gpointer                  checkpoint_data;
+  HwDeliveryTrace          *trace;        /* NULL unless HW_DELIVERY_TRACE is set */
+  HwSlabPool               *read_slabs;
+  HwSlabPool               *body_slabs;
+};
+
+/* hw-hub-delivery.c */
+void hw_delivery_record_metric     (HwDelivery      *self,
+                                    HwMetricKind     kind,
+                                    const char      *name,
+                                    double           value);
+void hw_delivery_update_checkpoint (HwDelivery      *self);
+void hw_delivery_schedule_persist  (HwDelivery      *self);
+void hw_delivery_fill              (HwDelivery      *self);
+void hw_delivery_pump              (HwDelivery      *self);
+
+/* hw-hub-delivery-lanes.c */
+void hw_delivery_queue_entry       (HwDelivery      *self,
+                                    HwDeliveryEntry *entry);
+void hw_delivery_lane_start_batch  (HwDelivery      *self,
+                                    guint            index);
 
 typedef struct _HwDeliveryRead HwDeliveryRead;
 typedef void (*HwDeliveryReadFunc) (HwDeliveryRead *read);

@@ -14,18 +14,8 @@
  * context then only joins pre-rendered records into batch bodies; the
  * state (lanes, checkpoint, status) stays single-threaded.
  *
- * Ordering: each lane has at most one batch outstanding, and a failed
- * batch is retried as is (same records, same body) until it is
- * acknowledged. An event goes to the lane of its partitionKey (the event
- * id when there is none) while an earlier event of that key is
- * unacknowledged, so records of one key are never reordered; a key with
- * nothing unacknowledged goes to the lane with the least work that is not
- * retrying. Lanes chosen by a hash of the key alone were as busy as their
- * share of the keys: the benchmark's busiest of 16 had 5.6% more than the
- * mean, and every other lane ran dry before it. A poison record stalls its
- * lane and the keys waiting behind it there: the read-ahead window
- * (unacknowledged events) then fills and the whole listener stalls, as on
- * a real shard.
+ * Ordering, and how events are spread over the lanes: see
+ * hw-hub-delivery-lanes.c.
  *
  * Batches: with a backlog a lane sends only full batches, and the read-ahead
  * keeps several batches per lane ready, so that each POST carries batch_size
@@ -46,8 +36,6 @@
 #include "hw-hub-metrics.h"
 #include "hw-hub-workers.h"
 
-#define RETRY_BASE_MS   200
-#define RETRY_CAP_MS    10000
 #define PERSIST_DELAY_MS 100
 /* Rows per read (a quarter of the window: about one batch per lane):
  * small enough that reads overlap each other and the POSTs, large enough
@@ -69,74 +57,8 @@
 #define RETAIN_WINDOWS  8
 
 typedef HwDeliveryEntry Entry;
-
-/* Unacknowledged events of the partition keys hashed to one slot, and their
- * lane. Keys that share a slot share a lane while either has events out:
- * harmless for order, and rare with twice as many slots as the window. */
-typedef struct
-{
-  guint32 unacked;
-  guint32 lane;
-} KeySlot;
-
-typedef struct
-{
-  GQueue     waiting;     /* Entry*, not yet sent */
-  GPtrArray *batch;       /* Entry*, outstanding (in flight or waiting to retry) */
-  GBytes    *body;        /* kept so a retry resends exactly the same batch */
-  guint      attempts;
-  guint      retry_id;
-  gboolean   in_flight;
-  HwBatchConn *conn;      /* kept alive between its batches */
-} Lane;
-
-struct _HwDelivery
-{
-  gatomicrefcount           ref_count;
-  HwHub                    *hub;          /* not owned: the hub outlives its listeners */
-  HwListenerSpec           *spec;
-  GCancellable             *cancellable;
-  Lane                     *lanes;
-  guint                     n_lanes;
-  guint                     window;       /* max unacknowledged entries held */
-
-  GQueue                    outstanding;  /* Entry*, from the oldest unacked one, seq order */
-  guint                     unacked;      /* entries waiting or in a lane's batch */
-  KeySlot                  *key_slots;
-  guint32                   key_slot_mask;
-  gint64                    scan_seq;     /* every event up to this seq was read and queued */
-  gint64                    checkpoint;
-  gint64                    reported_checkpoint;
-  GQueue                    reads;        /* HwDeliveryRead*, consecutive ranges after scan_seq */
-  gint64                    read_seq;     /* end of the last range asked for */
-  guint                     read_rows;    /* sum of the limits of @reads */
-  guint                     read_chunk;
-  guint                     max_reads;    /* in flight at once */
-  guint                     running;      /* reads on a worker, discarded ones too */
-  gboolean                  caught_up;    /* the last read reached the end of the lake */
-  gboolean                  wake_pending; /* events arrived during a read */
-
-  guint64                   delivered;
-  guint64                   invocations;
-  guint64                   errors;
-  guint64                   throttles;
-  guint64                   retries;
-  char                     *last_error;
-  gint64                    last_error_ms;
-  gint64                    last_ack_ms;
-
-  guint                     tick_id;
-  guint                     persist_id;
-  gboolean                  stopped;
-  HwDeliveryCheckpointFunc  checkpoint_func;
-  gpointer                  checkpoint_data;
-  HwDeliveryTrace          *trace;        /* NULL unless HW_DELIVERY_TRACE is set */
-  HwSlabPool               *read_slabs;
-  HwSlabPool               *body_slabs;
-};
-
-static void pump (HwDelivery *self);
-static void fill (HwDelivery *self);
+typedef HwDeliveryKeySlot KeySlot;
+typedef HwDeliveryLane Lane;
 
 HwListenerSpec *
 hw_listener_spec_copy (const HwListenerSpec *spec)
@@ -163,11 +85,11 @@ hw_listener_spec_free (HwListenerSpec *spec)
   g_free (spec);
 }
 
-static void
-record_metric (HwDelivery   *self,
-               HwMetricKind  kind,
-               const char   *name,
-               double        value)
+void
+hw_delivery_record_metric (HwDelivery   *self,
+                           HwMetricKind  kind,
+                           const char   *name,
+                           double        value)
 {
   const char *labels[] = { "listener", self->spec->name, NULL };
 
@@ -176,8 +98,8 @@ record_metric (HwDelivery   *self,
 
 /* Checkpoint ------------------------------------------------------------------ */
 
-static void
-update_checkpoint (HwDelivery *self)
+void
+hw_delivery_update_checkpoint (HwDelivery *self)
 {
   while (!g_queue_is_empty (&self->outstanding))
     {
@@ -213,8 +135,8 @@ persist_now (gpointer user_data)
  * batch would cap delivery. A crash loses at most PERSIST_DELAY_MS of
  * checkpoint progress, i.e. a few batches are delivered again, which
  * at-least-once listeners tolerate. */
-static void
-schedule_persist (HwDelivery *self)
+void
+hw_delivery_schedule_persist (HwDelivery *self)
 {
   if (self->persist_id != 0 || self->checkpoint == self->reported_checkpoint)
     return;
@@ -259,48 +181,6 @@ discard_reads (HwDelivery *self)
   self->read_seq = self->scan_seq;
 }
 
-static guint
-lane_load (Lane *lane)
-{
-  return g_queue_get_length (&lane->waiting) + (lane->batch != NULL ? lane->batch->len : 0);
-}
-
-/* A lane that is retrying may be stuck on a poison record: new keys go
- * elsewhere unless every lane is. */
-static guint
-least_loaded_lane (HwDelivery *self)
-{
-  guint best = 0, best_load = G_MAXUINT;
-
-  for (guint i = 0; i < self->n_lanes; i++)
-    {
-      Lane *lane = &self->lanes[i];
-      guint load = lane->attempts > 0 ? G_MAXUINT - 1 : lane_load (lane);
-
-      if (load < best_load)
-        {
-          best = i;
-          best_load = load;
-        }
-    }
-  return best;
-}
-
-static void
-queue_entry (HwDelivery *self,
-             Entry      *entry)
-{
-  KeySlot *slot = &self->key_slots[entry->key_hash & self->key_slot_mask];
-
-  if (slot->unacked == 0)
-    slot->lane = least_loaded_lane (self);
-  slot->unacked++;
-  entry->lane = slot->lane;
-  g_queue_push_tail_link (&self->outstanding, &entry->outstanding_link);
-  g_queue_push_tail_link (&self->lanes[entry->lane].waiting, &entry->lane_link);
-  self->unacked++;
-}
-
 /* Queues what @read found; FALSE when it ended short of its range. */
 static gboolean
 apply_read (HwDelivery     *self,
@@ -319,7 +199,7 @@ apply_read (HwDelivery     *self,
 
   entries = (Entry **) g_ptr_array_steal (read->entries, &n_entries);
   for (gsize i = 0; i < n_entries; i++)
-    queue_entry (self, entries[i]);
+    hw_delivery_queue_entry (self, entries[i]);
   self->scan_seq = read->scan_seq;
   return !hw_delivery_read_is_short (read);
 }
@@ -339,7 +219,7 @@ on_read_done (HwDeliveryRead *read)
       /* Its worker is free for the next read. Freed last: it may hold
        * the last reference to the delivery once stopped. */
       if (!self->stopped && (!self->caught_up || self->wake_pending))
-        fill (self);
+        hw_delivery_fill (self);
       hw_delivery_read_free (read);
       return;
     }
@@ -357,18 +237,18 @@ on_read_done (HwDeliveryRead *read)
         discard_reads (self);
     }
 
-  update_checkpoint (self);
-  schedule_persist (self);
+  hw_delivery_update_checkpoint (self);
+  hw_delivery_schedule_persist (self);
   /* Reads first: the workers get going while this thread joins bodies. */
   if (!self->caught_up || self->wake_pending)
-    fill (self);
-  pump (self);
+    hw_delivery_fill (self);
+  hw_delivery_pump (self);
 }
 
 /* At the end of the lake one read at a time, as more would find nothing;
  * with a backlog up to one per worker. */
-static void
-fill (HwDelivery *self)
+void
+hw_delivery_fill (HwDelivery *self)
 {
   guint limit;
 
@@ -396,187 +276,7 @@ fill (HwDelivery *self)
     }
 }
 
-/* Lanes ----------------------------------------------------------------------- */
-
-typedef struct
-{
-  HwDelivery *self;
-  guint       lane;
-} PostContext;
-
-static void lane_post (HwDelivery *self, guint index);
-
-static gboolean
-on_retry_timeout (gpointer user_data)
-{
-  PostContext *ctx = user_data;
-  HwDelivery *self = ctx->self;
-
-  self->lanes[ctx->lane].retry_id = 0;
-  if (!self->stopped)
-    lane_post (self, ctx->lane);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-post_context_free (gpointer data)
-{
-  PostContext *ctx = data;
-
-  hw_delivery_unref (ctx->self);
-  g_free (ctx);
-}
-
-static void
-lane_acked (HwDelivery *self,
-            Lane       *lane)
-{
-  for (guint i = 0; i < lane->batch->len; i++)
-    {
-      Entry *entry = g_ptr_array_index (lane->batch, i);
-
-      entry->acked = TRUE;
-      self->key_slots[entry->key_hash & self->key_slot_mask].unacked--;
-      hw_delivery_entry_release (entry);
-    }
-  self->unacked -= lane->batch->len;
-  self->delivered += lane->batch->len;
-  self->last_ack_ms = hw_hub_now_ms ();
-  g_clear_pointer (&lane->batch, g_ptr_array_unref);
-  g_clear_pointer (&lane->body, g_bytes_unref);
-  lane->attempts = 0;
-
-  update_checkpoint (self);
-  schedule_persist (self);
-}
-
-static void
-lane_failed (HwDelivery   *self,
-             guint         index,
-             guint         status,
-             const GError *error)
-{
-  Lane *lane = &self->lanes[index];
-  PostContext *ctx;
-  guint delay_ms;
-
-  if (status == 429   /* Too Many Requests: libsoup 3.2 has no constant */)
-    {
-      self->throttles++;
-      record_metric (self, HW_METRIC_COUNTER, "listener.throttles", 1);
-    }
-  else
-    {
-      self->errors++;
-      record_metric (self, HW_METRIC_COUNTER, "listener.errors", 1);
-    }
-  g_free (self->last_error);
-  self->last_error = g_strdup (error->message);
-  self->last_error_ms = hw_hub_now_ms ();
-  hw_delivery_trace_lane (self->trace, index, HW_LANE_RETRY_WAIT);
-
-  lane->attempts++;
-  delay_ms = RETRY_BASE_MS << MIN (lane->attempts - 1, 16);
-  delay_ms = MIN (delay_ms, RETRY_CAP_MS);
-  g_debug ("listener %s: batch of %u failed (%s), retry %u in %u ms", self->spec->name,
-           lane->batch->len, error->message, lane->attempts, delay_ms);
-
-  ctx = g_new0 (PostContext, 1);
-  ctx->self = hw_delivery_ref (self);
-  ctx->lane = index;
-  lane->retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, delay_ms, on_retry_timeout,
-                                       ctx, post_context_free);
-}
-
-static void
-on_posted (guint         status,
-           const GError *error,
-           double        duration_ms,
-           gpointer      user_data)
-{
-  PostContext *ctx = user_data;
-  HwDelivery *self = ctx->self;
-  Lane *lane = &self->lanes[ctx->lane];
-
-  lane->in_flight = FALSE;
-  if (self->stopped)
-    goto out;
-
-  self->invocations++;
-  hw_delivery_trace_posted (self->trace, duration_ms);
-  record_metric (self, HW_METRIC_COUNTER, "listener.invocations", 1);
-  record_metric (self, HW_METRIC_HISTOGRAM, "listener.duration", duration_ms);
-
-  if (error == NULL)
-    {
-      lane_acked (self, lane);
-      fill (self);
-      pump (self);
-    }
-  else
-    lane_failed (self, ctx->lane, status, error);
-
-out:
-  post_context_free (ctx);
-}
-
-static void
-lane_post (HwDelivery *self,
-           guint       index)
-{
-  Lane *lane = &self->lanes[index];
-  PostContext *ctx = g_new0 (PostContext, 1);
-
-  if (lane->attempts > 0)
-    self->retries++;
-  ctx->self = hw_delivery_ref (self);
-  ctx->lane = index;
-  lane->in_flight = TRUE;
-  hw_delivery_trace_lane (self->trace, index, HW_LANE_POSTING);
-  hw_batch_conn_post (lane->conn, lane->body, self->spec->timeout_ms, self->cancellable, on_posted, ctx);
-}
-
-/* The records were rendered by the reader: a body is their concatenation. */
-static void
-lane_start_batch (HwDelivery *self,
-                  guint       index)
-{
-  static const char head[] = "{\"Records\":[";
-  static const char tail[] = "]}";
-  Lane *lane = &self->lanes[index];
-  guint n = MIN (self->spec->batch_size, g_queue_get_length (&lane->waiting));
-  g_autoptr(HwSlab) slab = hw_slab_pool_take (self->body_slabs);
-  GString *body = hw_slab_get_buffer (slab);
-  gsize size = sizeof head + sizeof tail + n;
-
-  lane->batch = g_ptr_array_sized_new (n);
-  for (GList *l = lane->waiting.head; l != NULL && lane->batch->len < n; l = l->next)
-    {
-      Entry *entry = l->data;
-
-      g_ptr_array_add (lane->batch, entry);
-      size += entry->record_len;
-    }
-
-  /* Grown once to the size and mapped in one call: a lane's first bodies
-   * are new memory, and faulting it in page by page (some 15 µs a fault on
-   * the test machine, 75 for a 300 KB body) on this thread held every
-   * lane's start back. A spare keeps its memory. */
-  hw_slab_reserve (slab, size);
-  g_string_append_len (body, head, sizeof head - 1);
-  for (guint i = 0; i < n; i++)
-    {
-      Entry *entry = g_queue_pop_head_link (&lane->waiting)->data;
-
-      if (i > 0)
-        g_string_append_c (body, ',');
-      g_string_append_len (body, hw_delivery_entry_get_record (entry), entry->record_len);
-    }
-  g_string_append_len (body, tail, sizeof tail - 1);
-  lane->body = hw_slab_to_bytes (slab, body->len);
-  lane->attempts = 0;
-  lane_post (self, index);
-}
+/* Batches --------------------------------------------------------------------- */
 
 /* Part-full batches only when waiting would not fill them: no read is under
  * way and none can start (caught up, or the window is full). */
@@ -594,8 +294,8 @@ idle_reason (HwDelivery *self)
   return is_reading (self) ? HW_LANE_WAIT_READ : HW_LANE_WAIT_WINDOW;
 }
 
-static void
-pump (HwDelivery *self)
+void
+hw_delivery_pump (HwDelivery *self)
 {
   gboolean partial;
 
@@ -608,7 +308,7 @@ pump (HwDelivery *self)
       guint waiting = g_queue_get_length (&lane->waiting);
 
       if (lane->batch == NULL && waiting > 0 && (waiting >= self->spec->batch_size || partial))
-        lane_start_batch (self, i);
+        hw_delivery_lane_start_batch (self, i);
       if (self->trace != NULL && lane->batch == NULL)
         hw_delivery_trace_lane (self->trace, i, idle_reason (self));
     }
@@ -617,9 +317,9 @@ pump (HwDelivery *self)
 static void
 record_gauges (HwDelivery *self)
 {
-  record_metric (self, HW_METRIC_GAUGE, "listener.iterator_age",
-                 hw_delivery_get_iterator_age_ms (self, hw_hub_now_ms ()));
-  record_metric (self, HW_METRIC_GAUGE, "listener.pending", self->unacked);
+  hw_delivery_record_metric (self, HW_METRIC_GAUGE, "listener.iterator_age",
+                             hw_delivery_get_iterator_age_ms (self, hw_hub_now_ms ()));
+  hw_delivery_record_metric (self, HW_METRIC_GAUGE, "listener.pending", self->unacked);
 }
 
 /* Also a safety net: events that reached the lake without a notification
@@ -635,8 +335,8 @@ on_tick (gpointer user_data)
       hw_slab_pool_trim (self->read_slabs);
       hw_slab_pool_trim (self->body_slabs);
     }
-  fill (self);
-  pump (self);
+  hw_delivery_fill (self);
+  hw_delivery_pump (self);
   record_gauges (self);
   hw_delivery_trace_report (self->trace);
   return G_SOURCE_CONTINUE;
@@ -687,8 +387,8 @@ hw_delivery_new (HwHub                    *hub,
 
   self->trace = hw_delivery_trace_new (spec->name, self->n_lanes);
   self->tick_id = g_timeout_add_seconds (1, on_tick, self);
-  fill (self);
-  pump (self);
+  hw_delivery_fill (self);
+  hw_delivery_pump (self);
   return self;
 }
 
@@ -737,8 +437,8 @@ void
 hw_delivery_wake (HwDelivery *self)
 {
   g_return_if_fail (self != NULL);
-  fill (self);
-  pump (self);
+  hw_delivery_fill (self);
+  hw_delivery_pump (self);
 }
 
 void
