@@ -164,9 +164,11 @@ pick_words (const char *cache_path,
 {
   static const double fractions[] = { 0.3, 0.05, 0.01, 0.002, 0.0005 };
   GPtrArray *words = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *text_path = g_strconcat (cache_path, "-text", NULL);
   sqlite3 *db = NULL;
 
-  if (sqlite3_open_v2 (cache_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+  /* The full-text index is a file of its own beside the cache. */
+  if (sqlite3_open_v2 (text_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
       sqlite3_exec (db, "CREATE VIRTUAL TABLE temp.vocab USING fts5vocab (main, events_fts, 'row')",
                     NULL, NULL, NULL) != SQLITE_OK)
     {

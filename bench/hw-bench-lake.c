@@ -34,26 +34,37 @@ typedef struct
   GPtrArray      *terms;        /* char*: selective words picked from the index */
 } Bench;
 
-/* The store's files, WAL included, so that a fresh run starts empty. */
+/* The store's files, WALs and full-text index included, so that a fresh
+ * run starts empty. */
+static const char * const store_suffixes[] = { "", "-wal", "-shm", "-journal", "-text", "-text-wal",
+                                               "-text-shm" };
+
 static void
 remove_database (const char *path)
 {
-  static const char * const suffixes[] = { "", "-wal", "-shm", "-journal" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (store_suffixes); i++)
     {
-      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+      g_autofree char *file = g_strconcat (path, store_suffixes[i], NULL);
 
       g_unlink (file);
     }
 }
 
+/* Every file of the store: the events, the full-text index beside them,
+ * and their WALs. */
 static guint64
 database_size (const char *path)
 {
-  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  guint64 size = 0;
 
-  return hw_bench_tree_size (path) + (g_file_test (wal, G_FILE_TEST_EXISTS) ? hw_bench_tree_size (wal) : 0);
+  for (guint i = 0; i < G_N_ELEMENTS (store_suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, store_suffixes[i], NULL);
+
+      if (g_file_test (file, G_FILE_TEST_EXISTS))
+        size += hw_bench_tree_size (file);
+    }
+  return size;
 }
 
 static sqlite3 *
@@ -272,7 +283,8 @@ bench_plain_insert (Bench *bench)
 static void
 pick_terms (Bench *bench)
 {
-  sqlite3 *db = open_raw (bench->cache_path, SQLITE_OPEN_READWRITE);
+  g_autofree char *text_path = g_strconcat (bench->cache_path, "-text", NULL);
+  sqlite3 *db = open_raw (text_path, SQLITE_OPEN_READWRITE);
   sqlite3_stmt *stmt;
   g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
   gint64 max_doc = 800;
@@ -464,7 +476,8 @@ bench_scan (Bench             *bench,
             const HwHistogram *expected)
 {
   g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
-  sqlite3 *db = open_raw (bench->cache_path, SQLITE_OPEN_READWRITE);
+  g_autofree char *text_path = g_strconcat (bench->cache_path, "-text", NULL);
+  sqlite3 *db = open_raw (text_path, SQLITE_OPEN_READWRITE);
   sqlite3_stmt *stmt;
   gint64 total = 0;
   guint buckets = 0;

@@ -131,11 +131,27 @@ assert_counts (HwEventStore *store,
     }
 }
 
+/* The full-text index file beside a store, at its current layout and
+ * holding events up to @indexed_upto. */
+static void
+assert_text_index_current (const char *text_path,
+                           gint64      indexed_upto)
+{
+  g_assert_cmpint (query_int (text_path, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (query_int (text_path, "SELECT instr(sql, 'detail=none') > 0 FROM sqlite_schema "
+                                         "WHERE name = 'events_fts'"), ==, 1);
+  g_assert_cmpint (query_int (text_path, "SELECT v FROM events_fts_config WHERE k = 'automerge'"), ==, 16);
+  g_assert_cmpint (query_int (text_path, "SELECT v FROM events_fts_config WHERE k = 'crisismerge'"), ==, 64);
+  g_assert_cmpint (query_int (text_path, "PRAGMA page_size"), ==, 8192);
+  g_assert_cmpint (query_int (text_path, "SELECT indexed_upto FROM index_state"), ==, indexed_upto);
+}
+
 static void
 test_migrate_v1 (void)
 {
   g_autofree char *dir = hw_test_mkdtemp ();
   g_autofree char *path = g_build_filename (dir, "old.db", NULL);
+  g_autofree char *text_path = g_strconcat (path, "-text", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(HwEventStore) store = NULL;
   g_autoptr(HwQuery) query = NULL;
@@ -197,18 +213,16 @@ test_migrate_v1 (void)
                                     "WHERE name = 'state'"), ==, 1);
   g_assert_cmpint (query_int (path, "SELECT count(*) FROM sqlite_schema "
                                     "WHERE name = 'faults_functionname_ts'"), ==, 1);
-  /* v2 → v3 set FTS5's automerge in the index's own config table, and
-   * v3 → v4 its crisismerge. */
-  g_assert_cmpint (query_int (path, "SELECT v FROM events_fts_config WHERE k = 'automerge'"), ==, 16);
-  g_assert_cmpint (query_int (path, "SELECT v FROM events_fts_config WHERE k = 'crisismerge'"), ==, 64);
   /* v4 → v5 dropped the partition_key index; the key is found through the
    * full-text index instead. */
   g_assert_cmpint (query_int (path, "SELECT count(*) FROM sqlite_schema "
                                     "WHERE name = 'events_partition_key'"), ==, 0);
-  /* v5 → v6 made the full-text index anew without positions, and its
-   * merge settings with it. */
-  g_assert_cmpint (query_int (path, "SELECT instr(sql, 'detail=none') > 0 FROM sqlite_schema "
-                                    "WHERE name = 'events_fts'"), ==, 1);
+  /* v6 → v7 moved the full-text index to a file of its own, which the
+   * index thread filled from the bodies (the searches above found the
+   * events through it): without positions since v6, merging as v3 and v4
+   * set. */
+  g_assert_cmpint (query_int (path, "SELECT count(*) FROM sqlite_schema WHERE name = 'events_fts'"), ==, 0);
+  assert_text_index_current (text_path, 7);
 
   /* Opening again is a no-op. */
   store = hw_event_store_open (path, HW_EVENT_STORE_NO_RECOVER, &error);
@@ -226,6 +240,8 @@ test_fresh_is_current (void)
   g_autofree char *dir = hw_test_mkdtemp ();
   g_autofree char *path = g_build_filename (dir, "new.db", NULL);
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *text_path = g_strconcat (path, "-text", NULL);
+  g_autofree char *text_wal = g_strconcat (path, "-text-wal", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(HwEventStore) store = NULL;
 
@@ -238,13 +254,14 @@ test_fresh_is_current (void)
 
   g_assert_cmpint (query_int (path, "PRAGMA user_version"), ==, hw_event_store_schema_version ());
   g_assert_cmpint (query_int (path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
-                                    "name IN ('events', 'events_fts', 'faults', 'system_events', "
-                                    "'metric_points', 'sync_cursors')"), ==, 6);
+                                    "name IN ('events', 'faults', 'system_events', "
+                                    "'metric_points', 'sync_cursors')"), ==, 5);
   g_assert_cmpint (query_int (path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
                                     "name LIKE 'events_%'"), ==, 4);
-  g_assert_cmpint (query_int (path, "SELECT v FROM events_fts_config WHERE k = 'automerge'"), ==, 16);
-  g_assert_cmpint (query_int (path, "SELECT v FROM events_fts_config WHERE k = 'crisismerge'"), ==, 64);
   g_assert_cmpint (query_int (path, "PRAGMA page_size"), ==, 8192);
+  assert_text_index_current (text_path, 0);
+  /* The index thread's connection closed last in its file too. */
+  g_assert_false (g_file_test (text_wal, G_FILE_TEST_EXISTS));
 
   hw_test_rmdir (dir);
 }
@@ -284,9 +301,11 @@ test_unreadable_bodies (void)
                          "re-indexing: 30 stored events could not be read and are not searchable "
                          "(seq 100, 101, 102, 103, 104, …; the first: *");
   store = hw_event_store_open (path, HW_EVENT_STORE_NO_RECOVER, &error);
-  g_test_assert_expected_messages ();
   g_assert_no_error (error);
+  /* The index thread reads the bodies after the open; a search with words
+   * waits for it. */
   assert_counts (store, counts, G_N_ELEMENTS (counts));
+  g_test_assert_expected_messages ();
   g_clear_object (&store);
   /* A body is not the file: nothing marks the store as damaged. */
   g_assert_false (g_file_test (damaged, G_FILE_TEST_EXISTS));

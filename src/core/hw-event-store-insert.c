@@ -25,7 +25,6 @@ static const char seq_by_id_sql[] =
 typedef struct
 {
   HwCachedStmt *event;
-  HwCachedStmt *fts;
   HwCachedStmt *fault;
   HwCachedStmt *seq_by_id;
 } InsertStmts;
@@ -235,28 +234,31 @@ insert_one (HwEventStore           *self,
   return !is_fault || insert_fault (stmts, db, event, *seq, error);
 }
 
-/* The full-text row of an accepted event. */
-static gboolean
-index_one (InsertStmts            *stmts,
-           sqlite3                *db,
-           const HwPreparedEvent  *prepared,
-           gint64           seq,
-           GError         **error)
-{
-  sqlite3_bind_int64 (stmts->fts, 1, seq);
-  bind_text (stmts->fts, 2, prepared->text != NULL ? prepared->text : "");
-  return step_done (stmts->fts, db, "indexing an event", error);
-}
-
 static gboolean
 prepare_insert_stmts (HwStoreConn  *conn,
                       InsertStmts  *stmts,
                       GError      **error)
 {
   return (stmts->event = hw_store_conn_prepare (conn, insert_event_sql, error)) != NULL &&
-         (stmts->fts = hw_store_conn_prepare (conn, HW_STORE_INSERT_FTS_SQL, error)) != NULL &&
          (stmts->fault = hw_store_conn_prepare (conn, insert_fault_sql, error)) != NULL &&
          (stmts->seq_by_id = hw_store_conn_prepare (conn, seq_by_id_sql, error)) != NULL;
+}
+
+/* Accepted events' texts go to the index thread (hw-event-store-index.c)
+ * once committed; still under write_lock, so in seq order. */
+static void
+queue_texts (HwEventStore           *self,
+             const HwPreparedEvent  *prepared,
+             guint                   n,
+             const HwInsertStatus   *status_of,
+             const gint64           *seq_of)
+{
+  HwTextBatch *batch = hw_text_batch_new ();
+
+  for (guint i = 0; i < n; i++)
+    if (status_of[i] == HW_INSERT_ACCEPTED)
+      hw_text_batch_add (batch, seq_of[i], prepared[i].event->id, prepared[i].text);
+  hw_store_queue_text (self, batch);
 }
 
 static gboolean
@@ -278,22 +280,10 @@ insert_locked (HwEventStore           *self,
       !hw_store_conn_exec (conn, "BEGIN IMMEDIATE", error))
     return FALSE;
 
-  /* All event (and fault) rows first, then all index rows. FTS5 flushes
-   * its pending terms to a new on-disk segment whenever a statement opens
-   * a savepoint after it was written in the transaction, and the events
-   * INSERT opens one; interleaving the two made one tiny segment per event
-   * and kept FTS5 merging them (a sixth of an import). Grouped, the whole
-   * batch's terms go out as one segment at COMMIT. */
   for (guint i = 0; i < n; i++)
     {
       if (!insert_one (self, &stmts, &prepared[i], received_ms, &status_of[i],
                        seqs != NULL, &seq_of[i], error))
-        goto fail;
-    }
-  for (guint i = 0; i < n; i++)
-    {
-      if (status_of[i] == HW_INSERT_ACCEPTED &&
-          !index_one (&stmts, conn->db, &prepared[i], seq_of[i], error))
         goto fail;
     }
   if (statuses != NULL)
@@ -302,7 +292,10 @@ insert_locked (HwEventStore           *self,
     memcpy (seqs, seq_of, n * sizeof *seqs);
 
   if (hw_store_conn_exec (conn, "COMMIT", error))
-    return TRUE;
+    {
+      queue_texts (self, prepared, n, status_of, seq_of);
+      return TRUE;
+    }
 
 fail:
   sqlite3_exec (conn->db, "ROLLBACK", NULL, NULL, NULL);

@@ -19,7 +19,10 @@ typedef struct
   sqlite3      *db;
   GHashTable   *stmts;         /* SQL text → sqlite3_stmt* */
   GCancellable *cancellable;   /* checked by the progress handler */
+  HwEventStore *store;         /* a reader's, while taken from the pool */
 } HwStoreConn;
+
+typedef struct _HwTextBatch HwTextBatch;
 
 struct _HwEventStore
 {
@@ -48,6 +51,20 @@ struct _HwEventStore
   int                ckpt_pages;       /* a pass starts past this many frames */
   int                ckpt_max_pages;   /* a write waits for a full pass past this many */
   gboolean           ckpt_stopping;
+
+  /* The full-text index: a file of its own, written by its own thread
+   * (hw-event-store-index.c); all under text_lock. */
+  GMutex             text_lock;
+  GCond              text_cond;
+  GThread           *text_thread;
+  HwStoreConn       *text_conn;         /* the index thread's */
+  GQueue             text_queue;        /* HwTextBatch*, in seq order */
+  gsize              text_queued_bytes;
+  gint64             text_committed;    /* the newest seq a search must find */
+  gint64             text_indexed;      /* the newest seq in the index */
+  gboolean           text_catching_up;  /* from the stored bodies, not the queue */
+  char              *text_error;        /* the last failure, until a write works */
+  gboolean           text_stopping;
 };
 
 /* A statement from a connection's cache, reset and unbound when released. */
@@ -65,6 +82,11 @@ HwCachedStmt *hw_store_conn_prepare      (HwStoreConn   *conn,
                                           GError       **error);
 gboolean      hw_store_conn_exec         (HwStoreConn   *conn,
                                           const char    *sql,
+                                          GError       **error);
+/* The same, with errors saying @what rather than the SQL. */
+gboolean      hw_store_conn_exec_as      (HwStoreConn   *conn,
+                                          const char    *sql,
+                                          const char    *what,
                                           GError       **error);
 void          hw_store_set_sqlite_error  (GError       **error,
                                           sqlite3       *db,
@@ -100,13 +122,52 @@ const char   *hw_store_decompress_into   (const void    *data,
 /* An event's full-text row: its seq, and its search text with each word
  * once (hw_index_words_dedup()). */
 #define HW_STORE_INSERT_FTS_SQL "INSERT INTO events_fts (rowid, text) VALUES (?, ?)"
+/* What the index file is attached as on readers. */
+#define HW_STORE_TEXT_SCHEMA "text_index"
 
-/* hw-event-store-text.c: hw_phrase() on every connection, and the index
- * filled again from the bodies (schema step 6). */
+/* hw-event-store-text.c: hw_phrase() on every connection, and stored
+ * events indexed again from their bodies. */
 gboolean      hw_store_register_functions (sqlite3      *db,
                                            GError      **error);
-gboolean      hw_store_reindex_text       (sqlite3      *db,
+gboolean      hw_store_read_stored_texts  (sqlite3      *db,
+                                           gint64        after,
+                                           gint64        before,
+                                           guint         limit,
+                                           HwTextBatch  *batch,
                                            GError      **error);
+
+/* hw-event-store-index.c: the full-text index beside the store. Started
+ * once the writer is open (@check: the store was not closed cleanly, so
+ * check the index file too), stopped before it closes. */
+gboolean      hw_store_start_text_index  (HwEventStore  *self,
+                                          gboolean       check,
+                                          GError       **error);
+void          hw_store_stop_text_index   (HwEventStore  *self);
+char         *hw_store_text_index_path   (const char    *store_path);
+void          hw_store_remove_text_index (const char    *store_path);
+gboolean      hw_store_attach_text_index (HwStoreConn   *conn,
+                                          const char    *store_path,
+                                          GError       **error);
+/* Until the index holds every event committed so far, or it fails, or
+ * @cancellable is cancelled. */
+void          hw_store_await_text        (HwEventStore  *self,
+                                          GCancellable  *cancellable);
+/* The same, when @query has words. */
+void          hw_store_await_text_for    (HwEventStore  *self,
+                                          HwQuery       *query,
+                                          GCancellable  *cancellable);
+/* The texts of one write transaction's accepted events, handed to the
+ * index thread once they are committed (under write_lock, in commit
+ * order, which is seq order). */
+HwTextBatch  *hw_text_batch_new          (void);
+void          hw_text_batch_add          (HwTextBatch   *batch,
+                                          gint64         seq,
+                                          const char    *id,
+                                          const char    *text);
+void          hw_text_batch_free         (HwTextBatch   *batch);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwTextBatch, hw_text_batch_free)
+void          hw_store_queue_text        (HwEventStore  *self,
+                                          HwTextBatch   *batch);
 
 /* hw-event-store-checkpoint.c: once the writer is open, and before it
  * closes. */

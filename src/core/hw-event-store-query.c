@@ -17,52 +17,6 @@
   "e.seq, e.ts, e.received_ms, e.id, e.type, e.partition_key, e.source, " \
   "e.functionname, e.pipeline, e.is_fault, e.size"
 
-/* Result types ------------------------------------------------------------- */
-
-void
-hw_event_row_free (HwEventRow *row)
-{
-  if (row == NULL)
-    return;
-  g_free (row->id);
-  g_free (row->type);
-  g_free (row->partition_key);
-  g_free (row->source);
-  g_free (row->functionname);
-  g_free (row->pipeline);
-  g_free (row->json);
-  g_free (row);
-}
-
-HwEventRow *
-hw_event_row_dup (const HwEventRow *row)
-{
-  HwEventRow *copy;
-
-  g_return_val_if_fail (row != NULL, NULL);
-
-  copy = g_new (HwEventRow, 1);
-  *copy = *row;
-  copy->id = g_strdup (row->id);
-  copy->type = g_strdup (row->type);
-  copy->partition_key = g_strdup (row->partition_key);
-  copy->source = g_strdup (row->source);
-  copy->functionname = g_strdup (row->functionname);
-  copy->pipeline = g_strdup (row->pipeline);
-  copy->json = g_strdup (row->json);
-  return copy;
-}
-
-void
-hw_search_page_free (HwSearchPage *page)
-{
-  if (page == NULL)
-    return;
-  g_clear_pointer (&page->rows, g_ptr_array_unref);
-  g_free (page->next_cursor);
-  g_free (page);
-}
-
 /* Shared helpers ----------------------------------------------------------- */
 
 GPtrArray *
@@ -184,6 +138,8 @@ hw_store_plan_text (HwStoreConn *conn,
   required = hw_query_required_text (query, &has_text);
   if (!has_text)
     return HW_QUERY_SQL_NONE;
+  /* Every read whose query has words comes through here first. */
+  hw_store_await_text (conn->store, conn->cancellable);
   /* One rare term every match needs is the cheapest way in: SQLite reads
    * its few rows. Text only under OR or NOT can match anything, so it
    * filters. */

@@ -269,6 +269,7 @@ hw_event_store_list_faults (HwEventStore         *self,
                      "FROM faults f JOIN events e ON e.seq = f.seq WHERE ", where,
                      " ORDER BY f.ts DESC, f.seq DESC LIMIT ?", NULL);
   add_int (params, limit > 0 ? limit : DEFAULT_FAULT_LIMIT);
+  hw_store_await_text_for (self, filter != NULL ? filter->query : NULL, cancellable);
   return select_items (self, sql, params, read_fault_row, (GDestroyNotify) hw_fault_row_free,
                        cancellable, error);
 }
@@ -335,6 +336,7 @@ hw_event_store_fault_groups (HwEventStore         *self,
                          (by & HW_FAULT_GROUP_PIPELINE) ? "f.pipeline" : "NULL",
                          (by & HW_FAULT_GROUP_ERR_MESSAGE) ? "f.err_message" : "NULL",
                          where, group_by);
+  hw_store_await_text_for (self, filter != NULL ? filter->query : NULL, cancellable);
   return select_items (self, sql, params, read_fault_group,
                        (GDestroyNotify) hw_fault_group_free, cancellable, error);
 }

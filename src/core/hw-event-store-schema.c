@@ -122,8 +122,8 @@ static const char * const migrations[] = {
 
   /* 5 → 6: the full-text index without positions (detail=none); phrases
    * are tested against the bodies (hw-event-store-text.c, which says what
-   * it saved). Contentless, so the index is filled again from the bodies
-   * by hw_store_reindex_text() (step_code below), and the merge settings
+   * it saved). Contentless, so the index was filled again from the bodies
+   * (since step 7, the index thread does that), and the merge settings
    * of steps 2 and 4 go to the new table. */
   "DROP TABLE events_fts;"
   "CREATE VIRTUAL TABLE events_fts USING fts5 ("
@@ -131,15 +131,12 @@ static const char * const migrations[] = {
   ");"
   "INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 16);"
   "INSERT INTO events_fts (events_fts, rank) VALUES ('crisismerge', 64);",
-};
 
-/* Steps that also need code, run after their SQL in the same transaction. */
-static const struct
-{
-  guint      step;
-  gboolean (*run) (sqlite3 *db, GError **error);
-} step_code[] = {
-  { 5, hw_store_reindex_text },
+  /* 6 → 7: the full-text index moves to a file of its own, written by a
+   * thread of its own behind the events (hw-event-store-index.c, which
+   * says what it saved). That thread fills the new file from the stored
+   * bodies; the pages of the old table go to the free list. */
+  "DROP TABLE events_fts;",
 };
 
 guint
@@ -185,17 +182,6 @@ query_int (sqlite3     *db,
 }
 
 static gboolean
-run_step_code (sqlite3  *db,
-               guint     step,
-               GError  **error)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (step_code); i++)
-    if (step_code[i].step == step && !step_code[i].run (db, error))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
 apply_step (sqlite3     *db,
             guint        step,
             GError     **error)
@@ -206,7 +192,6 @@ apply_step (sqlite3     *db,
   if (!exec (db, "BEGIN IMMEDIATE", what, error))
     return FALSE;
   if (!exec (db, migrations[step], what, error) ||
-      !run_step_code (db, step, error) ||
       !exec (db, set_version, what, error))
     {
       sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);

@@ -1,4 +1,4 @@
-/* hw-event-store-text.c: phrase tests against stored bodies, and re-indexing them
+/* hw-event-store-text.c: phrase tests against stored bodies, and indexing them again
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -291,52 +291,55 @@ unreadable_report (Unreadable *unreadable)
   g_free (unreadable->first_reason);
 }
 
-/* Fills events_fts again from every stored body, for schema step 6,
- * which made the index anew without positions; inside its transaction. */
+/* The search texts of up to @limit stored events with seqs in
+ * (@after, @before), read from their bodies, appended to @batch: for the
+ * text index thread's catch-up after a crash, a new index file or an
+ * upgrade, and for events other writers of the file stored. @db is a
+ * reader of the store. */
 gboolean
-hw_store_reindex_text (sqlite3  *db,
-                       GError  **error)
+hw_store_read_stored_texts (sqlite3      *db,
+                            gint64        after,
+                            gint64        before,
+                            guint         limit,
+                            HwTextBatch  *batch,
+                            GError      **error)
 {
   PhraseScratch *scratch = phrase_scratch_new ();
   g_autoptr(HwIndexWords) words = hw_index_words_new ();
   Unreadable unreadable = { 0, g_string_new (NULL), NULL };
-  sqlite3_stmt *read = NULL, *write = NULL;
-  gint64 done = 0;
+  sqlite3_stmt *read = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2 (db, "SELECT seq, body FROM events ORDER BY seq", -1, &read, NULL);
+  rc = sqlite3_prepare_v2 (db, "SELECT seq, id, body FROM events WHERE seq > ? AND seq < ? "
+                               "ORDER BY seq LIMIT ?", -1, &read, NULL);
   if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2 (db, HW_STORE_INSERT_FTS_SQL, -1, &write, NULL);
+    {
+      sqlite3_bind_int64 (read, 1, after);
+      sqlite3_bind_int64 (read, 2, before);
+      sqlite3_bind_int64 (read, 3, limit);
+    }
   while (rc == SQLITE_OK && (rc = sqlite3_step (read)) == SQLITE_ROW)
     {
       g_autoptr(GError) local_error = NULL;
-      g_autofree char *text = search_text_of_body (sqlite3_column_blob (read, 1),
-                                                   sqlite3_column_bytes (read, 1), scratch,
+      gint64 seq = sqlite3_column_int64 (read, 0);
+      g_autofree char *text = search_text_of_body (sqlite3_column_blob (read, 2),
+                                                   sqlite3_column_bytes (read, 2), scratch,
                                                    &local_error);
 
+      rc = SQLITE_OK;
       /* A body that cannot be read is not searchable either way; the
-       * row stays, as before. */
+       * row stays, and the index moves past it. */
       if (text == NULL)
-        {
-          unreadable_add (&unreadable, sqlite3_column_int64 (read, 0), local_error);
-          rc = SQLITE_OK;
-          continue;
-        }
-      hw_index_words_dedup (words, text);
-      sqlite3_bind_int64 (write, 1, sqlite3_column_int64 (read, 0));
-      sqlite3_bind_text (write, 2, text, -1, SQLITE_STATIC);
-      rc = sqlite3_step (write);
-      sqlite3_reset (write);
-      rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-      if (++done % 100000 == 0)
-        g_message ("schema upgrade: re-indexed %" G_GINT64_FORMAT " events", done);
+        unreadable_add (&unreadable, seq, local_error);
+      else
+        hw_index_words_dedup (words, text);
+      hw_text_batch_add (batch, seq, (const char *) sqlite3_column_text (read, 1), text);
     }
+  /* Before finalizing, which resets the connection's error. */
+  if (rc != SQLITE_DONE)
+    hw_store_set_sqlite_error (error, db, rc, "reading stored events to index them");
   sqlite3_finalize (read);
-  sqlite3_finalize (write);
   phrase_scratch_free (scratch);
   unreadable_report (&unreadable);
-  if (rc == SQLITE_DONE || rc == SQLITE_OK)
-    return TRUE;
-  hw_store_set_sqlite_error (error, db, rc, "re-indexing the events");
-  return FALSE;
+  return rc == SQLITE_DONE;
 }

@@ -8,9 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
-#include <lz4.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "hw-error.h"
 #include "hw-event-store-private.h"
@@ -229,16 +226,25 @@ hw_store_conn_prepare (HwStoreConn  *conn,
 }
 
 gboolean
-hw_store_conn_exec (HwStoreConn  *conn,
-                    const char   *sql,
-                    GError      **error)
+hw_store_conn_exec_as (HwStoreConn  *conn,
+                       const char   *sql,
+                       const char   *what,
+                       GError      **error)
 {
   int rc = sqlite3_exec (conn->db, sql, NULL, NULL, NULL);
 
   if (rc == SQLITE_OK)
     return TRUE;
-  hw_store_set_sqlite_error (error, conn->db, rc, sql);
+  hw_store_set_sqlite_error (error, conn->db, rc, what);
   return FALSE;
+}
+
+gboolean
+hw_store_conn_exec (HwStoreConn  *conn,
+                    const char   *sql,
+                    GError      **error)
+{
+  return hw_store_conn_exec_as (conn, sql, sql, error);
 }
 
 /* Called between operations only, when no cached statement is in use. */
@@ -260,11 +266,13 @@ set_cancellable (HwStoreConn  *conn,
     sqlite3_progress_handler (conn->db, 0, NULL, NULL);
 }
 
-#define READER_PRAGMAS(cache_kb, temp_store, mmap_size) \
-  "PRAGMA query_only = 1;"                              \
-  "PRAGMA cache_size = -" G_STRINGIFY (cache_kb) ";"    \
-  "PRAGMA temp_store = " temp_store ";"                 \
-  "PRAGMA mmap_size = " G_STRINGIFY (mmap_size) ";"
+#define READER_PRAGMAS(cache_kb, temp_store, mmap_size)                          \
+  "PRAGMA query_only = 1;"                                                       \
+  "PRAGMA cache_size = -" G_STRINGIFY (cache_kb) ";"                             \
+  "PRAGMA temp_store = " temp_store ";"                                          \
+  "PRAGMA mmap_size = " G_STRINGIFY (mmap_size) ";"                              \
+  "PRAGMA " HW_STORE_TEXT_SCHEMA ".cache_size = -" G_STRINGIFY (cache_kb) ";"    \
+  "PRAGMA " HW_STORE_TEXT_SCHEMA ".mmap_size = " G_STRINGIFY (mmap_size) ";"
 
 static const char *
 reader_pragmas (HwEventStoreFlags flags)
@@ -296,12 +304,18 @@ hw_store_acquire_reader (HwEventStore  *self,
       conn = hw_store_conn_new (self->path, SQLITE_OPEN_READWRITE, error);
       if (conn == NULL)
         return NULL;
+      if (!hw_store_attach_text_index (conn, self->path, error))
+        {
+          hw_store_conn_free (conn);
+          return NULL;
+        }
       /* Readers must never take the write lock by accident: WAL lets them
        * run beside the writer only as long as they stay readers. */
       sqlite3_exec (conn->db, reader_pragmas (self->flags), NULL, NULL, NULL);
     }
 
   set_cancellable (conn, cancellable);
+  conn->store = self;
   return conn;
 }
 
@@ -313,6 +327,7 @@ hw_store_release_reader (HwEventStore *self,
     return;
 
   set_cancellable (conn, NULL);
+  conn->store = NULL;
   trim_stmt_cache (conn);
 
   g_mutex_lock (&self->pool_lock);
@@ -324,240 +339,6 @@ hw_store_release_reader (HwEventStore *self,
   g_mutex_unlock (&self->pool_lock);
 
   hw_store_conn_free (conn);
-}
-
-/* Bodies ------------------------------------------------------------------ */
-
-/* One inflate stream per thread, reset between bodies: setting up a
- * stream allocates its 32 KB window, which cost more than inflating a
- * ~2 KB body (delivery and replay decompress every event they send). */
-static void
-inflate_stream_free (gpointer data)
-{
-  z_stream *stream = data;
-
-  inflateEnd (stream);
-  g_free (stream);
-}
-
-static GPrivate inflate_stream_key = G_PRIVATE_INIT (inflate_stream_free);
-
-static z_stream *
-thread_inflate_stream (void)
-{
-  z_stream *stream = g_private_get (&inflate_stream_key);
-
-  if (stream != NULL)
-    {
-      inflateReset (stream);
-      return stream;
-    }
-  stream = g_new0 (z_stream, 1);
-  if (inflateInit (stream) != Z_OK)
-    {
-      g_free (stream);
-      return NULL;
-    }
-  g_private_set (&inflate_stream_key, stream);
-  return stream;
-}
-
-/* One zstd context per thread too: creating one costs more than reading
- * a body with it. */
-static void
-zstd_dctx_free (gpointer data)
-{
-  ZSTD_freeDCtx (data);
-}
-
-static GPrivate zstd_dctx_key = G_PRIVATE_INIT (zstd_dctx_free);
-
-static ZSTD_DCtx *
-thread_zstd_dctx (void)
-{
-  ZSTD_DCtx *dctx = g_private_get (&zstd_dctx_key);
-
-  if (dctx == NULL && (dctx = ZSTD_createDCtx ()) != NULL)
-    g_private_set (&zstd_dctx_key, dctx);
-  return dctx;
-}
-
-/* Bodies are zstd frames that record their size (see hw-event-prepare.c),
- * or LZ4 blocks behind a header of ours (hw-event-store-private.h);
- * caches written before hold zlib streams, which never start with either
- * magic (their first two bytes fail the zlib header check), so all kinds
- * live side by side without a marker or a migration. */
-static gboolean
-is_zstd_frame (const void *data,
-               gsize       length)
-{
-  static const guint8 magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
-
-  return length >= sizeof magic && memcmp (data, magic, sizeof magic) == 0;
-}
-
-static gboolean
-is_lz4_body (const void *data,
-             gsize       length)
-{
-  return length >= HW_LZ4_BODY_HEADER_BYTES
-         && memcmp (data, hw_lz4_body_magic, sizeof hw_lz4_body_magic) == 0;
-}
-
-/* Into @out, NUL-terminated; FALSE with @out's contents undefined. */
-static gboolean
-lz4_decompress (const void  *data,
-                gsize        length,
-                GByteArray  *out,
-                GError     **error)
-{
-  const guint8 *bytes = data;
-  guint32 size_le;
-  gsize size;
-  int got;
-
-  memcpy (&size_le, bytes + sizeof hw_lz4_body_magic, sizeof size_le);
-  size = GUINT32_FROM_LE (size_le);
-  if (size > HW_STORE_MAX_BODY_BYTES || length - HW_LZ4_BODY_HEADER_BYTES > G_MAXINT)
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
-                   "stored event body cannot be decompressed: invalid LZ4 body header");
-      return FALSE;
-    }
-
-  g_byte_array_set_size (out, (guint) size + 1);
-  got = LZ4_decompress_safe ((const char *) bytes + HW_LZ4_BODY_HEADER_BYTES, (char *) out->data,
-                             (int) (length - HW_LZ4_BODY_HEADER_BYTES), (int) size);
-  if (got < 0 || (gsize) got != size)
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
-                   "stored event body cannot be decompressed: %s",
-                   got < 0 ? "invalid LZ4 data" : "truncated LZ4 data");
-      return FALSE;
-    }
-  out->data[size] = '\0';
-  return TRUE;
-}
-
-/* Into @out, NUL-terminated; FALSE with @out's contents undefined. */
-static gboolean
-zstd_decompress (const void  *data,
-                 gsize        length,
-                 GByteArray  *out,
-                 GError     **error)
-{
-  ZSTD_DCtx *dctx = thread_zstd_dctx ();
-  unsigned long long size = ZSTD_getFrameContentSize (data, length);
-  gsize got;
-
-  if (dctx == NULL)
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
-                   "stored event body cannot be decompressed: out of memory");
-      return FALSE;
-    }
-  if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR || size > HW_STORE_MAX_BODY_BYTES)
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
-                   "stored event body cannot be decompressed: invalid zstd frame header");
-      return FALSE;
-    }
-
-  g_byte_array_set_size (out, (guint) size + 1);
-  got = ZSTD_decompressDCtx (dctx, out->data, size, data, length);
-  if (ZSTD_isError (got) || got != size)
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
-                   "stored event body cannot be decompressed: %s",
-                   ZSTD_isError (got) ? ZSTD_getErrorName (got) : "truncated zstd data");
-      return FALSE;
-    }
-  out->data[size] = '\0';
-  return TRUE;
-}
-
-static char *
-zlib_decompress (const void  *data,
-                 gsize        length,
-                 GError     **error)
-{
-  z_stream *stream = thread_inflate_stream ();
-  gsize capacity = MAX (length * 4, 256);
-  char *out;
-  int status;
-
-  if (stream == NULL || length > G_MAXUINT)
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
-                   "stored event body cannot be decompressed: %s",
-                   stream == NULL ? "out of memory" : "too large");
-      return NULL;
-    }
-
-  out = g_malloc (capacity);
-  stream->next_in = (Bytef *) data;
-  stream->avail_in = (uInt) length;
-  stream->next_out = (Bytef *) out;
-  stream->avail_out = (uInt) (capacity - 1);
-  for (;;)
-    {
-      status = inflate (stream, Z_FINISH);
-      if (status == Z_STREAM_END)
-        break;
-      if ((status == Z_BUF_ERROR || status == Z_OK) && stream->avail_out == 0)
-        {
-          gsize used = capacity - 1;
-
-          capacity *= 2;
-          out = g_realloc (out, capacity);
-          stream->next_out = (Bytef *) out + used;
-          stream->avail_out = (uInt) (capacity - 1 - used);
-          continue;
-        }
-      g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT,
-                   "stored event body cannot be decompressed: %s",
-                   stream->msg != NULL ? stream->msg : "truncated or invalid zlib data");
-      g_free (out);
-      return NULL;
-    }
-
-  out[stream->total_out] = '\0';
-  return out;
-}
-
-char *
-hw_store_decompress (const void  *data,
-                     gsize        length,
-                     GError     **error)
-{
-  g_autoptr(GByteArray) out = g_byte_array_new ();
-
-  if (hw_store_decompress_into (data, length, out, error) == NULL)
-    return NULL;
-  return (char *) g_byte_array_free (g_steal_pointer (&out), FALSE);
-}
-
-const char *
-hw_store_decompress_into (const void  *data,
-                          gsize        length,
-                          GByteArray  *out,
-                          GError     **error)
-{
-  g_autofree char *legacy = NULL;
-
-  if (is_lz4_body (data, length))
-    return lz4_decompress (data, length, out, error) ? (const char *) out->data : NULL;
-  if (is_zstd_frame (data, length))
-    return zstd_decompress (data, length, out, error) ? (const char *) out->data : NULL;
-
-  /* zlib bodies are only in caches from before zstd: not worth a path of
-   * their own. */
-  legacy = zlib_decompress (data, length, error);
-  if (legacy == NULL)
-    return NULL;
-  g_byte_array_set_size (out, 0);
-  g_byte_array_append (out, (const guint8 *) legacy, (guint) strlen (legacy) + 1);
-  return (const char *) out->data;
 }
 
 /* Opening and recovery ---------------------------------------------------- */
@@ -723,9 +504,14 @@ open_writer (HwEventStore  *self,
       return FALSE;
     }
 
+  self->writer = conn;
+  if (!hw_store_start_text_index (self, check, error))
+    {
+      g_clear_pointer (&self->writer, hw_store_conn_free);
+      return FALSE;
+    }
   if (check)
     forget_damage (self->path);
-  self->writer = conn;
   hw_store_start_checkpoints (self);
   return TRUE;
 }
@@ -780,6 +566,8 @@ move_aside (HwEventStore  *self,
         return FALSE;
     }
 
+  /* Derived from the store moved aside, which can make it again. */
+  hw_store_remove_text_index (self->path);
   forget_damage (self->path);
   self->recovery_message =
     g_strdup_printf ("The event store %s could not be used (%s). It was moved to %s "
@@ -859,6 +647,7 @@ hw_event_store_finalize (GObject *object)
 
   /* First: the writer must close last, so that it checkpoints and
    * removes the WAL (a clean close skips the integrity check next time). */
+  hw_store_stop_text_index (self);
   hw_store_stop_checkpoints (self);
   g_clear_pointer (&self->idle_readers, g_ptr_array_unref);
   g_clear_pointer (&self->writer, hw_store_conn_free);
@@ -869,6 +658,8 @@ hw_event_store_finalize (GObject *object)
   g_mutex_clear (&self->pool_lock);
   g_mutex_clear (&self->ckpt_lock);
   g_cond_clear (&self->ckpt_cond);
+  g_mutex_clear (&self->text_lock);
+  g_cond_clear (&self->text_cond);
 
   G_OBJECT_CLASS (hw_event_store_parent_class)->finalize (object);
 }
@@ -886,5 +677,8 @@ hw_event_store_init (HwEventStore *self)
   g_mutex_init (&self->pool_lock);
   g_mutex_init (&self->ckpt_lock);
   g_cond_init (&self->ckpt_cond);
+  g_mutex_init (&self->text_lock);
+  g_cond_init (&self->text_cond);
+  g_queue_init (&self->text_queue);
   self->idle_readers = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_store_conn_free);
 }

@@ -227,6 +227,15 @@ const char   *hw_event_store_get_path              (HwEventStore       *self);
 const char   *hw_event_store_get_recovery_message  (HwEventStore       *self);
 /* The schema version this build writes. */
 guint         hw_event_store_schema_version        (void);
+/* The full-text index is written behind the events, on a thread of its
+ * own: searches with words wait for it by themselves. This waits until it
+ * holds every event stored so far, for an import that reports "done" only
+ * when all of it can be found. FALSE when cancelled, or when the index
+ * cannot be written (the events are stored all the same; it is built
+ * again from them when the store next opens). */
+gboolean      hw_event_store_wait_indexed          (HwEventStore       *self,
+                                                    GCancellable       *cancellable,
+                                                    GError            **error);
 
 /* Masking for caches: when set, bodies are stored as the masked, expanded
  * event and the full-text index is built after masking, so masked values

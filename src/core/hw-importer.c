@@ -372,6 +372,10 @@ hw_importer_import_reader (HwEventStore          *store,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  /* Imported means searchable: the full-text index is written behind the
+   * events. When it cannot be (the index thread has said why), the events
+   * are stored all the same and indexed when the store next opens. */
+  hw_event_store_wait_indexed (store, cancellable, NULL);
   return TRUE;
 }
 

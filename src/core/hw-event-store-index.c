@@ -1,0 +1,705 @@
+/* hw-event-store-index.c: the full-text index, in a file of its own, written behind the events
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "hw-error.h"
+#include "hw-event-store-private.h"
+
+/* FTS5 was over half of the writer's work, inside the transaction whose
+ * commit the hub's publishers wait for: ingesting a million events into
+ * the hub, the writer thread took 27.4 s of CPU with it and 11.9 s
+ * without, and the rate was 21.5k events/s against 33.3k. The index is
+ * derived data (the bodies hold every word), so it need not be durable
+ * with them. It lives in "<store>-text", which its own thread writes
+ * after each commit from the texts the writer hands over; a second file
+ * so that the two writers never wait for each other's lock.
+ *
+ * What a search sees stays the same: one with words first waits until
+ * the index holds every event committed before it started
+ * (hw_store_await_text()), typically one index transaction.
+ *
+ * After a crash, or with a new, damaged or foreign index file, the thread
+ * catches up from the stored bodies: the index file records the newest
+ * seq it holds and that event's id, and holds every stored event up to
+ * it. Its own commits need no fsync for the same reason
+ * (synchronous=NORMAL: a power cut loses a tail, which the catch-up
+ * writes again). */
+
+#define TEXT_SUFFIX "-text"
+#define TEXT_SCHEMA_VERSION 1
+/* Writes wait beyond this much queued text: with an index that cannot
+ * keep up, ingest slows down to its pace instead of filling memory. */
+#define MAX_QUEUED_BYTES (64 * 1024 * 1024)
+/* Stored events per catch-up transaction: short enough that a reader of
+ * the store is not held for long, and that progress shows. */
+#define CATCH_UP_EVENTS 5000
+#define CATCH_UP_REPORT_EVERY 100000
+#define RETRY_AFTER_FAILURE_US (5 * G_TIME_SPAN_SECOND)
+#define AWAIT_POLL_US (100 * G_TIME_SPAN_MILLISECOND)
+
+/* Contentless, without positions: see hw-event-store-schema.c and
+ * hw-event-store-text.c for why. */
+static const char text_schema_sql[] =
+  "CREATE VIRTUAL TABLE events_fts USING fts5 ("
+  "  text, content='', columnsize=0, detail=none, tokenize='unicode61 remove_diacritics 2'"
+  ");"
+  "INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 16);"
+  "INSERT INTO events_fts (events_fts, rank) VALUES ('crisismerge', 64);"
+  "CREATE TABLE index_state ("
+  "  one          INTEGER PRIMARY KEY CHECK (one = 1),"
+  "  indexed_upto INTEGER NOT NULL,"
+  "  last_id      TEXT"
+  ");"
+  "INSERT INTO index_state VALUES (1, 0, NULL);"
+  "PRAGMA user_version = " G_STRINGIFY (TEXT_SCHEMA_VERSION) ";";
+
+static const char save_state_sql[] =
+  "UPDATE index_state SET indexed_upto = ?, last_id = ?";
+
+/* Batches ----------------------------------------------------------------- */
+
+struct _HwTextBatch
+{
+  GArray    *seqs;      /* gint64 */
+  GPtrArray *ids;       /* char*: the index records its newest event's */
+  GArray    *offsets;   /* guint, into texts */
+  GString   *texts;     /* NUL-separated */
+};
+
+HwTextBatch *
+hw_text_batch_new (void)
+{
+  HwTextBatch *batch = g_new0 (HwTextBatch, 1);
+
+  batch->seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  batch->ids = g_ptr_array_new_with_free_func (g_free);
+  batch->offsets = g_array_new (FALSE, FALSE, sizeof (guint));
+  batch->texts = g_string_sized_new (64 * 1024);
+  return batch;
+}
+
+void
+hw_text_batch_add (HwTextBatch *batch,
+                   gint64       seq,
+                   const char  *id,
+                   const char  *text)
+{
+  guint offset = (guint) batch->texts->len;
+
+  g_array_append_val (batch->seqs, seq);
+  g_array_append_val (batch->offsets, offset);
+  g_string_append_len (batch->texts, text != NULL ? text : "", text != NULL ? (gssize) strlen (text) + 1 : 1);
+  g_ptr_array_add (batch->ids, g_strdup (id));
+}
+
+void
+hw_text_batch_free (HwTextBatch *batch)
+{
+  if (batch == NULL)
+    return;
+  g_array_unref (batch->seqs);
+  g_ptr_array_unref (batch->ids);
+  g_array_unref (batch->offsets);
+  g_string_free (batch->texts, TRUE);
+  g_free (batch);
+}
+
+static gsize
+text_batch_bytes (const HwTextBatch *batch)
+{
+  /* An id is some 40 bytes with its allocation. */
+  return batch->texts->len + batch->seqs->len * (sizeof (gint64) + sizeof (guint) + 48);
+}
+
+static gint64
+text_batch_last_seq (const HwTextBatch *batch)
+{
+  return g_array_index (batch->seqs, gint64, batch->seqs->len - 1);
+}
+
+/* The index file ---------------------------------------------------------- */
+
+char *
+hw_store_text_index_path (const char *store_path)
+{
+  return g_strconcat (store_path, TEXT_SUFFIX, NULL);
+}
+
+gboolean
+hw_store_attach_text_index (HwStoreConn *conn,
+                            const char  *store_path,
+                            GError     **error)
+{
+  g_autofree char *path = hw_store_text_index_path (store_path);
+  char *sql = sqlite3_mprintf ("ATTACH DATABASE %Q AS " HW_STORE_TEXT_SCHEMA, path);
+  gboolean ok = hw_store_conn_exec (conn, sql, error);
+
+  sqlite3_free (sql);
+  return ok;
+}
+
+static void
+remove_index_files (const char *path)
+{
+  /* -damaged: hw_store_set_sqlite_error() marks any file it finds
+   * corrupt, this one too. */
+  static const char * const suffixes[] = { "", "-wal", "-shm", "-journal", "-damaged" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      if (g_unlink (file) != 0 && errno != ENOENT)
+        g_warning ("cannot remove the full-text index file %s: %s", file, g_strerror (errno));
+    }
+}
+
+void
+hw_store_remove_text_index (const char *store_path)
+{
+  g_autofree char *path = hw_store_text_index_path (store_path);
+
+  remove_index_files (path);
+}
+
+static gboolean
+select_int (HwStoreConn  *conn,
+            const char   *sql,
+            gint64        bind,
+            gint64       *out,
+            char        **text_out,
+            GError      **error)
+{
+  g_autoptr(HwCachedStmt) stmt = hw_store_conn_prepare (conn, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_bind_parameter_count (stmt) > 0)
+    sqlite3_bind_int64 (stmt, 1, bind);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      *out = -1;   /* no row */
+      return TRUE;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      hw_store_set_sqlite_error (error, conn->db, rc, "reading the full-text index's state");
+      return FALSE;
+    }
+  *out = sqlite3_column_int64 (stmt, 0);
+  if (text_out != NULL)
+    *text_out = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  return TRUE;
+}
+
+static gboolean
+quick_check_ok (HwStoreConn *conn)
+{
+  g_autoptr(HwCachedStmt) stmt = hw_store_conn_prepare (conn, "PRAGMA quick_check", NULL);
+
+  return stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW &&
+         g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "ok") == 0;
+}
+
+/* Page size before the journal mode, which writes a new file's first page. */
+static const char open_index_sql[] =
+  "PRAGMA page_size = 8192;"
+  "PRAGMA journal_mode = WAL;"
+  "PRAGMA synchronous = NORMAL;"
+  "PRAGMA cache_size = -32768;"
+  "PRAGMA temp_store = MEMORY";
+
+static HwStoreConn *
+open_index_file (const char  *path,
+                 GError     **error)
+{
+  HwStoreConn *conn = hw_store_conn_new (path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, error);
+  gint64 version = 0;
+  gboolean ok;
+
+  if (conn == NULL)
+    return NULL;
+  ok = hw_store_conn_exec_as (conn, open_index_sql, "opening the full-text index", error) &&
+       select_int (conn, "PRAGMA user_version", 0, &version, NULL, error);
+  if (ok && version == 0)
+    ok = hw_store_conn_exec_as (conn, text_schema_sql, "creating the full-text index", error);
+  else if (ok && version != TEXT_SCHEMA_VERSION)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_CORRUPT, "full-text index version %" G_GINT64_FORMAT
+                   " is not %d", version, TEXT_SCHEMA_VERSION);
+      ok = FALSE;
+    }
+  if (ok)
+    return conn;
+  hw_store_conn_free (conn);
+  return NULL;
+}
+
+/* Whether the index holds what the store does up to its indexed_upto:
+ * the event stored under that seq has the id the index recorded. A store
+ * made anew beside an old index file fails this. */
+static gboolean
+index_matches_store (HwEventStore  *self,
+                     HwStoreConn   *conn,
+                     gint64        *indexed,
+                     GError       **error)
+{
+  g_autofree char *last_id = NULL;
+  g_autofree char *stored_id = NULL;
+  gint64 seq = 0;
+
+  if (!select_int (conn, "SELECT indexed_upto, last_id FROM index_state", 0, indexed, &last_id, error))
+    return FALSE;
+  if (*indexed <= 0)
+    return *indexed == 0;
+  if (!select_int (self->writer, "SELECT seq, id FROM events WHERE seq = ?", *indexed, &seq,
+                   &stored_id, error))
+    return FALSE;
+  return seq == *indexed && g_strcmp0 (stored_id, last_id) == 0;
+}
+
+/* The index file, made anew when it is missing, damaged or not this
+ * store's: it is derived, so throwing it away loses nothing. */
+static HwStoreConn *
+open_index (HwEventStore  *self,
+            gboolean       check,
+            gint64        *indexed,
+            GError       **error)
+{
+  g_autofree char *path = hw_store_text_index_path (self->path);
+
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      HwStoreConn *conn = open_index_file (path, &local_error);
+
+      if (conn != NULL && (!check || quick_check_ok (conn)) &&
+          index_matches_store (self, conn, indexed, &local_error))
+        return conn;
+      if (conn == NULL && !g_error_matches (local_error, HW_ERROR, HW_ERROR_CORRUPT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      g_message ("the full-text index %s is built again from the stored events (%s)", path,
+                 local_error != NULL ? local_error->message : "it does not match the store");
+      hw_store_conn_free (conn);
+      remove_index_files (path);
+    }
+  g_set_error (error, HW_ERROR, HW_ERROR_IO, "cannot create the full-text index %s", path);
+  return NULL;
+}
+
+/* The index thread -------------------------------------------------------- */
+
+static gboolean
+has_work (HwEventStore *self)
+{
+  if (self->text_catching_up)
+    return !self->text_stopping && self->text_indexed < self->text_committed;
+  return !g_queue_is_empty (&self->text_queue);
+}
+
+static gboolean
+save_state (HwStoreConn  *conn,
+            gint64        indexed,
+            const char   *last_id,
+            GError      **error)
+{
+  g_autoptr(HwCachedStmt) stmt = hw_store_conn_prepare (conn, save_state_sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, indexed);
+  sqlite3_bind_text (stmt, 2, last_id, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    return TRUE;
+  hw_store_set_sqlite_error (error, conn->db, rc, "recording the full-text index's state");
+  return FALSE;
+}
+
+/* One index transaction: where it got to, and the id of that event. */
+typedef struct
+{
+  HwStoreConn  *conn;
+  HwCachedStmt *insert;
+  gint64        upto;
+  char         *last_id;
+} IndexRun;
+
+static gboolean
+index_one (IndexRun    *run,
+           gint64       seq,
+           const char  *id,
+           const char  *text,
+           GError     **error)
+{
+  int rc;
+
+  sqlite3_bind_int64 (run->insert, 1, seq);
+  sqlite3_bind_text (run->insert, 2, text, -1, SQLITE_STATIC);
+  rc = sqlite3_step (run->insert);
+  sqlite3_reset (run->insert);
+  if (rc != SQLITE_DONE)
+    {
+      hw_store_set_sqlite_error (error, run->conn->db, rc, "indexing events");
+      return FALSE;
+    }
+  run->upto = seq;
+  g_free (run->last_id);
+  run->last_id = g_strdup (id);
+  return TRUE;
+}
+
+static gboolean
+index_batch (IndexRun           *run,
+             const HwTextBatch  *batch,
+             GError            **error)
+{
+  for (guint i = 0; i < batch->seqs->len; i++)
+    if (!index_one (run, g_array_index (batch->seqs, gint64, i),
+                    g_ptr_array_index (batch->ids, i),
+                    batch->texts->str + g_array_index (batch->offsets, guint, i), error))
+      return FALSE;
+  return TRUE;
+}
+
+/* Stored events with seqs in (run->upto, @before), at most @limit, from
+ * their bodies. */
+static gboolean
+index_stored (HwEventStore  *self,
+              IndexRun      *run,
+              gint64         before,
+              guint          limit,
+              GError       **error)
+{
+  g_autoptr(HwTextBatch) stored = hw_text_batch_new ();
+  HwStoreConn *reader = hw_store_acquire_reader (self, NULL, error);
+  gboolean ok;
+
+  if (reader == NULL)
+    return FALSE;
+  ok = hw_store_read_stored_texts (reader->db, run->upto, before, limit, stored, error);
+  hw_store_release_reader (self, reader);
+  return ok && index_batch (run, stored, error);
+}
+
+/* This thread's batches, skipping what the index holds already and
+ * filling gaps from the stored bodies: another writer of the same file
+ * (a second process, say) queues its events to its own thread. */
+static gboolean
+index_mine (HwEventStore  *self,
+            IndexRun      *run,
+            GQueue        *batches,
+            GError       **error)
+{
+  for (GList *l = batches->head; l != NULL; l = l->next)
+    {
+      const HwTextBatch *batch = l->data;
+
+      for (guint i = 0; i < batch->seqs->len; i++)
+        {
+          gint64 seq = g_array_index (batch->seqs, gint64, i);
+
+          if (seq <= run->upto)
+            continue;
+          if (seq > run->upto + 1 && !index_stored (self, run, seq, G_MAXUINT, error))
+            return FALSE;
+          if (!index_one (run, seq, g_ptr_array_index (batch->ids, i),
+                          batch->texts->str + g_array_index (batch->offsets, guint, i), error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* The index always holds every stored event up to index_state's
+ * indexed_upto, and nothing past it, whoever wrote it: each transaction
+ * reads that mark afresh, under the file's write lock, and carries it
+ * on without a gap. Either this thread's queued batches (@batches), or
+ * when catching up the next stored events. */
+static gboolean
+write_index (HwEventStore  *self,
+             GQueue        *batches,
+             gint64        *indexed,
+             GError       **error)
+{
+  IndexRun run = { self->text_conn, NULL, 0, NULL };
+  gint64 start;
+  gboolean ok;
+
+  ok = hw_store_conn_exec_as (run.conn, "BEGIN IMMEDIATE", "indexing events", error) &&
+       (run.insert = hw_store_conn_prepare (run.conn, HW_STORE_INSERT_FTS_SQL, error)) != NULL &&
+       select_int (run.conn, "SELECT indexed_upto, last_id FROM index_state", 0, &run.upto, &run.last_id,
+                   error);
+  start = run.upto;
+  if (ok)
+    ok = batches != NULL ? index_mine (self, &run, batches, error)
+                         : index_stored (self, &run, G_MAXINT64, CATCH_UP_EVENTS, error);
+  ok = ok && (run.upto == start || save_state (run.conn, run.upto, run.last_id, error)) &&
+       hw_store_conn_exec_as (run.conn, "COMMIT", "indexing events", error);
+  if (!ok)
+    sqlite3_exec (run.conn->db, "ROLLBACK", NULL, NULL, NULL);
+  if (run.insert != NULL)
+    hw_cached_stmt_release (run.insert);
+  g_free (run.last_id);
+  *indexed = run.upto;
+  return ok;
+}
+
+/* Every queued batch in one transaction: the bigger the transaction, the
+ * fewer segments FTS5 writes and merges later. Called and returns with
+ * text_lock held. */
+static gboolean
+index_queued (HwEventStore  *self,
+              GError       **error)
+{
+  GQueue batches = self->text_queue;
+  gint64 indexed = 0;
+  gboolean ok;
+
+  g_queue_init (&self->text_queue);
+  self->text_queued_bytes = 0;
+  g_cond_broadcast (&self->text_cond);   /* a writer waiting for room */
+  g_mutex_unlock (&self->text_lock);
+
+  ok = write_index (self, &batches, &indexed, error);
+  g_queue_clear_full (&batches, (GDestroyNotify) hw_text_batch_free);
+
+  g_mutex_lock (&self->text_lock);
+  if (ok)
+    self->text_indexed = MAX (self->text_indexed, indexed);
+  return ok;
+}
+
+/* The next stored events past the index, from their bodies. Called and
+ * returns with text_lock held. */
+static gboolean
+catch_up (HwEventStore  *self,
+          GError       **error)
+{
+  gint64 from = self->text_indexed;
+  gint64 indexed = 0;
+  gboolean ok;
+
+  g_mutex_unlock (&self->text_lock);
+  ok = write_index (self, NULL, &indexed, error);
+  if (ok && indexed / CATCH_UP_REPORT_EVERY != from / CATCH_UP_REPORT_EVERY)
+    g_message ("full-text index: caught up to event %" G_GINT64_FORMAT, indexed);
+  g_mutex_lock (&self->text_lock);
+
+  if (!ok)
+    return FALSE;
+  /* Nothing left to read below what was committed: the rest went away
+   * (or never was), and waiting for it would never end. */
+  self->text_indexed = indexed > from ? indexed : MAX (from, self->text_committed);
+  if (self->text_indexed >= self->text_committed)
+    self->text_catching_up = FALSE;
+  return TRUE;
+}
+
+/* Texts that could not be written are read again from the bodies later;
+ * a search meanwhile finds what the index holds. */
+static void
+fail (HwEventStore *self,
+      GError       *error)
+{
+  if (g_strcmp0 (self->text_error, error->message) != 0)
+    g_warning ("the full-text index falls behind the stored events: %s", error->message);
+  g_free (self->text_error);
+  self->text_error = g_strdup (error->message);
+  self->text_catching_up = TRUE;
+  g_queue_clear_full (&self->text_queue, (GDestroyNotify) hw_text_batch_free);
+  self->text_queued_bytes = 0;
+  g_cond_broadcast (&self->text_cond);
+}
+
+static gpointer
+text_index_main (gpointer data)
+{
+  HwEventStore *self = data;
+
+  g_mutex_lock (&self->text_lock);
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean ok;
+
+      while (!self->text_stopping && !has_work (self))
+        g_cond_wait (&self->text_cond, &self->text_lock);
+      /* Stopping drains the queue but leaves a catch-up for next time. */
+      if (!has_work (self))
+        break;
+
+      ok = self->text_catching_up ? catch_up (self, &error) : index_queued (self, &error);
+      if (ok)
+        g_clear_pointer (&self->text_error, g_free);
+      else
+        {
+          gint64 retry_at = g_get_monotonic_time () + RETRY_AFTER_FAILURE_US;
+
+          fail (self, error);
+          while (!self->text_stopping && g_cond_wait_until (&self->text_cond, &self->text_lock, retry_at))
+            ;
+        }
+      g_cond_broadcast (&self->text_cond);
+    }
+  g_mutex_unlock (&self->text_lock);
+  return NULL;
+}
+
+gboolean
+hw_store_start_text_index (HwEventStore  *self,
+                           gboolean       check,
+                           GError       **error)
+{
+  gint64 indexed = 0;
+  gint64 newest = 0;
+
+  self->text_conn = open_index (self, check, &indexed, error);
+  if (self->text_conn == NULL ||
+      !select_int (self->writer, "SELECT coalesce(max(seq), 0) FROM events", 0, &newest, NULL, error))
+    {
+      g_clear_pointer (&self->text_conn, hw_store_conn_free);
+      return FALSE;
+    }
+
+  self->text_indexed = indexed;
+  self->text_committed = MAX (newest, indexed);
+  self->text_catching_up = self->text_indexed < self->text_committed;
+  /* Linux keeps 15 characters of a thread name. */
+  self->text_thread = g_thread_try_new ("hw-store-index", text_index_main, self, error);
+  if (self->text_thread == NULL)
+    {
+      g_clear_pointer (&self->text_conn, hw_store_conn_free);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+hw_store_stop_text_index (HwEventStore *self)
+{
+  if (self->text_thread != NULL)
+    {
+      g_mutex_lock (&self->text_lock);
+      self->text_stopping = TRUE;
+      g_cond_broadcast (&self->text_cond);
+      g_mutex_unlock (&self->text_lock);
+      g_thread_join (g_steal_pointer (&self->text_thread));
+    }
+  g_queue_clear_full (&self->text_queue, (GDestroyNotify) hw_text_batch_free);
+  g_clear_pointer (&self->text_conn, hw_store_conn_free);
+  g_clear_pointer (&self->text_error, g_free);
+}
+
+/* The writer's side and the readers' -------------------------------------- */
+
+void
+hw_store_queue_text (HwEventStore *self,
+                     HwTextBatch  *batch)
+{
+  if (batch->seqs->len == 0)
+    {
+      hw_text_batch_free (batch);
+      return;
+    }
+
+  g_mutex_lock (&self->text_lock);
+  self->text_committed = MAX (self->text_committed, text_batch_last_seq (batch));
+  while (!self->text_catching_up && !self->text_stopping &&
+         self->text_queued_bytes > MAX_QUEUED_BYTES)
+    g_cond_wait (&self->text_cond, &self->text_lock);
+  /* While catching up, the index thread reads these from the store. */
+  if (self->text_catching_up || self->text_thread == NULL)
+    hw_text_batch_free (batch);
+  else
+    {
+      self->text_queued_bytes += text_batch_bytes (batch);
+      g_queue_push_tail (&self->text_queue, batch);
+    }
+  g_cond_broadcast (&self->text_cond);
+  g_mutex_unlock (&self->text_lock);
+}
+
+/* TRUE when the index holds @target; FALSE when it cannot get there
+ * now. */
+static gboolean
+await_seq (HwEventStore *self,
+           gint64        target,
+           GCancellable *cancellable)
+{
+  gboolean reached;
+
+  g_mutex_lock (&self->text_lock);
+  while (self->text_indexed < target && self->text_error == NULL && self->text_thread != NULL &&
+         !g_cancellable_is_cancelled (cancellable))
+    g_cond_wait_until (&self->text_cond, &self->text_lock, g_get_monotonic_time () + AWAIT_POLL_US);
+  reached = self->text_indexed >= target;
+  g_mutex_unlock (&self->text_lock);
+  return reached;
+}
+
+static gint64
+committed_seq (HwEventStore *self)
+{
+  gint64 target;
+
+  g_mutex_lock (&self->text_lock);
+  target = self->text_committed;
+  g_mutex_unlock (&self->text_lock);
+  return target;
+}
+
+void
+hw_store_await_text (HwEventStore *self,
+                     GCancellable *cancellable)
+{
+  if (self != NULL)
+    await_seq (self, committed_seq (self), cancellable);
+}
+
+void
+hw_store_await_text_for (HwEventStore *self,
+                         HwQuery      *query,
+                         GCancellable *cancellable)
+{
+  g_autoptr(GPtrArray) required = NULL;
+  gboolean has_text = FALSE;
+
+  if (query == NULL || hw_query_is_empty (query))
+    return;
+  required = hw_query_required_text (query, &has_text);
+  if (has_text)
+    hw_store_await_text (self, cancellable);
+}
+
+gboolean
+hw_event_store_wait_indexed (HwEventStore  *self,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  g_return_val_if_fail (HW_IS_EVENT_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (await_seq (self, committed_seq (self), cancellable))
+    return TRUE;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  g_mutex_lock (&self->text_lock);
+  g_set_error (error, HW_ERROR, HW_ERROR_IO, "the full-text index cannot be written: %s",
+               self->text_error != NULL ? self->text_error : "its thread has stopped");
+  g_mutex_unlock (&self->text_lock);
+  return FALSE;
+}

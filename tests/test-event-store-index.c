@@ -1,0 +1,355 @@
+/* test-event-store-index.c: the full-text index file, written behind the events, finds every stored event
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <sqlite3.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "hw-event-store.h"
+#include "hw-query.h"
+#include "hw-test-store.h"
+#include "hw-test-util.h"
+
+/* Events e<first>..e<first+n-1>, each with the word "batch<tag>" and one
+ * word of its own, "word<i>". */
+static void
+insert_range (HwEventStore *store,
+              guint         first,
+              guint         n,
+              const char   *tag)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_event_unref);
+
+  for (guint i = first; i < first + n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("e%u", i);
+      g_autofree char *note = g_strdup_printf ("batch%s word%u", tag, i);
+
+      g_ptr_array_add (events, hw_test_make_event (id, "order-created", HW_TEST_BASE_MS + i,
+                                                   "checkout", "shop", note));
+    }
+  hw_test_insert_all (store, events);
+}
+
+static gint64
+count (HwEventStore *store,
+       const char   *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwQuery) query = hw_query_parse (text, 0, NULL, &error);
+  gint64 n;
+
+  g_assert_no_error (error);
+  n = hw_event_store_count (store, query, HW_EVENT_STORE_UNBOUNDED, HW_EVENT_STORE_UNBOUNDED,
+                            NULL, &error);
+  g_assert_no_error (error);
+  return n;
+}
+
+static HwEventStore *
+open_store (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  HwEventStore *store = hw_event_store_open (path, HW_EVENT_STORE_NO_RECOVER, &error);
+
+  g_assert_no_error (error);
+  return store;
+}
+
+static gint64
+indexed_upto (const char *store_path)
+{
+  g_autofree char *path = g_strconcat (store_path, "-text", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT indexed_upto FROM index_state", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+static void
+copy_file (const char *from,
+           const char *to)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (from, &contents, &length, &error));
+  g_assert_true (g_file_set_contents (to, contents, length, &error));
+  g_assert_no_error (error);
+}
+
+/* Searches see every event committed before they started, however far
+ * behind the index thread is: each waits for it. */
+static void
+test_search_after_insert (HwTestStoreFixture *fixture,
+                          gconstpointer       user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (guint round = 0; round < 20; round++)
+    {
+      g_autofree char *tag = g_strdup_printf ("r%u", round);
+      g_autofree char *text = g_strdup_printf ("batch%s", tag);
+
+      insert_range (fixture->store, round * 300, 300, tag);
+      g_assert_cmpint (count (fixture->store, text), ==, 300);
+      g_assert_cmpint (count (fixture->store, "word17"), ==, 1);
+    }
+  g_assert_true (hw_event_store_wait_indexed (fixture->store, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count (fixture->store, "order"), ==, 6000);
+}
+
+/* The index file lost while closed (deleted, or from before a crash that
+ * took its last commits): the store indexes its bodies again on open. */
+static void
+test_catch_up_after_loss (void)
+{
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "events.db", NULL);
+  g_autofree char *text_path = g_strconcat (path, "-text", NULL);
+  g_autofree char *saved = g_strconcat (path, "-text.saved", NULL);
+  g_autoptr(HwEventStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store = open_store (path);
+  insert_range (store, 0, 500, "a");
+  g_clear_object (&store);
+  g_assert_cmpint (indexed_upto (path), ==, 500);
+  copy_file (text_path, saved);
+
+  /* Behind: the index as it was before the second batch. */
+  store = open_store (path);
+  insert_range (store, 500, 700, "b");
+  g_clear_object (&store);
+  g_assert_cmpint (indexed_upto (path), ==, 1200);
+  g_assert_cmpint (g_rename (saved, text_path), ==, 0);
+  g_assert_cmpint (indexed_upto (path), ==, 500);
+
+  store = open_store (path);
+  g_assert_cmpint (count (store, "batchb"), ==, 700);
+  g_assert_cmpint (count (store, "word1199"), ==, 1);
+  g_assert_cmpint (count (store, "batcha"), ==, 500);
+  g_clear_object (&store);
+  g_assert_cmpint (indexed_upto (path), ==, 1200);
+
+  /* Gone: made anew from every body. */
+  g_assert_cmpint (g_unlink (text_path), ==, 0);
+  store = open_store (path);
+  g_assert_true (hw_event_store_wait_indexed (store, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count (store, "batcha OR batchb"), ==, 1200);
+  g_clear_object (&store);
+
+  hw_test_rmdir (dir);
+}
+
+/* An index file that is not this store's (left beside a store made
+ * anew), or that is not an index at all, is thrown away and made again:
+ * a search never finds another store's words. */
+static void
+test_foreign_or_damaged_index (void)
+{
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "events.db", NULL);
+  g_autofree char *other = g_build_filename (dir, "other.db", NULL);
+  g_autofree char *text_path = g_strconcat (path, "-text", NULL);
+  g_autofree char *other_text = g_strconcat (other, "-text", NULL);
+  g_autoptr(HwEventStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  char junk[4096];
+
+  store = open_store (other);
+  insert_range (store, 0, 50, "foreign");
+  g_clear_object (&store);
+  store = open_store (path);
+  insert_range (store, 1000, 50, "own");
+  g_clear_object (&store);
+
+  copy_file (other_text, text_path);
+  store = open_store (path);
+  g_assert_cmpint (count (store, "batchforeign"), ==, 0);
+  g_assert_cmpint (count (store, "batchown"), ==, 50);
+  g_clear_object (&store);
+
+  for (guint i = 0; i < sizeof junk; i++)
+    junk[i] = (char) ((i * 7919 + 13) % 251);
+  g_assert_true (g_file_set_contents (text_path, junk, sizeof junk, &error));
+  store = open_store (path);
+  g_assert_cmpint (count (store, "batchown"), ==, 50);
+  g_assert_cmpint (count (store, "word1049"), ==, 1);
+  g_clear_object (&store);
+
+  hw_test_rmdir (dir);
+}
+
+/* Rows of the index file matching @match, duplicates included. */
+static gint64
+index_rows (const char *store_path,
+            const char *match)
+{
+  g_autofree char *path = g_strconcat (store_path, "-text", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+/* Two stores writing one file (as two processes would): each index
+ * thread fills in what the other stored, and no event is indexed twice. */
+static void
+test_two_writers (void)
+{
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "events.db", NULL);
+  g_autoptr(HwEventStore) first = NULL;
+  g_autoptr(HwEventStore) second = NULL;
+  g_autoptr(GError) error = NULL;
+
+  first = open_store (path);
+  second = open_store (path);
+  for (guint round = 0; round < 10; round++)
+    {
+      insert_range (first, round * 200, 100, "one");
+      insert_range (second, round * 200 + 100, 100, "two");
+    }
+  g_assert_true (hw_event_store_wait_indexed (first, NULL, &error));
+  g_assert_true (hw_event_store_wait_indexed (second, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count (first, "batchtwo"), ==, 1000);
+  g_assert_cmpint (count (second, "batchone"), ==, 1000);
+  g_clear_object (&first);
+  g_clear_object (&second);
+
+  g_assert_cmpint (indexed_upto (path), ==, 2000);
+  g_assert_cmpint (index_rows (path, "order"), ==, 2000);
+  g_assert_cmpint (index_rows (path, "word1999"), ==, 1);
+
+  hw_test_rmdir (dir);
+}
+
+/* kill -9 while events are being stored: every insert that returned is
+ * found by its words once the store opens again, whatever the index
+ * thread had written. The child is this program again. */
+#define CHILD_FLAG "--index-kill-child"
+#define KILL_BATCH 200
+
+static const char *self_path;
+
+static int
+child_main (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwEventStore) store = hw_event_store_open (path, HW_EVENT_STORE_DURABLE, &error);
+
+  if (store == NULL)
+    {
+      g_printerr ("child: %s\n", error->message);
+      return 1;
+    }
+  /* Bounded, but far beyond the kill point, so the parent always kills. */
+  for (guint batch = 0; batch < 1000; batch++)
+    {
+      g_autofree char *line = g_strdup_printf ("%u\n", (batch + 1) * KILL_BATCH);
+      gsize done = 0;
+
+      insert_range (store, batch * KILL_BATCH, KILL_BATCH, "k");
+      /* write(2) once the insert returned: nothing may sit in a buffer
+       * when SIGKILL lands. */
+      while (done < strlen (line))
+        {
+          gssize n = write (STDOUT_FILENO, line + done, strlen (line) - done);
+
+          if (n < 0)
+            _exit (3);
+          done += (gsize) n;
+        }
+    }
+  return 2;
+}
+
+static void
+test_kill_while_indexing (void)
+{
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "events.db", NULL);
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(HwEventStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 acked = 0;
+  char *line;
+
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, self_path, CHILD_FLAG, path, NULL);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
+  /* Ten batches in, the index thread is busy behind the writer. */
+  while (acked < 10 * KILL_BATCH)
+    {
+      line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (line);   /* the child died on its own */
+      acked = g_ascii_strtoull (line, NULL, 10);
+      g_free (line);
+    }
+  g_subprocess_force_exit (child);   /* SIGKILL */
+  g_subprocess_wait (child, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (child));
+  /* What it printed before the kill is still in the pipe. */
+  while ((line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, NULL)) != NULL)
+    {
+      acked = g_ascii_strtoull (line, NULL, 10);
+      g_free (line);
+    }
+  g_test_message ("%" G_GUINT64_FORMAT " events acknowledged before the kill", acked);
+
+  store = open_store (path);
+  g_assert_cmpint (count (store, "batchk"), >=, (gint64) acked);
+  g_assert_cmpint (count (store, "batchk"), ==, hw_event_store_get_max_seq (store, NULL));
+  g_assert_cmpint (count (store, "word0"), ==, 1);
+  g_clear_object (&store);
+
+  hw_test_rmdir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  if (argc == 3 && g_str_equal (argv[1], CHILD_FLAG))
+    return child_main (argv[2]);
+  self_path = argv[0];
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/event-store/index/search-after-insert", HwTestStoreFixture, NULL,
+              hw_test_store_set_up, test_search_after_insert, hw_test_store_tear_down);
+  g_test_add_func ("/event-store/index/catch-up-after-loss", test_catch_up_after_loss);
+  g_test_add_func ("/event-store/index/foreign-or-damaged", test_foreign_or_damaged_index);
+  g_test_add_func ("/event-store/index/two-writers", test_two_writers);
+  g_test_add_func ("/event-store/index/kill-while-indexing", test_kill_while_indexing);
+
+  return g_test_run ();
+}
