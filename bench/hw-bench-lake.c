@@ -476,8 +476,7 @@ bench_scan (Bench             *bench,
             const HwHistogram *expected)
 {
   g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autofree char *text_path = g_strconcat (bench->cache_path, "-text", NULL);
-  sqlite3 *db = open_raw (text_path, SQLITE_OPEN_READWRITE);
+  sqlite3 *db = open_raw (bench->cache_path, SQLITE_OPEN_READWRITE);
   sqlite3_stmt *stmt;
   gint64 total = 0;
   guint buckets = 0;
