@@ -209,25 +209,31 @@ quick_check_ok (HwStoreConn *conn)
          g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "ok") == 0;
 }
 
-/* Page size before the journal mode, which writes a new file's first page. */
-static const char open_index_sql[] =
-  "PRAGMA page_size = 8192;"
-  "PRAGMA journal_mode = WAL;"
-  "PRAGMA synchronous = NORMAL;"
-  "PRAGMA cache_size = -32768;"
-  "PRAGMA temp_store = MEMORY";
+/* Page size before the journal mode, which writes a new file's first page.
+ * The page cache is smaller in a process that also draws (the console's
+ * cache, HW_EVENT_STORE_LEAN_READERS), which syncs far fewer events than
+ * an import or a hub takes. */
+#define OPEN_INDEX_SQL(cache_kb)                     \
+  "PRAGMA page_size = 8192;"                         \
+  "PRAGMA journal_mode = WAL;"                       \
+  "PRAGMA synchronous = NORMAL;"                     \
+  "PRAGMA cache_size = -" G_STRINGIFY (cache_kb) ";" \
+  "PRAGMA temp_store = MEMORY"
 
 static HwStoreConn *
-open_index_file (const char  *path,
-                 GError     **error)
+open_index_file (const char         *path,
+                 HwEventStoreFlags   flags,
+                 GError            **error)
 {
   HwStoreConn *conn = hw_store_conn_new (path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, error);
+  const char *open_sql = (flags & HW_EVENT_STORE_LEAN_READERS) != 0 ? OPEN_INDEX_SQL (8192)
+                                                                    : OPEN_INDEX_SQL (32768);
   gint64 version = 0;
   gboolean ok;
 
   if (conn == NULL)
     return NULL;
-  ok = hw_store_conn_exec_as (conn, open_index_sql, "opening the full-text index", error) &&
+  ok = hw_store_conn_exec_as (conn, open_sql, "opening the full-text index", error) &&
        select_int (conn, "PRAGMA user_version", 0, &version, NULL, error);
   if (ok && version == 0)
     ok = hw_store_conn_exec_as (conn, text_schema_sql, "creating the full-text index", error);
@@ -279,7 +285,7 @@ open_index (HwEventStore  *self,
   for (guint attempt = 0; attempt < 2; attempt++)
     {
       g_autoptr(GError) local_error = NULL;
-      HwStoreConn *conn = open_index_file (path, &local_error);
+      HwStoreConn *conn = open_index_file (path, self->flags, &local_error);
 
       if (conn != NULL && (!check || quick_check_ok (conn)) &&
           index_matches_store (self, conn, indexed, &local_error))
