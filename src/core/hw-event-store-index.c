@@ -14,7 +14,8 @@
 /* FTS5 was over half of the writer's work, inside the transaction whose
  * commit the hub's publishers wait for: ingesting a million events into
  * the hub, the writer thread took 27.4 s of CPU with it and 11.9 s
- * without, and the rate was 21.5k events/s against 33.3k. The index is
+ * without, and the rate was 21.5k events/s against 33.3k (26.4-28.0k
+ * with this thread, against 20.6-23.0k: bench/README.md). The index is
  * derived data (the bodies hold every word), so it need not be durable
  * with them. It lives in "<store>-text", which its own thread writes
  * after each commit from the texts the writer hands over; a second file
@@ -44,20 +45,24 @@
 #define AWAIT_POLL_US (100 * G_TIME_SPAN_MILLISECOND)
 
 /* Contentless, without positions: see hw-event-store-schema.c and
- * hw-event-store-text.c for why. */
+ * hw-event-store-text.c for why. One transaction, so that a file is
+ * either new or whole, and idempotent, for two processes creating it at
+ * once. */
 static const char text_schema_sql[] =
-  "CREATE VIRTUAL TABLE events_fts USING fts5 ("
+  "BEGIN IMMEDIATE;"
+  "CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5 ("
   "  text, content='', columnsize=0, detail=none, tokenize='unicode61 remove_diacritics 2'"
   ");"
   "INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 16);"
   "INSERT INTO events_fts (events_fts, rank) VALUES ('crisismerge', 64);"
-  "CREATE TABLE index_state ("
+  "CREATE TABLE IF NOT EXISTS index_state ("
   "  one          INTEGER PRIMARY KEY CHECK (one = 1),"
   "  indexed_upto INTEGER NOT NULL,"
   "  last_id      TEXT"
   ");"
-  "INSERT INTO index_state VALUES (1, 0, NULL);"
-  "PRAGMA user_version = " G_STRINGIFY (TEXT_SCHEMA_VERSION) ";";
+  "INSERT OR IGNORE INTO index_state VALUES (1, 0, NULL);"
+  "PRAGMA user_version = " G_STRINGIFY (TEXT_SCHEMA_VERSION) ";"
+  "COMMIT;";
 
 static const char save_state_sql[] =
   "UPDATE index_state SET indexed_upto = ?, last_id = ?";
