@@ -370,6 +370,7 @@ typedef struct
   HwHubSync  *sync;
   const char *state_path;
   const char *key;
+  Counts     *counts;
 } SyncWait;
 
 static gboolean
@@ -397,6 +398,17 @@ done_in_inbox (gpointer user_data)
   return FALSE;
 }
 
+/* Both ends of the command's trip: the sender's "command-sent" comes on
+ * the main loop once the acknowledgement is recorded, which can be after
+ * the sync has already brought the job's end into the inbox. */
+static gboolean
+sent_and_done_in_inbox (gpointer user_data)
+{
+  SyncWait *wait = user_data;
+
+  return wait->counts->sent > 0 && done_in_inbox (wait);
+}
+
 /* The console's wiring: the sender follows the hub's sync. Nothing is sent
  * while the hub is down; when the sync reconnects the command goes out once,
  * and the job's end, seen by the sync, lands in the inbox. */
@@ -419,7 +431,7 @@ test_follows_sync (void)
   const char *args[] = { "--listen", listen, NULL };   /* the last --listen wins: a fixed port */
   HwTestHub *hub = hw_test_hub_newv (NULL, args);
   Counts counts = { 0 };
-  SyncWait wait = { NULL, state_path, NULL };
+  SyncWait wait = { NULL, state_path, NULL, &counts };
 
   g_assert_cmpstr (hub->base_url, ==, url);
   add_listener (hub, "target", listener);
@@ -448,7 +460,7 @@ test_follows_sync (void)
 
   hw_test_hub_restart (hub);
   g_assert_cmpstr (hub->base_url, ==, url);
-  g_assert_true (hw_test_wait_until (done_in_inbox, &wait, WAIT_MS));
+  g_assert_true (hw_test_wait_until (sent_and_done_in_inbox, &wait, WAIT_MS));
 
   g_assert_cmpuint (counts.sent, ==, 1);
   command = get_command (state_path, key);
