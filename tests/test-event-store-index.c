@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "hw-event-prepare.h"
 #include "hw-event-store.h"
 #include "hw-query.h"
 #include "hw-test-store.h"
@@ -250,6 +251,67 @@ test_two_writers (void)
   hw_test_rmdir (dir);
 }
 
+/* Inserted at given seqs (a replica mirroring JetStream's sequence
+ * numbers): the seqs are kept, gaps and all, repeats of a seq or an id
+ * are duplicates, and the full-text index steps over the gaps. */
+static void
+test_insert_at_seqs (HwTestStoreFixture *fixture,
+                     gconstpointer       user_data)
+{
+  static const gint64 seqs[] = { 10, 11, 15 };
+  static const gint64 again_seqs[] = { 16, 21 };
+  HwEventPreparer *preparer = hw_event_preparer_new (NULL);
+  HwPreparedEvent prepared[3] = { { 0 } };
+  HwInsertStatus statuses[3];
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwEventRow) row = NULL;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("at-%u", i);
+      g_autoptr(HwEvent) event = hw_test_make_event (id, "order-created", HW_TEST_BASE_MS + i, "checkout",
+                                                     "shop", "mirrored");
+
+      g_assert_true (hw_event_preparer_prepare (preparer, event, &prepared[i], &error));
+      g_assert_no_error (error);
+    }
+
+  g_assert_true (hw_event_store_insert_prepared_at (fixture->store, prepared, seqs, 3, statuses, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (statuses[i], ==, HW_INSERT_ACCEPTED);
+  g_assert_cmpint (hw_event_store_get_max_seq (fixture->store, &error), ==, 15);
+  row = hw_event_store_get_event (fixture->store, 15, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (row->id, ==, "at-2");
+  g_assert_cmpint (count (fixture->store, "mirrored"), ==, 3);
+
+  /* The same seqs again, as after a consumer's restart. */
+  g_assert_true (hw_event_store_insert_prepared_at (fixture->store, prepared, seqs, 3, statuses, &error));
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (statuses[i], ==, HW_INSERT_DUPLICATE);
+  /* A known id at a new seq (published again past the duplicate window),
+   * then a new event past a gap. */
+  hw_prepared_event_clear (&prepared[1]);
+  {
+    g_autoptr(HwEvent) event = hw_test_make_event ("at-9", "order-created", HW_TEST_BASE_MS + 9, "checkout",
+                                                   "shop", "mirrored later");
+
+    g_assert_true (hw_event_preparer_prepare (preparer, event, &prepared[1], &error));
+  }
+  g_assert_true (hw_event_store_insert_prepared_at (fixture->store, prepared, again_seqs, 2, statuses, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (statuses[0], ==, HW_INSERT_DUPLICATE);
+  g_assert_cmpint (statuses[1], ==, HW_INSERT_ACCEPTED);
+  g_assert_cmpint (count (fixture->store, "mirrored"), ==, 4);
+  g_assert_cmpint (count (fixture->store, "later"), ==, 1);
+  g_assert_cmpint (hw_event_store_get_max_seq (fixture->store, &error), ==, 21);
+
+  for (guint i = 0; i < 3; i++)
+    hw_prepared_event_clear (&prepared[i]);
+  hw_event_preparer_free (preparer);
+}
+
 /* kill -9 while events are being stored: every insert that returned is
  * found by its words once the store opens again, whatever the index
  * thread had written. The child is this program again. */
@@ -346,6 +408,8 @@ main (int   argc,
 
   g_test_add ("/event-store/index/search-after-insert", HwTestStoreFixture, NULL,
               hw_test_store_set_up, test_search_after_insert, hw_test_store_tear_down);
+  g_test_add ("/event-store/index/insert-at-seqs", HwTestStoreFixture, NULL,
+              hw_test_store_set_up, test_insert_at_seqs, hw_test_store_tear_down);
   g_test_add_func ("/event-store/index/catch-up-after-loss", test_catch_up_after_loss);
   g_test_add_func ("/event-store/index/foreign-or-damaged", test_foreign_or_damaged_index);
   g_test_add_func ("/event-store/index/two-writers", test_two_writers);

@@ -91,4 +91,16 @@ gboolean         hw_event_store_insert_prepared (HwEventStore    *self,
                                                  gint64          *seqs,
                                                  GError         **error);
 
+/* The same, with the seqs given rather than assigned: for a replica that
+ * mirrors a log and keeps its sequence numbers (the JetStream engine,
+ * docs/jetstream.md), so that cursors mean the same on every replica.
+ * @at_seqs ascend, past the store's newest; an event whose id or seq is
+ * stored already is a duplicate. */
+gboolean         hw_event_store_insert_prepared_at (HwEventStore    *self,
+                                                    HwPreparedEvent *events,
+                                                    const gint64    *at_seqs,
+                                                    guint            n,
+                                                    HwInsertStatus  *statuses,
+                                                    GError         **error);
+
 G_END_DECLS

@@ -15,6 +15,11 @@ static const char insert_event_sql[] =
   "INSERT OR IGNORE INTO events (id, type, ts, received_ms, partition_key, source, "
   "functionname, pipeline, account, region, stage, tags, is_fault, size, body) "
   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/* The same columns and parameters, and the seq as ?16. */
+static const char insert_event_at_sql[] =
+  "INSERT OR IGNORE INTO events (id, type, ts, received_ms, partition_key, source, "
+  "functionname, pipeline, account, region, stage, tags, is_fault, size, body, seq) "
+  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char insert_fault_sql[] =
   "INSERT OR REPLACE INTO faults (seq, ts, functionname, pipeline, err_name, "
   "err_message, err_stack) VALUES (?, ?, ?, ?, ?, ?, ?)";
@@ -25,6 +30,7 @@ static const char seq_by_id_sql[] =
 typedef struct
 {
   HwCachedStmt *event;
+  HwCachedStmt *event_at;
   HwCachedStmt *fault;
   HwCachedStmt *seq_by_id;
 } InsertStmts;
@@ -194,13 +200,14 @@ insert_one (HwEventStore           *self,
             InsertStmts            *stmts,
             const HwPreparedEvent  *prepared,
             gint64           received_ms,
+            gint64           at_seq,
             HwInsertStatus  *status,
             gboolean         want_seq,
             gint64          *seq,
             GError         **error)
 {
   sqlite3 *db = self->writer->db;
-  sqlite3_stmt *stmt = stmts->event;
+  sqlite3_stmt *stmt = at_seq > 0 ? stmts->event_at : stmts->event;
   const HwEvent *event = prepared->event;
   gboolean is_fault = hw_event_is_fault (event);
 
@@ -219,13 +226,15 @@ insert_one (HwEventStore           *self,
   sqlite3_bind_int (stmt, 13, is_fault);
   sqlite3_bind_int64 (stmt, 14, event->size);
   sqlite3_bind_blob (stmt, 15, prepared->body->data, prepared->body->len, SQLITE_STATIC);
+  if (at_seq > 0)
+    sqlite3_bind_int64 (stmt, 16, at_seq);
   if (!step_done (stmt, db, "storing an event", error))
     return FALSE;
 
   if (sqlite3_changes (db) == 0)
     {
       *status = HW_INSERT_DUPLICATE;
-      *seq = want_seq ? lookup_seq (stmts, db, event->id, error) : 0;
+      *seq = want_seq && at_seq == 0 ? lookup_seq (stmts, db, event->id, error) : 0;
       return *seq >= 0;
     }
 
@@ -240,6 +249,7 @@ prepare_insert_stmts (HwStoreConn  *conn,
                       GError      **error)
 {
   return (stmts->event = hw_store_conn_prepare (conn, insert_event_sql, error)) != NULL &&
+         (stmts->event_at = hw_store_conn_prepare (conn, insert_event_at_sql, error)) != NULL &&
          (stmts->fault = hw_store_conn_prepare (conn, insert_fault_sql, error)) != NULL &&
          (stmts->seq_by_id = hw_store_conn_prepare (conn, seq_by_id_sql, error)) != NULL;
 }
@@ -261,9 +271,11 @@ queue_texts (HwEventStore           *self,
   hw_store_queue_text (self, batch);
 }
 
+/* @at_seqs: NULL, or the seq of each event. */
 static gboolean
 insert_locked (HwEventStore           *self,
                const HwPreparedEvent  *prepared,
+               const gint64           *at_seqs,
                guint                   n,
                HwInsertStatus  *statuses,
                gint64          *seqs,
@@ -282,8 +294,8 @@ insert_locked (HwEventStore           *self,
 
   for (guint i = 0; i < n; i++)
     {
-      if (!insert_one (self, &stmts, &prepared[i], received_ms, &status_of[i],
-                       seqs != NULL, &seq_of[i], error))
+      if (!insert_one (self, &stmts, &prepared[i], received_ms, at_seqs != NULL ? at_seqs[i] : 0,
+                       &status_of[i], seqs != NULL, &seq_of[i], error))
         goto fail;
     }
   if (statuses != NULL)
@@ -336,7 +348,36 @@ hw_event_store_insert_prepared (HwEventStore     *self,
     return TRUE;
 
   hw_store_lock_writer (self);
-  ok = insert_locked (self, events, n, statuses, seqs, error);
+  ok = insert_locked (self, events, NULL, n, statuses, seqs, error);
+  hw_store_unlock_writer (self);
+  return ok;
+}
+
+gboolean
+hw_event_store_insert_prepared_at (HwEventStore     *self,
+                                   HwPreparedEvent  *events,
+                                   const gint64     *at_seqs,
+                                   guint             n,
+                                   HwInsertStatus   *statuses,
+                                   GError          **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (HW_IS_EVENT_STORE (self), FALSE);
+  g_return_val_if_fail (n == 0 || (events != NULL && at_seqs != NULL), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_return_val_if_fail (events[i].event != NULL && events[i].body != NULL, FALSE);
+      g_return_val_if_fail (at_seqs[i] > 0 && (i == 0 || at_seqs[i] > at_seqs[i - 1]), FALSE);
+    }
+
+  if (n == 0)
+    return TRUE;
+
+  hw_store_lock_writer (self);
+  ok = insert_locked (self, events, at_seqs, n, statuses, NULL, error);
   hw_store_unlock_writer (self);
   return ok;
 }
@@ -372,7 +413,7 @@ hw_event_store_insert (HwEventStore    *self,
     return FALSE;
 
   hw_store_lock_writer (self);
-  ok = insert_locked (self, prepared, n, statuses, seqs, error);
+  ok = insert_locked (self, prepared, NULL, n, statuses, seqs, error);
   hw_store_unlock_writer (self);
 
   for (guint i = 0; i < n; i++)
