@@ -6,7 +6,10 @@
 
 #include <string.h>
 
+#include "hw-event-store.h"
+#include "hw-jetstream-mirror.h"
 #include "hw-jetstream.h"
+#include "hw-query.h"
 #include "hw-test-nats.h"
 #include "hw-test-util.h"
 
@@ -229,6 +232,82 @@ test_kill_node_during_ingest (Fixture       *fixture,
   g_assert_no_error (error);
 }
 
+static gint64
+count (HwEventStore *store,
+       const char   *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwQuery) query = hw_query_parse (text, 0, NULL, &error);
+  gint64 n;
+
+  g_assert_no_error (error);
+  n = hw_event_store_count (store, query, HW_EVENT_STORE_UNBOUNDED, HW_EVENT_STORE_UNBOUNDED, NULL, &error);
+  g_assert_no_error (error);
+  return n;
+}
+
+static void
+publish_range (HwJetStream *js,
+               guint        first,
+               guint        n)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autofree HwJetStreamResult *results = g_new0 (HwJetStreamResult, n);
+
+  make_batch (first, n, ids, payloads);
+  publish_or_fail (js, ids, payloads, results);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint (results[i].status, ==, HW_JETSTREAM_STORED);
+}
+
+/* Mirrors the stream into a fresh store until it holds @expected events,
+ * under the stream's sequence numbers. */
+static void
+mirror_and_check (HwJetStream *js,
+                  const char  *path,
+                  guint        expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwEventStore) store = hw_event_store_open (path, HW_EVENT_STORE_NO_RECOVER, &error);
+  g_autoptr(HwJetStreamMirror) mirror = NULL;
+
+  g_assert_no_error (error);
+  mirror = hw_jetstream_mirror_start (js, store);
+  g_assert_true (hw_jetstream_mirror_wait (mirror, expected, hw_test_scale_ms (20000), NULL));
+  g_assert_cmpint (hw_event_store_get_max_seq (store, &error), ==, expected);
+  g_assert_cmpint (count (store, ""), ==, expected);
+  g_assert_cmpint (count (store, "order"), ==, expected);
+  g_assert_cmpint (count (store, "id:js-000042"), ==, 1);
+  g_clear_pointer (&mirror, hw_jetstream_mirror_free);
+}
+
+/* A replica's store follows the stream, and one whose data was deleted
+ * is filled again from the start. */
+static void
+test_mirror (Fixture       *fixture,
+             gconstpointer  user_data)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+
+  if (skip_without_nats (fixture))
+    return;
+  dir = hw_test_mkdtemp ();
+  path = g_build_filename (dir, "lake.db", NULL);
+
+  publish_range (fixture->js, 0, 5 * BATCH);
+  mirror_and_check (fixture->js, path, 5 * BATCH);
+  /* Reopened, it goes on from where it was. */
+  publish_range (fixture->js, 5 * BATCH, 2 * BATCH);
+  mirror_and_check (fixture->js, path, 7 * BATCH);
+
+  hw_test_rmdir (dir);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  mirror_and_check (fixture->js, path, 7 * BATCH);
+  hw_test_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -236,6 +315,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/jetstream/publish-and-read", Fixture, NULL, set_up, test_publish_and_read, tear_down);
+  g_test_add ("/jetstream/mirror", Fixture, NULL, set_up, test_mirror, tear_down);
   g_test_add ("/jetstream/kill-node-during-ingest", Fixture, NULL, set_up, test_kill_node_during_ingest,
               tear_down);
 

@@ -77,6 +77,25 @@ GBytes       *hw_jetstream_get          (HwJetStream               *self,
                                          guint64                    seq,
                                          GError                   **error);
 
+/* Reads the stream in order from a sequence on: a replica filling its
+ * own index, or a replay. Not thread-safe: one reader per thread. */
+typedef struct _HwJetStreamReader HwJetStreamReader;
+
+HwJetStreamReader *hw_jetstream_read_from    (HwJetStream        *self,
+                                              guint64             first_seq,
+                                              GError            **error);
+/* Up to @max events that are there or arrive within @wait_ms, appended
+ * to @payloads (GBytes*) and @seqs (guint64); none is not an error.
+ * After an error the reader is spent: make a new one from where it got. */
+gboolean           hw_jetstream_reader_next  (HwJetStreamReader  *reader,
+                                              guint               max,
+                                              gint64              wait_ms,
+                                              GPtrArray          *payloads,
+                                              GArray             *seqs,
+                                              GError            **error);
+void               hw_jetstream_reader_free  (HwJetStreamReader  *reader);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwJetStream, hw_jetstream_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwJetStreamReader, hw_jetstream_reader_free)
 
 G_END_DECLS

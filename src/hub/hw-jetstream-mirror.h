@@ -1,0 +1,37 @@
+/* hw-jetstream-mirror.h: a replica's own lake.db, filled from the lake stream
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * With the JetStream engine the stream is the lake, and each hub replica
+ * keeps a derived copy in its own event store for search, counts and
+ * delivery reads, under the stream's sequence numbers. A store that is
+ * empty (new, or its data deleted) is filled from the start.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hw-event-store.h"
+#include "hw-jetstream.h"
+
+G_BEGIN_DECLS
+
+typedef struct _HwJetStreamMirror HwJetStreamMirror;
+
+/* Starts a thread that reads @js's stream after @store's newest seq.
+ * Both must outlive the mirror. */
+HwJetStreamMirror *hw_jetstream_mirror_start   (HwJetStream        *js,
+                                                HwEventStore       *store);
+/* The newest stream sequence the store holds (or has passed over). */
+guint64            hw_jetstream_mirror_get_seq (HwJetStreamMirror  *self);
+/* Until the store holds the stream up to @seq: TRUE, or FALSE once
+ * @timeout_ms passes or @cancellable is cancelled. */
+gboolean           hw_jetstream_mirror_wait    (HwJetStreamMirror  *self,
+                                                guint64             seq,
+                                                gint64              timeout_ms,
+                                                GCancellable       *cancellable);
+void               hw_jetstream_mirror_free    (HwJetStreamMirror  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwJetStreamMirror, hw_jetstream_mirror_free)
+
+G_END_DECLS
