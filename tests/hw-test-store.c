@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "hw-query.h"
 #include "hw-test-store.h"
 #include "hw-test-util.h"
 
@@ -61,4 +62,18 @@ hw_test_insert_all (HwEventStore *store,
 
   hw_event_store_insert (store, (HwEvent **) events->pdata, events->len, NULL, NULL, &error);
   g_assert_no_error (error);
+}
+
+gint64
+hw_test_store_count (HwEventStore *store,
+                     const char   *query_text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwQuery) query = hw_query_parse (query_text, 0, NULL, &error);
+  gint64 n;
+
+  g_assert_no_error (error);
+  n = hw_event_store_count (store, query, HW_EVENT_STORE_UNBOUNDED, HW_EVENT_STORE_UNBOUNDED, NULL, &error);
+  g_assert_no_error (error);
+  return n;
 }

@@ -36,4 +36,9 @@ HwEvent *hw_test_make_event      (const char         *id,
 void     hw_test_insert_all      (HwEventStore       *store,
                                   GPtrArray          *events);
 
+/* How many stored events match @query_text over all time; asserts it
+ * parses and runs. */
+gint64   hw_test_store_count     (HwEventStore       *store,
+                                  const char         *query_text);
+
 G_END_DECLS

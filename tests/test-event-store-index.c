@@ -36,21 +36,6 @@ insert_range (HwEventStore *store,
   hw_test_insert_all (store, events);
 }
 
-static gint64
-count (HwEventStore *store,
-       const char   *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HwQuery) query = hw_query_parse (text, 0, NULL, &error);
-  gint64 n;
-
-  g_assert_no_error (error);
-  n = hw_event_store_count (store, query, HW_EVENT_STORE_UNBOUNDED, HW_EVENT_STORE_UNBOUNDED,
-                            NULL, &error);
-  g_assert_no_error (error);
-  return n;
-}
-
 static HwEventStore *
 open_store (const char *path)
 {
@@ -106,12 +91,12 @@ test_search_after_insert (HwTestStoreFixture *fixture,
       g_autofree char *text = g_strdup_printf ("batch%s", tag);
 
       insert_range (fixture->store, round * 300, 300, tag);
-      g_assert_cmpint (count (fixture->store, text), ==, 300);
-      g_assert_cmpint (count (fixture->store, "word17"), ==, 1);
+      g_assert_cmpint (hw_test_store_count (fixture->store, text), ==, 300);
+      g_assert_cmpint (hw_test_store_count (fixture->store, "word17"), ==, 1);
     }
   g_assert_true (hw_event_store_wait_indexed (fixture->store, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (count (fixture->store, "order"), ==, 6000);
+  g_assert_cmpint (hw_test_store_count (fixture->store, "order"), ==, 6000);
 }
 
 /* The index file lost while closed (deleted, or from before a crash that
@@ -141,9 +126,9 @@ test_catch_up_after_loss (void)
   g_assert_cmpint (indexed_upto (path), ==, 500);
 
   store = open_store (path);
-  g_assert_cmpint (count (store, "batchb"), ==, 700);
-  g_assert_cmpint (count (store, "word1199"), ==, 1);
-  g_assert_cmpint (count (store, "batcha"), ==, 500);
+  g_assert_cmpint (hw_test_store_count (store, "batchb"), ==, 700);
+  g_assert_cmpint (hw_test_store_count (store, "word1199"), ==, 1);
+  g_assert_cmpint (hw_test_store_count (store, "batcha"), ==, 500);
   g_clear_object (&store);
   g_assert_cmpint (indexed_upto (path), ==, 1200);
 
@@ -152,7 +137,7 @@ test_catch_up_after_loss (void)
   store = open_store (path);
   g_assert_true (hw_event_store_wait_indexed (store, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (count (store, "batcha OR batchb"), ==, 1200);
+  g_assert_cmpint (hw_test_store_count (store, "batcha OR batchb"), ==, 1200);
   g_clear_object (&store);
 
   hw_test_rmdir (dir);
@@ -182,16 +167,16 @@ test_foreign_or_damaged_index (void)
 
   copy_file (other_text, text_path);
   store = open_store (path);
-  g_assert_cmpint (count (store, "batchforeign"), ==, 0);
-  g_assert_cmpint (count (store, "batchown"), ==, 50);
+  g_assert_cmpint (hw_test_store_count (store, "batchforeign"), ==, 0);
+  g_assert_cmpint (hw_test_store_count (store, "batchown"), ==, 50);
   g_clear_object (&store);
 
   for (guint i = 0; i < sizeof junk; i++)
     junk[i] = (char) ((i * 7919 + 13) % 251);
   g_assert_true (g_file_set_contents (text_path, junk, sizeof junk, &error));
   store = open_store (path);
-  g_assert_cmpint (count (store, "batchown"), ==, 50);
-  g_assert_cmpint (count (store, "word1049"), ==, 1);
+  g_assert_cmpint (hw_test_store_count (store, "batchown"), ==, 50);
+  g_assert_cmpint (hw_test_store_count (store, "word1049"), ==, 1);
   g_clear_object (&store);
 
   hw_test_rmdir (dir);
@@ -239,8 +224,8 @@ test_two_writers (void)
   g_assert_true (hw_event_store_wait_indexed (first, NULL, &error));
   g_assert_true (hw_event_store_wait_indexed (second, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (count (first, "batchtwo"), ==, 1000);
-  g_assert_cmpint (count (second, "batchone"), ==, 1000);
+  g_assert_cmpint (hw_test_store_count (first, "batchtwo"), ==, 1000);
+  g_assert_cmpint (hw_test_store_count (second, "batchone"), ==, 1000);
   g_clear_object (&first);
   g_clear_object (&second);
 
@@ -284,7 +269,7 @@ test_insert_at_seqs (HwTestStoreFixture *fixture,
   row = hw_event_store_get_event (fixture->store, 15, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (row->id, ==, "at-2");
-  g_assert_cmpint (count (fixture->store, "mirrored"), ==, 3);
+  g_assert_cmpint (hw_test_store_count (fixture->store, "mirrored"), ==, 3);
 
   /* The same seqs again, as after a consumer's restart. */
   g_assert_true (hw_event_store_insert_prepared_at (fixture->store, prepared, seqs, 3, statuses, &error));
@@ -303,8 +288,8 @@ test_insert_at_seqs (HwTestStoreFixture *fixture,
   g_assert_no_error (error);
   g_assert_cmpint (statuses[0], ==, HW_INSERT_DUPLICATE);
   g_assert_cmpint (statuses[1], ==, HW_INSERT_ACCEPTED);
-  g_assert_cmpint (count (fixture->store, "mirrored"), ==, 4);
-  g_assert_cmpint (count (fixture->store, "later"), ==, 1);
+  g_assert_cmpint (hw_test_store_count (fixture->store, "mirrored"), ==, 4);
+  g_assert_cmpint (hw_test_store_count (fixture->store, "later"), ==, 1);
   g_assert_cmpint (hw_event_store_get_max_seq (fixture->store, &error), ==, 21);
 
   for (guint i = 0; i < 3; i++)
@@ -389,9 +374,9 @@ test_kill_while_indexing (void)
   g_test_message ("%" G_GUINT64_FORMAT " events acknowledged before the kill", acked);
 
   store = open_store (path);
-  g_assert_cmpint (count (store, "batchk"), >=, (gint64) acked);
-  g_assert_cmpint (count (store, "batchk"), ==, hw_event_store_get_max_seq (store, NULL));
-  g_assert_cmpint (count (store, "word0"), ==, 1);
+  g_assert_cmpint (hw_test_store_count (store, "batchk"), >=, (gint64) acked);
+  g_assert_cmpint (hw_test_store_count (store, "batchk"), ==, hw_event_store_get_max_seq (store, NULL));
+  g_assert_cmpint (hw_test_store_count (store, "word0"), ==, 1);
   g_clear_object (&store);
 
   hw_test_rmdir (dir);

@@ -11,6 +11,7 @@
 #include "hw-jetstream.h"
 #include "hw-query.h"
 #include "hw-test-nats.h"
+#include "hw-test-store.h"
 #include "hw-test-util.h"
 
 #define BATCH 100
@@ -232,20 +233,6 @@ test_kill_node_during_ingest (Fixture       *fixture,
   g_assert_no_error (error);
 }
 
-static gint64
-count (HwEventStore *store,
-       const char   *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HwQuery) query = hw_query_parse (text, 0, NULL, &error);
-  gint64 n;
-
-  g_assert_no_error (error);
-  n = hw_event_store_count (store, query, HW_EVENT_STORE_UNBOUNDED, HW_EVENT_STORE_UNBOUNDED, NULL, &error);
-  g_assert_no_error (error);
-  return n;
-}
-
 static void
 publish_range (HwJetStream *js,
                guint        first,
@@ -276,9 +263,9 @@ mirror_and_check (HwJetStream *js,
   mirror = hw_jetstream_mirror_start (js, store);
   g_assert_true (hw_jetstream_mirror_wait (mirror, expected, hw_test_scale_ms (20000), NULL));
   g_assert_cmpint (hw_event_store_get_max_seq (store, &error), ==, expected);
-  g_assert_cmpint (count (store, ""), ==, expected);
-  g_assert_cmpint (count (store, "order"), ==, expected);
-  g_assert_cmpint (count (store, "id:js-000042"), ==, 1);
+  g_assert_cmpint (hw_test_store_count (store, ""), ==, expected);
+  g_assert_cmpint (hw_test_store_count (store, "order"), ==, expected);
+  g_assert_cmpint (hw_test_store_count (store, "id:js-000042"), ==, 1);
   g_clear_pointer (&mirror, hw_jetstream_mirror_free);
 }
 
