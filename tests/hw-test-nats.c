@@ -4,6 +4,9 @@
  */
 #include "config.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
+
 #include "hw-test-nats.h"
 #include "hw-test-util.h"
 
@@ -69,15 +72,25 @@ write_config (HwTestNats *nats,
   g_assert_no_error (error);
 }
 
+/* A test that fails an assertion aborts without stopping its servers. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static void
 spawn (HwTestNats *nats,
        guint       index)
 {
   g_autofree char *config = config_path (nats, index);
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GError) error = NULL;
 
-  nats->servers[index] = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                                           &error, hw_test_nats_server_path (), "-c", config, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  nats->servers[index] = g_subprocess_launcher_spawn (launcher, &error, hw_test_nats_server_path (), "-c",
+                                                      config, NULL);
   g_assert_no_error (error);
 }
 
