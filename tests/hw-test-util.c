@@ -6,6 +6,8 @@
 
 #include <glib/gstdio.h>
 #include <stdarg.h>
+#include <unistd.h>
+#include <string.h>
 
 #include "hw-test-util.h"
 
@@ -152,4 +154,21 @@ hw_test_free_port (void)
   g_assert_no_error (error);
 
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+void
+hw_test_write_all_or_exit (int         fd,
+                           const char *text)
+{
+  gsize length = strlen (text);
+  gsize done = 0;
+
+  while (done < length)
+    {
+      gssize n = write (fd, text + done, length - done);
+
+      if (n < 0)
+        _exit (3);
+      done += (gsize) n;
+    }
 }

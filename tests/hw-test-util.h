@@ -34,6 +34,12 @@ gboolean  hw_test_wait_until      (HwTestCondition condition,
                                    gpointer        user_data,
                                    guint           timeout_ms);
 
+/* For a child a test kills with SIGKILL: write(2) of all of @text, so
+ * that nothing sits in a stdio buffer when the signal lands; _exit(3)
+ * when the pipe fails. */
+void      hw_test_write_all_or_exit (int         fd,
+                                     const char *text);
+
 /* A TCP port that was free on 127.0.0.1 a moment ago. */
 guint16   hw_test_free_port       (void);
 

@@ -5,13 +5,11 @@
 #include "config.h"
 
 #include <sqlite3.h>
-#include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "hw-event-prepare.h"
 #include "hw-event-store.h"
-#include "hw-query.h"
 #include "hw-test-store.h"
 #include "hw-test-util.h"
 
@@ -46,8 +44,12 @@ open_store (const char *path)
   return store;
 }
 
+/* One number from the index file beside @store_path: @sql with @text,
+ * if not NULL, as its parameter. */
 static gint64
-indexed_upto (const char *store_path)
+index_file_int (const char *store_path,
+                const char *sql,
+                const char *text)
 {
   g_autofree char *path = g_strconcat (store_path, "-text", NULL);
   sqlite3 *db = NULL;
@@ -55,13 +57,20 @@ indexed_upto (const char *store_path)
   gint64 value;
 
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT indexed_upto FROM index_state", -1, &stmt, NULL),
-                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (text != NULL)
+    sqlite3_bind_text (stmt, 1, text, -1, SQLITE_STATIC);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   value = sqlite3_column_int64 (stmt, 0);
   sqlite3_finalize (stmt);
   sqlite3_close (db);
   return value;
+}
+
+static gint64
+indexed_upto (const char *store_path)
+{
+  return index_file_int (store_path, "SELECT indexed_upto FROM index_state", NULL);
 }
 
 static void
@@ -187,20 +196,7 @@ static gint64
 index_rows (const char *store_path,
             const char *match)
 {
-  g_autofree char *path = g_strconcat (store_path, "-text", NULL);
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?",
-                                       -1, &stmt, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return value;
+  return index_file_int (store_path, "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?", match);
 }
 
 /* Two stores writing one file (as two processes would): each index
@@ -320,19 +316,10 @@ child_main (const char *path)
   for (guint batch = 0; batch < 1000; batch++)
     {
       g_autofree char *line = g_strdup_printf ("%u\n", (batch + 1) * KILL_BATCH);
-      gsize done = 0;
 
       insert_range (store, batch * KILL_BATCH, KILL_BATCH, "k");
-      /* write(2) once the insert returned: nothing may sit in a buffer
-       * when SIGKILL lands. */
-      while (done < strlen (line))
-        {
-          gssize n = write (STDOUT_FILENO, line + done, strlen (line) - done);
-
-          if (n < 0)
-            _exit (3);
-          done += (gsize) n;
-        }
+      /* Once the insert returned. */
+      hw_test_write_all_or_exit (STDOUT_FILENO, line);
     }
   return 2;
 }

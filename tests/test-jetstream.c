@@ -9,7 +9,6 @@
 #include "hw-event-store.h"
 #include "hw-jetstream-mirror.h"
 #include "hw-jetstream.h"
-#include "hw-query.h"
 #include "hw-test-nats.h"
 #include "hw-test-store.h"
 #include "hw-test-util.h"

@@ -29,18 +29,8 @@ say (const char *verb,
      const char *key)
 {
   g_autofree char *line = g_strdup_printf ("%s %s\n", verb, key);
-  gsize len = strlen (line);
-  gsize done = 0;
 
-  /* write(2), not stdio: nothing may sit in a buffer when SIGKILL lands. */
-  while (done < len)
-    {
-      gssize n = write (STDOUT_FILENO, line + done, len - done);
-
-      if (n < 0)
-        _exit (3);
-      done += (gsize) n;
-    }
+  hw_test_write_all_or_exit (STDOUT_FILENO, line);
 }
 
 static int

@@ -16,7 +16,8 @@
 #define GROUP_MAX_EVENTS 10000
 /* A group smaller than this waits, up to GROUP_WAIT_US, for requests the
  * workers are still parsing. Every commit pays an fsync (~7 ms on the test
- * machine) and flushes a new FTS5 segment that must later be merged; with
+ * machine), and until the full-text index got a thread of its own (see
+ * hw-event-store-index.c) also flushed a new FTS5 segment; with
  * two producers each holding one request in flight, both requests reach
  * the writer a few ms apart, and without the wait every commit carried one
  * of them: 500 events, half the writer's time in COMMIT. The wait is short:
