@@ -176,8 +176,11 @@ decode_value (const char *value,
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, (const char *) json->data, json->len, &parse_error))
     {
-      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON,
-                   "%s: invalid JSON: %s", what, parse_error->message);
+      /* json-glib may quote the input, decoded, in its message: see
+       * set_json_error() in hw-event.c. */
+      g_autofree char *message = g_utf8_make_valid (parse_error->message, -1);
+
+      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON, "%s: invalid JSON: %s", what, message);
       return NULL;
     }
   if (json_parser_get_root (parser) == NULL)

@@ -334,12 +334,14 @@ parse_root (JsonNode            *root,
 }
 
 /* json-glib says "<data>:1:23: Parse error: unexpected …"; a line has one
- * line, so the column is what locates the problem. */
+ * line, so the column is what locates the problem. Its message can quote
+ * the input with an octal escape already decoded ("\255" as byte 0xad),
+ * so it is made valid UTF-8 before it reaches a client or a log. */
 static void
 set_json_error (GError     **error,
                 const GError *parse_error)
 {
-  const char *message = parse_error->message;
+  g_autofree char *message = g_utf8_make_valid (parse_error->message, -1);
   guint line = 0;
   guint column = 0;
   int consumed = 0;
