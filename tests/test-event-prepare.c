@@ -72,6 +72,12 @@ static const char * const lines[] = {
   "{\"id\":\"e-29\",\"type\":\"x\",\"timestamp\":1714521608636,\"bad\":\"\xff\"}",
   "{\"id\":\"e-30\",\"type\":\"x\",\"timestamp\":1714521608636,\"a\":tru}",
   "{\"id\":\"e-31\",\"type\":\"x\",\"timestamp\":1714521608636,}",
+  /* escapes JSON lacks, which json-glib 1.6 would decode: the parser's to refuse */
+  "{\"id\":\"e-33\",\"type\":\"x\",\"timestamp\":1714521608636,\"order\":{\"note\":\"caf\\255\"}}",
+  "{\"id\":\"e-34\",\"type\":\"x\",\"timestamp\":1714521608636,\"n\":\"\\x41\\'\\a\"}",
+  "{\"detail-type\":\"x\",\"detail\":{\"id\":\"e-35\",\"type\":\"x\",\"timestamp\":1714521608636,"
+  "\"n\":\"\\0\"}}",
+  "{\"id\":\"e-36\",\"type\":\"x\",\"timestamp\":1714521608636,\"n\":\"\\ud800\"}",
   "",
 };
 

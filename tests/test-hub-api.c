@@ -219,6 +219,63 @@ test_publish_rejections (void)
     }
 }
 
+static JsonObject *
+item_at (JsonNode *answer,
+         guint     index)
+{
+  return json_array_get_object_element (json_object_get_array_member (object_of (answer), "items"), index);
+}
+
+/* json-glib 1.6 would decode "\255" into the byte 0xad and drop the
+ * backslash of "\x41": an NDJSON line with either is one rejected item,
+ * an array body holding one is malformed as a whole. */
+static void
+test_publish_bad_escapes (void)
+{
+  g_autofree char *type = unique ("escapes");
+  g_autofree char *good_a = hw_test_event_json ("esc-a", type, T0);
+  g_autofree char *good_b = hw_test_event_json ("esc-b", type, T0 + 1);
+  g_autofree char *ndjson = g_strdup_printf ("%s\n"
+                                             "{\"id\":\"esc-octal\",\"type\":\"%s\",\"timestamp\":1714744800000,"
+                                             "\"order\":{\"note\":\"caf\\255\"}}\n"
+                                             "{\"id\":\"esc-hex\",\"type\":\"%s\",\"timestamp\":1714744800000,"
+                                             "\"order\":{\"note\":\"\\x41\"}}\n"
+                                             "%s\n", good_a, type, type, good_b);
+  g_autofree char *array = g_strdup_printf ("[%s,{\"id\":\"esc-array\",\"type\":\"%s\","
+                                            "\"timestamp\":1714744800000,\"n\":\"\\255\"}]", good_a, type);
+  g_autofree char *count_path = g_strdup_printf ("/v1/events/count?q=type:%s", type);
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  g_autoptr(JsonNode) count = NULL;
+  g_autoptr(JsonNode) missing = NULL;
+
+  g_assert_cmpuint (post_raw ("application/x-ndjson", ndjson, -1, &answer), ==, 200);
+  g_assert_cmpint (json_object_get_int_member (object_of (answer), "accepted"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (object_of (answer), "rejected"), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (item_at (answer, 0), "status"), ==, "accepted");
+  g_assert_cmpstr (json_object_get_string_member (item_at (answer, 3), "status"), ==, "accepted");
+  for (guint i = 1; i <= 2; i++)
+    {
+      g_assert_cmpint (json_object_get_int_member (item_at (answer, i), "line"), ==, i + 1);
+      g_assert_cmpstr (json_object_get_string_member (item_at (answer, i), "status"), ==, "rejected");
+      g_assert_cmpstr (json_object_get_string_member (item_at (answer, i), "reason"), ==, "invalid_json");
+    }
+  g_assert_nonnull (strstr (json_object_get_string_member (item_at (answer, 1), "message"),
+                            "invalid escape '\\2' in a string"));
+  g_assert_nonnull (strstr (json_object_get_string_member (item_at (answer, 2), "message"),
+                            "invalid escape '\\x' in a string"));
+
+  g_assert_cmpuint (post_raw ("application/json", array, -1, &refused), ==, 400);
+  hw_test_assert_error (refused, "invalid_json");
+  g_assert_nonnull (strstr (json_object_get_string_member (json_object_get_object_member (object_of (refused), "error"),
+                                                           "message"),
+                            "request body: invalid escape '\\2' in a string"));
+
+  missing = hw_test_hub_get_json (shared_hub, "/v1/events/esc-octal", 404);
+  count = hw_test_hub_get_json (shared_hub, count_path, 200);
+  g_assert_cmpint (json_object_get_int_member (object_of (count), "count"), ==, 2);
+}
+
 static void
 test_publish_errors (void)
 {
@@ -752,6 +809,7 @@ main (int   argc,
   g_test_add_func ("/hub/api/publish/duplicates", test_publish_duplicates);
   g_test_add_func ("/hub/api/publish/rejections", test_publish_rejections);
   g_test_add_func ("/hub/api/publish/errors", test_publish_errors);
+  g_test_add_func ("/hub/api/publish/bad-escapes", test_publish_bad_escapes);
   g_test_add_func ("/hub/api/read/errors", test_read_errors);
   g_test_add_func ("/hub/api/read/query-error-position", test_query_error_position);
   g_test_add_func ("/hub/api/read/search", test_search_pages_and_ranges);

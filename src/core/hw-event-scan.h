@@ -27,10 +27,11 @@ typedef struct
 
 /* Reads a line that is compact JSON (no whitespace outside strings), one
  * object, a bare or bus-wrapped event whose envelope is valid, with no
- * string starting with COMPRESSED, no \u or \/ escape, no exponent and no
- * integer over 18 digits, nesting at most @max_depth. Anything else, valid
- * or not, returns FALSE: the caller then uses hw_event_parse(), which
- * accepts or rejects it with a precise error. Every line this accepts,
+ * string starting with COMPRESSED, no escape but \" \\ \n \t \r \b \f, no
+ * exponent and no integer over 18 digits, nesting at most @max_depth.
+ * Anything else, valid or not, returns FALSE: the caller then uses
+ * hw_event_parse(), which accepts or rejects it with a precise error (an
+ * escape JSON lacks, such as "\255", included). Every line this accepts,
  * hw_event_parse() accepts with the same fields. One known difference:
  * duplicate member names below the envelope's own fields (which it does
  * check) are kept both, where json-glib keeps the last; so such a line's

@@ -335,8 +335,10 @@ parse_root (JsonNode            *root,
 
 /* json-glib says "<data>:1:23: Parse error: unexpected …"; a line has one
  * line, so the column is what locates the problem. Its message can quote
- * the input with an octal escape already decoded ("\255" as byte 0xad),
- * so it is made valid UTF-8 before it reaches a client or a log. */
+ * the input decoded. The guard refuses the escapes json-glib 1.6 decodes
+ * into invalid UTF-8 (an octal "\255" as byte 0xad), but another version
+ * may decode others, and the message goes to clients and logs: so it is
+ * still made valid UTF-8. */
 static void
 set_json_error (GError     **error,
                 const GError *parse_error)

@@ -30,6 +30,45 @@ escape_unit (const char *p,
   return unit;
 }
 
+/* The one-character escapes RFC 8259 defines. */
+static gboolean
+is_short_escape (char c)
+{
+  return c != '\0' && strchr ("\"\\/bfnrt", c) != NULL;
+}
+
+/* json-glib 1.6 accepts any character after a backslash: it decodes "\255"
+ * as the octal byte 0xad (invalid UTF-8 on its own), "\0" as a NUL that
+ * cuts the string short, and drops the backslash of "\x41", "\'" or "\a".
+ * None of these is JSON, and each would store something other than what
+ * the producer meant, so they are refused before json-glib decodes them.
+ * Returns 2 for a valid short escape, or 0 after setting @error. */
+static gsize
+check_short_escape (const char *data,
+                    const char *p,
+                    const char *end,
+                    const char *what,
+                    GError    **error)
+{
+  guchar c;
+
+  /* A backslash ending the text is an unterminated string: the parser's. */
+  if (end - p < 2 || is_short_escape (p[1]))
+    return 2;
+
+  /* Only printable ASCII is quoted, so the message stays valid UTF-8. */
+  c = (guchar) p[1];
+  if (c > 0x20 && c < 0x7f)
+    g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON,
+                 "%s: invalid escape '\\%c' in a string at byte offset %" G_GSIZE_FORMAT,
+                 what, c, (gsize) (p - data));
+  else
+    g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON,
+                 "%s: invalid escape (backslash before byte 0x%02x) in a string at byte offset %"
+                 G_GSIZE_FORMAT, what, c, (gsize) (p - data));
+  return 0;
+}
+
 /* json-glib turns an unpaired surrogate escape into invalid UTF-8 and cuts
  * a string short at \u0000, so both are refused here like raw bytes are.
  * Returns how many bytes the escape at @p spans, or 0 after setting @error. */
@@ -53,7 +92,7 @@ check_escape (const char *data,
       return 0;
     }
   if (unit < 0)
-    return 2;   /* a short escape, or a malformed one the parser reports */
+    return check_short_escape (data, p, end, what, error);
 
   if (unit == 0)
     {

@@ -23,7 +23,9 @@ typedef struct
  * here in microseconds instead of exhausting the stack.
  *
  * It also refuses a second top-level value that starts with [ or {, which
- * json-glib 1.6 would silently drop (and leak).
+ * json-glib 1.6 would silently drop (and leak), and every escape JSON does
+ * not define ("\255", "\x41", "\'", "\u12"…), which json-glib 1.6 would
+ * decode into other text, some of it invalid UTF-8.
  *
  * It does not validate JSON otherwise: unbalanced brackets, bad literals
  * and the like are left to the parser, which reports them precisely.
