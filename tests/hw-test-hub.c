@@ -410,3 +410,62 @@ hw_test_event_json (const char *id,
                           "\"thing\":{\"id\":\"%s\",\"name\":\"widget\"}}",
                           id, type, timestamp_ms, id, id);
 }
+
+gint64
+hw_test_hub_count (HwTestHub  *hub,
+                   const char *query)
+{
+  g_autofree char *escaped = g_uri_escape_string (query, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/v1/events/count?q=%s", escaped);
+  g_autoptr(JsonNode) node = hw_test_hub_get_json (hub, path, 200);
+
+  return json_object_get_int_member (json_node_get_object (node), "count");
+}
+
+/* Adds the ids of one page of sync lines; returns how many, and the last
+ * seq in @after. */
+static guint
+add_sync_page (GHashTable *ids,
+               const char *page,
+               gint64     *after)
+{
+  g_auto(GStrv) lines = g_strsplit (page, "\n", -1);
+  guint n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *line;
+      const char *id;
+
+      if (lines[i][0] == '\0')
+        continue;
+      g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
+      line = json_node_get_object (json_parser_get_root (parser));
+      *after = json_object_get_int_member (line, "seq");
+      id = json_object_get_string_member (json_object_get_object_member (line, "event"), "id");
+      g_assert_false (g_hash_table_contains (ids, id));
+      g_hash_table_add (ids, g_strdup (id));
+      n++;
+    }
+  return n;
+}
+
+GHashTable *
+hw_test_hub_stored_ids (HwTestHub *hub)
+{
+  GHashTable *ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gint64 after = 0;
+  guint n;
+
+  do
+    {
+      g_autofree char *path = g_strdup_printf ("/v1/events/sync?after=%" G_GINT64_FORMAT "&limit=1000", after);
+      g_autoptr(GBytes) body = NULL;
+
+      g_assert_cmpuint (hw_test_hub_request (hub, "GET", path, NULL, NULL, NULL, 0, &body, NULL), ==, 200);
+      n = add_sync_page (ids, g_bytes_get_data (body, NULL), &after);
+    }
+  while (n > 0);
+  return ids;
+}

@@ -84,6 +84,13 @@ JsonNode  *hw_test_hub_get_json   (HwTestHub   *hub,
 void       hw_test_assert_error   (JsonNode    *node,
                                    const char  *code);
 
+/* GET /v1/events/count for @query (escaped here), asserting a 200. */
+gint64     hw_test_hub_count      (HwTestHub   *hub,
+                                   const char  *query);
+/* Every stored event's id, read through /v1/events/sync; asserts that none
+ * comes twice. */
+GHashTable *hw_test_hub_stored_ids (HwTestHub  *hub);
+
 /* A minimal valid event as compact JSON, with an id and a timestamp. */
 char      *hw_test_event_json     (const char  *id,
                                    const char  *type,

@@ -121,6 +121,15 @@ wait_accepting (HwTestNats *nats,
              START_TIMEOUT_MS, nats->dir, index);
 }
 
+gboolean
+hw_test_nats_skipped (HwTestNats *nats)
+{
+  if (nats != NULL)
+    return FALSE;
+  g_test_skip ("nats-server is not installed (tools/deps --test installs it)");
+  return TRUE;
+}
+
 HwTestNats *
 hw_test_nats_start (guint n_servers)
 {

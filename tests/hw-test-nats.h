@@ -24,6 +24,10 @@ typedef struct
  * NULL when it is not installed. */
 const char *hw_test_nats_server_path (void);
 
+/* For a test whose fixture started no cluster (@nats NULL: nats-server is
+ * not installed): marks it skipped and returns TRUE. */
+gboolean    hw_test_nats_skipped (HwTestNats  *nats);
+
 /* @n_servers nodes of one cluster with JetStream, each storing in its own
  * directory, every client port accepting connections on return. */
 HwTestNats *hw_test_nats_start   (guint        n_servers);

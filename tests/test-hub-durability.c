@@ -51,50 +51,6 @@ try_post (SoupSession *session,
   return soup_message_get_status (msg);
 }
 
-static GHashTable *
-stored_ids (HwTestHub *hub)
-{
-  GHashTable *ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  gint64 after = 0;
-
-  for (;;)
-    {
-      g_autofree char *path = g_strdup_printf ("/v1/events/sync?after=%" G_GINT64_FORMAT "&limit=10000", after);
-      g_autoptr(GBytes) body = NULL;
-      g_auto(GStrv) lines = NULL;
-      guint n = 0;
-
-      g_assert_cmpuint (hw_test_hub_request (hub, "GET", path, NULL, NULL, NULL, 0, &body, NULL), ==, 200);
-      lines = g_strsplit (g_bytes_get_data (body, NULL), "\n", -1);
-      for (guint i = 0; lines[i] != NULL; i++)
-        {
-          g_autoptr(JsonParser) parser = json_parser_new ();
-          JsonObject *line;
-
-          if (lines[i][0] == '\0')
-            continue;
-          g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
-          line = json_node_get_object (json_parser_get_root (parser));
-          after = json_object_get_int_member (line, "seq");
-          g_hash_table_add (ids, g_strdup (json_object_get_string_member (
-                                             json_object_get_object_member (line, "event"), "id")));
-          n++;
-        }
-      if (n == 0)
-        return ids;
-    }
-}
-
-static gint64
-count_word (HwTestHub  *hub,
-            const char *word)
-{
-  g_autofree char *path = g_strdup_printf ("/v1/events/count?q=%s", word);
-  g_autoptr(JsonNode) answer = hw_test_hub_get_json (hub, path, 200);
-
-  return json_object_get_int_member (json_node_get_object (answer), "count");
-}
-
 static void
 test_kill_9_loses_no_acknowledged_event (void)
 {
@@ -145,14 +101,14 @@ test_kill_9_loses_no_acknowledged_event (void)
       soup_session_abort (session);
 
       {
-        g_autoptr(GHashTable) ids = stored_ids (hub);
+        g_autoptr(GHashTable) ids = hw_test_hub_stored_ids (hub);
 
         for (guint i = 0; i < acked->len; i++)
           if (!g_hash_table_contains (ids, g_ptr_array_index (acked, i)))
             g_error ("acknowledged event %s is missing after kill -9", (char *) g_ptr_array_index (acked, i));
         /* And searchable by its words: the full-text index, written behind
          * the commits, is caught up from the bodies after the kill. */
-        g_assert_cmpint (count_word (hub, "widget"), ==, g_hash_table_size (ids));
+        g_assert_cmpint (hw_test_hub_count (hub, "widget"), ==, g_hash_table_size (ids));
       }
     }
   g_assert_cmpuint (acked->len, >, 0);

@@ -46,15 +46,6 @@ tear_down (Fixture       *fixture,
   g_clear_pointer (&fixture->nats, hw_test_nats_free);
 }
 
-static gboolean
-skip_without_nats (Fixture *fixture)
-{
-  if (fixture->nats != NULL)
-    return FALSE;
-  g_test_skip ("nats-server is not installed (tools/deps --test installs it)");
-  return TRUE;
-}
-
 static GBytes *
 event_json (guint n)
 {
@@ -115,7 +106,7 @@ test_publish_and_read (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) missing = NULL;
 
-  if (skip_without_nats (fixture))
+  if (hw_test_nats_skipped (fixture->nats))
     return;
 
   make_batch (0, 10 * BATCH, ids, payloads);
@@ -197,7 +188,7 @@ test_kill_node_during_ingest (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   int victim = -1;
 
-  if (skip_without_nats (fixture))
+  if (hw_test_nats_skipped (fixture->nats))
     return;
 
   for (guint b = 0; b < batches; b++)
@@ -259,7 +250,7 @@ mirror_and_check (HwJetStream *js,
   g_autoptr(HwJetStreamMirror) mirror = NULL;
 
   g_assert_no_error (error);
-  mirror = hw_jetstream_mirror_start (js, store);
+  mirror = hw_jetstream_mirror_start (js, store, NULL, NULL);
   g_assert_true (hw_jetstream_mirror_wait (mirror, expected, hw_test_scale_ms (20000), NULL));
   g_assert_cmpint (hw_event_store_get_max_seq (store, &error), ==, expected);
   g_assert_cmpint (hw_test_store_count (store, ""), ==, expected);
@@ -277,7 +268,7 @@ test_mirror (Fixture       *fixture,
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
 
-  if (skip_without_nats (fixture))
+  if (hw_test_nats_skipped (fixture->nats))
     return;
   dir = hw_test_mkdtemp ();
   path = g_build_filename (dir, "lake.db", NULL);

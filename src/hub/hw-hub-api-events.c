@@ -499,6 +499,13 @@ refuse_insert_error (HwIngestJob *job)
 {
   GError *error = job->insert_error;
 
+  if (g_error_matches (error, HW_ERROR, HW_ERROR_UNAVAILABLE))
+    {
+      /* The lake stream's own words: how many, and that retrying is safe. */
+      g_warning ("POST /v1/events: %s", error->message);
+      job_refuse (job, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable", "%s", error->message);
+      return;
+    }
   g_prefix_error (&error, "cannot store the events: ");
   if (error->domain == HW_ERROR && error->code != HW_ERROR_IO && error->code != HW_ERROR_CORRUPT)
     job_refuse_gerror (job, error);
@@ -526,6 +533,9 @@ hw_hub_publish_parse (HwIngestJob *job)
   state.prepared = job->prepared;
   state.preparer = hw_event_preparer_new (rules);
   hw_event_preparer_set_codec (state.preparer, HW_BODY_CODEC_LZ4);
+  /* The JetStream engine publishes the JSON; each replica compresses what
+   * it stores as its mirror reads it back. */
+  hw_event_preparer_set_deferred (state.preparer, hw_hub_get_lake (hub) != NULL);
 
   if (job->ndjson)
     ok = parse_ndjson (&state, job->request->body);

@@ -10,6 +10,7 @@
 #include "hw-event-store.h"
 #include "hw-hub-api-read.h"
 #include "hw-hub-http.h"
+#include "hw-hub-private.h"
 #include "hw-query.h"
 
 #define DEFAULT_PAGE   100
@@ -571,6 +572,13 @@ get_fault_groups (HwHubRequest *request,
   hw_hub_reply_json (request->msg, SOUP_STATUS_OK, root);
 }
 
+/* Every route above: with the JetStream engine each answers once this
+ * replica holds what the stream held when the request came. */
+static const char * const lake_paths[] = {
+  "/v1/events", "/v1/events/count", "/v1/events/histogram", "/v1/events/tree", "/v1/events/sync",
+  "/v1/events/{id}", "/v1/faults", "/v1/faults/groups", NULL,
+};
+
 void
 hw_hub_api_read_register (HwHub *hub)
 {
@@ -582,4 +590,7 @@ hw_hub_api_read_register (HwHub *hub)
   hw_hub_add_route (hub, "GET", "/v1/events/{id}", HW_ROLE_VIEWER, get_event, NULL);
   hw_hub_add_route (hub, "GET", "/v1/faults", HW_ROLE_VIEWER, get_faults, NULL);
   hw_hub_add_route (hub, "GET", "/v1/faults/groups", HW_ROLE_VIEWER, get_fault_groups, NULL);
+
+  for (const char * const *path = lake_paths; *path != NULL; path++)
+    hw_hub_route_reads_lake (hub, "GET", *path);
 }

@@ -308,6 +308,38 @@ hw_hub_parse_time_param (const char  *name,
   return TRUE;
 }
 
+#define GONE_KEY "hw-hub-client-gone"
+
+/* The mark lives on the message, so no handler outlives the answer that
+ * connected it. */
+static void
+on_client_gone (SoupServerMessage *msg,
+                gpointer           user_data)
+{
+  g_object_set_data (G_OBJECT (msg), GONE_KEY, GINT_TO_POINTER (TRUE));
+}
+
+void
+hw_hub_message_pause (SoupServerMessage *msg)
+{
+  g_signal_connect (msg, "disconnected", G_CALLBACK (on_client_gone), NULL);
+  g_signal_connect (msg, "finished", G_CALLBACK (on_client_gone), NULL);
+  soup_server_message_pause (msg);
+}
+
+gboolean
+hw_hub_message_is_gone (SoupServerMessage *msg)
+{
+  return g_object_get_data (G_OBJECT (msg), GONE_KEY) != NULL;
+}
+
+void
+hw_hub_message_resume (SoupServerMessage *msg)
+{
+  if (!hw_hub_message_is_gone (msg))
+    soup_server_message_unpause (msg);
+}
+
 gint64
 hw_hub_now_ms (void)
 {

@@ -73,6 +73,14 @@ gboolean  hw_hub_parse_time_param    (const char        *name,
                                       gint64            *out_ms,
                                       GError           **error);
 
+/* For an answer that is made off the main context: pauses @msg and marks
+ * it when the client hangs up meanwhile. hw_hub_message_resume() then
+ * unpauses it, unless it was marked: a message without I/O must not be
+ * unpaused. Both on the main context. */
+void      hw_hub_message_pause       (SoupServerMessage *msg);
+gboolean  hw_hub_message_is_gone     (SoupServerMessage *msg);
+void      hw_hub_message_resume      (SoupServerMessage *msg);
+
 /* Current wall clock in epoch milliseconds. */
 gint64    hw_hub_now_ms              (void);
 

@@ -10,6 +10,7 @@
 #include "hw-event-store.h"
 #include "hw-hub-http.h"
 #include "hw-hub-ingest.h"
+#include "hw-hub-lake.h"
 
 /* A group stops growing past this many events: one transaction should stay
  * short, and the requests answered by it wait for all of it. */
@@ -62,18 +63,6 @@ job_free (HwIngestJob *job)
 
 /* Answers ------------------------------------------------------------------ */
 
-#define GONE_KEY "hw-hub-ingest-client-gone"
-
-/* A client that hangs up while its request is in the pipeline leaves a
- * message without I/O, which must not be unpaused. The mark lives on the
- * message, so no handler outlives the job that connected it. */
-static void
-on_client_gone (SoupServerMessage *msg,
-                gpointer           user_data)
-{
-  g_object_set_data (G_OBJECT (msg), GONE_KEY, GINT_TO_POINTER (TRUE));
-}
-
 /* Main context. The events are committed either way: a client gone before
  * its answer was never told they were stored, and may publish them again
  * (deduplicated on id). */
@@ -83,7 +72,7 @@ answer (HwIngestJob *job)
   SoupServerMessage *msg = job->request->msg;
   char *body = g_steal_pointer (&job->body);
 
-  if (g_object_get_data (G_OBJECT (msg), GONE_KEY) != NULL)
+  if (hw_hub_message_is_gone (msg))
     {
       g_free (body);
       job_free (job);
@@ -91,7 +80,7 @@ answer (HwIngestJob *job)
     }
   soup_server_message_set_status (msg, job->status, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
-  soup_server_message_unpause (msg);
+  hw_hub_message_resume (msg);
   job_free (job);
 }
 
@@ -192,6 +181,21 @@ insert_alone (HwEventStore *store,
     }
 }
 
+/* Shallow copies: the jobs keep owning their prepared events. */
+static GArray *
+gather_events (GPtrArray *group)
+{
+  GArray *events = g_array_new (FALSE, FALSE, sizeof (HwPreparedEvent));
+
+  for (guint i = 0; i < group->len; i++)
+    {
+      HwIngestJob *job = g_ptr_array_index (group, i);
+
+      g_array_append_vals (events, job->prepared->data, job->prepared->len);
+    }
+  return events;
+}
+
 /* One transaction, so one fsync, for every request in @group. The store
  * deduplicates on id inside the transaction too, so a duplicate across two
  * requests of a group is reported exactly as if they came one by one.
@@ -202,19 +206,12 @@ commit_group (HwHubIngest *self,
               GPtrArray   *group)
 {
   HwEventStore *store = hw_hub_get_store (self->hub);
-  /* Shallow copies: the jobs keep owning their prepared events. */
-  g_autoptr(GArray) events = g_array_new (FALSE, FALSE, sizeof (HwPreparedEvent));
+  g_autoptr(GArray) events = gather_events (group);
   g_autofree HwInsertStatus *statuses = NULL;
   g_autofree gint64 *seqs = NULL;
   g_autoptr(GError) error = NULL;
   gint64 first = 0, last = 0;
 
-  for (guint i = 0; i < group->len; i++)
-    {
-      HwIngestJob *job = g_ptr_array_index (group, i);
-
-      g_array_append_vals (events, job->prepared->data, job->prepared->len);
-    }
   statuses = g_new0 (HwInsertStatus, events->len);
   seqs = g_new0 (gint64, events->len);
 
@@ -251,6 +248,55 @@ commit_group (HwHubIngest *self,
   if (first > 0)
     hw_hub_notify_appended (self->hub, first, last);
 
+  for (guint i = 0; i < group->len; i++)
+    g_thread_pool_push (self->workers, g_ptr_array_index (group, i), NULL);
+}
+
+/* A request with an event the stream did not acknowledge gets a 503 as a
+ * whole, naming how many: its producer publishes it again, and the stream
+ * recognizes what it already has by id. */
+static void
+distribute_failures (GPtrArray      *group,
+                     const gboolean *failed,
+                     const GError   *error)
+{
+  guint k = 0;
+
+  for (guint i = 0; i < group->len; i++)
+    {
+      HwIngestJob *job = g_ptr_array_index (group, i);
+      guint n = job->prepared->len, n_failed = 0;
+
+      for (guint j = 0; j < n; j++)
+        n_failed += failed[k + j] ? 1 : 0;
+      k += n;
+      if (n_failed == 0)
+        continue;
+      g_clear_pointer (&job->statuses, g_free);
+      g_clear_pointer (&job->seqs, g_free);
+      job->insert_error = g_error_copy (error);
+    }
+}
+
+/* With the JetStream engine: one asynchronous publish for the group, whose
+ * acknowledgements come back together. The replica's store is filled by
+ * its mirror, which also wakes delivery, so nothing is announced here. */
+static void
+publish_group (HwHubIngest *self,
+               GPtrArray   *group)
+{
+  g_autoptr(GArray) events = gather_events (group);
+  g_autofree HwInsertStatus *statuses = g_new0 (HwInsertStatus, events->len);
+  g_autofree gint64 *seqs = g_new0 (gint64, events->len);
+  g_autofree gboolean *failed = g_new0 (gboolean, events->len);
+  g_autoptr(GError) error = NULL;
+
+  g_debug ("ingest: publishing %u requests, %u events", group->len, events->len);
+  hw_hub_lake_publish (hw_hub_get_lake (self->hub), (HwPreparedEvent *) events->data, events->len,
+                       statuses, seqs, failed, &error);
+  distribute (group, statuses, seqs);
+  if (error != NULL)
+    distribute_failures (group, failed, error);
   for (guint i = 0; i < group->len; i++)
     g_thread_pool_push (self->workers, g_ptr_array_index (group, i), NULL);
 }
@@ -305,7 +351,10 @@ writer_main (gpointer user_data)
       idle_us += started - waited;
       if (group->len > 0)
         {
-          commit_group (self, group);
+          if (hw_hub_get_lake (self->hub) != NULL)
+            publish_group (self, group);
+          else
+            commit_group (self, group);
           busy_us += g_get_monotonic_time () - started;
           groups++;
           events += n_events;
@@ -357,9 +406,7 @@ hw_hub_ingest_submit (HwHubIngest  *self,
   job = g_new0 (HwIngestJob, 1);
   job->request = hw_hub_request_ref (request);
   job->ndjson = ndjson;
-  g_signal_connect (request->msg, "disconnected", G_CALLBACK (on_client_gone), NULL);
-  g_signal_connect (request->msg, "finished", G_CALLBACK (on_client_gone), NULL);
-  soup_server_message_pause (request->msg);
+  hw_hub_message_pause (request->msg);
 
   g_mutex_lock (&self->lock);
   self->in_flight++;

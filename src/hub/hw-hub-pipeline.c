@@ -9,6 +9,7 @@
 
 #include "hw-hub-auth.h"
 #include "hw-hub-http.h"
+#include "hw-hub-lake.h"
 #include "hw-hub-metrics.h"
 #include "hw-hub-pipeline.h"
 #include "hw-hub-private.h"
@@ -23,6 +24,7 @@ typedef struct
   HwHubRouteFunc  func;
   gpointer        user_data;
   gboolean        accept_ndjson;
+  gboolean        reads_lake;
 } Route;
 
 struct _HwHubPipeline
@@ -86,10 +88,10 @@ hw_hub_add_route (HwHub          *self,
   g_ptr_array_add (routes, route);
 }
 
-void
-hw_hub_route_accept_ndjson (HwHub      *hub,
-                            const char *method,
-                            const char *path_pattern)
+static Route *
+route_lookup (HwHub      *hub,
+              const char *method,
+              const char *path_pattern)
 {
   GPtrArray *routes = hw_hub_get_pipeline (hub)->routes;
 
@@ -98,8 +100,31 @@ hw_hub_route_accept_ndjson (HwHub      *hub,
       Route *route = g_ptr_array_index (routes, i);
 
       if (g_str_equal (route->method, method) && g_str_equal (route->pattern, path_pattern))
-        route->accept_ndjson = TRUE;
+        return route;
     }
+  g_return_val_if_reached (NULL);
+}
+
+void
+hw_hub_route_accept_ndjson (HwHub      *hub,
+                            const char *method,
+                            const char *path_pattern)
+{
+  Route *route = route_lookup (hub, method, path_pattern);
+
+  if (route != NULL)
+    route->accept_ndjson = TRUE;
+}
+
+void
+hw_hub_route_reads_lake (HwHub      *hub,
+                         const char *method,
+                         const char *path_pattern)
+{
+  Route *route = route_lookup (hub, method, path_pattern);
+
+  if (route != NULL)
+    route->reads_lake = TRUE;
 }
 
 /* Matches @segments against @route; fills @params (decoded) on success. */
@@ -320,6 +345,89 @@ request_new (HwHub             *self,
   return request;
 }
 
+/* A lake read with the JetStream engine ------------------------------------ */
+
+/* What the route runs once the replica has caught up. A copy of the
+ * route's function, not the route: a route added again replaces (frees)
+ * the old one. */
+typedef struct
+{
+  HwHubRequest   *request;
+  HwHubLake      *lake;     /* held until the catch-up returns */
+  HwHubRouteFunc  func;
+  gpointer        user_data;
+} LakeRead;
+
+static void
+lake_read_free (LakeRead *read)
+{
+  hw_hub_request_unref (read->request);
+  g_free (read);
+}
+
+static void
+catch_up_in_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  LakeRead *read = task_data;
+  GError *error = NULL;
+  gboolean caught_up = hw_hub_lake_catch_up (read->lake, &error);
+
+  hw_hub_lake_release (read->lake);
+  if (caught_up)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_caught_up (GObject      *source_object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  LakeRead *read = g_task_get_task_data (G_TASK (result));
+  SoupServerMessage *msg = read->request->msg;
+  g_autoptr(GError) error = NULL;
+
+  if (hw_hub_message_is_gone (msg))
+    return;
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    read->func (read->request, read->user_data);
+  else
+    hw_hub_reply_gerror (msg, error);
+  hw_hub_message_resume (msg);
+}
+
+/* The wait asks the stream for its last sequence and may take seconds
+ * while this replica catches up: never on the main context. */
+static void
+read_lake_after_catch_up (Route        *route,
+                          HwHubRequest *request)
+{
+  HwHubLake *lake = hw_hub_get_lake (request->hub);
+  g_autoptr(GTask) task = NULL;
+  LakeRead *read;
+
+  if (!hw_hub_lake_hold (lake))
+    {
+      hw_hub_reply_error (request->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
+                          "the hub is shutting down; retry");
+      return;
+    }
+  task = g_task_new (NULL, NULL, on_caught_up, NULL);
+  read = g_new0 (LakeRead, 1);
+  read->lake = lake;
+  read->request = hw_hub_request_ref (request);
+  read->func = route->func;
+  read->user_data = route->user_data;
+  g_task_set_task_data (task, read, (GDestroyNotify) lake_read_free);
+  g_task_set_source_tag (task, read_lake_after_catch_up);
+  hw_hub_message_pause (request->msg);
+  g_task_run_in_thread (task, catch_up_in_thread);
+}
+
 static void
 dispatch (SoupServer        *server,
           SoupServerMessage *msg,
@@ -369,6 +477,14 @@ dispatch (SoupServer        *server,
   if (!check_body (self, msg, route, request))
     return;
 
+  /* The request outlives this call on the lake's path, the media type
+   * does not; lake reads are GETs and do not look at it. */
+  if (route->reads_lake && hw_hub_get_lake (self) != NULL)
+    {
+      request->content_type = NULL;
+      read_lake_after_catch_up (route, request);
+      return;
+    }
   route->func (request, route->user_data);
   request->content_type = NULL;
 }

@@ -19,6 +19,17 @@ void hw_hub_api_system_register (HwHub *hub);
 typedef struct _HwHubIngest HwHubIngest;
 HwHubIngest *hw_hub_get_ingest (HwHub *hub);
 
+/* The JetStream engine's lake (hw-hub-lake.h); NULL with the embedded one. */
+typedef struct _HwHubLake HwHubLake;
+HwHubLake *hw_hub_get_lake (HwHub *hub);
+
+/* Routes that answer from the lake: with the JetStream engine they first
+ * wait, off the main context, for this replica's copy to hold everything
+ * the stream had when they arrived. */
+void hw_hub_route_reads_lake (HwHub      *hub,
+                              const char *method,
+                              const char *path_pattern);
+
 /* Routes that take application/x-ndjson besides application/json. */
 void hw_hub_route_accept_ndjson (HwHub      *hub,
                                  const char *method,

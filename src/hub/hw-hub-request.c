@@ -85,6 +85,7 @@ hw_hub_config_free (HwHubConfig *config)
   g_free (config->tls_cert_file);
   g_free (config->tls_key_file);
   g_clear_pointer (&config->keyfile, g_key_file_unref);
+  g_strfreev (config->nats_urls);
   g_clear_pointer (&config->tokens, g_hash_table_unref);
   g_free (config);
 }

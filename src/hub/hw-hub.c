@@ -10,6 +10,7 @@
 #include "hw-hub-db.h"
 #include "hw-hub-http.h"
 #include "hw-hub-ingest.h"
+#include "hw-hub-lake.h"
 #include "hw-hub-metrics.h"
 #include "hw-hub-pipeline.h"
 #include "hw-hub-private.h"
@@ -29,6 +30,7 @@ struct _HwHub
   gboolean        started;
 
   HwEventStore   *store;
+  HwHubLake      *lake;     /* the JetStream engine's; NULL with the embedded one */
   sqlite3        *db;
   GMutex          db_mutex;
   HwHubMetrics   *metrics;
@@ -55,6 +57,19 @@ G_DEFINE_FINAL_TYPE (HwHub, hw_hub, G_TYPE_OBJECT)
 
 /* Object ------------------------------------------------------------------ */
 
+/* The lake's mirror thread announces events with hw_hub_notify_appended(),
+ * which takes a reference: it must be stopped while references can still
+ * be taken, which is up to dispose, not finalize. */
+static void
+hw_hub_dispose (GObject *object)
+{
+  HwHub *self = HW_HUB (object);
+
+  g_clear_pointer (&self->lake, hw_hub_lake_free);
+
+  G_OBJECT_CLASS (hw_hub_parent_class)->dispose (object);
+}
+
 static void
 hw_hub_finalize (GObject *object)
 {
@@ -80,6 +95,7 @@ hw_hub_class_init (HwHubClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->dispose = hw_hub_dispose;
   object_class->finalize = hw_hub_finalize;
 
   /* Emitted on the hub's main context after events were committed, so the
@@ -107,6 +123,17 @@ on_metrics_tick (JsonNode *tick,
     hw_hub_stream_broadcast (self->stream, "metric", -1, tick);
 }
 
+static HwEventStoreFlags
+lake_store_flags (const HwHubConfig *config)
+{
+  /* With the JetStream engine lake.db is a copy of the stream: a damaged
+   * one is moved aside and filled again, and a commit need not wait for
+   * the disk. The embedded engine's is the only copy: never moved aside. */
+  if (config->engine == HW_HUB_ENGINE_JETSTREAM)
+    return HW_EVENT_STORE_WIDE_MAP;
+  return HW_EVENT_STORE_DURABLE | HW_EVENT_STORE_NO_RECOVER | HW_EVENT_STORE_WIDE_MAP;
+}
+
 static gboolean
 open_stores (HwHub   *self,
              GError **error)
@@ -119,8 +146,7 @@ open_stores (HwHub   *self,
       g_set_error (error, HW_ERROR, HW_ERROR_IO, "cannot create data dir %s", self->config->data_dir);
       return FALSE;
     }
-  self->store = hw_event_store_open (lake, HW_EVENT_STORE_DURABLE | HW_EVENT_STORE_NO_RECOVER
-                                            | HW_EVENT_STORE_WIDE_MAP, error);
+  self->store = hw_event_store_open (lake, lake_store_flags (self->config), error);
   if (self->store == NULL)
     return FALSE;
   self->db = hw_hub_db_open (hub, error);
@@ -232,6 +258,13 @@ hw_hub_new (HwHubConfig  *config,
 
   if (!open_stores (self, error))
     return NULL;
+  if (config->engine == HW_HUB_ENGINE_JETSTREAM)
+    {
+      self->lake = hw_hub_lake_new_jetstream (self, self->store, (const char * const *) config->nats_urls,
+                                              error);
+      if (self->lake == NULL)
+        return NULL;
+    }
   self->metrics = hw_hub_metrics_new (self->store);
 
   self->server = soup_server_new ("server-header", "hubwatchd/" PACKAGE_VERSION " ", NULL);
@@ -371,6 +404,7 @@ hw_hub_stop (HwHub *self)
    * then the ingest drains whatever the grace period left. */
   write_out_answers (self);
   g_clear_pointer (&self->ingest, hw_hub_ingest_free);
+  g_clear_pointer (&self->lake, hw_hub_lake_free);
   if (self->metrics != NULL)
     hw_hub_metrics_flush (self->metrics);
   soup_server_disconnect (self->server);
@@ -440,6 +474,14 @@ hw_hub_metrics (HwHub *self)
 {
   g_return_val_if_fail (HW_IS_HUB (self), NULL);
   return self->metrics;
+}
+
+HwHubLake *
+hw_hub_get_lake (HwHub *self)
+{
+  g_return_val_if_fail (HW_IS_HUB (self), NULL);
+
+  return self->lake;
 }
 
 HwHubIngest *

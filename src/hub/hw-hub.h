@@ -80,6 +80,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwHubRequest, hw_hub_request_unref)
 typedef void (*HwHubRouteFunc) (HwHubRequest *request,
                                 gpointer      user_data);
 
+/* Where the lake lives (docs/jetstream.md). */
+typedef enum
+{
+  HW_HUB_ENGINE_EMBEDDED,   /* DIR/lake.db */
+  HW_HUB_ENGINE_JETSTREAM,  /* a stream on a NATS JetStream cluster */
+} HwHubEngineKind;
+
 /* Listen address, data dir and tokens: filled by hw-hubd.c from the command
  * line and the config file, consumed by hw_hub_new(). */
 typedef struct
@@ -93,6 +100,10 @@ typedef struct
   char    *tls_key_file;
   gboolean allow_plain_http;
   GKeyFile *keyfile;      /* the config file, or NULL; other parts read their groups */
+
+  HwHubEngineKind engine;
+  char   **nats_urls;     /* the cluster's servers, with the JetStream engine */
+  int      nats_replicas; /* copies of each event; 0 = 3 */
 
   /* Limits. Zero means "use the default". */
   gsize    max_request_bytes;  /* default 32 MiB */

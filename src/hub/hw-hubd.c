@@ -14,6 +14,7 @@
 #include "hw-error.h"
 #include "hw-hub-auth.h"
 #include "hw-hub-engine.h"
+#include "hw-hub-lake.h"
 #include "hw-hub.h"
 #include "hw-hubd.h"
 #include "hw-simulator.h"
@@ -26,6 +27,8 @@ typedef struct
   char    **tokens;
   char     *tls_cert;
   char     *tls_key;
+  char     *engine;
+  char     *nats;
   gboolean  allow_plain_http;
   gboolean  simulate;
   int       backfill_days;
@@ -41,6 +44,8 @@ options_clear (Options *options)
   g_strfreev (options->tokens);
   g_free (options->tls_cert);
   g_free (options->tls_key);
+  g_free (options->engine);
+  g_free (options->nats);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -159,6 +164,69 @@ load_limits_from_keyfile (GKeyFile     *keyfile,
   return TRUE;
 }
 
+/* The engine and its cluster: from [hub] engine=, nats= and nats-replicas=,
+ * or --engine and --nats, which win. */
+static gboolean
+set_engine (const char   *engine,
+            const char   *nats,
+            HwHubConfig  *config,
+            GError      **error)
+{
+  if (engine != NULL && !hw_hub_engine_kind_from_string (engine, &config->engine))
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "engine: expected embedded or jetstream, got '%s'", engine);
+      return FALSE;
+    }
+  if (nats != NULL)
+    {
+      g_strfreev (config->nats_urls);
+      config->nats_urls = g_strsplit (nats, ",", -1);
+      for (guint i = 0; config->nats_urls[i] != NULL; i++)
+        g_strstrip (config->nats_urls[i]);
+    }
+  return TRUE;
+}
+
+static gboolean
+check_engine (HwHubConfig  *config,
+              GError      **error)
+{
+  gboolean has_urls = config->nats_urls != NULL && config->nats_urls[0] != NULL
+                      && config->nats_urls[0][0] != '\0';
+
+  if (config->engine == HW_HUB_ENGINE_JETSTREAM && !has_urls)
+    {
+      g_set_error_literal (error, HW_ERROR, HW_ERROR_FAILED,
+                           "the jetstream engine needs the cluster's addresses: --nats nats://HOST:PORT[,…]");
+      return FALSE;
+    }
+  if (config->engine == HW_HUB_ENGINE_EMBEDDED && has_urls)
+    {
+      g_set_error_literal (error, HW_ERROR, HW_ERROR_FAILED,
+                           "--nats is only for --engine jetstream");
+      return FALSE;
+    }
+  if (config->nats_replicas < 0 || config->nats_replicas > 5)
+    {
+      g_set_error_literal (error, HW_ERROR, HW_ERROR_FAILED, "nats-replicas: expected 1 to 5");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+load_engine_from_keyfile (GKeyFile     *keyfile,
+                          HwHubConfig  *config,
+                          GError      **error)
+{
+  g_autofree char *engine = g_key_file_get_string (keyfile, "hub", "engine", NULL);
+  g_autofree char *nats = g_key_file_get_string (keyfile, "hub", "nats", NULL);
+
+  if (g_key_file_has_key (keyfile, "hub", "nats-replicas", NULL))
+    config->nats_replicas = g_key_file_get_integer (keyfile, "hub", "nats-replicas", NULL);
+  return set_engine (engine, nats, config, error);
+}
+
 static gboolean
 load_config_file (const char   *path,
                   HwHubConfig  *config,
@@ -182,7 +250,8 @@ load_config_file (const char   *path,
   if (listen != NULL && !parse_listen (listen, config, error))
     return FALSE;
   if (!load_tokens_from_keyfile (keyfile, config, error)
-      || !load_limits_from_keyfile (keyfile, config, error))
+      || !load_limits_from_keyfile (keyfile, config, error)
+      || !load_engine_from_keyfile (keyfile, config, error))
     {
       g_prefix_error (error, "--config %s: ", path);
       return FALSE;
@@ -227,6 +296,8 @@ build_config (Options  *options,
       config->tls_key_file = g_strdup (options->tls_key);
     }
   config->allow_plain_http |= options->allow_plain_http;
+  if (!set_engine (options->engine, options->nats, config, error) || !check_engine (config, error))
+    return NULL;
 
   if (config->listen_host == NULL || config->data_dir == NULL)
     {
@@ -317,6 +388,10 @@ hw_hubd_main (int    argc,
     { "token", 't', 0, G_OPTION_ARG_STRING_ARRAY, &options.tokens, "A bearer token (repeatable)", "NAME:ROLE:SECRET" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &options.tls_cert, "TLS certificate (PEM)", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &options.tls_key, "TLS private key (PEM)", "FILE" },
+    { "engine", 0, 0, G_OPTION_ARG_STRING, &options.engine,
+      "Where the lake lives: embedded (DIR/lake.db, the default) or jetstream", "ENGINE" },
+    { "nats", 0, 0, G_OPTION_ARG_STRING, &options.nats,
+      "The JetStream cluster's servers, comma-separated", "URL[,URL…]" },
     { "allow-plain-http", 0, 0, G_OPTION_ARG_NONE, &options.allow_plain_http,
       "Allow plain HTTP on a non-loopback address", NULL },
     { "simulate", 0, 0, G_OPTION_ARG_NONE, &options.simulate, "Run the food-delivery simulator", NULL },

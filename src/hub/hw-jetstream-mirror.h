@@ -18,10 +18,19 @@ G_BEGIN_DECLS
 
 typedef struct _HwJetStreamMirror HwJetStreamMirror;
 
+/* Called on the mirror's thread after each batch it stored, with the
+ * range of the stream sequences it added (a hub wakes its delivery and
+ * stream there, as after a publish with the embedded engine). */
+typedef void (*HwJetStreamMirrorFunc) (guint64  first_seq,
+                                       guint64  last_seq,
+                                       gpointer user_data);
+
 /* Starts a thread that reads @js's stream after @store's newest seq.
- * Both must outlive the mirror. */
-HwJetStreamMirror *hw_jetstream_mirror_start   (HwJetStream        *js,
-                                                HwEventStore       *store);
+ * Both, and @user_data, must outlive the mirror. @func may be NULL. */
+HwJetStreamMirror *hw_jetstream_mirror_start   (HwJetStream          *js,
+                                                HwEventStore         *store,
+                                                HwJetStreamMirrorFunc func,
+                                                gpointer              user_data);
 /* The newest stream sequence the store holds (or has passed over). */
 guint64            hw_jetstream_mirror_get_seq (HwJetStreamMirror  *self);
 /* Until the store holds the stream up to @seq: TRUE, or FALSE once

@@ -21,6 +21,11 @@
 /* The client's own wait for acknowledgements outlives JetStream's by this
  * much, so that the library's timeout reports first. */
 #define ACK_GRACE_US (2 * G_TIME_SPAN_SECOND)
+/* A request to JetStream's API (stream state, a consumer) waits at most
+ * this long. While a killed server's leaders are being replaced, such a
+ * request goes unanswered until its wait ends: callers retry shorter
+ * waits rather than sit out one long one. */
+#define API_WAIT_MS 2000
 /* Between sending again what failed. */
 #define RETRY_BACKOFF_US (100 * G_TIME_SPAN_MILLISECOND)
 
@@ -219,7 +224,9 @@ hw_jetstream_connect (const HwJetStreamOptions  *options,
   g_cond_init (&self->acked);
   self->inflight = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
 
-  deadline = g_get_monotonic_time () + self->timeout_ms * G_TIME_SPAN_MILLISECOND;
+  deadline = g_get_monotonic_time ()
+             + (options->connect_timeout_ms > 0 ? options->connect_timeout_ms : self->timeout_ms)
+               * G_TIME_SPAN_MILLISECOND;
   s = open_connection (self, options);
   if (s != NATS_OK)
     {
@@ -419,8 +426,13 @@ hw_jetstream_last_seq (HwJetStream  *self,
 {
   jsStreamInfo *info = NULL;
   jsErrCode js_code = 0;
-  natsStatus s = js_GetStreamInfo (&info, self->js, self->stream, NULL, &js_code);
+  jsOptions options;
+  natsStatus s;
   gint64 last;
+
+  jsOptions_Init (&options);
+  options.Wait = MIN (self->timeout_ms, API_WAIT_MS);
+  s = js_GetStreamInfo (&info, self->js, self->stream, &options, &js_code);
 
   if (s != NATS_OK)
     {
@@ -473,10 +485,13 @@ hw_jetstream_read_from (HwJetStream  *self,
                         GError      **error)
 {
   g_autofree HwJetStreamReader *reader = g_new0 (HwJetStreamReader, 1);
+  jsOptions api;
   jsSubOptions options;
   jsErrCode js_code = 0;
   natsStatus s;
 
+  jsOptions_Init (&api);
+  api.Wait = MIN (self->timeout_ms, API_WAIT_MS);
   jsSubOptions_Init (&options);
   options.Stream = self->stream;
   options.Config.DeliverPolicy = js_DeliverByStartSequence;
@@ -484,7 +499,7 @@ hw_jetstream_read_from (HwJetStream  *self,
   /* The reader keeps its own place (the replica's newest seq): no acks. */
   options.Config.AckPolicy = js_AckNone;
   options.Config.InactiveThreshold = READER_IDLE_NS;
-  s = js_PullSubscribe (&reader->sub, self->js, self->subject, NULL, NULL, &options, &js_code);
+  s = js_PullSubscribe (&reader->sub, self->js, self->subject, NULL, &api, &options, &js_code);
   if (s != NATS_OK)
     {
       set_nats_error (error, s, js_code, "reading the lake stream");
@@ -528,6 +543,17 @@ hw_jetstream_reader_next (HwJetStreamReader  *reader,
     }
   natsMsgList_Destroy (&list);
   return TRUE;
+}
+
+void
+hw_jetstream_reader_abandon (HwJetStreamReader *reader)
+{
+  if (reader == NULL)
+    return;
+  /* Deleting the consumer would be a request to the server that may have
+   * died with it, waited out in full: the server drops it when idle. */
+  natsSubscription_Destroy (reader->sub);
+  g_free (reader);
 }
 
 void

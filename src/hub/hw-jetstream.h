@@ -25,8 +25,10 @@ typedef struct
   /* Copies of every event: a 2xx waits until this many servers have it. */
   int                 replicas;
   /* The longest a publish waits for its acknowledgements, and connect for
-   * the cluster to be ready (a leader for the stream). */
+   * the cluster to be ready (a leader for the stream) unless
+   * @connect_timeout_ms is set. */
   gint64              timeout_ms;
+  gint64              connect_timeout_ms;
 } HwJetStreamOptions;
 
 typedef enum
@@ -94,6 +96,9 @@ gboolean           hw_jetstream_reader_next  (HwJetStreamReader  *reader,
                                               GArray             *seqs,
                                               GError            **error);
 void               hw_jetstream_reader_free  (HwJetStreamReader  *reader);
+/* For a reader that failed or went quiet: frees it without asking the
+ * server to delete its consumer, which expires on its own. */
+void               hw_jetstream_reader_abandon (HwJetStreamReader *reader);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwJetStream, hw_jetstream_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwJetStreamReader, hw_jetstream_reader_free)

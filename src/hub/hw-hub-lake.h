@@ -1,0 +1,65 @@
+/* hw-hub-lake.h: where a hub keeps its lake: its own lake.db, or a JetStream stream
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * With the embedded engine (the default) the hub's lake.db is the lake and
+ * the hub has no HwHubLake. With the JetStream engine (docs/jetstream.md)
+ * the lake is a replicated stream: publishing goes there, and lake.db is
+ * this replica's derived copy, filled from the stream for search and
+ * delivery. The rest of the hub asks hw_hub_get_lake() which it is.
+ */
+#pragma once
+
+#include "hw-event-prepare.h"
+#include "hw-hub.h"
+
+G_BEGIN_DECLS
+
+/* "embedded" or "jetstream". */
+gboolean    hw_hub_engine_kind_from_string (const char       *text,
+                                            HwHubEngineKind  *out_kind);
+
+typedef struct _HwHubLake HwHubLake;
+
+/* Connects to the cluster at @urls, makes sure the subsystem's lake stream
+ * exists, and starts filling @store from it; each batch stored is
+ * announced with hw_hub_notify_appended(). Fails with HW_ERROR_UNAVAILABLE
+ * when the cluster cannot be reached in time, and HW_ERROR_FAILED when this
+ * build has no JetStream support. */
+HwHubLake  *hw_hub_lake_new_jetstream (HwHub              *hub,
+                                       HwEventStore       *store,
+                                       const char * const *urls,
+                                       GError            **error);
+void        hw_hub_lake_free          (HwHubLake          *self);
+
+/* The ingest writer's step with this engine: publishes @n prepared events
+ * (their JSON, so the preparer must defer compression) and waits for the
+ * stream's acknowledgements, filling @statuses and @seqs (stream
+ * sequences). FALSE, with HW_ERROR_UNAVAILABLE, when some event was not
+ * acknowledged; those have @failed set (all of them when nothing could be
+ * sent). Such an event may be stored or not, and the producer may publish
+ * it again: the stream recognizes it by id. */
+gboolean    hw_hub_lake_publish       (HwHubLake             *self,
+                                       const HwPreparedEvent *events,
+                                       guint                  n,
+                                       HwInsertStatus        *statuses,
+                                       gint64                *seqs,
+                                       gboolean              *failed,
+                                       GError               **error);
+
+/* Blocks until this replica's store holds every event the stream held
+ * when it was called, so a search through any replica sees what was
+ * acknowledged before it. HW_ERROR_UNAVAILABLE when the stream cannot be
+ * asked, the store does not catch up within a few seconds, or the lake is
+ * being freed. Never on the main context: it waits on the network. Call it
+ * inside a hold, taken on the main context: freeing the lake cancels the
+ * waits and returns once every hold is released. */
+gboolean    hw_hub_lake_catch_up      (HwHubLake          *self,
+                                       GError            **error);
+/* FALSE once the lake is being freed. */
+gboolean    hw_hub_lake_hold          (HwHubLake          *self);
+void        hw_hub_lake_release       (HwHubLake          *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwHubLake, hw_hub_lake_free)
+
+G_END_DECLS
