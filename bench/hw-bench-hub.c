@@ -719,6 +719,25 @@ ingest_cpu_end (Bench    *bench,
 
 /* ----------------------------------------------------------------------------- */
 
+#if HAVE_JETSTREAM
+/* The CPU seconds every server of the cluster used so far. */
+static double
+cluster_cpu_s (HwTestNats *nats)
+{
+  double total = 0;
+
+  for (guint i = 0; i < nats->n_servers; i++)
+    {
+      HwBenchCpuSample sample = { 0 };
+
+      hw_bench_cpu_sample_take (&sample, g_subprocess_get_identifier (nats->servers[i]));
+      total += sample.process_s;
+      g_clear_pointer (&sample.threads, g_hash_table_unref);
+    }
+  return total;
+}
+#endif
+
 /* The same ingest and delivery on a 3-node JetStream cluster started here,
  * on this machine: the nats-server processes share its cores with the hub
  * and the producers, which a real cluster would not. */
@@ -729,6 +748,7 @@ bench_jetstream (Bench *bench)
   HwTestNats *nats;
   g_autofree char *urls = NULL;
   const char *args[] = { "--engine", "jetstream", "--nats", NULL, NULL };
+  double cluster_s;
 
   if (hw_test_nats_server_path () == NULL)
     {
@@ -742,7 +762,11 @@ bench_jetstream (Bench *bench)
   bench->engine = "jetstream";
   bench->hub_args = g_strdupv ((char **) args);
   start_hub (bench);
+  cluster_s = cluster_cpu_s (nats);
   bench_ingest (bench);
+  cluster_s = cluster_cpu_s (nats) - cluster_s;
+  hw_bench_note ("jetstream: the cluster's 3 servers used %.2f s of CPU during ingest = %.1f us/event",
+                 cluster_s, cluster_s * 1e6 / MAX (bench->lake.events, 1));
   bench_delivery (bench);
   stop_hub (bench);
   g_clear_pointer (&bench->hub_args, g_strfreev);
