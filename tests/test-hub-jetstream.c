@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "hw-test-hub.h"
+#include "hw-test-listener.h"
 #include "hw-test-nats.h"
 #include "hw-test-util.h"
 
@@ -187,6 +188,86 @@ test_rebuild_after_data_deleted (Fixture       *fixture,
 
 typedef struct
 {
+  HwTestListener *listener;
+  guint           n;
+} AckedWait;
+
+static gboolean
+listener_acked (gpointer user_data)
+{
+  AckedWait *wait = user_data;
+
+  g_main_context_iteration (NULL, FALSE);
+  return hw_test_listener_n_acked (wait->listener) >= wait->n;
+}
+
+/* The test listener answers on this thread's main context. */
+static void
+wait_for_acked (HwTestListener *listener,
+                guint           n)
+{
+  AckedWait wait = { listener, n };
+
+  g_assert_true (hw_test_wait_until (listener_acked, &wait, hw_test_scale_ms (20000)));
+}
+
+/* How many times the listener acknowledged each event id. */
+static GHashTable *
+acked_times (HwTestListener *listener)
+{
+  g_autoptr(GPtrArray) ids = hw_test_listener_acked_ids (listener);
+  GHashTable *times = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (ids, i);
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (times, id));
+
+      g_hash_table_insert (times, g_strdup (id), GUINT_TO_POINTER (n + 1));
+    }
+  return times;
+}
+
+/* A replica delivers a listener from its own copy of the stream, which
+ * wakes its delivery as it fills; a replay through it, sent right after a
+ * publish through the other replica, covers that publish. */
+static void
+test_deliver_and_replay_through_the_other_replica (Fixture       *fixture,
+                                                   gconstpointer  user_data)
+{
+  g_autoptr(HwTestListener) listener = NULL;
+  g_autofree char *definition = NULL;
+  g_autoptr(JsonNode) job = NULL;
+  g_autoptr(GHashTable) times = NULL;
+  GHashTableIter iter;
+  gpointer id, n;
+
+  if (hw_test_nats_skipped (fixture->nats))
+    return;
+  listener = hw_test_listener_new ();
+  definition = g_strdup_printf ("{\"name\":\"fn\",\"url\":\"%s\",\"batch_size\":10}", listener->url);
+  g_assert_cmpuint (hw_test_hub_json (fixture->replicas[1], "POST", "/v1/listeners", NULL, definition, NULL), ==, 201);
+
+  publish (fixture, fixture->replicas[0], "live", EVENTS_PER_POST);
+  wait_for_acked (listener, EVENTS_PER_POST);
+
+  publish (fixture, fixture->replicas[0], "late", EVENTS_PER_POST);
+  g_assert_cmpuint (hw_test_hub_json (fixture->replicas[1], "POST", "/v1/replays", NULL,
+                                      "{\"listener\":\"fn\",\"from\":0,\"query\":\"type:late\","
+                                      "\"dry_run\":false}", &job), ==, 202);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (job), "total"), ==, EVENTS_PER_POST);
+  wait_for_acked (listener, 3 * EVENTS_PER_POST);
+
+  /* Live events once; late ones once live and once replayed. */
+  times = acked_times (listener);
+  g_assert_cmpuint (g_hash_table_size (times), ==, 2 * EVENTS_PER_POST);
+  g_hash_table_iter_init (&iter, times);
+  while (g_hash_table_iter_next (&iter, &id, &n))
+    g_assert_cmpuint (GPOINTER_TO_UINT (n), ==, g_str_has_prefix (id, "late-") ? 2 : 1);
+}
+
+typedef struct
+{
   HwTestNats *nats;
   guint       delay_ms;
 } Killer;
@@ -288,6 +369,8 @@ main (int   argc,
               test_duplicate_through_the_other_replica, tear_down);
   g_test_add ("/hub-jetstream/rebuild-after-data-deleted", Fixture, NULL, set_up,
               test_rebuild_after_data_deleted, tear_down);
+  g_test_add ("/hub-jetstream/deliver-and-replay-through-the-other-replica", Fixture, NULL, set_up,
+              test_deliver_and_replay_through_the_other_replica, tear_down);
   g_test_add ("/hub-jetstream/kill-node-during-ingest", Fixture, NULL, set_up,
               test_kill_node_during_ingest, tear_down);
   g_test_add_func ("/hub-jetstream/bad-configuration", test_bad_configuration);

@@ -11,6 +11,7 @@
 #include "hw-hub-db.h"
 #include "hw-hub-http.h"
 #include "hw-hub-jobs-private.h"
+#include "hw-hub-private.h"
 
 
 void
@@ -528,6 +529,10 @@ hw_hub_jobs_new (HwHub          *hub,
   hw_hub_add_route (hub, "GET", "/v1/jobs", HW_ROLE_VIEWER, handle_list, self);
   hw_hub_add_route (hub, "GET", "/v1/jobs/{id}", HW_ROLE_VIEWER, handle_get, self);
   hw_hub_add_route (hub, "POST", "/v1/jobs/{id}/cancel", HW_ROLE_OPERATOR, handle_cancel, self);
+  /* With the JetStream engine a replay or resubmission started through
+   * one replica covers what was published through another just before. */
+  hw_hub_route_reads_lake (hub, "POST", "/v1/replays");
+  hw_hub_route_reads_lake (hub, "POST", "/v1/resubmissions");
 
   resume_jobs (self);
   return self;

@@ -393,7 +393,11 @@ on_caught_up (GObject      *source_object,
 
   if (hw_hub_message_is_gone (msg))
     return;
-  if (g_task_propagate_boolean (G_TASK (result), &error))
+  /* A stop first detaches the engine, whose routes' data (the jobs, the
+   * listeners) is then gone: nothing runs a route after the stop began. */
+  if (hw_hub_is_stopping (read->request->hub))
+    hw_hub_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable", "the hub is shutting down; retry");
+  else if (g_task_propagate_boolean (G_TASK (result), &error))
     read->func (read->request, read->user_data);
   else
     hw_hub_reply_gerror (msg, error);

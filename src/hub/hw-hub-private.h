@@ -23,6 +23,9 @@ HwHubIngest *hw_hub_get_ingest (HwHub *hub);
 typedef struct _HwHubLake HwHubLake;
 HwHubLake *hw_hub_get_lake (HwHub *hub);
 
+/* TRUE once hw_hub_stop() began. */
+gboolean hw_hub_is_stopping (HwHub *hub);
+
 /* Routes that answer from the lake: with the JetStream engine they first
  * wait, off the main context, for this replica's copy to hold everything
  * the stream had when they arrived. */

@@ -476,6 +476,14 @@ hw_hub_metrics (HwHub *self)
   return self->metrics;
 }
 
+gboolean
+hw_hub_is_stopping (HwHub *self)
+{
+  g_return_val_if_fail (HW_IS_HUB (self), TRUE);
+
+  return self->stopping;
+}
+
 HwHubLake *
 hw_hub_get_lake (HwHub *self)
 {
