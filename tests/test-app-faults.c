@@ -539,6 +539,59 @@ test_viewer_cannot_start (Fixture       *f,
   g_assert_cmpuint (charge->batches->len, ==, 0);
 }
 
+/* A fault whose unit of work holds two records: one carrying @good, one
+ * carrying @bad_length bytes of @bad, each base64-encoded as on the wire. */
+static char *
+two_record_fault (const char *good,
+                  const char *bad,
+                  gsize       bad_length)
+{
+  g_autofree char *good_data = g_base64_encode ((const guchar *) good, strlen (good));
+  g_autofree char *bad_data = g_base64_encode ((const guchar *) bad, bad_length);
+
+  return g_strdup_printf ("{\"id\":\"fault-x\",\"type\":\"fault\",\"timestamp\":1714734000000,"
+                          "\"uow\":{\"batch\":[{\"record\":{\"kinesis\":{\"data\":\"%s\"}}},"
+                          "{\"record\":{\"kinesis\":{\"data\":\"%s\"}}}]}}",
+                          good_data, bad_data);
+}
+
+/* The event inside a record's base64 never went through the hub's guard:
+ * it is refused like a published line would be, and its id is not linked
+ * (json-glib would have turned "\255" into an id that is not UTF-8, and
+ * recursed once per '['). */
+static void
+test_detail_refuses_bad_records (void)
+{
+  static const char nul[] = "{\"id\":\"order-\0\"}";
+  g_autofree char *brackets = g_strnfill (100000, '[');
+  g_autofree char *deep = g_strconcat ("{\"id\":\"order-deep\",\"x\":", brackets, NULL);
+  const struct { const char *text; gsize length; const char *problem; } table[] = {
+    { "{\"id\":\"order-\\255\"}", 0, "invalid escape '\\2' in a string at byte offset 13" },
+    { "{\"id\":\"order-\\ud800\"}", 0, "unpaired UTF-16 surrogate escape at byte offset 13" },
+    { "{\"id\":\"order-\xff\"}", 0, "invalid UTF-8 at byte offset 13" },
+    { nul, sizeof nul - 1, "NUL byte at byte offset 13" },
+    { deep, 0, "nesting deeper than 64 levels at byte offset 86" },
+  };
+  HwFaultDetail *detail = g_object_ref_sink (g_object_new (HW_TYPE_FAULT_DETAIL, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
+    {
+      gsize length = table[i].length != 0 ? table[i].length : strlen (table[i].text);
+      g_autofree char *fault = two_record_fault ("{\"id\":\"order-ok\"}", table[i].text, length);
+      g_autofree char *expected = g_strconcat ("fault fault-x: uow record kinesis.data: ", table[i].problem, NULL);
+      g_auto(GStrv) linked = NULL;
+
+      g_test_message ("%s", expected);
+      g_test_expect_message ("hubwatch", G_LOG_LEVEL_DEBUG, expected);
+      hw_fault_detail_set_fault (detail, fault, 0);
+      g_test_assert_expected_messages ();
+      linked = hw_fault_detail_dup_linked_ids (detail);
+      g_assert_cmpuint (g_strv_length (linked), ==, 1);
+      g_assert_cmpstr (linked[0], ==, "order-ok");
+    }
+  g_object_unref (detail);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -553,6 +606,7 @@ main (int   argc,
    * daemon on the test bus) must not. */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
 
+  g_test_add_func ("/app/faults/detail-refuses-bad-records", test_detail_refuses_bad_records);
   g_test_add ("/app/faults/groups-match-hub", Fixture, NULL, fixture_set_up, test_groups_match_hub,
               fixture_tear_down);
   g_test_add ("/app/faults/resubmit-group", Fixture, NULL, fixture_set_up, test_resubmit_group,

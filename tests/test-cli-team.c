@@ -227,6 +227,9 @@ test_bad_lines (void)
   g_autofree char *path = g_build_filename (dir, "events.ndjson", NULL);
   g_autofree char *bad_ref = g_strdup_printf ("%s:2:", path);
   g_autofree char *worse_ref = g_strdup_printf ("%s:4:", path);
+  g_autofree char *octal_ref = g_strdup_printf ("%s:5: system event: invalid escape '\\2' in a string at byte offset 28",
+                                                path);
+  g_autofree char *bytes_ref = g_strdup_printf ("%s:6: system event: invalid UTF-8 at byte offset 28", path);
   const char *args[] = { "--system-events", path, "--from", "2024-01-01", "--to", "2024-01-08", "--json", NULL };
   g_auto(Run) run = { 0 };
   g_autoptr(JsonObject) object = NULL;
@@ -235,15 +238,21 @@ test_bad_lines (void)
     "{\"kind\":\"deployment\",\"id\":\"d1\",\"service\":\"orders\",\"commit_time\":\"2024-01-01T00:00:00Z\",\"deploy_time\":\"2024-01-01T01:30:00Z\"}\n"
     "{\"kind\":\"deployment\",\"id\":\"d2\",\"service\":\"orders\",\"commit_time\":\"2024-01-01T00:00:00Z\"}\n"
     "{\"kind\":\"incident\",\"id\":\"i1\",\"service\":\"orders\",\"opened_at\":\"2024-01-02T00:00:00Z\",\"resolved_at\":\"2024-01-02T00:30:00Z\",\"cause_deployment\":\"d1\"}\n"
-    "{not json\n", -1, NULL));
+    "{not json\n"
+    "{\"kind\":\"deployment\",\"id\":\"d\\255\",\"service\":\"orders\",\"commit_time\":1,\"deploy_time\":2}\n"
+    "{\"kind\":\"deployment\",\"id\":\"d\xad\",\"service\":\"orders\",\"commit_time\":1,\"deploy_time\":2}\n",
+    -1, NULL));
   run_cli (&run, NULL, args);
 
-  /* The good lines still give their numbers; the bad ones are named. */
+  /* The good lines still give their numbers; the bad ones are named, and
+   * stderr stays UTF-8 (run_cli() reads it as such). */
   g_assert_cmpint (run.status, ==, 2);
   g_assert_nonnull (strstr (run.err, bad_ref));
   g_assert_nonnull (strstr (run.err, "deploy_time is missing"));
   g_assert_nonnull (strstr (run.err, worse_ref));
-  g_assert_nonnull (strstr (run.err, "2 lines"));
+  g_assert_nonnull (strstr (run.err, octal_ref));
+  g_assert_nonnull (strstr (run.err, bytes_ref));
+  g_assert_nonnull (strstr (run.err, "4 lines"));
   object = last_line_object (run.out);
   assert_number (object, "deployments", 1);
   assert_number (object, "lead_time_median_hours", 1.5);

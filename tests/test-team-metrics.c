@@ -295,6 +295,10 @@ test_parse_system_events (void)
   g_assert_cmpuint (m.open_incidents, ==, 1);
 }
 
+/* Sixty-four: inside an object, one level more than an event may have. */
+#define BRACKETS_8 "[[[[[[[["
+#define BRACKETS_64 BRACKETS_8 BRACKETS_8 BRACKETS_8 BRACKETS_8 BRACKETS_8 BRACKETS_8 BRACKETS_8 BRACKETS_8
+
 static void
 test_parse_errors (void)
 {
@@ -328,6 +332,18 @@ test_parse_errors (void)
       HW_ERROR_INVALID_EVENT, "resolved_at is before opened_at" },
     { "{\"kind\":\"incident\",\"id\":\"i\",\"service\":\"s\",\"opened_at\":5,\"cause_deployment\":3}",
       HW_ERROR_INVALID_EVENT, "cause_deployment" },
+    /* The event parser's guard: json-glib 1.6 would store "d\255" as the
+     * byte 0xad and recurse once per level of nesting. */
+    { "{\"kind\":\"deployment\",\"id\":\"d\\255\",\"service\":\"s\",\"commit_time\":1,\"deploy_time\":2}",
+      HW_ERROR_INVALID_JSON, "system event: invalid escape '\\2' in a string at byte offset 28" },
+    { "{\"kind\":\"incident\",\"id\":\"i\\ud800\",\"service\":\"s\",\"opened_at\":5}",
+      HW_ERROR_INVALID_UTF8, "system event: unpaired UTF-16 surrogate escape at byte offset 26" },
+    { "{\"kind\":\"deployment\",\"id\":\"d\xff\",\"service\":\"s\",\"commit_time\":1,\"deploy_time\":2}",
+      HW_ERROR_INVALID_UTF8, "system event: invalid UTF-8 at byte offset 28" },
+    { "{\"kind\":\"deployment\",\"id\":\"caf\xc3\",\"service\":\"s\",\"commit_time\":1,\"deploy_time\":2}",
+      HW_ERROR_INVALID_UTF8, "system event: invalid UTF-8 at byte offset 30" },
+    { "{\"kind\":\"audit\",\"x\":" BRACKETS_64 "]}",
+      HW_ERROR_TOO_DEEP, "system event: nesting deeper than 64 levels at byte offset 83" },
   };
   g_autoptr(HwTeamInput) input = hw_team_input_new ();
   gsize n;
@@ -335,18 +351,48 @@ test_parse_errors (void)
   for (guint i = 0; i < G_N_ELEMENTS (table); i++)
     {
       g_autoptr(GError) error = NULL;
+      /* TAP output must stay UTF-8, and some lines are not. */
+      g_autofree char *shown = g_strescape (table[i].line, NULL);
 
-      g_test_message ("%s", table[i].line);
+      g_test_message ("%s", shown);
       g_assert_false (hw_team_input_add_line (input, table[i].line, -1, &error));
       g_assert_error (error, HW_ERROR, table[i].code);
       if (strstr (error->message, table[i].mentions) == NULL)
         g_error ("'%s' does not mention '%s'", error->message, table[i].mentions);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
     }
   /* Nothing half-added. */
   hw_team_input_get_deployments (input, &n);
   g_assert_cmpuint (n, ==, 0);
   hw_team_input_get_incidents (input, &n);
   g_assert_cmpuint (n, ==, 0);
+}
+
+/* What a table of NUL-terminated lines cannot say: a NUL inside the bytes
+ * the caller counts (as the CLI's line reader gives them) is refused, not
+ * taken as the end of the line, and nesting far beyond the limit fails
+ * before json-glib recurses. */
+static void
+test_parse_hostile (void)
+{
+  static const char with_nul[] = "{\"kind\":\"deployment\",\"id\":\"d\0\"}";
+  g_autoptr(HwTeamInput) input = hw_team_input_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *deep = g_strnfill (100000, '[');
+
+  g_assert_false (hw_team_input_add_line (input, with_nul, sizeof with_nul - 1, &error));
+  g_assert_error (error, HW_ERROR, HW_ERROR_INVALID_UTF8);
+  g_assert_cmpstr (error->message, ==, "system event: NUL byte at byte offset 28");
+  g_clear_error (&error);
+
+  g_assert_false (hw_team_input_add_line (input, deep, -1, &error));
+  g_assert_error (error, HW_ERROR, HW_ERROR_TOO_DEEP);
+  g_assert_cmpstr (error->message, ==, "system event: nesting deeper than 64 levels at byte offset 64");
+  g_clear_error (&error);
+
+  /* Blank lines stay accepted, whatever their length says. */
+  g_assert_true (hw_team_input_add_line (input, " \t\r\n", 4, &error));
+  g_assert_no_error (error);
 }
 
 static void
@@ -401,6 +447,7 @@ main (int   argc,
   g_test_add_func ("/team-metrics/classification-bounds", test_classification_bounds);
   g_test_add_func ("/team-metrics/parse-system-events", test_parse_system_events);
   g_test_add_func ("/team-metrics/parse-errors", test_parse_errors);
+  g_test_add_func ("/team-metrics/parse-hostile", test_parse_hostile);
   g_test_add_func ("/team-metrics/to-json", test_to_json);
   return g_test_run ();
 }

@@ -7,7 +7,9 @@
 #include <glib/gi18n.h>
 
 #include "hw-connection.h"
+#include "hw-event.h"
 #include "hw-fault-detail.h"
+#include "hw-json-guard.h"
 
 #define MAX_LINKS 24
 
@@ -66,27 +68,37 @@ add_linked_id (HwFaultDetail *self,
   g_ptr_array_add (self->linked_ids, g_strdup (id));
 }
 
-/* A channel record in the stream format carries the event base64-encoded. */
+/* A channel record in the stream format carries the event base64-encoded.
+ * The fault passed the guard, but the text inside the base64 did not: it
+ * is whatever the failing function received, so it gets the same guard and
+ * limits before json-glib recurses into it or decodes a "\255" into an id
+ * that is not UTF-8. */
 static void
 collect_record (HwFaultDetail *self,
                 JsonObject    *record)
 {
+  HwParseLimits limits = hw_parse_limits_default ();
   JsonObject *kinesis = object_member (record, "kinesis");
   const char *data = string_member (kinesis, "data");
   g_autofree guchar *decoded = NULL;
-  g_autofree char *text = NULL;
   g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
   gsize length = 0;
 
   add_linked_id (self, string_member (record, "id"));
   if (data == NULL)
     return;
   decoded = g_base64_decode (data, &length);
-  text = g_strndup ((const char *) decoded, length);
-  if (!g_utf8_validate (text, -1, NULL) || (node = json_from_string (text, NULL)) == NULL
-      || !JSON_NODE_HOLDS_OBJECT (node))
-    return;
-  add_linked_id (self, string_member (json_node_get_object (node), "id"));
+  node = hw_json_guard_parse ((const char *) decoded, length, limits.max_event_bytes, limits.max_depth,
+                              "uow record kinesis.data", &error);
+  if (node == NULL)
+    {
+      /* Not worth a dialog: the fault is still shown, without that link. */
+      g_debug ("fault %s: %s", self->fault_id != NULL ? self->fault_id : "?", error->message);
+      return;
+    }
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    add_linked_id (self, string_member (json_node_get_object (node), "id"));
 }
 
 static void

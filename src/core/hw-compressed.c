@@ -177,7 +177,7 @@ decode_value (const char *value,
   if (!json_parser_load_from_data (parser, (const char *) json->data, json->len, &parse_error))
     {
       /* json-glib may quote the input, decoded, in its message: see
-       * set_json_error() in hw-event.c. */
+       * hw_json_guard_set_parse_error(). */
       g_autofree char *message = g_utf8_make_valid (parse_error->message, -1);
 
       g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON, "%s: invalid JSON: %s", what, message);

@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "hw-compressed.h"
@@ -333,35 +332,6 @@ parse_root (JsonNode            *root,
   return g_steal_pointer (&event);
 }
 
-/* json-glib says "<data>:1:23: Parse error: unexpected …"; a line has one
- * line, so the column is what locates the problem. Its message can quote
- * the input decoded. The guard refuses the escapes json-glib 1.6 decodes
- * into invalid UTF-8 (an octal "\255" as byte 0xad), but another version
- * may decode others, and the message goes to clients and logs: so it is
- * still made valid UTF-8. */
-static void
-set_json_error (GError     **error,
-                const GError *parse_error)
-{
-  g_autofree char *message = g_utf8_make_valid (parse_error->message, -1);
-  guint line = 0;
-  guint column = 0;
-  int consumed = 0;
-
-  if (sscanf (message, "<data>:%u:%u: Parse error: %n", &line, &column, &consumed) == 2
-      && consumed > 0)
-    {
-      if (line <= 1)
-        g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON,
-                     "invalid JSON at column %u: %s", column, message + consumed);
-      else
-        g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON,
-                     "invalid JSON at line %u, column %u: %s", line, column, message + consumed);
-      return;
-    }
-  g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON, "invalid JSON: %s", message);
-}
-
 HwEvent *
 hw_event_parse (const char          *data,
                 gssize               length,
@@ -388,7 +358,7 @@ hw_event_parse (const char          *data,
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, data, length, &parse_error))
     {
-      set_json_error (error, parse_error);
+      hw_json_guard_set_parse_error (error, NULL, parse_error);
       return NULL;
     }
 

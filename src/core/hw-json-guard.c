@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "hw-compressed.h"
@@ -248,4 +249,88 @@ hw_json_guard_check (const char *data,
       scan->may_compress = may_compress;
     }
   return TRUE;
+}
+
+gboolean
+hw_json_guard_is_blank (const char *data,
+                        gsize       length)
+{
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isspace (data[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* json-glib says "<data>:1:23: Parse error: unexpected …"; a line has one
+ * line, so the column is what locates the problem. Its message can quote
+ * the input decoded. The guard refuses the escapes json-glib 1.6 decodes
+ * into invalid UTF-8 (an octal "\255" as byte 0xad), but another version
+ * may decode others, and the message goes to clients, terminals and logs:
+ * so it is still made valid UTF-8. */
+static char *
+describe_parse_error (const GError *parse_error)
+{
+  g_autofree char *message = g_utf8_make_valid (parse_error->message, -1);
+  guint line = 0;
+  guint column = 0;
+  int consumed = 0;
+
+  if (sscanf (message, "<data>:%u:%u: Parse error: %n", &line, &column, &consumed) != 2
+      || consumed == 0)
+    return g_strdup_printf ("invalid JSON: %s", message);
+  if (line <= 1)
+    return g_strdup_printf ("invalid JSON at column %u: %s", column, message + consumed);
+  return g_strdup_printf ("invalid JSON at line %u, column %u: %s", line, column, message + consumed);
+}
+
+void
+hw_json_guard_set_parse_error (GError       **error,
+                               const char    *what,
+                               const GError  *parse_error)
+{
+  g_autofree char *described = NULL;
+
+  g_return_if_fail (parse_error != NULL);
+
+  described = describe_parse_error (parse_error);
+  if (what != NULL)
+    g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON, "%s: %s", what, described);
+  else
+    g_set_error_literal (error, HW_ERROR, HW_ERROR_INVALID_JSON, described);
+}
+
+JsonNode *
+hw_json_guard_parse (const char  *data,
+                     gsize        length,
+                     gsize        max_bytes,
+                     guint        max_depth,
+                     const char  *what,
+                     GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  JsonNode *root;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  g_return_val_if_fail (what != NULL, NULL);
+
+  if (!hw_json_guard_check (data, length, max_bytes, max_depth, what, NULL, error))
+    return NULL;
+
+  /* Mutable nodes, like json_from_string()'s: callers may copy parts of
+   * the tree into trees of their own. json-glib refuses NULL even with a
+   * length of 0, which an empty HTTP body gives. */
+  parser = json_parser_new ();
+  if (length > 0 && !json_parser_load_from_data (parser, data, (gssize) length, &parse_error))
+    {
+      hw_json_guard_set_parse_error (error, what, parse_error);
+      return NULL;
+    }
+  root = length > 0 ? json_parser_get_root (parser) : NULL;
+  if (root == NULL)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON, "%s: empty JSON text", what);
+      return NULL;
+    }
+  return json_node_ref (root);
 }

@@ -1,10 +1,11 @@
-/* hw-json-guard.h: cheap checks on raw JSON bytes before a real parser sees them
+/* hw-json-guard.h: cheap checks on raw JSON bytes before a real parser sees them,
+ * and a parse of untrusted text that runs them first
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -38,5 +39,31 @@ gboolean hw_json_guard_check (const char *data,
                               const char *what,
                               HwJsonScan *scan,
                               GError    **error);
+
+/* TRUE when the @length bytes of @data are all ASCII whitespace: a line of
+ * NDJSON that holds no value and is skipped, not refused. A NUL is not
+ * whitespace, so a line holding one goes on to the guard. */
+gboolean  hw_json_guard_is_blank        (const char    *data,
+                                         gsize          length);
+
+/* Sets @error (HW_ERROR_INVALID_JSON) from json-glib's @parse_error, as
+ * "invalid JSON at column N: reason" (or "at line L, column N" for text of
+ * several lines), prefixed with "@what: " unless @what is NULL. The message
+ * is always valid UTF-8, whatever json-glib quoted from the input. */
+void      hw_json_guard_set_parse_error (GError       **error,
+                                         const char    *what,
+                                         const GError  *parse_error);
+
+/* For untrusted text (a file a user gives, a body from a hub or a client)
+ * that needs no more than its tree: hw_json_guard_check(), then json-glib.
+ * Returns the root, or NULL with @error set by the guard, by the parser
+ * (see hw_json_guard_set_parse_error()) or for text that holds no value.
+ * @what names the text in every message ("system event"). */
+JsonNode *hw_json_guard_parse           (const char    *data,
+                                         gsize          length,
+                                         gsize          max_bytes,
+                                         guint          max_depth,
+                                         const char    *what,
+                                         GError       **error);
 
 G_END_DECLS

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hw-error.h"
+#include "hw-json-guard.h"
 #include "hw-lake-reader.h"
 
 #define CHUNK_SIZE (64 * 1024)
@@ -393,16 +394,6 @@ open_next_source (HwLakeReader *reader,
 
 /* Lines ---------------------------------------------------------------- */
 
-static gboolean
-is_blank (const char *data,
-          gsize       length)
-{
-  for (gsize i = 0; i < length; i++)
-    if (!g_ascii_isspace (data[i]))
-      return FALSE;
-  return TRUE;
-}
-
 static HwLakeReadResult
 too_long (HwLakeReader *reader,
           HwLakeLine   *line,
@@ -435,7 +426,7 @@ take_line (HwLakeReader *reader,
   line->number = reader->line_number;
   line->data = data;
   line->length = length;
-  return !is_blank (data, length);
+  return !hw_json_guard_is_blank (data, length);
 }
 
 /* Next line of the current source; HW_LAKE_READ_END at its end. */

@@ -140,7 +140,11 @@ void         hw_team_input_free             (HwTeamInput        *self);
 gboolean     hw_team_input_add_json         (HwTeamInput        *self,
                                              JsonNode           *node,
                                              GError            **error);
-/* Same, from one line of NDJSON. Blank lines are accepted and ignored. */
+/* Same, from @length bytes of one line of NDJSON (-1: up to a NUL). Blank
+ * lines are accepted and ignored. The line is read with
+ * hw_json_guard_parse() and the event limits (hw_parse_limits_default()):
+ * its refusals (HW_ERROR_INVALID_UTF8, _INVALID_JSON, _TOO_DEEP, _TOO_LARGE)
+ * are "system event: …" and give the byte offset or column. */
 gboolean     hw_team_input_add_line         (HwTeamInput        *self,
                                              const char         *line,
                                              gssize              length,

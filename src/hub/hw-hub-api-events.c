@@ -83,16 +83,6 @@ limits_for (HwHub *hub)
   return limits;
 }
 
-static gboolean
-is_blank (const char *line,
-          gsize       len)
-{
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isspace (line[i]))
-      return FALSE;
-  return TRUE;
-}
-
 /* Keeps @prepared as the item's event, or rejects the item for @error;
  * FALSE when the failure is not the item's (then state->error is set). */
 static gboolean
@@ -142,7 +132,7 @@ parse_ndjson (ParseState *state,
       line_no++;
       if (len > 0 && line[len - 1] == '\r')
         len--;
-      if (is_blank (line, len))
+      if (hw_json_guard_is_blank (line, len))
         goto next;
 
       item.index = items->len;

@@ -11,6 +11,7 @@
 
 #include "hw-error.h"
 #include "hw-fuzz.h"
+#include "hw-json-guard.h"
 #include "hw-lake-reader.h"
 
 /* The input is the content of one lake object. The reader's lines are
@@ -93,16 +94,6 @@ typedef struct
   gsize        length;
 } Expected;
 
-static gboolean
-is_blank (const char *data,
-          gsize       length)
-{
-  for (gsize i = 0; i < length; i++)
-    if (!g_ascii_isspace (data[i]))
-      return FALSE;
-  return TRUE;
-}
-
 static GArray *
 model_lines (const char *data,
              gsize       size,
@@ -122,7 +113,7 @@ model_lines (const char *data,
       if (line.length > 0 && p[line.length - 1] == '\r')
         line.length--;
       line.too_long = line.length > max_line;
-      if (line.too_long || !is_blank (line.data, line.length))
+      if (line.too_long || !hw_json_guard_is_blank (line.data, line.length))
         g_array_append_val (lines, line);
       p = stop + 1;
     }
