@@ -121,6 +121,41 @@ wait_accepting (HwTestNats *nats,
              START_TIMEOUT_MS, nats->dir, index);
 }
 
+/* Ports are taken from below Linux's range for outgoing connections
+ * (32768 up), where hw_test_free_port() finds them: there, any outgoing
+ * connection of a test running alongside (the servers' routes among
+ * them) could take a port between its choice and the node's bind. */
+#define PORT_BASE 20000
+#define PORT_SPAN 12000
+
+static gboolean
+port_free (guint16 port)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+
+  g_assert_nonnull (socket);
+  return g_socket_bind (socket, address, TRUE, NULL);
+}
+
+/* Free, and not already given to another node of this cluster: nothing
+ * is reserved until the nodes bind. */
+static guint16
+unused_port (HwTestNats *nats)
+{
+  for (;;)
+    {
+      guint16 port = (guint16) g_random_int_range (PORT_BASE, PORT_BASE + PORT_SPAN);
+      gboolean taken = !port_free (port);
+
+      for (guint i = 0; i < nats->n_servers; i++)
+        taken |= nats->client_ports[i] == port || nats->cluster_ports[i] == port;
+      if (!taken)
+        return port;
+    }
+}
+
 gboolean
 hw_test_nats_skipped (HwTestNats *nats)
 {
@@ -143,8 +178,8 @@ hw_test_nats_start (guint n_servers)
   nats->n_servers = n_servers;
   for (guint i = 0; i < n_servers; i++)
     {
-      nats->client_ports[i] = hw_test_free_port ();
-      nats->cluster_ports[i] = hw_test_free_port ();
+      nats->client_ports[i] = unused_port (nats);
+      nats->cluster_ports[i] = unused_port (nats);
       g_ptr_array_add (urls, g_strdup_printf ("nats://127.0.0.1:%u", nats->client_ports[i]));
     }
   g_ptr_array_add (urls, NULL);

@@ -8,7 +8,7 @@
 #include <gio/gio.h>
 #include <nats/nats.h>
 
-#include "hw-jetstream.h"
+#include "hw-jetstream-private.h"
 
 /* JetStream drops a message whose id it stored within this window, so a
  * producer retrying a publish that timed out cannot store it twice. Beyond
@@ -21,11 +21,6 @@
 /* The client's own wait for acknowledgements outlives JetStream's by this
  * much, so that the library's timeout reports first. */
 #define ACK_GRACE_US (2 * G_TIME_SPAN_SECOND)
-/* A request to JetStream's API (stream state, a consumer) waits at most
- * this long. While a killed server's leaders are being replaced, such a
- * request goes unanswered until its wait ends: callers retry shorter
- * waits rather than sit out one long one. */
-#define API_WAIT_MS 2000
 /* Between sending again what failed. */
 #define RETRY_BACKOFF_US (100 * G_TIME_SPAN_MILLISECOND)
 
@@ -33,6 +28,7 @@ struct _HwJetStream
 {
   natsConnection *conn;
   jsCtx          *js;
+  char           *name;
   char           *stream;
   char           *subject;
   gint64          timeout_ms;
@@ -56,11 +52,11 @@ hw_jetstream_result_clear (HwJetStreamResult *result)
   g_clear_pointer (&result->error, g_free);
 }
 
-static void
-set_nats_error (GError     **error,
-                natsStatus   status,
-                jsErrCode    js_code,
-                const char  *what)
+void
+hw_jetstream_set_error (GError     **error,
+                        natsStatus   status,
+                        jsErrCode    js_code,
+                        const char  *what)
 {
   const char *detail = nats_GetLastError (NULL);
 
@@ -74,8 +70,8 @@ set_nats_error (GError     **error,
 
 /* Stream names allow letters, digits, - and _; subjects also dots, which
  * separate tokens, so the subsystem gets the same characters in both. */
-static char *
-sanitize_name (const char *subsystem)
+char *
+hw_jetstream_sanitize_name (const char *subsystem)
 {
   char *name = g_strdup (subsystem != NULL && *subsystem != '\0' ? subsystem : "hub");
 
@@ -197,7 +193,7 @@ ensure_stream (HwJetStream  *self,
         return TRUE;
       if (g_get_monotonic_time () >= deadline)
         {
-          set_nats_error (error, s, js_code, "creating the lake stream");
+          hw_jetstream_set_error (error, s, js_code, "creating the lake stream");
           return FALSE;
         }
       g_usleep (PLACEMENT_RETRY_US);
@@ -209,16 +205,15 @@ hw_jetstream_connect (const HwJetStreamOptions  *options,
                       GError                   **error)
 {
   g_autoptr(HwJetStream) self = g_new0 (HwJetStream, 1);
-  g_autofree char *name = NULL;
   gint64 deadline;
   natsStatus s;
 
   g_return_val_if_fail (options != NULL && options->urls != NULL && options->urls[0] != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  name = sanitize_name (options->subsystem);
-  self->stream = g_strconcat ("HW_LAKE_", name, NULL);
-  self->subject = g_strconcat ("hw.", name, ".lake", NULL);
+  self->name = hw_jetstream_sanitize_name (options->subsystem);
+  self->stream = g_strconcat ("HW_LAKE_", self->name, NULL);
+  self->subject = g_strconcat ("hw.", self->name, ".lake", NULL);
   self->timeout_ms = options->timeout_ms > 0 ? options->timeout_ms : 5000;
   g_mutex_init (&self->lock);
   g_cond_init (&self->acked);
@@ -230,7 +225,7 @@ hw_jetstream_connect (const HwJetStreamOptions  *options,
   s = open_connection (self, options);
   if (s != NATS_OK)
     {
-      set_nats_error (error, s, 0, "connecting to NATS");
+      hw_jetstream_set_error (error, s, 0, "connecting to NATS");
       return NULL;
     }
   if (!ensure_stream (self, options->replicas > 0 ? options->replicas : 3, deadline, error))
@@ -251,6 +246,7 @@ hw_jetstream_free (HwJetStream *self)
   g_clear_pointer (&self->inflight, g_hash_table_unref);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->acked);
+  g_free (self->name);
   g_free (self->stream);
   g_free (self->subject);
   g_free (self);
@@ -260,6 +256,24 @@ const char *
 hw_jetstream_get_stream (HwJetStream *self)
 {
   return self->stream;
+}
+
+natsConnection *
+hw_jetstream_get_connection (HwJetStream *self)
+{
+  return self->conn;
+}
+
+const char *
+hw_jetstream_get_name (HwJetStream *self)
+{
+  return self->name;
+}
+
+gint64
+hw_jetstream_get_timeout_ms (HwJetStream *self)
+{
+  return self->timeout_ms;
 }
 
 char *
@@ -431,12 +445,12 @@ hw_jetstream_last_seq (HwJetStream  *self,
   gint64 last;
 
   jsOptions_Init (&options);
-  options.Wait = MIN (self->timeout_ms, API_WAIT_MS);
+  options.Wait = MIN (self->timeout_ms, HW_JETSTREAM_API_WAIT_MS);
   s = js_GetStreamInfo (&info, self->js, self->stream, &options, &js_code);
 
   if (s != NATS_OK)
     {
-      set_nats_error (error, s, js_code, "reading the lake stream's state");
+      hw_jetstream_set_error (error, s, js_code, "reading the lake stream's state");
       return -1;
     }
   last = (gint64) info->State.LastSeq;
@@ -460,7 +474,7 @@ hw_jetstream_get (HwJetStream  *self,
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no event at %" G_GUINT64_FORMAT " in %s",
                      seq, self->stream);
       else
-        set_nats_error (error, s, js_code, "reading an event from the lake stream");
+        hw_jetstream_set_error (error, s, js_code, "reading an event from the lake stream");
       return NULL;
     }
   bytes = g_bytes_new (natsMsg_GetData (msg), (gsize) natsMsg_GetDataLength (msg));
@@ -491,7 +505,7 @@ hw_jetstream_read_from (HwJetStream  *self,
   natsStatus s;
 
   jsOptions_Init (&api);
-  api.Wait = MIN (self->timeout_ms, API_WAIT_MS);
+  api.Wait = MIN (self->timeout_ms, HW_JETSTREAM_API_WAIT_MS);
   jsSubOptions_Init (&options);
   options.Stream = self->stream;
   options.Config.DeliverPolicy = js_DeliverByStartSequence;
@@ -502,7 +516,7 @@ hw_jetstream_read_from (HwJetStream  *self,
   s = js_PullSubscribe (&reader->sub, self->js, self->subject, NULL, &api, &options, &js_code);
   if (s != NATS_OK)
     {
-      set_nats_error (error, s, js_code, "reading the lake stream");
+      hw_jetstream_set_error (error, s, js_code, "reading the lake stream");
       return NULL;
     }
   return g_steal_pointer (&reader);
@@ -525,7 +539,7 @@ hw_jetstream_reader_next (HwJetStreamReader  *reader,
     return TRUE;
   if (s != NATS_OK)
     {
-      set_nats_error (error, s, js_code, "reading the lake stream");
+      hw_jetstream_set_error (error, s, js_code, "reading the lake stream");
       return FALSE;
     }
   for (int i = 0; i < list.Count; i++)
