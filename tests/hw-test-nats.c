@@ -195,6 +195,12 @@ hw_test_nats_start (guint n_servers)
   return nats;
 }
 
+HwTestNats *
+hw_test_nats_try_start (guint n_servers)
+{
+  return hw_test_nats_server_path () != NULL ? hw_test_nats_start (n_servers) : NULL;
+}
+
 void
 hw_test_nats_kill (HwTestNats *nats,
                    guint       index)

@@ -31,6 +31,9 @@ gboolean    hw_test_nats_skipped (HwTestNats  *nats);
 /* @n_servers nodes of one cluster with JetStream, each storing in its own
  * directory, every client port accepting connections on return. */
 HwTestNats *hw_test_nats_start   (guint        n_servers);
+/* hw_test_nats_start(), or NULL when nats-server is not installed (the
+ * test then skips: hw_test_nats_skipped()). */
+HwTestNats *hw_test_nats_try_start (guint      n_servers);
 /* SIGKILL: no chance to flush or leave the cluster cleanly. */
 void        hw_test_nats_kill    (HwTestNats  *nats,
                                   guint        index);

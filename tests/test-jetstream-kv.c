@@ -9,6 +9,7 @@
 #include "hw-jetstream-kv.h"
 #include "hw-jetstream-lease.h"
 #include "hw-jetstream.h"
+#include "hw-test-jetstream.h"
 #include "hw-test-nats.h"
 #include "hw-test-util.h"
 
@@ -25,26 +26,13 @@ typedef struct
   HwJetStream *js;
 } Fixture;
 
-static HwJetStream *
-connect_to (const char * const *urls)
-{
-  g_autoptr(GError) error = NULL;
-  /* The cluster elects its leaders meanwhile: connect waits for them. */
-  HwJetStreamOptions options = { urls, "test subsystem", 3, hw_test_scale_ms (20000) };
-  HwJetStream *js = hw_jetstream_connect (&options, &error);
-
-  g_assert_no_error (error);
-  return js;
-}
-
 static void
 set_up (Fixture       *fixture,
         gconstpointer  user_data)
 {
-  if (hw_test_nats_server_path () == NULL)
-    return;
-  fixture->nats = hw_test_nats_start (3);
-  fixture->js = connect_to ((const char * const *) fixture->nats->urls);
+  fixture->nats = hw_test_nats_try_start (3);
+  if (fixture->nats != NULL)
+    fixture->js = hw_test_jetstream_connect ((const char * const *) fixture->nats->urls);
 }
 
 static void
@@ -258,7 +246,7 @@ static void
 race_init (Race    *race,
            Fixture *fixture)
 {
-  race->other = connect_to ((const char * const *) fixture->nats->urls);
+  race->other = hw_test_jetstream_connect ((const char * const *) fixture->nats->urls);
   race->racers[0].kv = open_bucket (fixture->js, "kv", 0);
   race->racers[0].name = "writer-a";
   race->racers[1].kv = open_bucket (race->other, "kv", 0);
@@ -462,7 +450,7 @@ replica_init (Replica            *replica,
               const char * const *urls,
               const char         *holder)
 {
-  replica->js = connect_to (urls);
+  replica->js = hw_test_jetstream_connect (urls);
   replica->kv = open_bucket (replica->js, "leases", LEASE_TTL_MS);
   replica->lease = hw_jetstream_lease_new (replica->kv, LEASE_KEY, holder);
 }

@@ -9,6 +9,7 @@
 #include "hw-event-store.h"
 #include "hw-jetstream-mirror.h"
 #include "hw-jetstream.h"
+#include "hw-test-jetstream.h"
 #include "hw-test-nats.h"
 #include "hw-test-store.h"
 #include "hw-test-util.h"
@@ -25,16 +26,10 @@ static void
 set_up (Fixture       *fixture,
         gconstpointer  user_data)
 {
-  g_autoptr(GError) error = NULL;
-  /* The cluster elects its leaders meanwhile: connect waits for them. */
-  HwJetStreamOptions options = { NULL, "test subsystem", 3, hw_test_scale_ms (20000) };
-
-  if (hw_test_nats_server_path () == NULL)
+  fixture->nats = hw_test_nats_try_start (3);
+  if (fixture->nats == NULL)
     return;
-  fixture->nats = hw_test_nats_start (3);
-  options.urls = (const char * const *) fixture->nats->urls;
-  fixture->js = hw_jetstream_connect (&options, &error);
-  g_assert_no_error (error);
+  fixture->js = hw_test_jetstream_connect ((const char * const *) fixture->nats->urls);
   g_assert_cmpstr (hw_jetstream_get_stream (fixture->js), ==, "HW_LAKE_test_subsystem");
 }
 
