@@ -411,6 +411,37 @@ hw_test_event_json (const char *id,
                           id, type, timestamp_ms, id, id);
 }
 
+char *
+hw_test_events_json (const char *type,
+                     guint      *next_id,
+                     guint       n)
+{
+  GString *body = g_string_new ("[");
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("%s-%06u", type, (*next_id)++);
+      g_autofree char *event = hw_test_event_json (id, type, 1714744800000 + *next_id);
+
+      g_string_append_printf (body, "%s%s", i ? "," : "", event);
+    }
+  g_string_append_c (body, ']');
+  return g_string_free (body, FALSE);
+}
+
+void
+hw_test_hub_publish_events (HwTestHub  *hub,
+                            const char *type,
+                            guint      *next_id,
+                            guint       n)
+{
+  g_autofree char *body = hw_test_events_json (type, next_id, n);
+  g_autoptr(JsonNode) answer = NULL;
+
+  g_assert_cmpuint (hw_test_hub_json (hub, "POST", "/v1/events", NULL, body, &answer), ==, 200);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (answer), "accepted"), ==, n);
+}
+
 gint64
 hw_test_hub_count (HwTestHub  *hub,
                    const char *query)

@@ -95,5 +95,16 @@ GHashTable *hw_test_hub_stored_ids (HwTestHub  *hub);
 char      *hw_test_event_json     (const char  *id,
                                    const char  *type,
                                    gint64       timestamp_ms);
+/* A JSON array of @n such events of type @type, with ids "TYPE-NNNNNN"
+ * numbered from *@next_id on, which it advances. */
+char      *hw_test_events_json    (const char  *type,
+                                   guint       *next_id,
+                                   guint        n);
+/* Publishes hw_test_events_json() through @hub, asserting that it accepted
+ * every event. */
+void       hw_test_hub_publish_events (HwTestHub  *hub,
+                                       const char *type,
+                                       guint      *next_id,
+                                       guint       n);
 
 G_END_DECLS

@@ -218,3 +218,19 @@ hw_test_listener_has_acked (HwTestListener *listener,
       return TRUE;
   return FALSE;
 }
+
+GHashTable *
+hw_test_listener_acked_times (HwTestListener *listener)
+{
+  g_autoptr(GPtrArray) ids = hw_test_listener_acked_ids (listener);
+  GHashTable *times = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (ids, i);
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (times, id));
+
+      g_hash_table_insert (times, g_strdup (id), GUINT_TO_POINTER (n + 1));
+    }
+  return times;
+}

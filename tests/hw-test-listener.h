@@ -53,6 +53,9 @@ guint           hw_test_listener_n_acked      (HwTestListener *listener);
 /* TRUE when an acknowledged batch held @event_id. */
 gboolean        hw_test_listener_has_acked    (HwTestListener *listener,
                                                const char     *event_id);
+/* How many acknowledged batches held each event id: a table from the id
+ * (char*) to the count (GUINT_TO_POINTER). */
+GHashTable     *hw_test_listener_acked_times  (HwTestListener *listener);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwTestListener, hw_test_listener_free)
 

@@ -53,37 +53,13 @@ tear_down (Fixture       *fixture,
   g_clear_pointer (&fixture->nats, hw_test_nats_free);
 }
 
-/* A POST body of @n events of type @type, with the next ids. */
-static char *
-events_body (Fixture    *fixture,
-             const char *type,
-             guint       n)
-{
-  GString *body = g_string_new ("[");
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *id = g_strdup_printf ("%s-%06u", type, fixture->next_id++);
-      g_autofree char *event = hw_test_event_json (id, type, 1714744800000 + fixture->next_id);
-
-      g_string_append_printf (body, "%s%s", i ? "," : "", event);
-    }
-  g_string_append_c (body, ']');
-  return g_string_free (body, FALSE);
-}
-
-/* Publishes through @hub and asserts every event is accepted. */
 static void
 publish (Fixture    *fixture,
          HwTestHub  *hub,
          const char *type,
          guint       n)
 {
-  g_autofree char *body = events_body (fixture, type, n);
-  g_autoptr(JsonNode) answer = NULL;
-
-  g_assert_cmpuint (hw_test_hub_json (hub, "POST", "/v1/events", NULL, body, &answer), ==, 200);
-  g_assert_cmpint (json_object_get_int_member (json_node_get_object (answer), "accepted"), ==, n);
+  hw_test_hub_publish_events (hub, type, &fixture->next_id, n);
 }
 
 /* What one replica acknowledged, the other finds at once: a read waits
@@ -110,7 +86,7 @@ test_searchable_through_both (Fixture       *fixture,
 
   /* An event by id through the other replica, right after its publish. */
   {
-    g_autofree char *body = events_body (fixture, "single", 1);
+    g_autofree char *body = hw_test_events_json ("single", &fixture->next_id, 1);
     g_autoptr(JsonNode) got = NULL;
 
     g_assert_cmpuint (hw_test_hub_json (a, "POST", "/v1/events", NULL, body, NULL), ==, 200);
@@ -131,7 +107,7 @@ test_duplicate_through_the_other_replica (Fixture       *fixture,
 
   if (hw_test_nats_skipped (fixture->nats))
     return;
-  body = events_body (fixture, "retried", 10);
+  body = hw_test_events_json ("retried", &fixture->next_id, 10);
 
   g_assert_cmpuint (hw_test_hub_json (fixture->replicas[0], "POST", "/v1/events", NULL, body, &first), ==, 200);
   g_assert_cmpuint (hw_test_hub_json (fixture->replicas[1], "POST", "/v1/events", NULL, body, &again), ==, 200);
@@ -211,23 +187,6 @@ wait_for_acked (HwTestListener *listener,
   g_assert_true (hw_test_wait_until (listener_acked, &wait, hw_test_scale_ms (20000)));
 }
 
-/* How many times the listener acknowledged each event id. */
-static GHashTable *
-acked_times (HwTestListener *listener)
-{
-  g_autoptr(GPtrArray) ids = hw_test_listener_acked_ids (listener);
-  GHashTable *times = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
-  for (guint i = 0; i < ids->len; i++)
-    {
-      const char *id = g_ptr_array_index (ids, i);
-      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (times, id));
-
-      g_hash_table_insert (times, g_strdup (id), GUINT_TO_POINTER (n + 1));
-    }
-  return times;
-}
-
 /* A replica delivers a listener from its own copy of the stream, which
  * wakes its delivery as it fills; a replay through it, sent right after a
  * publish through the other replica, covers that publish. */
@@ -259,7 +218,7 @@ test_deliver_and_replay_through_the_other_replica (Fixture       *fixture,
   wait_for_acked (listener, 3 * EVENTS_PER_POST);
 
   /* Live events once; late ones once live and once replayed. */
-  times = acked_times (listener);
+  times = hw_test_listener_acked_times (listener);
   g_assert_cmpuint (g_hash_table_size (times), ==, 2 * EVENTS_PER_POST);
   g_hash_table_iter_init (&iter, times);
   while (g_hash_table_iter_next (&iter, &id, &n))
@@ -300,7 +259,7 @@ test_kill_node_during_ingest (Fixture       *fixture,
   if (hw_test_nats_skipped (fixture->nats))
     return;
   for (guint i = 0; i < posts; i++)
-    g_ptr_array_add (bodies, events_body (fixture, "survivor", EVENTS_PER_POST));
+    g_ptr_array_add (bodies, hw_test_events_json ("survivor", &fixture->next_id, EVENTS_PER_POST));
 
   killer = (Killer) { fixture->nats, hw_test_scale_ms (g_test_rand_int_range (50, 500)) };
   thread = g_thread_new ("killer", kill_node_later, &killer);
