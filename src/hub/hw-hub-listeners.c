@@ -1,6 +1,12 @@
-/* hw-hub-listeners.c: the listener registry (API, hub.db, config file)
+/* hw-hub-listeners.c: the listener registry (hub.db, config file, replicas)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * With the embedded engine every listener registered is delivered here.
+ * With the JetStream engine every replica registers every listener, and
+ * delivers those whose lease it holds (hw-hub-listeners-shared.c): the
+ * others wait, showing their holder's last status, ready to go on from
+ * its checkpoint when its lease lapses.
  */
 #include "config.h"
 
@@ -10,205 +16,53 @@
 #include "hw-event-store.h"
 #include "hw-hub-db.h"
 #include "hw-hub-http.h"
-#include "hw-hub-listeners.h"
+#include "hw-hub-listener-spec.h"
+#include "hw-hub-listeners-private.h"
 
-#define DEFAULT_BATCH_SIZE  100
-#define DEFAULT_PARALLEL    1
-#define DEFAULT_TIMEOUT_MS  10000
+typedef HwRegisteredListener Registered;
 
-struct _HwHubListeners
+static void
+stop_delivering (Registered *reg)
 {
-  HwHub      *hub;
-  GHashTable *by_name;         /* name → Registered* */
-  gulong      appended_id;
-};
-
-typedef struct
-{
-  HwDelivery *delivery;
-  char       *definition;      /* canonical JSON, to spot no-op updates */
-  char       *origin;          /* "api" or "config" */
-} Registered;
+  if (reg->delivery == NULL)
+    return;
+  hw_delivery_stop (reg->delivery);
+  reg->checkpoint = hw_delivery_get_checkpoint (reg->delivery);
+  reg->delivered = hw_delivery_get_delivered (reg->delivery);
+  g_clear_pointer (&reg->delivery, hw_delivery_unref);
+}
 
 static void
 registered_free (Registered *reg)
 {
-  hw_delivery_stop (reg->delivery);
-  hw_delivery_unref (reg->delivery);
+  stop_delivering (reg);
+  hw_listener_spec_free (reg->spec);
   g_free (reg->definition);
   g_free (reg->origin);
+  g_free (reg->holder);
+  g_clear_pointer (&reg->holder_status, json_object_unref);
   g_free (reg);
 }
 
-static const char * const known_members[] = {
-  "name", "url", "types", "anything_but", "tags", "batch_size", "parallel", "timeout_ms", "start", NULL
-};
-
-static gboolean
-check_members (JsonObject  *definition,
-               GError     **error)
-{
-  g_autoptr(GList) members = json_object_get_members (definition);
-
-  for (GList *l = members; l != NULL; l = l->next)
-    if (!g_strv_contains (known_members, l->data))
-      {
-        g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON,
-                     "unknown member “%s” in the listener definition", (const char *) l->data);
-        return FALSE;
-      }
-  return TRUE;
-}
-
-static const char *
-get_string (JsonObject  *object,
-            const char  *member,
-            gboolean     required,
-            GError     **error)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    {
-      if (required)
-        g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON, "“%s” is required", member);
-      return NULL;
-    }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON, "“%s” must be a string", member);
-      return NULL;
-    }
-  return json_node_get_string (node);
-}
-
-static gboolean
-get_uint (JsonObject  *object,
-          const char  *member,
-          guint        default_value,
-          guint        min_value,
-          guint        max_value,
-          guint       *out,
-          GError     **error)
-{
-  JsonNode *node = json_object_get_member (object, member);
-  gint64 value;
-
-  *out = default_value;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON, "“%s” must be an integer", member);
-      return FALSE;
-    }
-  value = json_node_get_int (node);
-  if (value < min_value || value > max_value)
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON,
-                   "“%s” must be between %u and %u", member, min_value, max_value);
-      return FALSE;
-    }
-  *out = (guint) value;
-  return TRUE;
-}
-
-static gboolean
-valid_name (const char *name)
-{
-  gsize length = strlen (name);
-
-  if (length == 0 || length > 128)
-    return FALSE;
-  for (const char *p = name; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("._-", *p) == NULL)
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-valid_url (const char  *url,
-           GError     **error)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  const char *scheme;
-
-  if (uri == NULL)
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON, "“url” is not a valid URL");
-      return FALSE;
-    }
-  scheme = g_uri_get_scheme (uri);
-  if ((g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0) ||
-      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON, "“url” must be an http or https URL");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static HwListenerSpec *
-spec_from_json (JsonObject  *definition,
-                GError     **error)
-{
-  g_autoptr(HwListenerSpec) spec = g_new0 (HwListenerSpec, 1);
-  const char *name, *url;
-
-  if (!check_members (definition, error))
-    return NULL;
-  if ((name = get_string (definition, "name", TRUE, error)) == NULL)
-    return NULL;
-  if (!valid_name (name))
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON,
-                   "“name” must be 1 to 128 letters, digits, “.”, “_” or “-”");
-      return NULL;
-    }
-  if ((url = get_string (definition, "url", TRUE, error)) == NULL || !valid_url (url, error))
-    return NULL;
-
-  spec->name = g_strdup (name);
-  spec->url = g_strdup (url);
-  if (!get_uint (definition, "batch_size", DEFAULT_BATCH_SIZE, 1, 10000, &spec->batch_size, error) ||
-      !get_uint (definition, "parallel", DEFAULT_PARALLEL, 1, 64, &spec->parallel, error) ||
-      !get_uint (definition, "timeout_ms", DEFAULT_TIMEOUT_MS, 50, 300000, &spec->timeout_ms, error))
-    return NULL;
-  if ((spec->rule = hw_routing_rule_new_from_json (definition, error)) == NULL)
-    return NULL;
-  return g_steal_pointer (&spec);
-}
-
-static char *
-spec_to_definition (const HwListenerSpec *spec)
+static JsonObject *
+delivery_status (HwDelivery *delivery)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, spec->name);
-  json_builder_set_member_name (builder, "url");
-  json_builder_add_string_value (builder, spec->url);
-  hw_routing_rule_to_json (spec->rule, builder);
-  json_builder_set_member_name (builder, "batch_size");
-  json_builder_add_int_value (builder, spec->batch_size);
-  json_builder_set_member_name (builder, "parallel");
-  json_builder_add_int_value (builder, spec->parallel);
-  json_builder_set_member_name (builder, "timeout_ms");
-  json_builder_add_int_value (builder, spec->timeout_ms);
+  hw_delivery_add_status (delivery, builder);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
+  return json_object_ref (json_node_get_object (root));
 }
 
 static void
-on_checkpoint (HwDelivery *delivery,
-               gint64      checkpoint,
-               guint64     delivered,
-               gpointer    user_data)
+persist_checkpoint (HwHubListeners *self,
+                    HwDelivery     *delivery,
+                    gint64          checkpoint,
+                    guint64         delivered)
 {
-  HwHubListeners *self = user_data;
   sqlite3 *db = hw_hub_get_db (self->hub);
   G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (self->hub));
   g_autoptr(GError) error = NULL;
@@ -230,20 +84,64 @@ on_checkpoint (HwDelivery *delivery,
   sqlite3_finalize (stmt);
 }
 
+/* Also where another replica goes on from, should this one stop: at most
+ * what was delivered since the last one written is delivered again. */
 static void
-start_delivery (HwHubListeners       *self,
-                const HwListenerSpec *spec,
-                const char           *definition,
-                const char           *origin,
-                gint64                checkpoint,
-                guint64               delivered)
+on_checkpoint (HwDelivery *delivery,
+               gint64      checkpoint,
+               guint64     delivered,
+               gpointer    user_data)
+{
+  HwHubListeners *self = user_data;
+
+  persist_checkpoint (self, delivery, checkpoint, delivered);
+  if (self->shared != NULL)
+    {
+      g_autoptr(JsonObject) status = delivery_status (delivery);
+
+      hw_hub_listeners_shared_report (self->shared, hw_delivery_get_spec (delivery)->name, status, TRUE);
+    }
+}
+
+
+static void
+start_delivering (HwHubListeners *self,
+                  Registered     *reg)
+{
+  reg->delivery = hw_delivery_new (self->hub, reg->spec, reg->checkpoint, reg->delivered, on_checkpoint, self);
+}
+
+/* The leases this replica should hold: one per listener it knows. */
+static void
+update_wanted (HwHubListeners *self)
+{
+  g_autofree const char **names = NULL;
+
+  if (self->shared == NULL)
+    return;
+  names = (const char **) g_hash_table_get_keys_as_array (self->by_name, NULL);
+  hw_hub_listeners_shared_want (self->shared, names);
+}
+
+static void
+register_listener (HwHubListeners       *self,
+                   const HwListenerSpec *spec,
+                   const char           *definition,
+                   const char           *origin,
+                   gint64                checkpoint,
+                   guint64               delivered)
 {
   Registered *reg = g_new0 (Registered, 1);
 
-  reg->delivery = hw_delivery_new (self->hub, spec, checkpoint, delivered, on_checkpoint, self);
+  reg->spec = hw_listener_spec_copy (spec);
   reg->definition = g_strdup (definition);
   reg->origin = g_strdup (origin);
+  reg->checkpoint = checkpoint;
+  reg->delivered = delivered;
   g_hash_table_replace (self->by_name, g_strdup (spec->name), reg);
+  if (self->shared == NULL && !self->stopped)
+    start_delivering (self, reg);
+  update_wanted (self);
 }
 
 static gboolean
@@ -285,32 +183,83 @@ persist_definition (HwHubListeners       *self,
   return TRUE;
 }
 
-static gboolean
-start_position (HwHubListeners  *self,
-                JsonObject      *definition,
-                gint64          *out_seq,
-                GError         **error)
-{
-  JsonNode *node = json_object_get_member (definition, "start");
-  const char *start = "latest";
 
-  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
-    {
-      if ((start = get_string (definition, "start", FALSE, error)) == NULL)
-        return FALSE;
-    }
-  if (g_str_equal (start, "trim_horizon"))
-    {
-      *out_seq = 0;
-      return TRUE;
-    }
-  if (!g_str_equal (start, "latest"))
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON, "“start” must be “latest” or “trim_horizon”");
-      return FALSE;
-    }
-  *out_seq = hw_event_store_get_max_seq (hw_hub_get_store (self->hub), error);
+gboolean
+hw_hub_listeners_start_seq (HwHubListeners  *self,
+                            JsonObject      *definition,
+                            gint64          *out_seq,
+                            GError         **error)
+{
+  gboolean horizon = FALSE;
+
+  if (!hw_listener_definition_starts_at_horizon (definition, &horizon, error))
+    return FALSE;
+  *out_seq = horizon ? 0 : hw_event_store_get_max_seq (hw_hub_get_store (self->hub), error);
   return *out_seq >= 0;
+}
+
+gboolean
+hw_hub_listeners_define (HwHubListeners        *self,
+                         const HwListenerSpec  *spec,
+                         const char            *definition,
+                         const char            *origin,
+                         gint64                 start_seq,
+                         GError               **error)
+{
+  Registered *existing = g_hash_table_lookup (self->by_name, spec->name);
+  gint64 checkpoint = start_seq;
+  guint64 delivered = 0;
+  gboolean was_delivering;
+  gint64 held_until = 0;
+
+  if (existing != NULL && g_str_equal (existing->definition, definition))
+    return TRUE;
+  /* An update keeps the row's checkpoint: redefining a listener must not
+   * replay or skip its channel. */
+  if (!persist_definition (self, spec, definition, origin, start_seq, error))
+    return FALSE;
+  was_delivering = existing != NULL && existing->delivery != NULL;
+  if (existing != NULL)
+    {
+      stop_delivering (existing);
+      checkpoint = existing->checkpoint;
+      delivered = existing->delivered;
+      held_until = existing->held_until;
+    }
+  register_listener (self, spec, definition, origin, checkpoint, delivered);
+  /* A replica holding the lease goes on delivering the new definition. */
+  if (was_delivering && self->shared != NULL && !self->stopped)
+    {
+      Registered *reg = g_hash_table_lookup (self->by_name, spec->name);
+
+      reg->held_until = held_until;
+      reg->holder = g_strdup (hw_hub_listeners_shared_get_replica (self->shared));
+      start_delivering (self, reg);
+    }
+  return TRUE;
+}
+
+gboolean
+hw_hub_listeners_undefine (HwHubListeners  *self,
+                           const char      *name,
+                           GError         **error)
+{
+  g_autofree char *owned_name = g_strdup (name);
+  sqlite3_stmt *stmt;
+
+  g_hash_table_remove (self->by_name, owned_name);
+  update_wanted (self);
+  {
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (self->hub));
+
+    stmt = hw_hub_db_prepare (hw_hub_get_db (self->hub), "DELETE FROM listeners WHERE name = ?", error);
+    if (stmt == NULL)
+      return FALSE;
+    sqlite3_bind_text (stmt, 1, owned_name, -1, SQLITE_TRANSIENT);
+    sqlite3_step (stmt);
+    sqlite3_finalize (stmt);
+  }
+  return TRUE;
 }
 
 gboolean
@@ -322,107 +271,21 @@ hw_hub_listeners_add_from_json (HwHubListeners *self,
 {
   g_autoptr(HwListenerSpec) spec = NULL;
   g_autofree char *canonical = NULL;
-  Registered *existing;
-  gint64 checkpoint;
-  guint64 delivered = 0;
+  gint64 start_seq = 0;
+  gboolean is_new;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (definition != NULL, FALSE);
 
-  if ((spec = spec_from_json (definition, error)) == NULL)
+  if ((spec = hw_listener_spec_new_from_json (definition, error)) == NULL)
     return FALSE;
-  canonical = spec_to_definition (spec);
-  existing = g_hash_table_lookup (self->by_name, spec->name);
+  canonical = hw_listener_spec_to_definition (spec);
+  is_new = !g_hash_table_contains (self->by_name, spec->name);
   if (created != NULL)
-    *created = existing == NULL;
-
-  if (existing != NULL && g_str_equal (existing->definition, canonical))
-    return TRUE;
-
-  if (existing != NULL)
-    {
-      hw_delivery_stop (existing->delivery);
-      checkpoint = hw_delivery_get_checkpoint (existing->delivery);
-      delivered = hw_delivery_get_delivered (existing->delivery);
-    }
-  else if (!start_position (self, definition, &checkpoint, error))
+    *created = is_new;
+  if (is_new && !hw_hub_listeners_start_seq (self, definition, &start_seq, error))
     return FALSE;
-
-  if (!persist_definition (self, spec, canonical, origin, checkpoint, error))
-    return FALSE;
-  start_delivery (self, spec, canonical, origin, checkpoint, delivered);
-  return TRUE;
-}
-
-static gboolean
-keyfile_group_to_json (GKeyFile    *keyfile,
-                       const char  *group,
-                       const char  *name,
-                       JsonObject  *out,
-                       GError     **error)
-{
-  g_auto(GStrv) keys = g_key_file_get_keys (keyfile, group, NULL, error);
-  static const char * const lists[] = { "types", "anything_but", NULL };
-  static const char * const numbers[] = { "batch_size", "parallel", "timeout_ms", NULL };
-
-  if (keys == NULL)
-    return FALSE;
-  json_object_set_string_member (out, "name", name);
-  for (guint i = 0; keys[i] != NULL; i++)
-    {
-      const char *key = keys[i];
-      g_autoptr(GError) local_error = NULL;
-
-      if (g_strv_contains (lists, key))
-        {
-          g_auto(GStrv) values = g_key_file_get_string_list (keyfile, group, key, NULL, NULL);
-          JsonArray *array = json_array_new ();
-
-          for (guint j = 0; values != NULL && values[j] != NULL; j++)
-            json_array_add_string_element (array, g_strstrip (values[j]));
-          json_object_set_array_member (out, key, array);
-        }
-      else if (g_strv_contains (numbers, key))
-        {
-          gint64 value = g_key_file_get_int64 (keyfile, group, key, &local_error);
-
-          if (local_error != NULL)
-            {
-              g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON,
-                           "[%s] %s must be an integer", group, key);
-              return FALSE;
-            }
-          json_object_set_int_member (out, key, value);
-        }
-      else if (g_str_equal (key, "tags"))
-        {
-          g_auto(GStrv) pairs = g_key_file_get_string_list (keyfile, group, key, NULL, NULL);
-          JsonObject *tags = json_object_new ();
-
-          for (guint j = 0; pairs != NULL && pairs[j] != NULL; j++)
-            {
-              char *eq = strchr (pairs[j], '=');
-
-              if (eq == NULL)
-                {
-                  json_object_unref (tags);
-                  g_set_error (error, HW_ERROR, HW_ERROR_INVALID_JSON,
-                               "[%s] tags must be a list of key=value", group);
-                  return FALSE;
-                }
-              *eq = '\0';
-              json_object_set_string_member (tags, g_strstrip (pairs[j]), g_strstrip (eq + 1));
-            }
-          json_object_set_object_member (out, "tags", tags);
-        }
-      else
-        {
-          g_autofree char *value = g_key_file_get_string (keyfile, group, key, NULL);
-
-          json_object_set_string_member (out, key, value != NULL ? value : "");
-        }
-    }
-  return TRUE;
+  return hw_hub_listeners_define (self, spec, canonical, origin, start_seq, error);
 }
 
 gboolean
@@ -445,7 +308,7 @@ hw_hub_listeners_add_from_keyfile (HwHubListeners *self,
       if (!g_str_has_prefix (groups[i], "listener "))
         continue;
       name = groups[i] + strlen ("listener ");
-      if (!keyfile_group_to_json (keyfile, groups[i], name, definition, &local_error) ||
+      if (!hw_listener_definition_from_keyfile (keyfile, groups[i], name, definition, &local_error) ||
           !hw_hub_listeners_add_from_json (self, definition, "config", NULL, &local_error))
         {
           g_set_error (error, HW_ERROR, local_error->code, "config group [%s]: %s",
@@ -455,6 +318,7 @@ hw_hub_listeners_add_from_keyfile (HwHubListeners *self,
     }
   return TRUE;
 }
+
 
 const HwListenerSpec *
 hw_hub_listeners_lookup (HwHubListeners *self,
@@ -466,30 +330,73 @@ hw_hub_listeners_lookup (HwHubListeners *self,
   g_return_val_if_fail (name != NULL, NULL);
 
   reg = g_hash_table_lookup (self->by_name, name);
-  return reg != NULL ? hw_delivery_get_spec (reg->delivery) : NULL;
+  return reg != NULL ? reg->spec : NULL;
 }
 
 static void
-describe_into (Registered  *reg,
-               JsonBuilder *builder)
+add_members (JsonBuilder *builder,
+             JsonObject  *object)
 {
-  const HwListenerSpec *spec = hw_delivery_get_spec (reg->delivery);
+  GList *members = json_object_get_members (object);
 
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      json_builder_set_member_name (builder, l->data);
+      json_builder_add_value (builder, json_node_copy (json_object_get_member (object, l->data)));
+    }
+  g_list_free (members);
+}
+
+/* What a replica that does not deliver the listener, and has not heard
+ * from its holder, can say: where it would go on from. */
+static void
+add_waiting_status (Registered  *reg,
+                    JsonBuilder *builder)
+{
+  static const char * const zeros[] = { "iterator_age_ms", "pending", "in_flight", "invocations",
+                                        "errors", "throttles", "retries", NULL };
+  static const char * const nulls[] = { "last_error", "last_error_at", "last_ack_at", NULL };
+
+  for (guint i = 0; zeros[i] != NULL; i++)
+    {
+      json_builder_set_member_name (builder, zeros[i]);
+      json_builder_add_int_value (builder, 0);
+    }
+  for (guint i = 0; nulls[i] != NULL; i++)
+    {
+      json_builder_set_member_name (builder, nulls[i]);
+      json_builder_add_null_value (builder);
+    }
+  json_builder_set_member_name (builder, "checkpoint");
+  json_builder_add_int_value (builder, reg->checkpoint);
+  json_builder_set_member_name (builder, "persisted_checkpoint");
+  json_builder_add_int_value (builder, reg->checkpoint);
+  json_builder_set_member_name (builder, "delivered");
+  json_builder_add_int_value (builder, reg->delivered);
+}
+
+void
+hw_hub_listeners_describe_into (HwHubListeners *self,
+                                Registered     *reg,
+                                JsonBuilder    *builder)
+{
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, spec->name);
-  json_builder_set_member_name (builder, "url");
-  json_builder_add_string_value (builder, spec->url);
-  hw_routing_rule_to_json (spec->rule, builder);
-  json_builder_set_member_name (builder, "batch_size");
-  json_builder_add_int_value (builder, spec->batch_size);
-  json_builder_set_member_name (builder, "parallel");
-  json_builder_add_int_value (builder, spec->parallel);
-  json_builder_set_member_name (builder, "timeout_ms");
-  json_builder_add_int_value (builder, spec->timeout_ms);
+  hw_listener_spec_add_members (reg->spec, builder);
   json_builder_set_member_name (builder, "origin");
   json_builder_add_string_value (builder, reg->origin);
-  hw_delivery_add_status (reg->delivery, builder);
+  if (reg->delivery != NULL)
+    hw_delivery_add_status (reg->delivery, builder);
+  else if (reg->holder_status != NULL)
+    add_members (builder, reg->holder_status);
+  else
+    add_waiting_status (reg, builder);
+  json_builder_set_member_name (builder, "delivering");
+  json_builder_add_boolean_value (builder, reg->delivery != NULL);
+  json_builder_set_member_name (builder, "holder");
+  if (reg->holder != NULL)
+    json_builder_add_string_value (builder, reg->holder);
+  else
+    json_builder_add_null_value (builder);
   json_builder_end_object (builder);
 }
 
@@ -505,136 +412,8 @@ hw_hub_listeners_describe (HwHubListeners *self,
   if ((reg = g_hash_table_lookup (self->by_name, name)) == NULL)
     return NULL;
   builder = json_builder_new ();
-  describe_into (reg, builder);
+  hw_hub_listeners_describe_into (self, reg, builder);
   return json_builder_get_root (builder);
-}
-
-/* Routes ------------------------------------------------------------------ */
-
-static void
-audit_listener (HwHubRequest *request,
-                const char   *action,
-                const char   *name)
-{
-  g_autoptr(JsonObject) details = json_object_new ();
-
-  json_object_set_string_member (details, "listener", name);
-  hw_hub_record_audit (request->hub, action, hw_hub_request_get_actor (request), details);
-}
-
-static void
-handle_post (HwHubRequest *request,
-             gpointer      user_data)
-{
-  HwHubListeners *self = user_data;
-  g_autoptr(JsonNode) body = NULL;
-  g_autoptr(JsonNode) answer = NULL;
-  g_autoptr(GError) error = NULL;
-  JsonObject *definition;
-  gboolean created = FALSE;
-  gsize length = 0;
-  const char *data = g_bytes_get_data (request->body, &length);
-
-  body = hw_hub_parse_json (data, length, 0, &error);
-  if (body == NULL)
-    {
-      hw_hub_reply_gerror (request->msg, error);
-      return;
-    }
-  if (!JSON_NODE_HOLDS_OBJECT (body))
-    {
-      hw_hub_reply_error (request->msg, 400, hw_error_code_name (HW_ERROR_INVALID_JSON),
-                          "the listener definition must be a JSON object");
-      return;
-    }
-  definition = json_node_get_object (body);
-  if (!hw_hub_listeners_add_from_json (self, definition, "api", &created, &error))
-    {
-      hw_hub_reply_gerror (request->msg, error);
-      return;
-    }
-  audit_listener (request, created ? "listener.create" : "listener.update",
-                  json_object_get_string_member (definition, "name"));
-  answer = hw_hub_listeners_describe (self, json_object_get_string_member (definition, "name"));
-  hw_hub_reply_json (request->msg, created ? 201 : 200, answer);
-}
-
-static void
-handle_list (HwHubRequest *request,
-             gpointer      user_data)
-{
-  HwHubListeners *self = user_data;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GList) names = g_list_sort (g_hash_table_get_keys (self->by_name), (GCompareFunc) strcmp);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "listeners");
-  json_builder_begin_array (builder);
-  for (GList *l = names; l != NULL; l = l->next)
-    describe_into (g_hash_table_lookup (self->by_name, l->data), builder);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  hw_hub_reply_json (request->msg, 200, root);
-}
-
-static void
-handle_get (HwHubRequest *request,
-            gpointer      user_data)
-{
-  HwHubListeners *self = user_data;
-  const char *name = hw_hub_request_get_param (request, "name");
-  g_autoptr(JsonNode) answer = hw_hub_listeners_describe (self, name);
-
-  if (answer == NULL)
-    {
-      hw_hub_reply_error (request->msg, 404, hw_error_code_name (HW_ERROR_NOT_FOUND),
-                          "no listener named “%s”", name);
-      return;
-    }
-  hw_hub_reply_json (request->msg, 200, answer);
-}
-
-static void
-handle_delete (HwHubRequest *request,
-               gpointer      user_data)
-{
-  HwHubListeners *self = user_data;
-  const char *name = hw_hub_request_get_param (request, "name");
-  g_autoptr(JsonObject) answer = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *owned_name = g_strdup (name);
-  sqlite3_stmt *stmt;
-
-  if (!g_hash_table_contains (self->by_name, name))
-    {
-      hw_hub_reply_error (request->msg, 404, hw_error_code_name (HW_ERROR_NOT_FOUND),
-                          "no listener named “%s”", name);
-      return;
-    }
-  g_hash_table_remove (self->by_name, owned_name);
-
-  {
-    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (self->hub));
-
-    stmt = hw_hub_db_prepare (hw_hub_get_db (self->hub), "DELETE FROM listeners WHERE name = ?", &error);
-    if (stmt != NULL)
-      {
-        sqlite3_bind_text (stmt, 1, owned_name, -1, SQLITE_TRANSIENT);
-        sqlite3_step (stmt);
-        sqlite3_finalize (stmt);
-      }
-  }
-  if (error != NULL)
-    {
-      hw_hub_reply_gerror (request->msg, error);
-      return;
-    }
-  audit_listener (request, "listener.delete", owned_name);
-  answer = json_object_new ();
-  json_object_set_string_member (answer, "deleted", owned_name);
-  hw_hub_reply_object (request->msg, 200, answer);
 }
 
 static void
@@ -649,7 +428,8 @@ on_events_appended (HwHub   *hub,
 
   g_hash_table_iter_init (&iter, self->by_name);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &reg))
-    hw_delivery_wake (reg->delivery);
+    if (reg->delivery != NULL)
+      hw_delivery_wake (reg->delivery);
 }
 
 static gboolean
@@ -672,13 +452,13 @@ load_persisted (HwHubListeners  *self,
       g_autoptr(GError) local_error = NULL;
 
       if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) ||
-          (spec = spec_from_json (json_node_get_object (node), &local_error)) == NULL)
+          (spec = hw_listener_spec_new_from_json (json_node_get_object (node), &local_error)) == NULL)
         {
           g_warning ("skipping an unreadable listener row in hub.db");
           continue;
         }
-      start_delivery (self, spec, definition, (const char *) sqlite3_column_text (stmt, 1),
-                      sqlite3_column_int64 (stmt, 2), (guint64) sqlite3_column_int64 (stmt, 3));
+      register_listener (self, spec, definition, (const char *) sqlite3_column_text (stmt, 1),
+                         sqlite3_column_int64 (stmt, 2), (guint64) sqlite3_column_int64 (stmt, 3));
     }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
@@ -688,6 +468,235 @@ load_persisted (HwHubListeners  *self,
     }
   return TRUE;
 }
+
+
+/* Replicas (JetStream engine) ------------------------------------------------ */
+
+void
+hw_hub_listeners_saw_revision (HwHubListeners *self,
+                               const char     *name,
+                               guint64         revision)
+{
+  guint64 *known = g_hash_table_lookup (self->revisions, name);
+
+  if (known == NULL)
+    {
+      known = g_new0 (guint64, 1);
+      g_hash_table_insert (self->revisions, g_strdup (name), known);
+    }
+  *known = MAX (*known, revision);
+}
+
+static gboolean
+is_news (HwHubListeners           *self,
+         const HwSharedDefinition *shared)
+{
+  guint64 *known = g_hash_table_lookup (self->revisions, shared->name);
+
+  return known == NULL || shared->revision > *known;
+}
+
+static void
+apply_definition (HwHubListeners           *self,
+                  const HwSharedDefinition *shared)
+{
+  Registered *reg = g_hash_table_lookup (self->by_name, shared->name);
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(HwListenerSpec) spec = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* A replica's config file has the last word on its listeners. */
+  if (reg != NULL && g_str_equal (reg->origin, "config"))
+    return;
+  if (shared->definition == NULL)
+    {
+      if (reg != NULL && !hw_hub_listeners_undefine (self, shared->name, &error))
+        g_warning ("listener %s: deleted by another replica, but not here: %s", shared->name, error->message);
+      return;
+    }
+  if (reg != NULL && g_str_equal (reg->definition, shared->definition))
+    return;
+  node = json_from_string (shared->definition, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) ||
+      (spec = hw_listener_spec_new_from_json (json_node_get_object (node), &error)) == NULL)
+    {
+      g_warning ("listener %s: the shared definition is unreadable; ignored", shared->name);
+      return;
+    }
+  if (!hw_hub_listeners_define (self, spec, shared->definition, "api", shared->start_seq, &error))
+    g_warning ("listener %s: defined by another replica, but not here: %s", shared->name, error->message);
+}
+
+/* Listeners made through the API before this hub shared them (with the
+ * embedded engine, or before the bucket existed) are written once. */
+static void
+share_unshared (HwHubListeners *self,
+                GHashTable     *in_bucket)
+{
+  GHashTableIter iter;
+  const char *name;
+  Registered *reg;
+
+  g_hash_table_iter_init (&iter, self->by_name);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &reg))
+    if (g_str_equal (reg->origin, "api") && !g_hash_table_contains (in_bucket, name) &&
+        !g_hash_table_contains (self->revisions, name))
+      {
+        g_message ("listener %s: sharing it with the other replicas", name);
+        hw_hub_listeners_shared_write_async (self->shared, name, reg->definition, reg->checkpoint, FALSE, NULL, NULL);
+      }
+}
+
+static void
+apply_definitions (HwHubListeners *self,
+                   GPtrArray      *definitions)
+{
+  g_autoptr(GHashTable) in_bucket = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < definitions->len; i++)
+    {
+      const HwSharedDefinition *shared = g_ptr_array_index (definitions, i);
+
+      g_hash_table_add (in_bucket, shared->name);
+      if (!is_news (self, shared))
+        continue;
+      hw_hub_listeners_saw_revision (self, shared->name, shared->revision);
+      apply_definition (self, shared);
+    }
+  if (!self->synced)
+    share_unshared (self, in_bucket);
+  self->synced = TRUE;
+}
+
+/* The holder's checkpoint, if it got further than ours: at most the
+ * batches it sent since it last published it are delivered again. */
+static void
+take_over (HwHubListeners *self,
+           Registered     *reg)
+{
+  JsonObject *status = reg->holder_status;
+
+  if (status != NULL && json_object_get_int_member_with_default (status, "checkpoint", 0) > reg->checkpoint)
+    {
+      reg->checkpoint = json_object_get_int_member (status, "checkpoint");
+      reg->delivered = MAX (reg->delivered, (guint64) json_object_get_int_member_with_default (status, "delivered", 0));
+    }
+  g_message ("listener %s: delivering it from seq %" G_GINT64_FORMAT " on", reg->spec->name, reg->checkpoint);
+  start_delivering (self, reg);
+}
+
+static void
+let_go (Registered *reg)
+{
+  g_message ("listener %s: its lease lapsed or is another replica's: not delivering it", reg->spec->name);
+  stop_delivering (reg);
+}
+
+static void
+apply_lease (HwHubListeners      *self,
+             const HwSharedLease *lease)
+{
+  Registered *reg = g_hash_table_lookup (self->by_name, lease->name);
+  gboolean held = lease->held_until > g_get_monotonic_time ();
+
+  if (reg == NULL)
+    return;
+  reg->held_until = lease->held_until;
+  g_free (reg->holder);
+  reg->holder = g_strdup (lease->holder);
+  if (lease->status_known || !held)
+    {
+      g_clear_pointer (&reg->holder_status, json_object_unref);
+      reg->holder_status = lease->status != NULL ? json_object_ref (lease->status) : NULL;
+    }
+  /* Not before the holder's last checkpoint could be read. */
+  if (held && reg->delivery == NULL && lease->status_known && !self->stopped)
+    take_over (self, reg);
+  else if (!held && reg->delivery != NULL)
+    let_go (reg);
+}
+
+static void
+on_shared_sync (GPtrArray *definitions,
+                GPtrArray *leases,
+                gpointer   user_data)
+{
+  HwHubListeners *self = user_data;
+
+  if (definitions != NULL)
+    apply_definitions (self, definitions);
+  for (guint i = 0; i < leases->len; i++)
+    apply_lease (self, g_ptr_array_index (leases, i));
+}
+
+/* Every second: stops on time when a lease was not renewed (the worker
+ * may be stuck on a slow cluster), and hands the statuses to publish. */
+static gboolean
+on_lease_tick (gpointer user_data)
+{
+  HwHubListeners *self = user_data;
+  GHashTableIter iter;
+  const char *name;
+  Registered *reg;
+
+  g_hash_table_iter_init (&iter, self->by_name);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &reg))
+    {
+      if (reg->delivery == NULL)
+        continue;
+      if (g_get_monotonic_time () >= reg->held_until)
+        let_go (reg);
+      else
+        {
+          g_autoptr(JsonObject) status = delivery_status (reg->delivery);
+
+          hw_hub_listeners_shared_report (self->shared, name, status, FALSE);
+        }
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+share (HwHubListeners  *self,
+       GError         **error)
+{
+  const HwHubConfig *config = hw_hub_get_config (self->hub);
+
+  if (config == NULL || config->engine != HW_HUB_ENGINE_JETSTREAM)
+    return TRUE;
+  self->shared = hw_hub_listeners_shared_new (config, on_shared_sync, self, error);
+  if (self->shared == NULL)
+    return FALSE;
+  self->lease_tick_id = g_timeout_add_seconds (1, on_lease_tick, self);
+  return TRUE;
+}
+
+/* The final statuses, so whoever takes over goes on from our last
+ * checkpoint; then the leases are released. */
+static void
+stop_sharing (HwHubListeners *self)
+{
+  GHashTableIter iter;
+  const char *name;
+  Registered *reg;
+
+  if (self->shared == NULL)
+    return;
+  g_clear_handle_id (&self->lease_tick_id, g_source_remove);
+  g_hash_table_iter_init (&iter, self->by_name);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &reg))
+    if (reg->delivery != NULL)
+      {
+        g_autoptr(JsonObject) status = NULL;
+
+        hw_delivery_stop (reg->delivery);
+        status = delivery_status (reg->delivery);
+        hw_hub_listeners_shared_report (self->shared, name, status, TRUE);
+      }
+  g_clear_pointer (&self->shared, hw_hub_listeners_shared_free);
+}
+
+/* The registry ------------------------------------------------------------- */
 
 HwHubListeners *
 hw_hub_listeners_new (HwHub   *hub,
@@ -700,17 +709,14 @@ hw_hub_listeners_new (HwHub   *hub,
   self = g_new0 (HwHubListeners, 1);
   self->hub = hub;
   self->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) registered_free);
-  if (!load_persisted (self, error))
+  self->revisions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (!share (self, error) || !load_persisted (self, error))
     {
       hw_hub_listeners_free (self);
       return NULL;
     }
   self->appended_id = g_signal_connect (hub, "events-appended", G_CALLBACK (on_events_appended), self);
-
-  hw_hub_add_route (hub, "GET", "/v1/listeners", HW_ROLE_VIEWER, handle_list, self);
-  hw_hub_add_route (hub, "POST", "/v1/listeners", HW_ROLE_OPERATOR, handle_post, self);
-  hw_hub_add_route (hub, "GET", "/v1/listeners/{name}", HW_ROLE_VIEWER, handle_get, self);
-  hw_hub_add_route (hub, "DELETE", "/v1/listeners/{name}", HW_ROLE_OPERATOR, handle_delete, self);
+  hw_hub_listeners_add_routes (self);
   return self;
 }
 
@@ -722,10 +728,13 @@ hw_hub_listeners_stop (HwHubListeners *self)
 
   g_return_if_fail (self != NULL);
 
+  self->stopped = TRUE;
   g_clear_signal_handler (&self->appended_id, self->hub);
+  stop_sharing (self);
   g_hash_table_iter_init (&iter, self->by_name);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &reg))
-    hw_delivery_stop (reg->delivery);
+    if (reg->delivery != NULL)
+      hw_delivery_stop (reg->delivery);
 }
 
 void
@@ -734,6 +743,8 @@ hw_hub_listeners_free (HwHubListeners *self)
   if (self == NULL)
     return;
   g_clear_signal_handler (&self->appended_id, self->hub);
+  stop_sharing (self);
   g_hash_table_unref (self->by_name);
+  g_hash_table_unref (self->revisions);
   g_free (self);
 }

@@ -153,12 +153,20 @@ hw_jetstream_lease_refresh (HwJetStreamLease  *lease,
   return accept_write (lease, revision, started, lease->revision != 0 ? previous : 0, error);
 }
 
-gboolean
-hw_jetstream_lease_is_held (HwJetStreamLease *lease)
+gint64
+hw_jetstream_lease_get_held_until (HwJetStreamLease *lease)
 {
   gint64 held_us = ttl_us (lease) - ttl_us (lease) / SAFETY_FRACTION;
 
-  return lease->revision != 0 && g_get_monotonic_time () < lease->written + held_us;
+  if (lease->revision == 0 || g_get_monotonic_time () >= lease->written + held_us)
+    return 0;
+  return lease->written + held_us;
+}
+
+gboolean
+hw_jetstream_lease_is_held (HwJetStreamLease *lease)
+{
+  return hw_jetstream_lease_get_held_until (lease) != 0;
 }
 
 void

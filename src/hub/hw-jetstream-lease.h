@@ -42,6 +42,10 @@ gboolean          hw_jetstream_lease_refresh (HwJetStreamLease  *lease,
  * monotonic clock. Turns FALSE on time even if the cluster cannot be
  * reached, before anyone else can take the lease. */
 gboolean          hw_jetstream_lease_is_held (HwJetStreamLease  *lease);
+/* When is_held() turns FALSE, in g_get_monotonic_time() µs; 0 when not
+ * held. For a caller on another thread to stop acting as holder on time
+ * even if the owner's next refresh is slow. */
+gint64            hw_jetstream_lease_get_held_until (HwJetStreamLease *lease);
 
 /* Deletes the key if our last write is still its last revision (so never
  * someone else's lease), letting another holder take it at once. Only

@@ -1,0 +1,72 @@
+/* hw-hub-listeners-private.h: what the listener registry and its routes share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "hw-hub-listeners.h"
+#include "hw-hub-listeners-shared.h"
+
+G_BEGIN_DECLS
+
+struct _HwHubListeners
+{
+  HwHub                *hub;
+  GHashTable           *by_name;      /* name → HwRegisteredListener* */
+  gulong                appended_id;
+  gboolean              stopped;
+
+  /* The JetStream engine's (NULL with the embedded one): which replica
+   * delivers what. */
+  HwHubListenersShared *shared;
+  GHashTable           *revisions;    /* name → guint64*: the newest bucket revision applied */
+  gboolean              synced;       /* the bucket was read once */
+  guint                 lease_tick_id;
+};
+
+typedef struct
+{
+  HwListenerSpec *spec;
+  char           *definition;     /* canonical JSON, to spot no-op updates */
+  char           *origin;         /* "api" or "config" */
+  /* NULL while another replica delivers it (JetStream engine). */
+  HwDelivery     *delivery;
+  /* While not delivering: where this replica would go on from. */
+  gint64          checkpoint;
+  guint64         delivered;
+
+  /* JetStream engine only. */
+  gint64          held_until;     /* monotonic µs: this replica's lease */
+  char           *holder;
+  JsonObject     *holder_status;  /* the holder's last published status */
+  gboolean        status_known;   /* holder_status is the bucket's, read this round */
+} HwRegisteredListener;
+
+/* Adds or replaces @spec's listener (canonical @definition) and persists
+ * it; a new one starts after @start_seq, a replaced one where it was. */
+gboolean hw_hub_listeners_define      (HwHubListeners        *self,
+                                       const HwListenerSpec  *spec,
+                                       const char            *definition,
+                                       const char            *origin,
+                                       gint64                 start_seq,
+                                       GError               **error);
+gboolean hw_hub_listeners_undefine    (HwHubListeners        *self,
+                                       const char            *name,
+                                       GError               **error);
+/* Where a new listener defined by @definition starts ("start"). */
+gboolean hw_hub_listeners_start_seq   (HwHubListeners        *self,
+                                       JsonObject            *definition,
+                                       gint64                *out_seq,
+                                       GError               **error);
+/* A bucket revision this replica wrote or applied: older ones are stale. */
+void     hw_hub_listeners_saw_revision (HwHubListeners       *self,
+                                        const char           *name,
+                                        guint64               revision);
+void     hw_hub_listeners_describe_into (HwHubListeners      *self,
+                                         HwRegisteredListener *reg,
+                                         JsonBuilder          *builder);
+
+/* GET/POST /v1/listeners, GET/DELETE /v1/listeners/{name}. */
+void     hw_hub_listeners_add_routes  (HwHubListeners        *self);
+
+G_END_DECLS

@@ -1,0 +1,809 @@
+/* hw-hub-listeners-shared.c: listeners shared by the replicas of a JetStream hub
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "hw-error.h"
+#include "hw-hub-listeners-shared.h"
+
+void
+hw_shared_definition_free (HwSharedDefinition *definition)
+{
+  g_free (definition->name);
+  g_free (definition->definition);
+  g_free (definition);
+}
+
+void
+hw_shared_lease_free (HwSharedLease *lease)
+{
+  g_free (lease->name);
+  g_free (lease->holder);
+  g_clear_pointer (&lease->status, json_object_unref);
+  g_free (lease);
+}
+
+#if HAVE_JETSTREAM
+
+#include "hw-jetstream-kv.h"
+#include "hw-jetstream-lease.h"
+
+/* A holder that dies is replaced within LEASE_TTL_MS plus a TICK_MS; a
+ * lease is renewed every TICK_MS, a quarter of its TTL, as
+ * hw_jetstream_lease_refresh() asks. Definitions and statuses are read as
+ * often. */
+#define LEASE_TTL_MS        10000
+#define TICK_MS             (LEASE_TTL_MS / 4)
+#define DEFAULT_REPLICAS    3
+/* A status that did not change is written again this often, so the other
+ * replicas see it is current. */
+#define STATUS_REWRITE_US   (10 * G_TIME_SPAN_SECOND)
+#define CONNECT_TIMEOUT_MS  30000
+#define REQUEST_TIMEOUT_MS  10000
+
+/* What the worker's reports reach, on the main context: cut off by free()
+ * while reports may still be on their way. */
+typedef struct
+{
+  HwSharedFunc func;
+  gpointer     user_data;
+  gboolean     closed;     /* main context only */
+} Link;
+
+typedef struct
+{
+  HwJetStreamLease *lease;
+  char             *written_status;   /* the last status we wrote */
+  gint64            written_at;       /* monotonic µs */
+} Held;
+
+typedef struct
+{
+  char     *name;
+  char     *definition;
+  gint64    start_seq;
+  gboolean  reset_progress;
+} Write;
+
+struct _HwHubListenersShared
+{
+  Link          *link;
+  GMainContext  *context;
+  char          *replica;
+  HwJetStream   *js;
+  HwJetStreamKv *bucket;    /* definitions and statuses */
+  HwJetStreamKv *leases;
+  GThread       *thread;
+
+  GMutex         lock;
+  GCond          wake;
+  gboolean       closing;   /* under lock, and the five below */
+  gboolean       urgent;    /* a status to write before the next tick */
+  gboolean       retick;    /* the leases wanted changed: tick now */
+  GStrv          wanted;
+  GHashTable    *reports;   /* name → JSON string of its status */
+  GQueue         writes;    /* GTask* (Write) */
+
+  GHashTable    *held;      /* worker only: name → Held* */
+};
+
+static void
+held_free (Held *held)
+{
+  hw_jetstream_lease_free (held->lease);
+  g_free (held->written_status);
+  g_free (held);
+}
+
+static void
+write_free (Write *write)
+{
+  g_free (write->name);
+  g_free (write->definition);
+  g_free (write);
+}
+
+/* Keys --------------------------------------------------------------------- */
+
+/* Listener names may have dots where KV keys may not (first, last, two in
+ * a row); "=" is in no name, so it stands for the dot. */
+static char *
+key_for (const char *prefix,
+         const char *name)
+{
+  g_autofree char *encoded = g_strdup (name);
+
+  g_strdelimit (encoded, ".", '=');
+  return g_strconcat (prefix, encoded, NULL);
+}
+
+static char *
+name_from_key (const char *key,
+               const char *prefix)
+{
+  char *name;
+
+  if (!g_str_has_prefix (key, prefix))
+    return NULL;
+  name = g_strdup (key + strlen (prefix));
+  g_strdelimit (name, "=", '.');
+  return name;
+}
+
+#define DEFINITION_PREFIX "def."
+#define STATUS_PREFIX     "status."
+#define LEASE_PREFIX      "listener."
+
+/* Reading the bucket -------------------------------------------------------- */
+
+/* NULL without an error when the key is absent. */
+static JsonObject *
+get_object (HwHubListenersShared  *self,
+            const char            *key,
+            guint64               *out_revision,
+            GError               **out_error)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) value = hw_jetstream_kv_get (self->bucket, key, out_revision, &error);
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  gsize length = 0;
+  const char *data;
+
+  if (value == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        {
+          g_debug ("listeners: cannot read %s: %s", key, error->message);
+          g_propagate_error (out_error, g_steal_pointer (&error));
+        }
+      return NULL;
+    }
+  data = g_bytes_get_data (value, &length);
+  text = g_strndup (data, length);
+  node = json_from_string (text, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_warning ("listeners: %s in %s is not a JSON object; ignored", key, hw_jetstream_kv_get_bucket (self->bucket));
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (node));
+}
+
+static HwSharedDefinition *
+read_definition (HwHubListenersShared *self,
+                 const char           *key,
+                 const char           *name)
+{
+  g_autoptr(JsonObject) record = NULL;
+  HwSharedDefinition *definition;
+  guint64 revision = 0;
+  JsonNode *member;
+
+  if ((record = get_object (self, key, &revision, NULL)) == NULL)
+    return NULL;
+  definition = g_new0 (HwSharedDefinition, 1);
+  definition->name = g_strdup (name);
+  definition->revision = revision;
+  member = json_object_get_member (record, "definition");
+  if (member != NULL && JSON_NODE_HOLDS_OBJECT (member))
+    definition->definition = json_to_string (member, FALSE);
+  definition->start_seq = json_object_get_int_member_with_default (record, "start_seq", 0);
+  return definition;
+}
+
+/* A status the bucket may hold, of a listener we want. */
+typedef struct
+{
+  JsonObject *record;   /* {"holder","at","status"}, or NULL */
+  gboolean    known;    /* read, or known to be absent */
+} Status;
+
+static void
+status_free (Status *status)
+{
+  g_clear_pointer (&status->record, json_object_unref);
+  g_free (status);
+}
+
+/* Whether we published the status ourselves, holding the lease: no need
+ * to read it back. */
+static gboolean
+is_ours (HwHubListenersShared *self,
+         const char           *name)
+{
+  Held *held = g_hash_table_lookup (self->held, name);
+
+  return held != NULL && held->written_status != NULL && hw_jetstream_lease_is_held (held->lease);
+}
+
+static void
+read_status (HwHubListenersShared *self,
+             const char           *key,
+             Status               *status)
+{
+  g_autoptr(GError) error = NULL;
+
+  status->record = get_object (self, key, NULL, &error);
+  status->known = error == NULL;
+}
+
+/* The definitions, and the statuses of the listeners in @statuses (name →
+ * Status*, all unknown): those absent from the bucket become known. */
+static GPtrArray *
+read_bucket (HwHubListenersShared *self,
+             GHashTable           *statuses)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) keys = hw_jetstream_kv_keys (self->bucket, &error);
+  g_autoptr(GPtrArray) definitions = NULL;
+  GHashTableIter iter;
+  Status *status;
+
+  if (keys == NULL)
+    {
+      g_debug ("listeners: cannot list %s: %s", hw_jetstream_kv_get_bucket (self->bucket), error->message);
+      return NULL;
+    }
+  definitions = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_shared_definition_free);
+  g_hash_table_iter_init (&iter, statuses);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &status))
+    status->known = TRUE;
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autofree char *name = NULL;
+
+      if ((name = name_from_key (keys[i], DEFINITION_PREFIX)) != NULL)
+        {
+          HwSharedDefinition *definition = read_definition (self, keys[i], name);
+
+          /* A definition we cannot read now is left out of this round
+           * only: the registry keeps what it has. */
+          if (definition != NULL)
+            g_ptr_array_add (definitions, definition);
+        }
+      else if ((name = name_from_key (keys[i], STATUS_PREFIX)) != NULL &&
+               (status = g_hash_table_lookup (statuses, name)) != NULL && !is_ours (self, name))
+        read_status (self, keys[i], status);
+    }
+  return g_steal_pointer (&definitions);
+}
+
+/* Leases and statuses ------------------------------------------------------- */
+
+static void
+refresh_leases (HwHubListenersShared *self,
+                GStrv                 wanted)
+{
+  GHashTableIter iter;
+  const char *name;
+  Held *held;
+
+  for (guint i = 0; wanted != NULL && wanted[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if ((held = g_hash_table_lookup (self->held, wanted[i])) == NULL)
+        {
+          g_autofree char *key = key_for (LEASE_PREFIX, wanted[i]);
+
+          held = g_new0 (Held, 1);
+          held->lease = hw_jetstream_lease_new (self->leases, key, self->replica);
+          g_hash_table_insert (self->held, g_strdup (wanted[i]), held);
+        }
+      if (!hw_jetstream_lease_refresh (held->lease, &error) &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY))
+        g_debug ("listener %s: lease not refreshed: %s", wanted[i], error->message);
+    }
+
+  g_hash_table_iter_init (&iter, self->held);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &held))
+    if (wanted == NULL || !g_strv_contains ((const char * const *) wanted, name))
+      {
+        hw_jetstream_lease_release (held->lease);
+        g_hash_table_iter_remove (&iter);
+      }
+}
+
+static void
+write_status (HwHubListenersShared *self,
+              const char           *name,
+              Held                 *held,
+              const char           *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *record = NULL;
+  g_autoptr(GBytes) value = NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  if (g_strcmp0 (status, held->written_status) == 0 && now - held->written_at < STATUS_REWRITE_US)
+    return;
+  key = key_for (STATUS_PREFIX, name);
+  /* The replica name is canonicalized: nothing in it needs escaping. */
+  record = g_strdup_printf ("{\"holder\":\"%s\",\"at\":%" G_GINT64_FORMAT ",\"status\":%s}",
+                            self->replica, g_get_real_time () / G_TIME_SPAN_MILLISECOND, status);
+  value = g_bytes_new (record, strlen (record));
+  if (hw_jetstream_kv_put (self->bucket, key, value, &error) == 0)
+    {
+      g_debug ("listener %s: status not written: %s", name, error->message);
+      return;
+    }
+  g_free (held->written_status);
+  held->written_status = g_strdup (status);
+  held->written_at = now;
+}
+
+/* Only while held: a holder that lost its lease must not overwrite the new
+ * holder's checkpoint with its older one. */
+static void
+write_statuses (HwHubListenersShared *self,
+                GHashTable           *reports)
+{
+  GHashTableIter iter;
+  const char *name, *status;
+
+  g_hash_table_iter_init (&iter, reports);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &status))
+    {
+      Held *held = g_hash_table_lookup (self->held, name);
+
+      if (held != NULL && hw_jetstream_lease_is_held (held->lease))
+        write_status (self, name, held, status);
+    }
+}
+
+/* Reports to the main context ----------------------------------------------- */
+
+typedef struct
+{
+  Link      *link;
+  GPtrArray *definitions;
+  GPtrArray *leases;
+} Sync;
+
+static void
+sync_free (gpointer data)
+{
+  Sync *sync = data;
+
+  g_atomic_rc_box_release (sync->link);
+  g_clear_pointer (&sync->definitions, g_ptr_array_unref);
+  g_ptr_array_unref (sync->leases);
+  g_free (sync);
+}
+
+static gboolean
+deliver_sync (gpointer data)
+{
+  Sync *sync = data;
+
+  if (!sync->link->closed)
+    sync->link->func (sync->definitions, sync->leases, sync->link->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static HwSharedLease *
+describe_lease (HwHubListenersShared *self,
+                const char           *name,
+                Status               *status)
+{
+  HwSharedLease *lease = g_new0 (HwSharedLease, 1);
+  Held *held = g_hash_table_lookup (self->held, name);
+  JsonNode *published = status->record != NULL ? json_object_get_member (status->record, "status") : NULL;
+
+  lease->name = g_strdup (name);
+  lease->held_until = held != NULL ? hw_jetstream_lease_get_held_until (held->lease) : 0;
+  if (lease->held_until != 0)
+    lease->holder = g_strdup (self->replica);
+  else if (status->record != NULL)
+    lease->holder = g_strdup (json_object_get_string_member_with_default (status->record, "holder", NULL));
+  if (published != NULL && JSON_NODE_HOLDS_OBJECT (published))
+    lease->status = json_object_ref (json_node_get_object (published));
+  lease->status_known = status->known;
+  return lease;
+}
+
+static GHashTable *
+copy_reports (GHashTable *reports)
+{
+  GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTableIter iter;
+  gpointer name, status;
+
+  g_hash_table_iter_init (&iter, reports);
+  while (g_hash_table_iter_next (&iter, &name, &status))
+    g_hash_table_insert (copy, g_strdup (name), g_strdup (status));
+  return copy;
+}
+
+static void
+tick (HwHubListenersShared *self)
+{
+  g_autoptr(GHashTable) reports = NULL;
+  g_autoptr(GHashTable) statuses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                          (GDestroyNotify) status_free);
+  g_auto(GStrv) wanted = NULL;
+  Sync *sync = g_new0 (Sync, 1);
+
+  g_mutex_lock (&self->lock);
+  wanted = g_strdupv (self->wanted);
+  reports = copy_reports (self->reports);
+  g_mutex_unlock (&self->lock);
+
+  /* Leases first: they are the part with a deadline. */
+  refresh_leases (self, wanted);
+  write_statuses (self, reports);
+
+  for (guint i = 0; wanted != NULL && wanted[i] != NULL; i++)
+    g_hash_table_insert (statuses, g_strdup (wanted[i]), g_new0 (Status, 1));
+  sync->definitions = read_bucket (self, statuses);
+  sync->link = g_atomic_rc_box_acquire (self->link);
+  sync->leases = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_shared_lease_free);
+  for (guint i = 0; wanted != NULL && wanted[i] != NULL; i++)
+    g_ptr_array_add (sync->leases, describe_lease (self, wanted[i], g_hash_table_lookup (statuses, wanted[i])));
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, deliver_sync, sync, sync_free);
+}
+
+/* Writes --------------------------------------------------------------------- */
+
+static guint64
+perform_write (HwHubListenersShared  *self,
+               Write                 *write,
+               GError               **error)
+{
+  g_autofree char *key = key_for (DEFINITION_PREFIX, write->name);
+  g_autofree char *status_key = key_for (STATUS_PREFIX, write->name);
+  g_autofree char *record = NULL;
+  g_autoptr(GBytes) value = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint64 revision;
+
+  if (write->definition != NULL)
+    record = g_strdup_printf ("{\"definition\":%s,\"start_seq\":%" G_GINT64_FORMAT "}",
+                              write->definition, write->start_seq);
+  else
+    record = g_strdup ("{\"deleted\":true}");
+  /* The status first: a replica must not pick up the new definition with
+   * the old listener's checkpoint. */
+  if (write->reset_progress && !hw_jetstream_kv_delete (self->bucket, status_key, &local_error))
+    revision = 0;
+  else
+    {
+      value = g_bytes_new (record, strlen (record));
+      revision = hw_jetstream_kv_put (self->bucket, key, value, &local_error);
+    }
+  if (revision == 0)
+    g_set_error (error, HW_ERROR, HW_ERROR_UNAVAILABLE,
+                 "the listener “%s” could not be shared with the other replicas (%s); "
+                 "nothing was changed, try again", write->name, local_error->message);
+  return revision;
+}
+
+static void
+perform_writes (HwHubListenersShared *self)
+{
+  GTask *task;
+
+  g_mutex_lock (&self->lock);
+  while ((task = g_queue_pop_head (&self->writes)) != NULL)
+    {
+      GError *error = NULL;
+      guint64 revision;
+
+      g_mutex_unlock (&self->lock);
+      revision = perform_write (self, g_task_get_task_data (task), &error);
+      if (revision != 0)
+        g_task_return_int (task, (gssize) revision);
+      else
+        g_task_return_error (task, error);
+      g_object_unref (task);
+      g_mutex_lock (&self->lock);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+/* The worker ----------------------------------------------------------------- */
+
+static void
+finish (HwHubListenersShared *self)
+{
+  g_autoptr(GHashTable) reports = NULL;
+
+  g_mutex_lock (&self->lock);
+  reports = g_steal_pointer (&self->reports);
+  g_mutex_unlock (&self->lock);
+  perform_writes (self);
+  /* The final checkpoints, so whoever takes over goes on from them. */
+  write_statuses (self, reports);
+  refresh_leases (self, NULL);
+}
+
+/* Between ticks: the statuses reported since, once a checkpoint moved. */
+static void
+write_reported (HwHubListenersShared *self)
+{
+  g_autoptr(GHashTable) reports = NULL;
+
+  g_mutex_lock (&self->lock);
+  reports = copy_reports (self->reports);
+  self->urgent = FALSE;
+  g_mutex_unlock (&self->lock);
+  write_statuses (self, reports);
+}
+
+static gpointer
+run_worker (gpointer data)
+{
+  HwHubListenersShared *self = data;
+  gint64 next_tick = 0;
+
+  for (;;)
+    {
+      gboolean closing, urgent, retick;
+
+      perform_writes (self);
+      g_mutex_lock (&self->lock);
+      retick = self->retick;
+      self->retick = FALSE;
+      g_mutex_unlock (&self->lock);
+      if (retick || g_get_monotonic_time () >= next_tick)
+        {
+          next_tick = g_get_monotonic_time () + TICK_MS * G_TIME_SPAN_MILLISECOND;
+          tick (self);
+        }
+      g_mutex_lock (&self->lock);
+      while (!self->closing && !self->urgent && !self->retick && g_queue_is_empty (&self->writes) &&
+             g_cond_wait_until (&self->wake, &self->lock, next_tick))
+        ;
+      closing = self->closing;
+      urgent = self->urgent;
+      g_mutex_unlock (&self->lock);
+      if (closing)
+        break;
+      if (urgent)
+        write_reported (self);
+    }
+  finish (self);
+  return NULL;
+}
+
+static char *
+make_replica_name (void)
+{
+  char *name = g_strdup_printf ("%s/%d", g_get_host_name (), (int) getpid ());
+
+  return g_strcanon (name, G_CSET_A_2_Z G_CSET_a_2_z G_CSET_DIGITS "./-_", '_');
+}
+
+static HwJetStreamKv *
+open_bucket (HwJetStream        *js,
+             const char         *name,
+             int                 replicas,
+             gint64              ttl_ms,
+             GError            **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  HwJetStreamKv *kv = hw_jetstream_kv_open (js, name, replicas, ttl_ms, &local_error);
+
+  if (kv == NULL)
+    g_set_error (error, HW_ERROR, HW_ERROR_UNAVAILABLE, "the listeners bucket %s: %s", name, local_error->message);
+  return kv;
+}
+
+HwHubListenersShared *
+hw_hub_listeners_shared_new (const HwHubConfig  *config,
+                             HwSharedFunc        func,
+                             gpointer            user_data,
+                             GError            **error)
+{
+  HwJetStreamOptions options = {
+    .urls = (const char * const *) config->nats_urls,
+    .subsystem = config->subsystem,
+    .replicas = config->nats_replicas > 0 ? config->nats_replicas : DEFAULT_REPLICAS,
+    .timeout_ms = REQUEST_TIMEOUT_MS,
+    .connect_timeout_ms = CONNECT_TIMEOUT_MS,
+  };
+  g_autoptr(GError) local_error = NULL;
+  HwHubListenersShared *self;
+
+  g_return_val_if_fail (config->nats_urls != NULL && config->nats_urls[0] != NULL, NULL);
+
+  self = g_new0 (HwHubListenersShared, 1);
+  /* A connection of our own, not the lake's: the hub frees its lake
+   * before its listeners are stopped. */
+  if ((self->js = hw_jetstream_connect (&options, &local_error)) == NULL)
+    {
+      g_set_error (error, HW_ERROR, HW_ERROR_UNAVAILABLE, "the JetStream cluster at %s: %s",
+                   config->nats_urls[0], local_error->message);
+      hw_hub_listeners_shared_free (self);
+      return NULL;
+    }
+  if ((self->bucket = open_bucket (self->js, "LISTENERS", options.replicas, 0, error)) == NULL ||
+      (self->leases = open_bucket (self->js, "LEASES", options.replicas, LEASE_TTL_MS, error)) == NULL)
+    {
+      hw_hub_listeners_shared_free (self);
+      return NULL;
+    }
+  self->link = g_atomic_rc_box_new0 (Link);
+  self->link->func = func;
+  self->link->user_data = user_data;
+  self->context = g_main_context_ref_thread_default ();
+  self->replica = make_replica_name ();
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->wake);
+  self->reports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) held_free);
+  self->thread = g_thread_new ("hw-listeners", run_worker, self);
+  g_message ("listeners: shared through %s as replica %s", hw_jetstream_kv_get_bucket (self->bucket), self->replica);
+  return self;
+}
+
+void
+hw_hub_listeners_shared_free (HwHubListenersShared *self)
+{
+  GTask *task;
+
+  if (self == NULL)
+    return;
+  if (self->thread != NULL)
+    {
+      g_mutex_lock (&self->lock);
+      self->closing = TRUE;
+      g_cond_signal (&self->wake);
+      g_mutex_unlock (&self->lock);
+      g_thread_join (self->thread);
+      self->link->closed = TRUE;
+      g_atomic_rc_box_release (self->link);
+      g_main_context_unref (self->context);
+      g_mutex_clear (&self->lock);
+      g_cond_clear (&self->wake);
+    }
+  /* The worker performed every write queued before it stopped. */
+  while ((task = g_queue_pop_head (&self->writes)) != NULL)
+    {
+      g_task_return_new_error (task, HW_ERROR, HW_ERROR_UNAVAILABLE, "the hub is stopping");
+      g_object_unref (task);
+    }
+  g_clear_pointer (&self->held, g_hash_table_unref);
+  g_clear_pointer (&self->reports, g_hash_table_unref);
+  g_strfreev (self->wanted);
+  g_clear_pointer (&self->bucket, hw_jetstream_kv_free);
+  g_clear_pointer (&self->leases, hw_jetstream_kv_free);
+  g_clear_pointer (&self->js, hw_jetstream_free);
+  g_free (self->replica);
+  g_free (self);
+}
+
+const char *
+hw_hub_listeners_shared_get_replica (HwHubListenersShared *self)
+{
+  return self->replica;
+}
+
+void
+hw_hub_listeners_shared_want (HwHubListenersShared *self,
+                              const char * const   *names)
+{
+  GHashTableIter iter;
+  const char *name;
+
+  g_mutex_lock (&self->lock);
+  g_strfreev (self->wanted);
+  self->wanted = g_strdupv ((GStrv) names);
+  /* A new listener is taken up at once, not at the next tick. */
+  self->retick = TRUE;
+  g_cond_signal (&self->wake);
+  /* A status is reported for as long as its lease is wanted. */
+  g_hash_table_iter_init (&iter, self->reports);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, NULL))
+    if (names == NULL || !g_strv_contains (names, name))
+      g_hash_table_iter_remove (&iter);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+hw_hub_listeners_shared_report (HwHubListenersShared *self,
+                                const char           *name,
+                                JsonObject           *status,
+                                gboolean              urgent)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), status);
+  char *text = json_to_string (node, FALSE);
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_replace (self->reports, g_strdup (name), text);
+  if (urgent)
+    {
+      self->urgent = TRUE;
+      g_cond_signal (&self->wake);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+void
+hw_hub_listeners_shared_write_async (HwHubListenersShared *self,
+                                     const char           *name,
+                                     const char           *definition,
+                                     gint64                start_seq,
+                                     gboolean              reset_progress,
+                                     GAsyncReadyCallback   callback,
+                                     gpointer              user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  Write *write = g_new0 (Write, 1);
+
+  g_task_set_source_tag (task, hw_hub_listeners_shared_write_async);
+  write->name = g_strdup (name);
+  write->definition = g_strdup (definition);
+  write->start_seq = start_seq;
+  write->reset_progress = reset_progress;
+  g_task_set_task_data (task, write, (GDestroyNotify) write_free);
+  g_mutex_lock (&self->lock);
+  g_queue_push_tail (&self->writes, task);
+  g_cond_signal (&self->wake);
+  g_mutex_unlock (&self->lock);
+}
+
+#else /* !HAVE_JETSTREAM: never made, since such a hub refuses the engine */
+
+HwHubListenersShared *
+hw_hub_listeners_shared_new (const HwHubConfig  *config,
+                             HwSharedFunc        func,
+                             gpointer            user_data,
+                             GError            **error)
+{
+  g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "this hubwatchd was built without JetStream support");
+  return NULL;
+}
+
+void
+hw_hub_listeners_shared_free (HwHubListenersShared *self)
+{
+}
+
+const char *
+hw_hub_listeners_shared_get_replica (HwHubListenersShared *self)
+{
+  return NULL;
+}
+
+void
+hw_hub_listeners_shared_want (HwHubListenersShared *self,
+                              const char * const   *names)
+{
+}
+
+void
+hw_hub_listeners_shared_report (HwHubListenersShared *self,
+                                const char           *name,
+                                JsonObject           *status,
+                                gboolean              urgent)
+{
+}
+
+void
+hw_hub_listeners_shared_write_async (HwHubListenersShared *self,
+                                     const char           *name,
+                                     const char           *definition,
+                                     gint64                start_seq,
+                                     gboolean              reset_progress,
+                                     GAsyncReadyCallback   callback,
+                                     gpointer              user_data)
+{
+}
+
+#endif
+
+guint64
+hw_hub_listeners_shared_write_finish (GAsyncResult  *result,
+                                      GError       **error)
+{
+  gssize revision = g_task_propagate_int (G_TASK (result), error);
+
+  return revision > 0 ? (guint64) revision : 0;
+}
