@@ -48,6 +48,7 @@ static const HwHubMigration engine_migrations[] = {
 typedef struct
 {
   HwHub          *hub;
+  HwHubReplica   *replica;     /* the JetStream engine's, else NULL */
   HwHubListeners *listeners;
   HwHubJobs      *jobs;
   gboolean        detached;
@@ -58,9 +59,12 @@ engine_free (Engine *engine)
 {
   g_clear_pointer (&engine->jobs, hw_hub_jobs_free);
   g_clear_pointer (&engine->listeners, hw_hub_listeners_free);
+  g_clear_pointer (&engine->replica, hw_hub_replica_free);
   g_free (engine);
 }
 
+/* What the replica's worker does for listeners and jobs stops with them:
+ * the worker goes last. */
 static void
 engine_stop (Engine *engine)
 {
@@ -71,6 +75,7 @@ engine_stop (Engine *engine)
     hw_hub_jobs_stop (engine->jobs);
   if (engine->listeners != NULL)
     hw_hub_listeners_stop (engine->listeners);
+  g_clear_pointer (&engine->replica, hw_hub_replica_free);
 }
 
 /* Weak notify runs in the hub's dispose, while hub.db is still open, so
@@ -106,13 +111,20 @@ hw_hub_engine_attach (HwHub   *hub,
 
   engine = g_new0 (Engine, 1);
   engine->hub = hub;
-  engine->listeners = hw_hub_listeners_new (hub, error);
-  if (engine->listeners == NULL)
+  config = hw_hub_get_config (hub);
+  if (config != NULL && config->engine == HW_HUB_ENGINE_JETSTREAM &&
+      (engine->replica = hw_hub_replica_new (config, error)) == NULL)
     {
       engine_free (engine);
       return FALSE;
     }
-  config = hw_hub_get_config (hub);
+  engine->listeners = hw_hub_listeners_new (hub, engine->replica, error);
+  if (engine->listeners == NULL)
+    {
+      engine_stop (engine);
+      engine_free (engine);
+      return FALSE;
+    }
   if (config != NULL && config->keyfile != NULL &&
       !hw_hub_listeners_add_from_keyfile (engine->listeners, config->keyfile, error))
     {

@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <unistd.h>
 
 #include "hw-error.h"
 #include "hw-hub-listeners-shared.h"
@@ -38,21 +37,9 @@ hw_shared_lease_free (HwSharedLease *lease)
  * often. */
 #define LEASE_TTL_MS        10000
 #define TICK_MS             (LEASE_TTL_MS / 4)
-#define DEFAULT_REPLICAS    3
 /* A status that did not change is written again this often, so the other
  * replicas see it is current. */
 #define STATUS_REWRITE_US   (10 * G_TIME_SPAN_SECOND)
-#define CONNECT_TIMEOUT_MS  30000
-#define REQUEST_TIMEOUT_MS  10000
-
-/* What the worker's reports reach, on the main context: cut off by free()
- * while reports may still be on their way. */
-typedef struct
-{
-  HwSharedFunc func;
-  gpointer     user_data;
-  gboolean     closed;     /* main context only */
-} Link;
 
 typedef struct
 {
@@ -61,35 +48,36 @@ typedef struct
   gint64            written_at;       /* monotonic µs */
 } Held;
 
-typedef struct
-{
-  char     *name;
-  char     *definition;
-  gint64    start_seq;
-  gboolean  reset_progress;
-} Write;
-
+/* Reference-counted: what is queued on the worker or on the main context
+ * holds a reference, so it may outlive free(), which stops its use. */
 struct _HwHubListenersShared
 {
-  Link          *link;
-  GMainContext  *context;
-  char          *replica;
-  HwJetStream   *js;
+  HwHubReplica  *replica;
+  HwSharedFunc   func;
+  gpointer       user_data;
+  gboolean       closed;    /* main context only: @func is not called any more */
   HwJetStreamKv *bucket;    /* definitions and statuses */
   HwJetStreamKv *leases;
-  GThread       *thread;
 
   GMutex         lock;
-  GCond          wake;
-  gboolean       closing;   /* under lock, and the five below */
-  gboolean       urgent;    /* a status to write before the next tick */
-  gboolean       retick;    /* the leases wanted changed: tick now */
-  GStrv          wanted;
+  GStrv          wanted;    /* under lock, and the two below */
   GHashTable    *reports;   /* name → JSON string of its status */
-  GQueue         writes;    /* GTask* (Write) */
+  gboolean       urgent_queued;
 
-  GHashTable    *held;      /* worker only: name → Held* */
+  /* Worker only. */
+  GSource       *ticker;
+  gboolean       stopped;
+  GHashTable    *held;      /* name → Held* */
 };
+
+typedef struct
+{
+  HwHubListenersShared *shared;   /* a reference */
+  char                 *name;
+  char                 *definition;
+  gint64                start_seq;
+  gboolean              reset_progress;
+} Write;
 
 static void
 held_free (Held *held)
@@ -99,9 +87,31 @@ held_free (Held *held)
   g_free (held);
 }
 
+static HwHubListenersShared *
+shared_ref (HwHubListenersShared *self)
+{
+  return g_atomic_rc_box_acquire (self);
+}
+
+static void
+shared_clear (HwHubListenersShared *self)
+{
+  g_mutex_clear (&self->lock);
+  g_strfreev (self->wanted);
+  g_clear_pointer (&self->reports, g_hash_table_unref);
+  g_clear_pointer (&self->held, g_hash_table_unref);
+}
+
+static void
+shared_unref (HwHubListenersShared *self)
+{
+  g_atomic_rc_box_release_full (self, (GDestroyNotify) shared_clear);
+}
+
 static void
 write_free (Write *write)
 {
+  shared_unref (write->shared);
   g_free (write->name);
   g_free (write->definition);
   g_free (write);
@@ -292,7 +302,7 @@ refresh_leases (HwHubListenersShared *self,
           g_autofree char *key = key_for (LEASE_PREFIX, wanted[i]);
 
           held = g_new0 (Held, 1);
-          held->lease = hw_jetstream_lease_new (self->leases, key, self->replica);
+          held->lease = hw_jetstream_lease_new (self->leases, key, hw_hub_replica_get_name (self->replica));
           g_hash_table_insert (self->held, g_strdup (wanted[i]), held);
         }
       if (!hw_jetstream_lease_refresh (held->lease, &error) &&
@@ -326,7 +336,8 @@ write_status (HwHubListenersShared *self,
   key = key_for (STATUS_PREFIX, name);
   /* The replica name is canonicalized: nothing in it needs escaping. */
   record = g_strdup_printf ("{\"holder\":\"%s\",\"at\":%" G_GINT64_FORMAT ",\"status\":%s}",
-                            self->replica, g_get_real_time () / G_TIME_SPAN_MILLISECOND, status);
+                            hw_hub_replica_get_name (self->replica), g_get_real_time () / G_TIME_SPAN_MILLISECOND,
+                            status);
   value = g_bytes_new (record, strlen (record));
   if (hw_jetstream_kv_put (self->bucket, key, value, &error) == 0)
     {
@@ -361,9 +372,9 @@ write_statuses (HwHubListenersShared *self,
 
 typedef struct
 {
-  Link      *link;
-  GPtrArray *definitions;
-  GPtrArray *leases;
+  HwHubListenersShared *shared;   /* a reference */
+  GPtrArray            *definitions;
+  GPtrArray            *leases;
 } Sync;
 
 static void
@@ -371,7 +382,7 @@ sync_free (gpointer data)
 {
   Sync *sync = data;
 
-  g_atomic_rc_box_release (sync->link);
+  shared_unref (sync->shared);
   g_clear_pointer (&sync->definitions, g_ptr_array_unref);
   g_ptr_array_unref (sync->leases);
   g_free (sync);
@@ -382,8 +393,8 @@ deliver_sync (gpointer data)
 {
   Sync *sync = data;
 
-  if (!sync->link->closed)
-    sync->link->func (sync->definitions, sync->leases, sync->link->user_data);
+  if (!sync->shared->closed)
+    sync->shared->func (sync->definitions, sync->leases, sync->shared->user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -399,7 +410,7 @@ describe_lease (HwHubListenersShared *self,
   lease->name = g_strdup (name);
   lease->held_until = held != NULL ? hw_jetstream_lease_get_held_until (held->lease) : 0;
   if (lease->held_until != 0)
-    lease->holder = g_strdup (self->replica);
+    lease->holder = g_strdup (hw_hub_replica_get_name (self->replica));
   else if (status->record != NULL)
     lease->holder = g_strdup (json_object_get_string_member_with_default (status->record, "holder", NULL));
   if (published != NULL && JSON_NODE_HOLDS_OBJECT (published))
@@ -442,20 +453,23 @@ tick (HwHubListenersShared *self)
   for (guint i = 0; wanted != NULL && wanted[i] != NULL; i++)
     g_hash_table_insert (statuses, g_strdup (wanted[i]), g_new0 (Status, 1));
   sync->definitions = read_bucket (self, statuses);
-  sync->link = g_atomic_rc_box_acquire (self->link);
+  sync->shared = shared_ref (self);
   sync->leases = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_shared_lease_free);
   for (guint i = 0; wanted != NULL && wanted[i] != NULL; i++)
     g_ptr_array_add (sync->leases, describe_lease (self, wanted[i], g_hash_table_lookup (statuses, wanted[i])));
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, deliver_sync, sync, sync_free);
+  g_main_context_invoke_full (hw_hub_replica_get_main_context (self->replica), G_PRIORITY_DEFAULT,
+                              deliver_sync, sync, sync_free);
 }
 
 /* Writes --------------------------------------------------------------------- */
 
-static guint64
-perform_write (HwHubListenersShared  *self,
-               Write                 *write,
-               GError               **error)
+static gssize
+perform_write (HwHubReplica  *replica,
+               gpointer       data,
+               GError       **error)
 {
+  Write *write = data;
+  HwHubListenersShared *self = write->shared;
   g_autofree char *key = key_for (DEFINITION_PREFIX, write->name);
   g_autofree char *status_key = key_for (STATUS_PREFIX, write->name);
   g_autofree char *record = NULL;
@@ -478,117 +492,97 @@ perform_write (HwHubListenersShared  *self,
       revision = hw_jetstream_kv_put (self->bucket, key, value, &local_error);
     }
   if (revision == 0)
-    g_set_error (error, HW_ERROR, HW_ERROR_UNAVAILABLE,
-                 "the listener “%s” could not be shared with the other replicas (%s); "
-                 "nothing was changed, try again", write->name, local_error->message);
-  return revision;
-}
-
-static void
-perform_writes (HwHubListenersShared *self)
-{
-  GTask *task;
-
-  g_mutex_lock (&self->lock);
-  while ((task = g_queue_pop_head (&self->writes)) != NULL)
     {
-      GError *error = NULL;
-      guint64 revision;
-
-      g_mutex_unlock (&self->lock);
-      revision = perform_write (self, g_task_get_task_data (task), &error);
-      if (revision != 0)
-        g_task_return_int (task, (gssize) revision);
-      else
-        g_task_return_error (task, error);
-      g_object_unref (task);
-      g_mutex_lock (&self->lock);
+      g_set_error (error, HW_ERROR, HW_ERROR_UNAVAILABLE,
+                   "the listener “%s” could not be shared with the other replicas (%s); "
+                   "nothing was changed, try again", write->name, local_error->message);
+      return -1;
     }
-  g_mutex_unlock (&self->lock);
+  return (gssize) revision;
 }
 
 /* The worker ----------------------------------------------------------------- */
 
-static void
-finish (HwHubListenersShared *self)
+static gboolean
+on_tick (gpointer data)
 {
-  g_autoptr(GHashTable) reports = NULL;
+  HwHubListenersShared *self = data;
 
-  g_mutex_lock (&self->lock);
-  reports = g_steal_pointer (&self->reports);
-  g_mutex_unlock (&self->lock);
-  perform_writes (self);
-  /* The final checkpoints, so whoever takes over goes on from them. */
-  write_statuses (self, reports);
-  refresh_leases (self, NULL);
+  if (!self->stopped)
+    tick (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+tick_now (gpointer data)
+{
+  on_tick (data);
+  return G_SOURCE_REMOVE;
 }
 
 /* Between ticks: the statuses reported since, once a checkpoint moved. */
-static void
-write_reported (HwHubListenersShared *self)
+static gboolean
+write_reported (gpointer data)
 {
+  HwHubListenersShared *self = data;
   g_autoptr(GHashTable) reports = NULL;
 
   g_mutex_lock (&self->lock);
   reports = copy_reports (self->reports);
-  self->urgent = FALSE;
+  self->urgent_queued = FALSE;
   g_mutex_unlock (&self->lock);
-  write_statuses (self, reports);
+  if (!self->stopped)
+    write_statuses (self, reports);
+  return G_SOURCE_REMOVE;
 }
 
-static gpointer
-run_worker (gpointer data)
+static void
+invoke_on_worker (HwHubListenersShared *self,
+                  GSourceFunc           func)
+{
+  g_main_context_invoke_full (hw_hub_replica_get_worker_context (self->replica), G_PRIORITY_DEFAULT,
+                              func, shared_ref (self), (GDestroyNotify) shared_unref);
+}
+
+static gboolean
+start_on_worker (gpointer data)
 {
   HwHubListenersShared *self = data;
-  gint64 next_tick = 0;
 
-  for (;;)
-    {
-      gboolean closing, urgent, retick;
-
-      perform_writes (self);
-      g_mutex_lock (&self->lock);
-      retick = self->retick;
-      self->retick = FALSE;
-      g_mutex_unlock (&self->lock);
-      if (retick || g_get_monotonic_time () >= next_tick)
-        {
-          next_tick = g_get_monotonic_time () + TICK_MS * G_TIME_SPAN_MILLISECOND;
-          tick (self);
-        }
-      g_mutex_lock (&self->lock);
-      while (!self->closing && !self->urgent && !self->retick && g_queue_is_empty (&self->writes) &&
-             g_cond_wait_until (&self->wake, &self->lock, next_tick))
-        ;
-      closing = self->closing;
-      urgent = self->urgent;
-      g_mutex_unlock (&self->lock);
-      if (closing)
-        break;
-      if (urgent)
-        write_reported (self);
-    }
-  finish (self);
-  return NULL;
+  self->ticker = g_timeout_source_new (TICK_MS);
+  g_source_set_callback (self->ticker, on_tick, shared_ref (self), (GDestroyNotify) shared_unref);
+  g_source_attach (self->ticker, hw_hub_replica_get_worker_context (self->replica));
+  return G_SOURCE_REMOVE;
 }
 
-static char *
-make_replica_name (void)
+/* The final checkpoints, so whoever takes over goes on from them; then
+ * the leases, so that it can at once. */
+static gboolean
+stop_on_worker (gpointer data)
 {
-  char *name = g_strdup_printf ("%s/%d", g_get_host_name (), (int) getpid ());
+  HwHubListenersShared *self = data;
+  g_autoptr(GHashTable) reports = NULL;
 
-  return g_strcanon (name, G_CSET_A_2_Z G_CSET_a_2_z G_CSET_DIGITS "./-_", '_');
+  g_source_destroy (self->ticker);
+  g_clear_pointer (&self->ticker, g_source_unref);
+  g_mutex_lock (&self->lock);
+  reports = copy_reports (self->reports);
+  g_mutex_unlock (&self->lock);
+  write_statuses (self, reports);
+  refresh_leases (self, NULL);
+  self->stopped = TRUE;
+  return G_SOURCE_REMOVE;
 }
 
 static HwJetStreamKv *
-open_bucket (HwJetStream        *js,
-             const char         *name,
-             int                 replicas,
-             gint64              ttl_ms,
-             GError            **error)
+open_bucket (HwHubReplica  *replica,
+             const char    *name,
+             gint64         ttl_ms,
+             GError       **error)
 {
   g_autoptr(GError) local_error = NULL;
-  HwJetStreamKv *kv = hw_jetstream_kv_open (js, name, replicas, ttl_ms, &local_error);
+  HwJetStreamKv *kv = hw_jetstream_kv_open (hw_hub_replica_get_jetstream (replica), name,
+                                            hw_hub_replica_get_copies (replica), ttl_ms, &local_error);
 
   if (kv == NULL)
     g_set_error (error, HW_ERROR, HW_ERROR_UNAVAILABLE, "the listeners bucket %s: %s", name, local_error->message);
@@ -596,93 +590,50 @@ open_bucket (HwJetStream        *js,
 }
 
 HwHubListenersShared *
-hw_hub_listeners_shared_new (const HwHubConfig  *config,
-                             HwSharedFunc        func,
-                             gpointer            user_data,
-                             GError            **error)
+hw_hub_listeners_shared_new (HwHubReplica  *replica,
+                             HwSharedFunc   func,
+                             gpointer       user_data,
+                             GError       **error)
 {
-  HwJetStreamOptions options = {
-    .urls = (const char * const *) config->nats_urls,
-    .subsystem = config->subsystem,
-    .replicas = config->nats_replicas > 0 ? config->nats_replicas : DEFAULT_REPLICAS,
-    .timeout_ms = REQUEST_TIMEOUT_MS,
-    .connect_timeout_ms = CONNECT_TIMEOUT_MS,
-  };
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(HwJetStreamKv) bucket = NULL;
+  g_autoptr(HwJetStreamKv) leases = NULL;
   HwHubListenersShared *self;
 
-  g_return_val_if_fail (config->nats_urls != NULL && config->nats_urls[0] != NULL, NULL);
-
-  self = g_new0 (HwHubListenersShared, 1);
-  /* A connection of our own, not the lake's: the hub frees its lake
-   * before its listeners are stopped. */
-  if ((self->js = hw_jetstream_connect (&options, &local_error)) == NULL)
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_UNAVAILABLE, "the JetStream cluster at %s: %s",
-                   config->nats_urls[0], local_error->message);
-      hw_hub_listeners_shared_free (self);
-      return NULL;
-    }
-  if ((self->bucket = open_bucket (self->js, "LISTENERS", options.replicas, 0, error)) == NULL ||
-      (self->leases = open_bucket (self->js, "LEASES", options.replicas, LEASE_TTL_MS, error)) == NULL)
-    {
-      hw_hub_listeners_shared_free (self);
-      return NULL;
-    }
-  self->link = g_atomic_rc_box_new0 (Link);
-  self->link->func = func;
-  self->link->user_data = user_data;
-  self->context = g_main_context_ref_thread_default ();
-  self->replica = make_replica_name ();
+  if ((bucket = open_bucket (replica, "LISTENERS", 0, error)) == NULL ||
+      (leases = open_bucket (replica, "LEASES", LEASE_TTL_MS, error)) == NULL)
+    return NULL;
+  self = g_atomic_rc_box_new0 (HwHubListenersShared);
+  self->replica = replica;
+  self->func = func;
+  self->user_data = user_data;
+  self->bucket = g_steal_pointer (&bucket);
+  self->leases = g_steal_pointer (&leases);
   g_mutex_init (&self->lock);
-  g_cond_init (&self->wake);
   self->reports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) held_free);
-  self->thread = g_thread_new ("hw-listeners", run_worker, self);
-  g_message ("listeners: shared through %s as replica %s", hw_jetstream_kv_get_bucket (self->bucket), self->replica);
+  invoke_on_worker (self, start_on_worker);
+  g_message ("listeners: shared through %s as replica %s", hw_jetstream_kv_get_bucket (self->bucket),
+             hw_hub_replica_get_name (replica));
   return self;
 }
 
 void
 hw_hub_listeners_shared_free (HwHubListenersShared *self)
 {
-  GTask *task;
-
   if (self == NULL)
     return;
-  if (self->thread != NULL)
-    {
-      g_mutex_lock (&self->lock);
-      self->closing = TRUE;
-      g_cond_signal (&self->wake);
-      g_mutex_unlock (&self->lock);
-      g_thread_join (self->thread);
-      self->link->closed = TRUE;
-      g_atomic_rc_box_release (self->link);
-      g_main_context_unref (self->context);
-      g_mutex_clear (&self->lock);
-      g_cond_clear (&self->wake);
-    }
-  /* The worker performed every write queued before it stopped. */
-  while ((task = g_queue_pop_head (&self->writes)) != NULL)
-    {
-      g_task_return_new_error (task, HW_ERROR, HW_ERROR_UNAVAILABLE, "the hub is stopping");
-      g_object_unref (task);
-    }
-  g_clear_pointer (&self->held, g_hash_table_unref);
-  g_clear_pointer (&self->reports, g_hash_table_unref);
-  g_strfreev (self->wanted);
+  self->closed = TRUE;
+  hw_hub_replica_run_sync (self->replica, stop_on_worker, self);
+  /* Nothing on the worker uses them any more (it checks "stopped"). */
   g_clear_pointer (&self->bucket, hw_jetstream_kv_free);
   g_clear_pointer (&self->leases, hw_jetstream_kv_free);
-  g_clear_pointer (&self->js, hw_jetstream_free);
-  g_free (self->replica);
-  g_free (self);
+  shared_unref (self);
 }
 
 const char *
 hw_hub_listeners_shared_get_replica (HwHubListenersShared *self)
 {
-  return self->replica;
+  return hw_hub_replica_get_name (self->replica);
 }
 
 void
@@ -695,15 +646,14 @@ hw_hub_listeners_shared_want (HwHubListenersShared *self,
   g_mutex_lock (&self->lock);
   g_strfreev (self->wanted);
   self->wanted = g_strdupv ((GStrv) names);
-  /* A new listener is taken up at once, not at the next tick. */
-  self->retick = TRUE;
-  g_cond_signal (&self->wake);
   /* A status is reported for as long as its lease is wanted. */
   g_hash_table_iter_init (&iter, self->reports);
   while (g_hash_table_iter_next (&iter, (gpointer *) &name, NULL))
     if (names == NULL || !g_strv_contains (names, name))
       g_hash_table_iter_remove (&iter);
   g_mutex_unlock (&self->lock);
+  /* A new listener is taken up at once, not at the next tick. */
+  invoke_on_worker (self, tick_now);
 }
 
 void
@@ -714,15 +664,15 @@ hw_hub_listeners_shared_report (HwHubListenersShared *self,
 {
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), status);
   char *text = json_to_string (node, FALSE);
+  gboolean queue;
 
   g_mutex_lock (&self->lock);
   g_hash_table_replace (self->reports, g_strdup (name), text);
-  if (urgent)
-    {
-      self->urgent = TRUE;
-      g_cond_signal (&self->wake);
-    }
+  queue = urgent && !self->urgent_queued;
+  self->urgent_queued |= queue;
   g_mutex_unlock (&self->lock);
+  if (queue)
+    invoke_on_worker (self, write_reported);
 }
 
 void
@@ -734,28 +684,23 @@ hw_hub_listeners_shared_write_async (HwHubListenersShared *self,
                                      GAsyncReadyCallback   callback,
                                      gpointer              user_data)
 {
-  GTask *task = g_task_new (NULL, NULL, callback, user_data);
   Write *write = g_new0 (Write, 1);
 
-  g_task_set_source_tag (task, hw_hub_listeners_shared_write_async);
+  write->shared = shared_ref (self);
   write->name = g_strdup (name);
   write->definition = g_strdup (definition);
   write->start_seq = start_seq;
   write->reset_progress = reset_progress;
-  g_task_set_task_data (task, write, (GDestroyNotify) write_free);
-  g_mutex_lock (&self->lock);
-  g_queue_push_tail (&self->writes, task);
-  g_cond_signal (&self->wake);
-  g_mutex_unlock (&self->lock);
+  hw_hub_replica_run_async (self->replica, perform_write, write, (GDestroyNotify) write_free, callback, user_data);
 }
 
 #else /* !HAVE_JETSTREAM: never made, since such a hub refuses the engine */
 
 HwHubListenersShared *
-hw_hub_listeners_shared_new (const HwHubConfig  *config,
-                             HwSharedFunc        func,
-                             gpointer            user_data,
-                             GError            **error)
+hw_hub_listeners_shared_new (HwHubReplica  *replica,
+                             HwSharedFunc   func,
+                             gpointer       user_data,
+                             GError       **error)
 {
   g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "this hubwatchd was built without JetStream support");
   return NULL;
@@ -803,7 +748,7 @@ guint64
 hw_hub_listeners_shared_write_finish (GAsyncResult  *result,
                                       GError       **error)
 {
-  gssize revision = g_task_propagate_int (G_TASK (result), error);
+  gssize revision = hw_hub_replica_run_finish (result, error);
 
   return revision > 0 ? (guint64) revision : 0;
 }

@@ -23,6 +23,7 @@
 #include <json-glib/json-glib.h>
 
 #include "hw-hub.h"
+#include "hw-hub-replica.h"
 
 G_BEGIN_DECLS
 
@@ -56,16 +57,17 @@ typedef void (*HwSharedFunc) (GPtrArray *definitions,
                               GPtrArray *leases,
                               gpointer   user_data);
 
-/* Connects to the cluster, opens (or makes) the buckets and starts the
- * worker, which calls @func on the caller's main context every few
- * seconds. HW_ERROR_UNAVAILABLE when the cluster cannot be reached. */
-HwHubListenersShared *hw_hub_listeners_shared_new         (const HwHubConfig     *config,
+/* Opens (or makes) the buckets and starts the periodic work on
+ * @replica's worker (which must outlive it); @func runs on the main
+ * context every few seconds. HW_ERROR_UNAVAILABLE when the cluster cannot
+ * be reached. */
+HwHubListenersShared *hw_hub_listeners_shared_new         (HwHubReplica          *replica,
                                                            HwSharedFunc           func,
                                                            gpointer               user_data,
                                                            GError               **error);
-/* Stops the worker after it wrote the last statuses reported and
- * released the leases held, so another replica takes over at once. @func
- * is not called any more. */
+/* Writes the last statuses reported and releases the leases held, so
+ * another replica takes over at once, and waits for that. @func is not
+ * called any more. */
 void                  hw_hub_listeners_shared_free        (HwHubListenersShared  *self);
 /* This replica's name in leases and statuses: "HOST/PID". */
 const char           *hw_hub_listeners_shared_get_replica (HwHubListenersShared  *self);

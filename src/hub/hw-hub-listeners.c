@@ -658,13 +658,12 @@ on_lease_tick (gpointer user_data)
 
 static gboolean
 share (HwHubListeners  *self,
+       HwHubReplica    *replica,
        GError         **error)
 {
-  const HwHubConfig *config = hw_hub_get_config (self->hub);
-
-  if (config == NULL || config->engine != HW_HUB_ENGINE_JETSTREAM)
+  if (replica == NULL)
     return TRUE;
-  self->shared = hw_hub_listeners_shared_new (config, on_shared_sync, self, error);
+  self->shared = hw_hub_listeners_shared_new (replica, on_shared_sync, self, error);
   if (self->shared == NULL)
     return FALSE;
   self->lease_tick_id = g_timeout_add_seconds (1, on_lease_tick, self);
@@ -699,8 +698,9 @@ stop_sharing (HwHubListeners *self)
 /* The registry ------------------------------------------------------------- */
 
 HwHubListeners *
-hw_hub_listeners_new (HwHub   *hub,
-                      GError **error)
+hw_hub_listeners_new (HwHub         *hub,
+                      HwHubReplica  *replica,
+                      GError       **error)
 {
   HwHubListeners *self;
 
@@ -710,7 +710,7 @@ hw_hub_listeners_new (HwHub   *hub,
   self->hub = hub;
   self->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) registered_free);
   self->revisions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  if (!share (self, error) || !load_persisted (self, error))
+  if (!share (self, replica, error) || !load_persisted (self, error))
     {
       hw_hub_listeners_free (self);
       return NULL;

@@ -7,14 +7,17 @@
 #include "hw-hub.h"
 #include "hw-hub-delivery.h"
 #include "hw-hub-engine.h"
+#include "hw-hub-replica.h"
 
 G_BEGIN_DECLS
 
 /* Loads the listeners persisted in hub.db (the "engine" migrations must have
  * run), starts their delivery loops, follows the hub's "events-appended"
  * signal and registers GET/POST /v1/listeners and GET/DELETE
- * /v1/listeners/{name}. */
+ * /v1/listeners/{name}. With @replica (the JetStream engine; it must
+ * outlive stop()) the listeners are shared with the other replicas. */
 HwHubListeners       *hw_hub_listeners_new               (HwHub          *hub,
+                                                          HwHubReplica   *replica,
                                                           GError        **error);
 /* Stops every delivery loop, persisting checkpoints; the routes keep
  * answering from the last state. Idempotent. */
