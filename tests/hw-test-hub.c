@@ -215,6 +215,18 @@ hw_test_hub_new (const char *data_dir,
   return hw_test_hub_newv (data_dir, (const char * const *) args->pdata);
 }
 
+HwTestHub *
+hw_test_hub_new_replica (char       **nats_urls,
+                         const char  *config)
+{
+  g_autofree char *urls = g_strjoinv (",", nats_urls);
+  /* Without a config file, the NULL after "--nats URLS" ends the list. */
+  const char *args[] = { "--engine", "jetstream", "--nats", urls,
+                         config != NULL ? "--config" : NULL, config, NULL };
+
+  return hw_test_hub_newv (NULL, args);
+}
+
 void
 hw_test_hub_kill (HwTestHub *hub)
 {
@@ -285,11 +297,15 @@ hw_test_hub_set_token (HwTestHub  *hub,
   hub->token = g_strdup (token);
 }
 
-guint
-hw_test_hub_request (HwTestHub    *hub,
+/* hw_test_hub_request(), plus the request header @header: @value when
+ * both are non-NULL. */
+static guint
+request_with_header (HwTestHub    *hub,
                      const char   *method,
                      const char   *path,
                      const char   *token,
+                     const char   *header,
+                     const char   *value,
                      const char   *content_type,
                      const char   *body,
                      gssize        body_length,
@@ -303,10 +319,13 @@ hw_test_hub_request (HwTestHub    *hub,
   const char *use_token = token != NULL ? token : hub->token;
 
   g_assert_nonnull (msg);
+  if (header != NULL && value != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), header, value);
   if (use_token != NULL && use_token[0] != '\0')
     {
-      g_autofree char *value = g_strconcat ("Bearer ", use_token, NULL);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", value);
+      g_autofree char *authorization = g_strconcat ("Bearer ", use_token, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", authorization);
     }
   if (body != NULL)
     {
@@ -341,12 +360,29 @@ hw_test_hub_request (HwTestHub    *hub,
 }
 
 guint
-hw_test_hub_json (HwTestHub   *hub,
-                  const char  *method,
-                  const char  *path,
-                  const char  *token,
-                  const char  *body_json,
-                  JsonNode   **out_json)
+hw_test_hub_request (HwTestHub    *hub,
+                     const char   *method,
+                     const char   *path,
+                     const char   *token,
+                     const char   *content_type,
+                     const char   *body,
+                     gssize        body_length,
+                     GBytes      **out_body,
+                     SoupMessage **out_msg)
+{
+  return request_with_header (hub, method, path, token, NULL, NULL, content_type, body, body_length,
+                              out_body, out_msg);
+}
+
+static guint
+json_request (HwTestHub   *hub,
+              const char  *method,
+              const char  *path,
+              const char  *token,
+              const char  *header,
+              const char  *value,
+              const char  *body_json,
+              JsonNode   **out_json)
 {
   g_autoptr(GBytes) body = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -355,7 +391,7 @@ hw_test_hub_json (HwTestHub   *hub,
   const char *data;
   guint status;
 
-  status = hw_test_hub_request (hub, method, path, token, NULL, body_json, -1, &body, NULL);
+  status = request_with_header (hub, method, path, token, header, value, NULL, body_json, -1, &body, NULL);
   data = g_bytes_get_data (body, &len);
   if (!json_parser_load_from_data (parser, data, len, &error))
     {
@@ -365,6 +401,29 @@ hw_test_hub_json (HwTestHub   *hub,
   if (out_json != NULL)
     *out_json = json_node_ref (json_parser_get_root (parser));
   return status;
+}
+
+guint
+hw_test_hub_json (HwTestHub   *hub,
+                  const char  *method,
+                  const char  *path,
+                  const char  *token,
+                  const char  *body_json,
+                  JsonNode   **out_json)
+{
+  return json_request (hub, method, path, token, NULL, NULL, body_json, out_json);
+}
+
+guint
+hw_test_hub_json_with_header (HwTestHub   *hub,
+                              const char  *method,
+                              const char  *path,
+                              const char  *header,
+                              const char  *value,
+                              const char  *body_json,
+                              JsonNode   **out_json)
+{
+  return json_request (hub, method, path, NULL, header, value, body_json, out_json);
 }
 
 JsonNode *
@@ -383,6 +442,26 @@ hw_test_hub_get_json (HwTestHub  *hub,
       g_assert_cmpuint (status, ==, expected_status);
     }
   return node;
+}
+
+JsonObject *
+hw_test_hub_find (HwTestHub  *hub,
+                  const char *path)
+{
+  g_autoptr(JsonNode) node = NULL;
+  guint status = hw_test_hub_json (hub, "GET", path, NULL, NULL, &node);
+
+  if (status == 404)
+    return NULL;
+  if (status != 200)
+    {
+      g_autofree char *text = json_to_string (node, FALSE);
+
+      g_printerr ("GET %s → %u (wanted 200 or 404): %s\n", path, status, text);
+      g_assert_cmpuint (status, ==, 200);
+    }
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_ref (json_node_get_object (node));
 }
 
 void

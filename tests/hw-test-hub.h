@@ -31,6 +31,10 @@ HwTestHub *hw_test_hub_new        (const char  *data_dir,
                                    ...) G_GNUC_NULL_TERMINATED;
 HwTestHub *hw_test_hub_newv       (const char  *data_dir,
                                    const char * const *args);
+/* A replica of the JetStream engine: --engine jetstream --nats on the
+ * cluster @nats_urls (NULL-terminated), with --config @config unless NULL. */
+HwTestHub *hw_test_hub_new_replica (char       **nats_urls,
+                                    const char  *config);
 /* Like hw_test_hub_new() but returns NULL (and the exit status/log in
  * @out_log) when the hub refuses to start, for negative tests. */
 HwTestHub *hw_test_hub_try_newv   (const char  *data_dir,
@@ -75,10 +79,25 @@ guint      hw_test_hub_json       (HwTestHub   *hub,
                                    const char  *body_json,
                                    JsonNode   **out_json);
 
+/* hw_test_hub_json() with hub->token, plus the request header @header:
+ * @value, none when @value is NULL (an Idempotency-Key, say). */
+guint      hw_test_hub_json_with_header (HwTestHub   *hub,
+                                         const char  *method,
+                                         const char  *path,
+                                         const char  *header,
+                                         const char  *value,
+                                         const char  *body_json,
+                                         JsonNode   **out_json);
+
 /* GET that asserts @expected_status and returns the parsed body. */
 JsonNode  *hw_test_hub_get_json   (HwTestHub   *hub,
                                    const char  *path,
                                    guint        expected_status);
+
+/* GET of a resource that may not exist (yet): the object answered with a
+ * 200, or NULL for a 404; any other answer fails the test. */
+JsonObject *hw_test_hub_find      (HwTestHub   *hub,
+                                   const char  *path);
 
 /* Asserts @node is {"error":{"code":@code,"message":non-empty}}. */
 void       hw_test_assert_error   (JsonNode    *node,

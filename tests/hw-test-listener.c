@@ -234,3 +234,24 @@ hw_test_listener_acked_times (HwTestListener *listener)
     }
   return times;
 }
+
+guint
+hw_test_count_repeats (GHashTable *times,
+                       const char *type,
+                       guint       first,
+                       guint       n)
+{
+  guint repeats = 0;
+
+  for (guint i = first; i < first + n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("%s-%06u", type, i);
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (times, id));
+
+      if (count != 1)
+        g_test_message ("%s acknowledged %u times", id, count);
+      g_assert_cmpuint (count, >=, 1);
+      repeats += count > 1;
+    }
+  return repeats;
+}

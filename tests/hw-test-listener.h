@@ -57,6 +57,15 @@ gboolean        hw_test_listener_has_acked    (HwTestListener *listener,
  * (char*) to the count (GUINT_TO_POINTER). */
 GHashTable     *hw_test_listener_acked_times  (HwTestListener *listener);
 
+/* For events published with hw_test_events_json(): asserts that each of
+ * the ids TYPE-@first … TYPE-(@first+@n-1) is in @times (from
+ * hw_test_listener_acked_times()) at least once, and returns how many are
+ * there more than once (each named with g_test_message()). */
+guint           hw_test_count_repeats         (GHashTable     *times,
+                                               const char     *type,
+                                               guint           first,
+                                               guint           n);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwTestListener, hw_test_listener_free)
 
 G_END_DECLS

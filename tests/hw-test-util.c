@@ -137,6 +137,18 @@ hw_test_wait_until (HwTestCondition condition,
   return met;
 }
 
+gboolean
+hw_test_poll_due (gint64 *next_poll,
+                  guint   period_ms)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (now < *next_poll)
+    return FALSE;
+  *next_poll = now + hw_test_scale_ms (period_ms) * G_TIME_SPAN_MILLISECOND;
+  return TRUE;
+}
+
 guint16
 hw_test_free_port (void)
 {

@@ -34,6 +34,12 @@ gboolean  hw_test_wait_until      (HwTestCondition condition,
                                    gpointer        user_data,
                                    guint           timeout_ms);
 
+/* For a condition of hw_test_wait_until() that asks a process over HTTP:
+ * TRUE at most once per @period_ms (scaled), as the condition itself runs
+ * every 10 ms. *@next_poll starts at 0. */
+gboolean  hw_test_poll_due        (gint64         *next_poll,
+                                   guint           period_ms);
+
 /* For a child a test kills with SIGKILL: write(2) of all of @text, so
  * that nothing sits in a stdio buffer when the signal lands; _exit(3)
  * when the pipe fails. */

@@ -38,18 +38,6 @@ typedef struct
   char           *holder;       /* the holder every running replica names */
 } Fixture;
 
-static HwTestHub *
-start_replica (HwTestNats *nats,
-               const char *config)
-{
-  g_autofree char *urls = g_strjoinv (",", nats->urls);
-  /* Without a config file, the NULL after "--nats URLS" ends the list. */
-  const char *args[] = { "--engine", "jetstream", "--nats", urls,
-                         config != NULL ? "--config" : NULL, config, NULL };
-
-  return hw_test_hub_newv (NULL, args);
-}
-
 /* @user_data non-NULL: both replicas read one config file that defines the
  * listener "fn" for the test listener. */
 static void
@@ -72,7 +60,7 @@ set_up (Fixture       *fixture,
       g_assert_true (g_file_set_contents (config, contents, -1, NULL));
     }
   for (guint i = 0; i < G_N_ELEMENTS (fixture->replicas); i++)
-    fixture->replicas[i] = start_replica (fixture->nats, config);
+    fixture->replicas[i] = hw_test_hub_new_replica (fixture->nats->urls, config);
 }
 
 static void
@@ -108,13 +96,7 @@ define (Fixture   *fixture,
 static JsonObject *
 describe (HwTestHub *hub)
 {
-  g_autoptr(JsonNode) node = NULL;
-  guint status = hw_test_hub_json (hub, "GET", "/v1/listeners/fn", NULL, NULL, &node);
-
-  if (status == 404)
-    return NULL;
-  g_assert_cmpuint (status, ==, 200);
-  return json_object_ref (json_node_get_object (node));
+  return hw_test_hub_find (hub, "/v1/listeners/fn");
 }
 
 /* The item "fn" of GET /v1/listeners, or NULL. */
@@ -132,18 +114,6 @@ listed (HwTestHub *hub)
         return json_object_ref (item);
     }
   return NULL;
-}
-
-/* Rate-limits a wait's requests: the condition runs every 10 ms. */
-static gboolean
-poll_due (gint64 *next_poll)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  if (now < *next_poll)
-    return FALSE;
-  *next_poll = now + hw_test_scale_ms (POLL_MS) * G_TIME_SPAN_MILLISECOND;
-  return TRUE;
 }
 
 typedef struct
@@ -172,7 +142,7 @@ has_definition (gpointer user_data)
   g_autoptr(JsonObject) item = NULL;
   g_autoptr(JsonObject) in_list = NULL;
 
-  if (!poll_due (&want->fixture->next_poll))
+  if (!hw_test_poll_due (&want->fixture->next_poll, POLL_MS))
     return FALSE;
   item = describe (want->hub);
   in_list = listed (want->hub);
@@ -260,7 +230,7 @@ lease_settled_cb (gpointer user_data)
 {
   Fixture *fixture = user_data;
 
-  return poll_due (&fixture->next_poll) && lease_settled (fixture);
+  return hw_test_poll_due (&fixture->next_poll, POLL_MS) && lease_settled (fixture);
 }
 
 static void
@@ -300,29 +270,6 @@ wait_all_acked (Fixture *fixture,
 {
   g_assert_true (hw_test_wait_until (all_acked, fixture, timeout_ms));
   return hw_test_listener_acked_times (fixture->listener);
-}
-
-/* How many times ids TYPE-first … TYPE-(first+n-1) were acknowledged each,
- * at least once: returns those acknowledged more than once. */
-static guint
-count_repeats (GHashTable *times,
-               const char *type,
-               guint       first,
-               guint       n)
-{
-  guint repeats = 0;
-
-  for (guint i = first; i < first + n; i++)
-    {
-      g_autofree char *id = g_strdup_printf ("%s-%06u", type, i);
-      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (times, id));
-
-      if (count != 1)
-        g_test_message ("%s acknowledged %u times", id, count);
-      g_assert_cmpuint (count, >=, 1);
-      repeats += count > 1;
-    }
-  return repeats;
 }
 
 /* A definition made through either replica reaches the other: create,
@@ -366,7 +313,7 @@ test_delivered_once (Fixture       *fixture,
 
   publish_posts (fixture, NULL, "once", 10);
   times = wait_all_acked (fixture, PROPAGATION_MS);
-  g_assert_cmpuint (count_repeats (times, "once", 0, fixture->next_id), ==, 0);
+  g_assert_cmpuint (hw_test_count_repeats (times, "once", 0, fixture->next_id), ==, 0);
   g_assert_cmpuint (hw_test_listener_n_acked (fixture->listener), ==, fixture->next_id);
 
   /* The same holder all along. */
@@ -387,7 +334,7 @@ standby_saw_delivered (gpointer user_data)
   StatusWait *wait = user_data;
   g_autoptr(JsonObject) item = NULL;
 
-  if (!poll_due (&wait->fixture->next_poll))
+  if (!hw_test_poll_due (&wait->fixture->next_poll, POLL_MS))
     return FALSE;
   item = describe (wait->standby);
   return json_object_get_int_member (item, "delivered") >= wait->delivered;
@@ -410,7 +357,7 @@ test_takeover_after_kill (Fixture       *fixture,
   wait_for_holder (fixture);
   publish_posts (fixture, NULL, "takeover", half / EVENTS_PER_POST);
   times = wait_all_acked (fixture, PROPAGATION_MS);
-  g_assert_cmpuint (count_repeats (times, "takeover", 0, half), ==, 0);
+  g_assert_cmpuint (hw_test_count_repeats (times, "takeover", 0, half), ==, 0);
   g_clear_pointer (&times, g_hash_table_unref);
   /* The other replica shows the holder's published status: once it says
    * all of them were delivered, it has the checkpoint to go on from. */
@@ -430,9 +377,9 @@ test_takeover_after_kill (Fixture       *fixture,
    * holder killed between an acknowledgement and publishing its
    * checkpoint, 100 ms later at most, would have those batches sent
    * again: at least once across a hand-over.) */
-  repeats = count_repeats (times, "takeover", 0, half);
+  repeats = hw_test_count_repeats (times, "takeover", 0, half);
   g_assert_cmpuint (repeats, ==, 0);
-  g_assert_cmpuint (count_repeats (times, "takeover", half, half), ==, 0);
+  g_assert_cmpuint (hw_test_count_repeats (times, "takeover", half, half), ==, 0);
 
   wait_for_holder (fixture);
   g_assert_true (fixture->replicas[fixture->delivering] == survivor);
@@ -464,7 +411,7 @@ test_handover_on_stop (Fixture       *fixture,
   publish_posts (fixture, survivor, "handover", half / EVENTS_PER_POST);
   times = wait_all_acked (fixture, PROPAGATION_MS);
 
-  g_assert_cmpuint (count_repeats (times, "handover", 0, 2 * half), ==, 0);
+  g_assert_cmpuint (hw_test_count_repeats (times, "handover", 0, 2 * half), ==, 0);
   wait_for_holder (fixture);
   g_assert_true (fixture->replicas[fixture->delivering] == survivor);
 }
@@ -491,7 +438,7 @@ test_config_in_both (Fixture       *fixture,
   publish_posts (fixture, NULL, "config", 3);
 
   times = wait_all_acked (fixture, PROPAGATION_MS);
-  g_assert_cmpuint (count_repeats (times, "config", 0, fixture->next_id), ==, 0);
+  g_assert_cmpuint (hw_test_count_repeats (times, "config", 0, fixture->next_id), ==, 0);
   g_assert_cmpuint (hw_test_listener_n_acked (fixture->listener), ==, fixture->next_id);
 }
 
