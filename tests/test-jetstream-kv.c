@@ -8,6 +8,7 @@
 
 #include "hw-jetstream-kv.h"
 #include "hw-jetstream-lease.h"
+#include "hw-jetstream-private.h"
 #include "hw-jetstream.h"
 #include "hw-test-jetstream.h"
 #include "hw-test-nats.h"
@@ -435,6 +436,183 @@ test_expired_key (Fixture       *fixture,
   g_assert_cmpuint (create_or_fail (kv, "job.1", "again"), >, revision);
 }
 
+/* Watches ----------------------------------------------------------------- */
+
+/* The watch tests share one cluster, each in a bucket of its own: starting
+ * one takes seconds. The first of them starts it, main() stops it. */
+static HwTestNats *shared_nats;
+
+static void
+set_up_shared (Fixture       *fixture,
+               gconstpointer  user_data)
+{
+  if (shared_nats == NULL)
+    shared_nats = hw_test_nats_try_start (3);
+  fixture->nats = shared_nats;
+  if (fixture->nats != NULL)
+    fixture->js = hw_test_jetstream_connect ((const char * const *) fixture->nats->urls);
+}
+
+static void
+tear_down_shared (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  g_clear_pointer (&fixture->js, hw_jetstream_free);
+  fixture->nats = NULL;
+}
+
+/* Long enough for a change on a loaded machine; a test waits this long
+ * only when it fails. */
+#define WATCH_WAIT_MS 5000
+
+/* The next change is to @key, with @value (NULL: deleted), at a revision
+ * after *@last, which it becomes. */
+static void
+assert_change (HwJetStreamKvWatch *watch,
+               const char         *key,
+               const char         *value,
+               guint64            *last)
+{
+  g_auto(HwJetStreamKvChange) change = { NULL };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (hw_jetstream_kv_watch_next (watch, WATCH_WAIT_MS, &change, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (change.key, ==, key);
+  if (value == NULL)
+    g_assert_null (change.value);
+  else
+    {
+      g_autoptr(GBytes) wanted = text (value);
+
+      g_assert_nonnull (change.value);
+      g_assert_true (g_bytes_equal (change.value, wanted));
+    }
+  g_assert_cmpuint (change.revision, >, *last);
+  *last = change.revision;
+}
+
+/* Nothing more has come. */
+static void
+assert_no_change (HwJetStreamKvWatch *watch)
+{
+  g_auto(HwJetStreamKvChange) change = { NULL };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (hw_jetstream_kv_watch_next (watch, 0, &change, &error));
+  g_assert_no_error (error);
+  g_assert_null (change.key);
+}
+
+static HwJetStreamKvWatch *
+watch_or_fail (HwJetStreamKv *kv,
+               const char    *pattern)
+{
+  g_autoptr(GError) error = NULL;
+  HwJetStreamKvWatch *watch = hw_jetstream_kv_watch (kv, pattern, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (watch);
+  return watch;
+}
+
+/* A purge of @key, as libnats writes it for a client that is not ours:
+ * the wrapper itself writes none. */
+static void
+purge (HwJetStream   *js,
+       HwJetStreamKv *kv,
+       const char    *key)
+{
+  jsCtx *context = NULL;
+  kvStore *store = NULL;
+
+  g_assert_cmpint (natsConnection_JetStream (&context, hw_jetstream_get_connection (js), NULL), ==, NATS_OK);
+  g_assert_cmpint (js_KeyValue (&store, context, hw_jetstream_kv_get_bucket (kv)), ==, NATS_OK);
+  g_assert_cmpint (kvStore_Purge (store, key, NULL), ==, NATS_OK);
+  kvStore_Destroy (store);
+  jsCtx_Destroy (context);
+}
+
+/* Each key's value once, then each write as it happens: a put, an update
+ * (whose fence, in another bucket, does not show), then without a
+ * value a delete, a compare-and-set delete and a purge. */
+static void
+test_watch_initial_then_changes (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  g_autoptr(HwJetStreamKv) kv = NULL;
+  g_autoptr(HwJetStreamKvWatch) watch = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) updated = text ("a2");
+  guint64 last = 0, a, d;
+
+  if (hw_test_nats_skipped (fixture->nats))
+    return;
+  kv = open_bucket (fixture->js, "watch", 0);
+  a = put_or_fail (kv, "a", "a1");
+  put_or_fail (kv, "b", "b1");
+  put_or_fail (kv, "c", "c1");
+
+  watch = watch_or_fail (kv, NULL);
+  assert_change (watch, "a", "a1", &last);
+  assert_change (watch, "b", "b1", &last);
+  g_assert_false (hw_jetstream_kv_watch_is_current (watch));
+  assert_change (watch, "c", "c1", &last);
+  g_assert_true (hw_jetstream_kv_watch_is_current (watch));
+  assert_no_change (watch);
+
+  d = put_or_fail (kv, "d", "d1");
+  assert_change (watch, "d", "d1", &last);
+  g_assert_cmpuint (last, ==, d);
+  a = hw_jetstream_kv_update (kv, "a", updated, a, &error);
+  g_assert_no_error (error);
+  assert_change (watch, "a", "a2", &last);
+  g_assert_cmpuint (last, ==, a);
+  g_assert_true (hw_jetstream_kv_delete (kv, "b", &error));
+  g_assert_no_error (error);
+  assert_change (watch, "b", NULL, &last);
+  g_assert_true (hw_jetstream_kv_delete_if (kv, "d", d, &error));
+  g_assert_no_error (error);
+  assert_change (watch, "d", NULL, &last);
+  purge (fixture->js, kv, "c");
+  assert_change (watch, "c", NULL, &last);
+  assert_no_change (watch);
+}
+
+/* Only the keys the pattern matches, at first and later; a pattern that
+ * is not one is refused. */
+static void
+test_watch_pattern (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  g_autoptr(HwJetStreamKv) kv = NULL;
+  g_autoptr(HwJetStreamKvWatch) watch = NULL;
+  g_autoptr(HwJetStreamKvWatch) invalid = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 last = 0;
+
+  if (hw_test_nats_skipped (fixture->nats))
+    return;
+  kv = open_bucket (fixture->js, "watch-pattern", 0);
+  put_or_fail (kv, "job.a", "1");
+  put_or_fail (kv, "idem.x", "2");
+  put_or_fail (kv, "job.b", "3");
+
+  watch = watch_or_fail (kv, "job.>");
+  assert_change (watch, "job.a", "1", &last);
+  assert_change (watch, "job.b", "3", &last);
+  g_assert_true (hw_jetstream_kv_watch_is_current (watch));
+  /* Written in this order: had the first shown, it would come first. */
+  put_or_fail (kv, "idem.x", "4");
+  put_or_fail (kv, "job.a", "5");
+  assert_change (watch, "job.a", "5", &last);
+  assert_no_change (watch);
+
+  invalid = hw_jetstream_kv_watch (kv, "job.>.x", &error);
+  g_assert_null (invalid);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+}
+
 /* Leases ------------------------------------------------------------------ */
 
 /* Two replicas, each with its own connection and handle on the bucket. */
@@ -674,6 +852,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  int result;
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/jetstream-kv/put-get", Fixture, NULL, set_up, test_put_get, tear_down);
@@ -683,10 +863,15 @@ main (int   argc,
   g_test_add ("/jetstream-kv/delete-then-create", Fixture, NULL, set_up, test_delete_then_create, tear_down);
   g_test_add ("/jetstream-kv/keys", Fixture, NULL, set_up, test_keys, tear_down);
   g_test_add ("/jetstream-kv/expired-key", Fixture, NULL, set_up, test_expired_key, tear_down);
+  g_test_add ("/jetstream-kv/watch-initial-then-changes", Fixture, NULL, set_up_shared,
+              test_watch_initial_then_changes, tear_down_shared);
+  g_test_add ("/jetstream-kv/watch-pattern", Fixture, NULL, set_up_shared, test_watch_pattern, tear_down_shared);
   g_test_add ("/jetstream-lease/one-holder", Fixture, NULL, set_up, test_lease_one_holder, tear_down);
   g_test_add ("/jetstream-lease/lapses", Fixture, NULL, set_up, test_lease_lapses, tear_down);
   g_test_add ("/jetstream-lease/release", Fixture, NULL, set_up, test_lease_release, tear_down);
   g_test_add ("/jetstream-lease/holder-cut-off", Fixture, NULL, set_up, test_lease_holder_cut_off, tear_down);
 
-  return g_test_run ();
+  result = g_test_run ();
+  g_clear_pointer (&shared_nats, hw_test_nats_free);
+  return result;
 }

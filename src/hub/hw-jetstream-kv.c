@@ -537,3 +537,138 @@ hw_jetstream_kv_keys (HwJetStreamKv  *kv,
   g_ptr_array_add (keys, NULL);
   return (GStrv) g_ptr_array_free (keys, FALSE);
 }
+
+/* Watches ----------------------------------------------------------------- */
+
+struct _HwJetStreamKvWatch
+{
+  /* An ordered consumer of the bucket's stream, made by libnats: one
+   * message a key to begin with (its last), then every new one. It binds
+   * to the bucket's own stream, so the fences (another bucket) never show. */
+  kvWatcher     *watcher;
+  HwJetStreamKv *kv;
+  char          *pattern;
+  gboolean       current;
+};
+
+/* A key, or a pattern of keys: tokens between dots, "*" for any one token
+ * and ">" (last) for one or more. */
+static gboolean
+check_pattern (const char  *pattern,
+               GError     **error)
+{
+  g_auto(GStrv) tokens = g_strsplit (pattern, ".", -1);
+  gboolean valid = tokens[0] != NULL;
+
+  for (guint i = 0; valid && tokens[i] != NULL; i++)
+    valid = g_str_equal (tokens[i], "*") || (g_str_equal (tokens[i], ">") && tokens[i + 1] == NULL) ||
+            check_key (tokens[i], NULL);
+  if (!valid)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "“%s” is not a valid key pattern", pattern);
+  return valid;
+}
+
+HwJetStreamKvWatch *
+hw_jetstream_kv_watch (HwJetStreamKv  *kv,
+                       const char     *pattern,
+                       GError        **error)
+{
+  g_autoptr(HwJetStreamKvWatch) watch = NULL;
+  natsStatus s;
+
+  g_return_val_if_fail (kv != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (pattern != NULL && !check_pattern (pattern, error))
+    return NULL;
+  watch = g_new0 (HwJetStreamKvWatch, 1);
+  watch->kv = kv;
+  watch->pattern = g_strdup (pattern != NULL ? pattern : ">");
+  /* Creating the consumer waits as long as the bucket's jsCtx lets it. */
+  s = kvStore_Watch (&watch->watcher, kv->store, watch->pattern, NULL);
+  if (s != NATS_OK)
+    {
+      set_kv_error (error, s, 0, "watching", watch->pattern, kv->store);
+      return NULL;
+    }
+  return g_steal_pointer (&watch);
+}
+
+static void
+fill_change (HwJetStreamKvChange *change,
+             kvEntry             *entry)
+{
+  kvOperation operation = kvEntry_Operation (entry);
+
+  change->key = g_strdup (kvEntry_Key (entry));
+  /* A delete marker or a purge marker (the KV-Operation header) has no
+   * value; JetStream keeps it as the key's last message. */
+  if (operation == kvOp_Delete || operation == kvOp_Purge)
+    change->value = NULL;
+  else
+    change->value = g_bytes_new (kvEntry_Value (entry), (gsize) kvEntry_ValueLen (entry));
+  change->revision = kvEntry_Revision (entry);
+}
+
+gboolean
+hw_jetstream_kv_watch_next (HwJetStreamKvWatch   *watch,
+                            gint64                timeout_ms,
+                            HwJetStreamKvChange  *change,
+                            GError              **error)
+{
+  gint64 deadline = g_get_monotonic_time () + MAX (timeout_ms, 0) * G_TIME_SPAN_MILLISECOND;
+  kvEntry *entry = NULL;
+  natsStatus s;
+
+  g_return_val_if_fail (watch != NULL && change != NULL, FALSE);
+  g_return_val_if_fail (change->key == NULL && change->value == NULL, FALSE);
+  do
+    {
+      gint64 left_ms = (deadline - g_get_monotonic_time ()) / G_TIME_SPAN_MILLISECOND;
+
+      /* kvWatcher_Next() refuses a wait of 0: 1 ms is the least it takes. */
+      s = kvWatcher_Next (&entry, watch->watcher, MAX (left_ms, 1));
+      /* A NULL entry marks the end of the initial values, once. */
+      if (s == NATS_OK && entry == NULL)
+        watch->current = TRUE;
+    }
+  while (s == NATS_OK && entry == NULL);
+  if (s == NATS_TIMEOUT)
+    return FALSE;
+  if (s != NATS_OK)
+    {
+      set_kv_error (error, s, 0, "watching", watch->pattern, watch->kv->store);
+      return FALSE;
+    }
+  /* Nothing left to send when this one was: current already, not only
+   * once the marker is read at the next call. */
+  if (kvEntry_Delta (entry) == 0)
+    watch->current = TRUE;
+  fill_change (change, entry);
+  kvEntry_Destroy (entry);
+  return TRUE;
+}
+
+gboolean
+hw_jetstream_kv_watch_is_current (HwJetStreamKvWatch *watch)
+{
+  return watch->current;
+}
+
+void
+hw_jetstream_kv_change_clear (HwJetStreamKvChange *change)
+{
+  g_clear_pointer (&change->key, g_free);
+  g_clear_pointer (&change->value, g_bytes_unref);
+  change->revision = 0;
+}
+
+void
+hw_jetstream_kv_watch_free (HwJetStreamKvWatch *watch)
+{
+  if (watch == NULL)
+    return;
+  if (watch->watcher != NULL)
+    kvWatcher_Destroy (watch->watcher);
+  g_free (watch->pattern);
+  g_free (watch);
+}

@@ -66,8 +66,9 @@ guint64        hw_jetstream_kv_update     (HwJetStreamKv  *kv,
                                            GBytes         *value,
                                            guint64         last,
                                            GError        **error);
-/* Unconditional; deleting an absent key is no error. Deleting purges the
- * key's messages: watchers see no delete marker. */
+/* Unconditional; deleting an absent key is no error. Writes a delete
+ * marker (as kvStore_Delete() does), which replaces the key's value:
+ * watchers see the key deleted. */
 gboolean       hw_jetstream_kv_delete     (HwJetStreamKv  *kv,
                                            const char     *key,
                                            GError        **error);
@@ -82,5 +83,50 @@ GStrv          hw_jetstream_kv_keys       (HwJetStreamKv  *kv,
                                            GError        **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwJetStreamKv, hw_jetstream_kv_free)
+
+/* Watching keys: what a replica needs to learn of another's writes
+ * without polling each key. A watch is used by one thread at a time (the
+ * bucket stays thread-safe). It outlasts the loss of its server: the
+ * client reconnects and libnats makes the watch's consumer again from the
+ * last revision returned, so no change is lost or repeated, but nothing
+ * comes meanwhile (up to 30 s in tests, with no error). */
+typedef struct _HwJetStreamKvWatch HwJetStreamKvWatch;
+
+typedef struct
+{
+  char    *key;
+  GBytes  *value;      /* NULL when the key was deleted or purged */
+  guint64  revision;
+} HwJetStreamKvChange;
+
+/* Watches the keys matching @pattern (NULL: every key; else a subject-style
+ * pattern such as "job.>"): first each key's current value, then every change,
+ * in revision order. The bucket must outlive it. A key that expires (TTL)
+ * comes as no change: nats-server 2.9 drops it without a marker, so a
+ * watcher of leases still checks their age itself. Deleted keys whose
+ * marker is still there come among the current values, with value NULL.
+ * Fails with G_IO_ERROR_INVALID_ARGUMENT on a pattern that is not one, and
+ * after at most 2 s while the cluster elects leaders (try again). */
+HwJetStreamKvWatch *hw_jetstream_kv_watch            (HwJetStreamKv        *kv,
+                                                      const char           *pattern,
+                                                      GError              **error);
+/* TRUE with *@change filled when a change came within @timeout_ms (0: only
+ * what is already there); FALSE without error when none did; FALSE with an
+ * error when the watch failed (the caller makes a new one). *@change must be
+ * empty (zeroed, or cleared with hw_jetstream_kv_change_clear()). Returns
+ * one change a call: a caller polling now and then drains them in a loop.
+ * Timeout 0 still waits up to 1 ms when nothing is there: libnats takes
+ * no shorter wait. */
+gboolean            hw_jetstream_kv_watch_next       (HwJetStreamKvWatch   *watch,
+                                                      gint64                timeout_ms,
+                                                      HwJetStreamKvChange  *change,
+                                                      GError              **error);
+/* Whether every value the bucket held when the watch began has been returned. */
+gboolean            hw_jetstream_kv_watch_is_current (HwJetStreamKvWatch   *watch);
+void                hw_jetstream_kv_change_clear     (HwJetStreamKvChange  *change);
+void                hw_jetstream_kv_watch_free       (HwJetStreamKvWatch   *watch);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwJetStreamKvWatch, hw_jetstream_kv_watch_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (HwJetStreamKvChange, hw_jetstream_kv_change_clear)
 
 G_END_DECLS
