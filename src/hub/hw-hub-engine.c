@@ -132,7 +132,7 @@ hw_hub_engine_attach (HwHub   *hub,
       engine_free (engine);
       return FALSE;
     }
-  engine->jobs = hw_hub_jobs_new (hub, engine->listeners, error);
+  engine->jobs = hw_hub_jobs_new (hub, engine->listeners, engine->replica, error);
   if (engine->jobs == NULL)
     {
       engine_stop (engine);

@@ -319,9 +319,25 @@ on_client_gone (SoupServerMessage *msg,
   g_object_set_data (G_OBJECT (msg), GONE_KEY, GINT_TO_POINTER (TRUE));
 }
 
+#define PAUSES_KEY "hw-hub-pauses"
+
+/* Pauses nest: a route that waits for the lake's catch-up may itself
+ * wait for the cluster, and only the last resume may unpause. */
+static guint
+add_pauses (SoupServerMessage *msg,
+            int                delta)
+{
+  guint pauses = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (msg), PAUSES_KEY)) + delta;
+
+  g_object_set_data (G_OBJECT (msg), PAUSES_KEY, GUINT_TO_POINTER (pauses));
+  return pauses;
+}
+
 void
 hw_hub_message_pause (SoupServerMessage *msg)
 {
+  if (add_pauses (msg, 1) > 1)
+    return;
   g_signal_connect (msg, "disconnected", G_CALLBACK (on_client_gone), NULL);
   g_signal_connect (msg, "finished", G_CALLBACK (on_client_gone), NULL);
   soup_server_message_pause (msg);
@@ -336,7 +352,7 @@ hw_hub_message_is_gone (SoupServerMessage *msg)
 void
 hw_hub_message_resume (SoupServerMessage *msg)
 {
-  if (!hw_hub_message_is_gone (msg))
+  if (add_pauses (msg, -1) == 0 && !hw_hub_message_is_gone (msg))
     soup_server_message_unpause (msg);
 }
 

@@ -76,7 +76,8 @@ gboolean  hw_hub_parse_time_param    (const char        *name,
 /* For an answer that is made off the main context: pauses @msg and marks
  * it when the client hangs up meanwhile. hw_hub_message_resume() then
  * unpauses it, unless it was marked: a message without I/O must not be
- * unpaused. Both on the main context. */
+ * unpaused. Pauses nest: the last resume unpauses. Both on the main
+ * context. */
 void      hw_hub_message_pause       (SoupServerMessage *msg);
 gboolean  hw_hub_message_is_gone     (SoupServerMessage *msg);
 void      hw_hub_message_resume      (SoupServerMessage *msg);

@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include "hw-hub-jobs.h"
+#include "hw-hub-jobs-shared.h"
 #include "hw-hub-listeners.h"
 #include "hw-query.h"
 
@@ -16,10 +17,16 @@ typedef struct _HwJob HwJob;
 
 struct _HwHubJobs
 {
-  HwHub          *hub;
-  HwHubListeners *listeners;
-  GHashTable     *by_id;       /* id → HwJob*, every job of this run or from hub.db */
-  gboolean        stopped;
+  HwHub           *hub;
+  HwHubListeners  *listeners;
+  GHashTable      *by_id;       /* id → HwJob*, every job of this run or from hub.db */
+  gboolean         stopped;
+
+  /* The JetStream engine's (hw-hub-jobs-replicas.c): by_id holds the jobs
+   * this replica runs or ran, @foreign the records of the others'. */
+  HwHubJobsShared *shared;
+  GHashTable      *foreign;     /* id → JsonObject*, a record */
+  guint            lease_tick_id;
 };
 
 struct _HwJob
@@ -49,6 +56,9 @@ struct _HwJob
 
   /* Runner state (hw-hub-jobs-run.c). */
   gpointer    run;
+
+  /* JetStream engine: until when (monotonic µs) this replica may run it. */
+  gint64      held_until;
 };
 
 /* hw-hub-jobs.c */
@@ -63,6 +73,43 @@ gboolean  hw_job_is_finished    (HwJob        *job);
 void      hw_json_copy_member   (JsonObject   *to,
                                  JsonObject   *from,
                                  const char   *member);
+
+/* The record shared with the other replicas: the description and what
+ * another replica needs to go on with it. */
+JsonObject *hw_job_to_record     (HwJob        *job);
+HwJob      *hw_job_new_from_record (HwHubJobs  *jobs,
+                                    JsonObject *record);
+/* The description of a record, as GET /v1/jobs/{id} answers it. */
+JsonNode   *hw_job_record_describe (JsonObject *record);
+void        hw_job_audit_start    (HwJob        *job);
+gboolean    hw_job_store          (HwHubJobs    *jobs,
+                                   HwJob        *job,
+                                   GError      **error);
+
+/* hw-hub-jobs-replicas.c: the JetStream engine's sharing. */
+gboolean  hw_hub_jobs_share          (HwHubJobs     *self,
+                                      HwHubReplica  *replica,
+                                      GError       **error);
+void      hw_hub_jobs_unshare        (HwHubJobs     *self);
+/* After each persist: publishes the record while this replica runs it. */
+void      hw_hub_jobs_report         (HwHubJobs     *self,
+                                      HwJob         *job);
+/* Creates @job (taken) for @request through the shared bucket, and
+ * answers the request. */
+void      hw_hub_jobs_create_shared  (HwHubJobs     *self,
+                                      HwJob         *job,
+                                      HwHubRequest  *request);
+/* Adds the other replicas' jobs matching @state and @kind (nullable). */
+void      hw_hub_jobs_add_foreign    (HwHubJobs     *self,
+                                      GPtrArray     *descriptions,
+                                      const char    *state,
+                                      const char    *kind);
+/* Answers GET or cancel for a job of another replica: FALSE if there is
+ * none with that id. */
+gboolean  hw_hub_jobs_answer_foreign (HwHubJobs     *self,
+                                      HwHubRequest  *request,
+                                      const char    *id,
+                                      gboolean       cancel);
 
 /* hw-hub-jobs-requests.c: each returns a new "queued" job (not yet stored),
  * or NULL with either *@dry_answer set (a dry run: answer it as is) or

@@ -36,6 +36,14 @@ hw_job_is_finished (HwJob *job)
          g_str_equal (job->state, "cancelled");
 }
 
+gboolean
+hw_shared_job_is_finished (JsonObject *record)
+{
+  const char *state = json_object_get_string_member_with_default (record, "state", "");
+
+  return g_str_equal (state, "done") || g_str_equal (state, "failed") || g_str_equal (state, "cancelled");
+}
+
 static void
 bind_text_or_null (sqlite3_stmt *stmt,
                    int           index,
@@ -85,13 +93,19 @@ hw_job_persist (HwJob   *job,
   bind_text_or_null (stmt, 6, job->error);
   sqlite3_bind_int64 (stmt, 7, job->updated_at);
   sqlite3_bind_text (stmt, 8, job->id, -1, SQLITE_TRANSIENT);
-  return step_done (db, stmt, "update the job", error);
+  /* A job claimed from another replica has no row here: its record is
+   * the shared one. */
+  if (!step_done (db, stmt, "update the job", error))
+    return FALSE;
+  if (job->jobs->shared != NULL)
+    hw_hub_jobs_report (job->jobs, job);
+  return TRUE;
 }
 
-static gboolean
-insert_job (HwHubJobs  *self,
-            HwJob      *job,
-            GError    **error)
+gboolean
+hw_job_store (HwHubJobs  *self,
+              HwJob      *job,
+              GError    **error)
 {
   sqlite3 *db = hw_hub_get_db (self->hub);
   G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (self->hub));
@@ -208,6 +222,69 @@ hw_job_to_json (HwJob *job)
   return node;
 }
 
+/* What only a replica going on with the job needs. */
+static const char * const record_members[] = {
+  "spec", "position", "acked_done", "failed_done", "holder", NULL
+};
+
+JsonObject *
+hw_job_to_record (HwJob *job)
+{
+  g_autoptr(JsonNode) description = hw_job_to_json (job);
+  JsonObject *record = json_object_ref (json_node_get_object (description));
+
+  json_object_set_object_member (record, "spec", json_object_ref (job->spec));
+  if (job->position != NULL)
+    json_object_set_string_member (record, "position", job->position);
+  json_object_set_int_member (record, "acked_done", job->acked_done);
+  json_object_set_int_member (record, "failed_done", job->failed_done);
+  return record;
+}
+
+JsonNode *
+hw_job_record_describe (JsonObject *record)
+{
+  g_autoptr(JsonObject) description = json_object_new ();
+  g_autoptr(GList) members = json_object_get_members (record);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!g_strv_contains (record_members, l->data))
+      hw_json_copy_member (description, record, l->data);
+  return json_node_init_object (json_node_alloc (), description);
+}
+
+static char *
+dup_member (JsonObject *object,
+            const char *member)
+{
+  return g_strdup (json_object_get_string_member_with_default (object, member, NULL));
+}
+
+HwJob *
+hw_job_new_from_record (HwHubJobs  *jobs,
+                        JsonObject *record)
+{
+  HwJob *job = g_new0 (HwJob, 1);
+  JsonNode *spec = json_object_get_member (record, "spec");
+
+  job->jobs = jobs;
+  job->id = dup_member (record, "id");
+  job->kind = dup_member (record, "kind");
+  job->state = dup_member (record, "state");
+  job->spec = spec != NULL && JSON_NODE_HOLDS_OBJECT (spec) ? json_object_ref (json_node_get_object (spec))
+                                                            : json_object_new ();
+  job->total = json_object_get_int_member_with_default (record, "total", 0);
+  job->acked_done = job->acked = job->sent = json_object_get_int_member_with_default (record, "acked_done", 0);
+  job->failed_done = job->failed = json_object_get_int_member_with_default (record, "failed_done", 0);
+  job->position = dup_member (record, "position");
+  job->requested_by = dup_member (record, "requested_by");
+  job->idempotency_key = dup_member (record, "idempotency_key");
+  job->error = dup_member (record, "error");
+  job->created_at = json_object_get_int_member_with_default (record, "created_at", 0);
+  job->updated_at = json_object_get_int_member_with_default (record, "updated_at", 0);
+  return job;
+}
+
 void
 hw_job_publish (HwJob *job)
 {
@@ -237,6 +314,12 @@ void
 hw_job_audit_end (HwJob *job)
 {
   audit (job, "job.end");
+}
+
+void
+hw_job_audit_start (HwJob *job)
+{
+  audit (job, "job.start");
 }
 
 /* Routes ---------------------------------------------------------------------- */
@@ -308,7 +391,12 @@ handle_job_request (HwHubJobs     *self,
       return;
     }
   job->idempotency_key = g_strdup (key);
-  if (!insert_job (self, job, &error))
+  if (self->shared != NULL)
+    {
+      hw_hub_jobs_create_shared (self, job, request);
+      return;
+    }
+  if (!hw_job_store (self, job, &error))
     {
       hw_job_free (job);
       hw_hub_reply_gerror (request->msg, error);
@@ -352,12 +440,14 @@ static gint
 compare_newest_first (gconstpointer a,
                       gconstpointer b)
 {
-  const HwJob *ja = *(HwJob * const *) a;
-  const HwJob *jb = *(HwJob * const *) b;
+  JsonObject *ja = json_node_get_object (*(JsonNode * const *) a);
+  JsonObject *jb = json_node_get_object (*(JsonNode * const *) b);
+  gint64 ca = json_object_get_int_member_with_default (ja, "created_at", 0);
+  gint64 cb = json_object_get_int_member_with_default (jb, "created_at", 0);
 
-  if (ja->created_at != jb->created_at)
-    return ja->created_at < jb->created_at ? 1 : -1;
-  return g_strcmp0 (jb->id, ja->id);
+  if (ca != cb)
+    return ca < cb ? 1 : -1;
+  return g_strcmp0 (json_object_get_string_member (jb, "id"), json_object_get_string_member (ja, "id"));
 }
 
 static void
@@ -368,19 +458,23 @@ handle_list (HwHubRequest *request,
   const char *state = hw_hub_request_get_query (request, "state");
   const char *kind = hw_hub_request_get_query (request, "kind");
   g_autoptr(GPtrArray) jobs = jobs_as_array (self);
+  g_autoptr(GPtrArray) descriptions = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   g_autoptr(JsonObject) answer = json_object_new ();
   JsonArray *array = json_array_new ();
 
-  g_ptr_array_sort (jobs, compare_newest_first);
   for (guint i = 0; i < jobs->len; i++)
     {
       HwJob *job = g_ptr_array_index (jobs, i);
 
-      if ((state != NULL && g_strcmp0 (state, job->state) != 0) ||
-          (kind != NULL && g_strcmp0 (kind, job->kind) != 0))
-        continue;
-      json_array_add_element (array, hw_job_to_json (job));
+      if ((state == NULL || g_strcmp0 (state, job->state) == 0) &&
+          (kind == NULL || g_strcmp0 (kind, job->kind) == 0))
+        g_ptr_array_add (descriptions, hw_job_to_json (job));
     }
+  if (self->shared != NULL)
+    hw_hub_jobs_add_foreign (self, descriptions, state, kind);
+  g_ptr_array_sort (descriptions, compare_newest_first);
+  for (guint i = 0; i < descriptions->len; i++)
+    json_array_add_element (array, json_node_ref (g_ptr_array_index (descriptions, i)));
   json_object_set_array_member (answer, "jobs", array);
   hw_hub_reply_object (request->msg, 200, answer);
 }
@@ -397,13 +491,27 @@ lookup_or_404 (HwHubJobs    *self,
   return job;
 }
 
+/* With the JetStream engine, a job another replica runs or ran. */
+static gboolean
+answered_foreign (HwHubJobs    *self,
+                  HwHubRequest *request,
+                  gboolean      cancel)
+{
+  const char *id = hw_hub_request_get_param (request, "id");
+
+  return self->shared != NULL && !g_hash_table_contains (self->by_id, id) &&
+         hw_hub_jobs_answer_foreign (self, request, id, cancel);
+}
+
 static void
 handle_get (HwHubRequest *request,
             gpointer      user_data)
 {
-  HwJob *job = lookup_or_404 (user_data, request);
+  HwJob *job;
 
-  if (job != NULL)
+  if (answered_foreign (user_data, request, FALSE))
+    return;
+  if ((job = lookup_or_404 (user_data, request)) != NULL)
     reply_job (request, 200, job);
 }
 
@@ -411,10 +519,12 @@ static void
 handle_cancel (HwHubRequest *request,
                gpointer      user_data)
 {
-  HwJob *job = lookup_or_404 (user_data, request);
+  HwJob *job;
   g_autoptr(GError) error = NULL;
 
-  if (job == NULL)
+  if (answered_foreign (user_data, request, TRUE))
+    return;
+  if ((job = lookup_or_404 (user_data, request)) == NULL)
     return;
   if (hw_job_is_finished (job))
     {
@@ -507,6 +617,7 @@ resume_jobs (HwHubJobs *self)
 HwHubJobs *
 hw_hub_jobs_new (HwHub          *hub,
                  HwHubListeners *listeners,
+                 HwHubReplica   *replica,
                  GError        **error)
 {
   HwHubJobs *self;
@@ -524,6 +635,11 @@ hw_hub_jobs_new (HwHub          *hub,
       return NULL;
     }
 
+  if (!hw_hub_jobs_share (self, replica, error))
+    {
+      hw_hub_jobs_free (self);
+      return NULL;
+    }
   hw_hub_add_route (hub, "POST", "/v1/replays", HW_ROLE_OPERATOR, handle_replay, self);
   hw_hub_add_route (hub, "POST", "/v1/resubmissions", HW_ROLE_OPERATOR, handle_resubmission, self);
   hw_hub_add_route (hub, "GET", "/v1/jobs", HW_ROLE_VIEWER, handle_list, self);
@@ -534,7 +650,10 @@ hw_hub_jobs_new (HwHub          *hub,
   hw_hub_route_reads_lake (hub, "POST", "/v1/replays");
   hw_hub_route_reads_lake (hub, "POST", "/v1/resubmissions");
 
-  resume_jobs (self);
+  /* Shared, the unfinished jobs are claimed from the bucket instead, by
+   * whichever replica gets there first. */
+  if (self->shared == NULL)
+    resume_jobs (self);
   return self;
 }
 
@@ -552,6 +671,8 @@ hw_hub_jobs_stop (HwHubJobs *self)
   g_hash_table_iter_init (&iter, self->by_id);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &job))
     hw_job_run_pause (job);
+  /* After the pauses: their records are the last ones written. */
+  hw_hub_jobs_unshare (self);
 }
 
 void
@@ -561,6 +682,7 @@ hw_hub_jobs_free (HwHubJobs *self)
     return;
   hw_hub_jobs_stop (self);
   g_hash_table_unref (self->by_id);
+  g_clear_pointer (&self->foreign, g_hash_table_unref);
   g_free (self);
 }
 
@@ -573,5 +695,7 @@ hw_hub_jobs_describe (HwHubJobs  *self,
   g_return_val_if_fail (self != NULL, NULL);
 
   job = g_hash_table_lookup (self->by_id, id);
+  if (job == NULL && self->foreign != NULL && g_hash_table_contains (self->foreign, id))
+    return hw_job_record_describe (g_hash_table_lookup (self->foreign, id));
   return job != NULL ? hw_job_to_json (job) : NULL;
 }

@@ -6,15 +6,19 @@
 
 #include "hw-hub.h"
 #include "hw-hub-engine.h"
+#include "hw-hub-replica.h"
 
 G_BEGIN_DECLS
 
 /* Registers POST /v1/replays, POST /v1/resubmissions, GET /v1/jobs,
  * GET /v1/jobs/{id} and POST /v1/jobs/{id}/cancel, and resumes the jobs
  * hub.db records as queued or running from their checkpoints. Replays and
- * resubmissions go to listeners of @listeners only, never to the bus. */
+ * resubmissions go to listeners of @listeners only, never to the bus.
+ * With @replica (the JetStream engine; it must outlive stop()) jobs are
+ * shared with the other replicas: each runs on one of them at a time. */
 HwHubJobs *hw_hub_jobs_new   (HwHub          *hub,
                               HwHubListeners *listeners,
+                              HwHubReplica   *replica,
                               GError        **error);
 /* Pauses running jobs (their checkpoints persisted, state left "running" so
  * the next start resumes them). Idempotent. */

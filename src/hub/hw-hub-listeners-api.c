@@ -120,13 +120,11 @@ on_change_shared (GObject      *source,
   else if (error == NULL)
     g_set_error (&error, HW_ERROR, HW_ERROR_UNAVAILABLE, "the hub is stopping");
 
-  if (gone)
-    return;
-  if (error != NULL)
+  if (!gone && error != NULL)
     hw_hub_reply_gerror (change->msg, error);
-  else if (change->spec != NULL)
+  else if (!gone && change->spec != NULL)
     reply_defined (self, change->hub, change->msg, change->actor, change->name, change->created);
-  else
+  else if (!gone)
     reply_deleted (change->hub, change->msg, change->actor, change->name);
   hw_hub_message_resume (change->msg);
 }

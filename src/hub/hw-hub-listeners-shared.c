@@ -26,17 +26,11 @@ hw_shared_lease_free (HwSharedLease *lease)
   g_free (lease);
 }
 
-#if HAVE_JETSTREAM
-
 #include "hw-jetstream-kv.h"
 #include "hw-jetstream-lease.h"
 
-/* A holder that dies is replaced within LEASE_TTL_MS plus a TICK_MS; a
- * lease is renewed every TICK_MS, a quarter of its TTL, as
- * hw_jetstream_lease_refresh() asks. Definitions and statuses are read as
- * often. */
-#define LEASE_TTL_MS        10000
-#define TICK_MS             (LEASE_TTL_MS / 4)
+/* Leases are renewed, and definitions and statuses read, every
+ * HW_REPLICA_TICK_MS. */
 /* A status that did not change is written again this often, so the other
  * replicas see it is current. */
 #define STATUS_REWRITE_US   (10 * G_TIME_SPAN_SECOND)
@@ -57,7 +51,7 @@ struct _HwHubListenersShared
   gpointer       user_data;
   gboolean       closed;    /* main context only: @func is not called any more */
   HwJetStreamKv *bucket;    /* definitions and statuses */
-  HwJetStreamKv *leases;
+  HwJetStreamKv *leases;    /* the replica's */
 
   GMutex         lock;
   GStrv          wanted;    /* under lock, and the two below */
@@ -540,8 +534,7 @@ static void
 invoke_on_worker (HwHubListenersShared *self,
                   GSourceFunc           func)
 {
-  g_main_context_invoke_full (hw_hub_replica_get_worker_context (self->replica), G_PRIORITY_DEFAULT,
-                              func, shared_ref (self), (GDestroyNotify) shared_unref);
+  hw_hub_replica_invoke (self->replica, func, shared_ref (self), (GDestroyNotify) shared_unref);
 }
 
 static gboolean
@@ -549,9 +542,7 @@ start_on_worker (gpointer data)
 {
   HwHubListenersShared *self = data;
 
-  self->ticker = g_timeout_source_new (TICK_MS);
-  g_source_set_callback (self->ticker, on_tick, shared_ref (self), (GDestroyNotify) shared_unref);
-  g_source_attach (self->ticker, hw_hub_replica_get_worker_context (self->replica));
+  self->ticker = hw_hub_replica_add_ticker (self->replica, on_tick, shared_ref (self), (GDestroyNotify) shared_unref);
   return G_SOURCE_REMOVE;
 }
 
@@ -574,21 +565,6 @@ stop_on_worker (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static HwJetStreamKv *
-open_bucket (HwHubReplica  *replica,
-             const char    *name,
-             gint64         ttl_ms,
-             GError       **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  HwJetStreamKv *kv = hw_jetstream_kv_open (hw_hub_replica_get_jetstream (replica), name,
-                                            hw_hub_replica_get_copies (replica), ttl_ms, &local_error);
-
-  if (kv == NULL)
-    g_set_error (error, HW_ERROR, HW_ERROR_UNAVAILABLE, "the listeners bucket %s: %s", name, local_error->message);
-  return kv;
-}
-
 HwHubListenersShared *
 hw_hub_listeners_shared_new (HwHubReplica  *replica,
                              HwSharedFunc   func,
@@ -596,18 +572,16 @@ hw_hub_listeners_shared_new (HwHubReplica  *replica,
                              GError       **error)
 {
   g_autoptr(HwJetStreamKv) bucket = NULL;
-  g_autoptr(HwJetStreamKv) leases = NULL;
   HwHubListenersShared *self;
 
-  if ((bucket = open_bucket (replica, "LISTENERS", 0, error)) == NULL ||
-      (leases = open_bucket (replica, "LEASES", LEASE_TTL_MS, error)) == NULL)
+  if ((bucket = hw_hub_replica_open_bucket (replica, "LISTENERS", 0, error)) == NULL)
     return NULL;
   self = g_atomic_rc_box_new0 (HwHubListenersShared);
   self->replica = replica;
   self->func = func;
   self->user_data = user_data;
   self->bucket = g_steal_pointer (&bucket);
-  self->leases = g_steal_pointer (&leases);
+  self->leases = hw_hub_replica_get_leases (replica);
   g_mutex_init (&self->lock);
   self->reports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) held_free);
@@ -626,7 +600,6 @@ hw_hub_listeners_shared_free (HwHubListenersShared *self)
   hw_hub_replica_run_sync (self->replica, stop_on_worker, self);
   /* Nothing on the worker uses them any more (it checks "stopped"). */
   g_clear_pointer (&self->bucket, hw_jetstream_kv_free);
-  g_clear_pointer (&self->leases, hw_jetstream_kv_free);
   shared_unref (self);
 }
 
@@ -693,56 +666,6 @@ hw_hub_listeners_shared_write_async (HwHubListenersShared *self,
   write->reset_progress = reset_progress;
   hw_hub_replica_run_async (self->replica, perform_write, write, (GDestroyNotify) write_free, callback, user_data);
 }
-
-#else /* !HAVE_JETSTREAM: never made, since such a hub refuses the engine */
-
-HwHubListenersShared *
-hw_hub_listeners_shared_new (HwHubReplica  *replica,
-                             HwSharedFunc   func,
-                             gpointer       user_data,
-                             GError       **error)
-{
-  g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "this hubwatchd was built without JetStream support");
-  return NULL;
-}
-
-void
-hw_hub_listeners_shared_free (HwHubListenersShared *self)
-{
-}
-
-const char *
-hw_hub_listeners_shared_get_replica (HwHubListenersShared *self)
-{
-  return NULL;
-}
-
-void
-hw_hub_listeners_shared_want (HwHubListenersShared *self,
-                              const char * const   *names)
-{
-}
-
-void
-hw_hub_listeners_shared_report (HwHubListenersShared *self,
-                                const char           *name,
-                                JsonObject           *status,
-                                gboolean              urgent)
-{
-}
-
-void
-hw_hub_listeners_shared_write_async (HwHubListenersShared *self,
-                                     const char           *name,
-                                     const char           *definition,
-                                     gint64                start_seq,
-                                     gboolean              reset_progress,
-                                     GAsyncReadyCallback   callback,
-                                     gpointer              user_data)
-{
-}
-
-#endif
 
 guint64
 hw_hub_listeners_shared_write_finish (GAsyncResult  *result,

@@ -9,6 +9,10 @@
 #include "hw-error.h"
 #include "hw-hub-replica.h"
 
+#if HAVE_JETSTREAM
+#include "hw-jetstream-kv.h"
+#endif
+
 #define DEFAULT_COPIES      3
 #define CONNECT_TIMEOUT_MS  30000
 #define REQUEST_TIMEOUT_MS  10000
@@ -18,6 +22,7 @@ struct _HwHubReplica
   char         *name;
   int           copies;
   HwJetStream  *js;
+  struct _HwJetStreamKv *leases;
   GMainContext *main_context;
   GMainContext *worker_context;
   GMainLoop    *worker_loop;
@@ -81,6 +86,15 @@ hw_hub_replica_new (const HwHubConfig  *config,
   self->name = make_name ();
   self->copies = options.replicas;
   self->js = js;
+  if ((self->leases = hw_hub_replica_open_bucket (self, "LEASES", HW_REPLICA_LEASE_TTL_MS, error)) == NULL)
+    {
+#if HAVE_JETSTREAM
+      hw_jetstream_free (js);
+#endif
+      g_free (self->name);
+      g_free (self);
+      return NULL;
+    }
   self->main_context = g_main_context_ref_thread_default ();
   self->worker_context = g_main_context_new ();
   self->worker_loop = g_main_loop_new (self->worker_context, FALSE);
@@ -106,6 +120,7 @@ hw_hub_replica_free (HwHubReplica *self)
   g_main_context_unref (self->worker_context);
   g_main_context_unref (self->main_context);
 #if HAVE_JETSTREAM
+  hw_jetstream_kv_free (self->leases);
   hw_jetstream_free (self->js);
 #endif
   g_free (self->name);
@@ -130,6 +145,12 @@ hw_hub_replica_get_copies (HwHubReplica *self)
   return self->copies;
 }
 
+struct _HwJetStreamKv *
+hw_hub_replica_get_leases (HwHubReplica *self)
+{
+  return self->leases;
+}
+
 GMainContext *
 hw_hub_replica_get_worker_context (HwHubReplica *self)
 {
@@ -140,6 +161,47 @@ GMainContext *
 hw_hub_replica_get_main_context (HwHubReplica *self)
 {
   return self->main_context;
+}
+
+GSource *
+hw_hub_replica_add_ticker (HwHubReplica   *self,
+                           GSourceFunc     func,
+                           gpointer        data,
+                           GDestroyNotify  destroy)
+{
+  GSource *ticker = g_timeout_source_new (HW_REPLICA_TICK_MS);
+
+  g_source_set_callback (ticker, func, data, destroy);
+  g_source_attach (ticker, self->worker_context);
+  return ticker;
+}
+
+void
+hw_hub_replica_invoke (HwHubReplica   *self,
+                       GSourceFunc     func,
+                       gpointer        data,
+                       GDestroyNotify  destroy)
+{
+  g_main_context_invoke_full (self->worker_context, G_PRIORITY_DEFAULT, func, data, destroy);
+}
+
+struct _HwJetStreamKv *
+hw_hub_replica_open_bucket (HwHubReplica  *self,
+                            const char    *name,
+                            gint64         ttl_ms,
+                            GError       **error)
+{
+#if HAVE_JETSTREAM
+  g_autoptr(GError) local_error = NULL;
+  HwJetStreamKv *kv = hw_jetstream_kv_open (self->js, name, self->copies, ttl_ms, &local_error);
+
+  if (kv == NULL)
+    g_set_error (error, HW_ERROR, HW_ERROR_UNAVAILABLE, "the bucket %s on the cluster: %s", name, local_error->message);
+  return kv;
+#else
+  g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "this hubwatchd was built without JetStream support");
+  return NULL;
+#endif
 }
 
 typedef struct

@@ -21,6 +21,12 @@ G_BEGIN_DECLS
 
 typedef struct _HwHubReplica HwHubReplica;
 
+/* The leases replicas take on listeners and jobs: a holder that dies is
+ * replaced within the TTL plus a tick. They are renewed every tick, a
+ * quarter of the TTL, as hw_jetstream_lease_refresh() asks. */
+#define HW_REPLICA_LEASE_TTL_MS 10000
+#define HW_REPLICA_TICK_MS      (HW_REPLICA_LEASE_TTL_MS / 4)
+
 /* What runs on the worker thread: a non-negative result, or -1 with
  * @error set. */
 typedef gssize (*HwReplicaFunc) (HwHubReplica  *replica,
@@ -44,6 +50,29 @@ int           hw_hub_replica_get_copies         (HwHubReplica       *self);
 GMainContext *hw_hub_replica_get_worker_context (HwHubReplica       *self);
 /* The context this replica was made on (the hub's), for results. */
 GMainContext *hw_hub_replica_get_main_context   (HwHubReplica       *self);
+
+/* The bucket HW_LEASES_<subsystem> (TTL HW_REPLICA_LEASE_TTL_MS) that
+ * the leases on listeners and jobs are taken in. */
+struct _HwJetStreamKv *hw_hub_replica_get_leases (HwHubReplica     *self);
+
+/* Runs @func (@data) every HW_REPLICA_TICK_MS on the worker, until the
+ * source is destroyed; @destroy then releases @data. */
+GSource      *hw_hub_replica_add_ticker         (HwHubReplica       *self,
+                                                 GSourceFunc         func,
+                                                 gpointer            data,
+                                                 GDestroyNotify      destroy);
+/* Runs @func (@data) once on the worker, soon. */
+void          hw_hub_replica_invoke             (HwHubReplica       *self,
+                                                 GSourceFunc         func,
+                                                 gpointer            data,
+                                                 GDestroyNotify      destroy);
+/* Opens the bucket HW_<name>_<subsystem>, made if missing (see
+ * hw_jetstream_kv_open()), or fails with HW_ERROR_UNAVAILABLE. Blocks:
+ * at start only. */
+struct _HwJetStreamKv *hw_hub_replica_open_bucket (HwHubReplica     *self,
+                                                   const char       *name,
+                                                   gint64            ttl_ms,
+                                                   GError          **error);
 
 /* Runs @func on the worker, then @callback on the main context with a
  * GTask result: hw_hub_replica_run_finish(). */
