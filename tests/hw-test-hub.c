@@ -398,6 +398,11 @@ json_request (HwTestHub   *hub,
       g_printerr ("%s %s → %u, body is not JSON: %.*s\n", method, path, status, (int) len, data);
       g_assert_no_error (error);
     }
+  if (json_parser_get_root (parser) == NULL)
+    {
+      g_printerr ("%s %s → %u, with an empty body\n", method, path, status);
+      g_assert_not_reached ();
+    }
   if (out_json != NULL)
     *out_json = json_node_ref (json_parser_get_root (parser));
   return status;
