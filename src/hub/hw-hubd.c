@@ -359,12 +359,14 @@ run (Options *options)
         }
     }
 
+  /* Before the ready line: a SIGTERM sent as soon as it is read must stop
+   * the hub cleanly, not kill it. */
+  term_id = g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+  int_id = g_unix_signal_add (SIGINT, on_quit_signal, loop);
+
   /* The one line scripts and tests wait for; everything else goes to stderr. */
   g_print ("hubwatchd: listening on %s\n", hw_hub_get_base_url (hub));
   fflush (stdout);
-
-  term_id = g_unix_signal_add (SIGTERM, on_quit_signal, loop);
-  int_id = g_unix_signal_add (SIGINT, on_quit_signal, loop);
   g_main_loop_run (loop);
   g_source_remove (term_id);
   g_source_remove (int_id);
