@@ -416,6 +416,82 @@ test_handover_on_stop (Fixture       *fixture,
   g_assert_true (fixture->replicas[fixture->delivering] == survivor);
 }
 
+typedef struct
+{
+  Fixture *fixture;
+  guint    expected[2];   /* listeners each replica should deliver */
+} Spread;
+
+static guint
+count_delivering (HwTestHub *hub)
+{
+  g_autoptr(JsonNode) node = hw_test_hub_get_json (hub, "/v1/listeners", 200);
+  JsonArray *items = json_object_get_array_member (json_node_get_object (node), "listeners");
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    n += json_object_get_boolean_member (json_array_get_object_element (items, i), "delivering");
+  return n;
+}
+
+static gboolean
+spread_as_expected (gpointer user_data)
+{
+  Spread *spread = user_data;
+
+  if (!hw_test_poll_due (&spread->fixture->next_poll, POLL_MS))
+    return FALSE;
+  for (guint r = 0; r < G_N_ELEMENTS (spread->expected); r++)
+    if (spread->fixture->replicas[r]->process != NULL &&
+        count_delivering (spread->fixture->replicas[r]) != spread->expected[r])
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+acked_four_times (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return hw_test_listener_n_acked (fixture->listener) >= 4 * fixture->next_id;
+}
+
+/* Four listeners, taken all by the one replica running: once the other
+ * comes back, they are shared out two each (the first hands two over),
+ * and each is delivered once. */
+static void
+test_shared_out (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  g_autoptr(GHashTable) times = NULL;
+  Spread alone = { fixture, { 4, 0 } }, even = { fixture, { 2, 2 } };
+  GHashTableIter iter;
+  gpointer id, n;
+
+  if (hw_test_nats_skipped (fixture->nats))
+    return;
+  hw_test_hub_stop (fixture->replicas[1]);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *definition = g_strdup_printf ("{\"name\":\"fn-%u\",\"url\":\"%s\",\"batch_size\":10}",
+                                                     i, fixture->listener->url);
+
+      g_assert_cmpuint (hw_test_hub_json (fixture->replicas[0], "POST", "/v1/listeners", NULL, definition, NULL),
+                        ==, 201);
+    }
+  g_assert_true (hw_test_wait_until (spread_as_expected, &alone, TAKEOVER_MS));
+  hw_test_hub_restart (fixture->replicas[1]);
+  g_assert_true (hw_test_wait_until (spread_as_expected, &even, TAKEOVER_MS));
+
+  publish_posts (fixture, NULL, "spread", 4);
+  g_assert_true (hw_test_wait_until (acked_four_times, fixture, PROPAGATION_MS));
+  times = hw_test_listener_acked_times (fixture->listener);
+  g_assert_cmpuint (g_hash_table_size (times), ==, fixture->next_id);
+  g_hash_table_iter_init (&iter, times);
+  while (g_hash_table_iter_next (&iter, &id, &n))
+    g_assert_cmpuint (GPOINTER_TO_UINT (n), ==, 4);
+}
+
 /* The same [listener fn] in both replicas' config files is one listener,
  * leased like one defined through the API. */
 static void
@@ -456,6 +532,8 @@ main (int   argc,
               test_takeover_after_kill, tear_down);
   g_test_add ("/hub-jetstream-listeners/handover-on-stop", Fixture, NULL, set_up,
               test_handover_on_stop, tear_down);
+  g_test_add ("/hub-jetstream-listeners/shared-out", Fixture, NULL, set_up,
+              test_shared_out, tear_down);
   g_test_add ("/hub-jetstream-listeners/config-in-both", Fixture, "config", set_up,
               test_config_in_both, tear_down);
   return g_test_run ();

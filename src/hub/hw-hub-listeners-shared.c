@@ -62,6 +62,7 @@ struct _HwHubListenersShared
   GSource       *ticker;
   gboolean       stopped;
   GHashTable    *held;      /* name → Held* */
+  char          *yielding;  /* the one being given up, if any */
 };
 
 typedef struct
@@ -94,6 +95,7 @@ shared_clear (HwHubListenersShared *self)
   g_strfreev (self->wanted);
   g_clear_pointer (&self->reports, g_hash_table_unref);
   g_clear_pointer (&self->held, g_hash_table_unref);
+  g_free (self->yielding);
 }
 
 static void
@@ -279,10 +281,108 @@ read_bucket (HwHubListenersShared *self,
 
 /* Leases and statuses ------------------------------------------------------- */
 
+static Held *
+held_for (HwHubListenersShared *self,
+          const char           *name)
+{
+  Held *held = g_hash_table_lookup (self->held, name);
+
+  if (held == NULL)
+    {
+      g_autofree char *key = key_for (LEASE_PREFIX, name);
+
+      held = g_new0 (Held, 1);
+      held->lease = hw_jetstream_lease_new (self->leases, key, hw_hub_replica_get_name (self->replica));
+      g_hash_table_insert (self->held, g_strdup (name), held);
+    }
+  return held;
+}
+
+static guint
+count_held (HwHubListenersShared *self)
+{
+  GHashTableIter iter;
+  Held *held;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, self->held);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &held))
+    n += hw_jetstream_lease_is_held (held->lease);
+  return n;
+}
+
+/* Listeners are shared out evenly: a replica takes a free lease only
+ * below its share, and gives up one a tick above it, once another replica
+ * came up. */
+static guint
+fair_share (HwHubListenersShared *self,
+            GStrv                 wanted)
+{
+  guint n_live = MAX (hw_hub_replica_count_live (self->replica), 1);
+  guint n_wanted = wanted != NULL ? g_strv_length (wanted) : 0;
+
+  return (n_wanted + n_live - 1) / n_live;
+}
+
+static void write_status (HwHubListenersShared *self,
+                          const char           *name,
+                          Held                 *held,
+                          const char           *status);
+
+static void
+let_go (HwHubListenersShared *self,
+        const char           *name,
+        GHashTable           *reports)
+{
+  Held *held = g_hash_table_lookup (self->held, name);
+  const char *status = g_hash_table_lookup (reports, name);
+
+  /* Its last checkpoint first, for whoever takes it. */
+  if (status != NULL && hw_jetstream_lease_is_held (held->lease))
+    write_status (self, name, held, status);
+  hw_jetstream_lease_release (held->lease);
+  g_hash_table_remove (self->held, name);
+}
+
+/* Giving a lease up takes two ticks: at the first the registry hears it
+ * is not held any more and stops delivering, which publishes the last
+ * checkpoint; at the second it is released. Released at once, another
+ * replica could take it while this one still delivers. */
+static void
+yield_one (HwHubListenersShared *self,
+           GHashTable           *reports,
+           guint                 share)
+{
+  GHashTableIter iter;
+  const char *name;
+  Held *held;
+
+  if (self->yielding != NULL)
+    {
+      if (g_hash_table_contains (self->held, self->yielding))
+        let_go (self, self->yielding, reports);
+      g_clear_pointer (&self->yielding, g_free);
+      return;
+    }
+  if (count_held (self) <= share)
+    return;
+  g_hash_table_iter_init (&iter, self->held);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &held))
+    if (hw_jetstream_lease_is_held (held->lease))
+      {
+        g_message ("listener %s: handing it to another replica, to share the listeners out", name);
+        self->yielding = g_strdup (name);
+        return;
+      }
+}
+
 static void
 refresh_leases (HwHubListenersShared *self,
-                GStrv                 wanted)
+                GStrv                 wanted,
+                GHashTable           *reports)
 {
+  guint share = fair_share (self, wanted);
+  guint n_held = count_held (self);
   GHashTableIter iter;
   const char *name;
   Held *held;
@@ -290,17 +390,15 @@ refresh_leases (HwHubListenersShared *self,
   for (guint i = 0; wanted != NULL && wanted[i] != NULL; i++)
     {
       g_autoptr(GError) error = NULL;
+      gboolean had = FALSE;
 
-      if ((held = g_hash_table_lookup (self->held, wanted[i])) == NULL)
-        {
-          g_autofree char *key = key_for (LEASE_PREFIX, wanted[i]);
-
-          held = g_new0 (Held, 1);
-          held->lease = hw_jetstream_lease_new (self->leases, key, hw_hub_replica_get_name (self->replica));
-          g_hash_table_insert (self->held, g_strdup (wanted[i]), held);
-        }
-      if (!hw_jetstream_lease_refresh (held->lease, &error) &&
-          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY))
+      held = held_for (self, wanted[i]);
+      had = hw_jetstream_lease_is_held (held->lease);
+      if (!had && (n_held >= share || g_strcmp0 (wanted[i], self->yielding) == 0))
+        continue;
+      if (hw_jetstream_lease_refresh (held->lease, &error))
+        n_held += !had;
+      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY))
         g_debug ("listener %s: lease not refreshed: %s", wanted[i], error->message);
     }
 
@@ -311,6 +409,8 @@ refresh_leases (HwHubListenersShared *self,
         hw_jetstream_lease_release (held->lease);
         g_hash_table_iter_remove (&iter);
       }
+  if (wanted != NULL)
+    yield_one (self, reports, share);
 }
 
 static void
@@ -402,7 +502,9 @@ describe_lease (HwHubListenersShared *self,
   JsonNode *published = status->record != NULL ? json_object_get_member (status->record, "status") : NULL;
 
   lease->name = g_strdup (name);
-  lease->held_until = held != NULL ? hw_jetstream_lease_get_held_until (held->lease) : 0;
+  /* One being given up is not held for the registry any more. */
+  if (held != NULL && g_strcmp0 (name, self->yielding) != 0)
+    lease->held_until = hw_jetstream_lease_get_held_until (held->lease);
   if (lease->held_until != 0)
     lease->holder = g_strdup (hw_hub_replica_get_name (self->replica));
   else if (status->record != NULL)
@@ -441,7 +543,7 @@ tick (HwHubListenersShared *self)
   g_mutex_unlock (&self->lock);
 
   /* Leases first: they are the part with a deadline. */
-  refresh_leases (self, wanted);
+  refresh_leases (self, wanted, reports);
   write_statuses (self, reports);
 
   for (guint i = 0; wanted != NULL && wanted[i] != NULL; i++)
@@ -560,7 +662,7 @@ stop_on_worker (gpointer data)
   reports = copy_reports (self->reports);
   g_mutex_unlock (&self->lock);
   write_statuses (self, reports);
-  refresh_leases (self, NULL);
+  refresh_leases (self, NULL, reports);
   self->stopped = TRUE;
   return G_SOURCE_REMOVE;
 }

@@ -27,7 +27,68 @@ struct _HwHubReplica
   GMainContext *worker_context;
   GMainLoop    *worker_loop;
   GThread      *worker;
+
+  /* Worker only: this replica's presence in the leases bucket, so that
+   * replicas can share listeners out evenly. */
+  GSource      *presence;
+  int           n_live;
 };
+
+#define PRESENCE_PREFIX "replica."
+
+#if HAVE_JETSTREAM
+
+static guint
+count_present (HwHubReplica *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) keys = hw_jetstream_kv_keys (self->leases, &error);
+  guint n = 0;
+
+  if (keys == NULL)
+    return 0;
+  for (guint i = 0; keys[i] != NULL; i++)
+    n += g_str_has_prefix (keys[i], PRESENCE_PREFIX);
+  return n;
+}
+
+/* The key lapses with the bucket's TTL once a replica stops writing it. */
+static gboolean
+announce_presence (gpointer data)
+{
+  HwHubReplica *self = data;
+  g_autofree char *key = g_strconcat (PRESENCE_PREFIX, self->name, NULL);
+  g_autoptr(GBytes) value = g_bytes_new_static ("{}", 2);
+  g_autoptr(GError) error = NULL;
+  guint n;
+
+  if (hw_jetstream_kv_put (self->leases, key, value, &error) == 0)
+    g_debug ("replica: presence not written: %s", error->message);
+  else if ((n = count_present (self)) > 0)
+    self->n_live = n;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+announce_presence_once (gpointer data)
+{
+  announce_presence (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+withdraw_presence (gpointer data)
+{
+  HwHubReplica *self = data;
+  g_autofree char *key = g_strconcat (PRESENCE_PREFIX, self->name, NULL);
+
+  g_source_destroy (self->presence);
+  g_clear_pointer (&self->presence, g_source_unref);
+  hw_jetstream_kv_delete (self->leases, key, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+#endif
 
 static gpointer
 run_worker (gpointer data)
@@ -98,7 +159,12 @@ hw_hub_replica_new (const HwHubConfig  *config,
   self->main_context = g_main_context_ref_thread_default ();
   self->worker_context = g_main_context_new ();
   self->worker_loop = g_main_loop_new (self->worker_context, FALSE);
+  self->n_live = 1;
   self->worker = g_thread_new ("hw-replica", run_worker, self);
+#if HAVE_JETSTREAM
+  self->presence = hw_hub_replica_add_ticker (self, announce_presence, self, NULL);
+  hw_hub_replica_invoke (self, announce_presence_once, self, NULL);
+#endif
   return self;
 }
 
@@ -114,6 +180,9 @@ hw_hub_replica_free (HwHubReplica *self)
 {
   if (self == NULL)
     return;
+#if HAVE_JETSTREAM
+  hw_hub_replica_run_sync (self, withdraw_presence, self);
+#endif
   g_main_context_invoke (self->worker_context, quit_worker, self->worker_loop);
   g_thread_join (self->worker);
   g_main_loop_unref (self->worker_loop);
@@ -125,6 +194,12 @@ hw_hub_replica_free (HwHubReplica *self)
 #endif
   g_free (self->name);
   g_free (self);
+}
+
+int
+hw_hub_replica_count_live (HwHubReplica *self)
+{
+  return self->n_live;
 }
 
 const char *

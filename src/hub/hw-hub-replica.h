@@ -41,6 +41,9 @@ HwHubReplica *hw_hub_replica_new                (const HwHubConfig  *config,
 /* Stops the worker once the work already queued on it has run. */
 void          hw_hub_replica_free               (HwHubReplica       *self);
 
+/* Worker only: how many replicas of the subsystem are running, as last
+ * seen (at least 1). */
+int           hw_hub_replica_count_live         (HwHubReplica       *self);
 /* This replica's name in leases and records: "HOST/PID". */
 const char   *hw_hub_replica_get_name           (HwHubReplica       *self);
 /* For buckets: KV requests wait at most a few seconds each. */
