@@ -411,7 +411,8 @@ test_cancel_through_the_other (Fixture       *fixture,
 
 /* The replica running a job dies: once its lease lapses the other claims
  * the job and goes on from its last published checkpoint until done, with
- * every event acknowledged at least once. */
+ * every event acknowledged at least once. The dead one, restarted, takes
+ * the bucket's word over its hub.db. */
 static void
 test_resumed_after_kill (Fixture       *fixture,
                          gconstpointer  user_data)
@@ -452,6 +453,14 @@ test_resumed_after_kill (Fixture       *fixture,
   g_test_message ("%u events acknowledged before the kill, %u after; %u twice", before_kill, after_kill, repeats);
   /* Resumed, not started again. */
   g_assert_cmpuint (after_kill, <, 300);
+
+  /* Back, the killed replica shows the job as the survivor finished it,
+   * though its own hub.db still says running, and leaves it done. */
+  hw_test_hub_restart (fixture->replicas[0]);
+  g_clear_pointer (&done, json_object_unref);
+  done = wait_job (fixture, fixture->replicas[0], id, "done", 300, PROPAGATION_MS);
+  g_assert_cmpint (json_object_get_int_member (done, "acked"), ==, 300);
+  g_assert_cmpuint (hw_test_listener_n_acked (fixture->listener), ==, before_kill + after_kill);
 }
 
 int

@@ -180,12 +180,16 @@ hw_hub_jobs_share (HwHubJobs     *self,
     return FALSE;
   self->foreign = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
   /* This replica's unfinished jobs from hub.db are claimed like any
-   * other's: the bucket may know better where they got to. */
+   * other's: the bucket may know better where they got to, and is told of
+   * those it does not know (made before the hub shared its jobs). */
   g_hash_table_iter_init (&iter, self->by_id);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &job))
     if (!hw_job_is_finished (job))
       {
-        g_hash_table_replace (self->foreign, g_strdup (job->id), hw_job_to_record (job));
+        JsonObject *record = hw_job_to_record (job);
+
+        hw_hub_jobs_shared_offer (self->shared, record);
+        g_hash_table_replace (self->foreign, g_strdup (job->id), record);
         g_hash_table_iter_remove (&iter);
       }
   self->lease_tick_id = g_timeout_add_seconds (1, on_lease_tick, self);
@@ -261,10 +265,8 @@ on_created (GObject      *source,
   g_autoptr(JsonObject) existing = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!hw_hub_jobs_shared_create_finish (result, &existing, &error) || self == NULL || self->stopped)
+  if (!hw_hub_jobs_shared_create_finish (result, &existing, &error))
     {
-      if (error == NULL)
-        g_set_error (&error, HW_ERROR, HW_ERROR_UNAVAILABLE, "the hub is stopping");
       if (!hw_hub_message_is_gone (creation->msg))
         {
           hw_hub_reply_gerror (creation->msg, error);
@@ -279,6 +281,15 @@ on_created (GObject      *source,
       /* A retry through another replica of a command whose answer the
        * client did not get. */
       reply_node (creation->msg, 200, answer);
+      return;
+    }
+  if (self == NULL || self->stopped)
+    {
+      g_autoptr(JsonNode) answer = hw_job_to_json (creation->job);
+
+      /* The bucket has it, and the stop let its lease go: another replica
+       * claims and runs it. */
+      reply_node (creation->msg, 202, answer);
       return;
     }
   start_created (self, creation);

@@ -235,3 +235,47 @@ hw_hub_jobs_shared_cancel_finish (GAsyncResult  *result,
 {
   return hw_hub_replica_run_finish (result, error) >= 0;
 }
+
+typedef struct
+{
+  HwHubJobsShared *shared;      /* a reference */
+  char            *id;
+  GBytes          *record;
+} OfferOp;
+
+static void
+offer_op_free (OfferOp *op)
+{
+  hw_hub_jobs_shared_unref (op->shared);
+  g_free (op->id);
+  g_bytes_unref (op->record);
+  g_free (op);
+}
+
+static gssize
+perform_offer (HwHubReplica  *replica,
+               gpointer       data,
+               GError       **error)
+{
+  OfferOp *op = data;
+  g_autofree char *key = g_strconcat (JOB_PREFIX, op->id, NULL);
+  g_autoptr(GError) local_error = NULL;
+
+  if (hw_jetstream_kv_create (op->shared->bucket, key, op->record, &local_error) != 0)
+    g_message ("job %s: offered to the replicas, from this replica's hub.db", op->id);
+  else if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+    g_warning ("job %s: cannot offer it to the replicas: %s", op->id, local_error->message);
+  return 0;
+}
+
+void
+hw_hub_jobs_shared_offer (HwHubJobsShared *self,
+                          JsonObject      *record)
+{
+  OfferOp *op = g_new0 (OfferOp, 1);
+
+  op->shared = hw_hub_jobs_shared_ref (self);
+  op->id = g_strdup (json_object_get_string_member (record, "id"));
+  op->record = hw_jobs_bytes_from_json (record);
+  hw_hub_replica_run_async (self->replica, perform_offer, op, (GDestroyNotify) offer_op_free, NULL, NULL);
+}

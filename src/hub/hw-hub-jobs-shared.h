@@ -82,6 +82,12 @@ void             hw_hub_jobs_shared_cancel_async  (HwHubJobsShared  *self,
 gboolean         hw_hub_jobs_shared_cancel_finish (GAsyncResult     *result,
                                                    GError          **error);
 
+/* Writes the record of an unfinished job this replica kept in hub.db
+ * (from before the hub shared its jobs) unless the bucket has the job
+ * already; replicas then claim it like any other. */
+void             hw_hub_jobs_shared_offer         (HwHubJobsShared  *self,
+                                                   JsonObject       *record);
+
 /* Whether a record's "state" is final. */
 gboolean         hw_shared_job_is_finished       (JsonObject        *record);
 

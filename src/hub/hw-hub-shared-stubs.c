@@ -126,3 +126,9 @@ hw_hub_jobs_shared_cancel_finish (GAsyncResult  *result,
 {
   return FALSE;
 }
+
+void
+hw_hub_jobs_shared_offer (HwHubJobsShared *self,
+                          JsonObject      *record)
+{
+}
