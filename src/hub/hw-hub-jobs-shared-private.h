@@ -56,7 +56,4 @@ gboolean          hw_hub_jobs_shared_put_record (HwHubJobsShared  *self,
                                                  const char       *record,
                                                  GError          **error);
 
-GBytes           *hw_jobs_bytes_from_json       (JsonObject       *object);
-JsonObject       *hw_jobs_json_from_bytes       (GBytes           *bytes);
-
 G_END_DECLS

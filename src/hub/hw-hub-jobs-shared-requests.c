@@ -37,7 +37,7 @@ existing_job (HwHubJobsShared  *self,
               GError          **error)
 {
   g_autoptr(GBytes) idem = hw_jetstream_kv_get (self->bucket, idem_key, NULL, error);
-  g_autoptr(JsonObject) claim = idem != NULL ? hw_jobs_json_from_bytes (idem) : NULL;
+  g_autoptr(JsonObject) claim = idem != NULL ? hw_hub_replica_record_from_bytes (idem) : NULL;
   g_autofree char *job_key = NULL;
   g_autoptr(GBytes) record = NULL;
 
@@ -45,7 +45,7 @@ existing_job (HwHubJobsShared  *self,
     return NULL;
   job_key = g_strconcat (JOB_PREFIX, json_object_get_string_member_with_default (claim, "job", ""), NULL);
   record = hw_jetstream_kv_get (self->bucket, job_key, NULL, error);
-  return record != NULL ? hw_jobs_json_from_bytes (record) : NULL;
+  return record != NULL ? hw_hub_replica_record_from_bytes (record) : NULL;
 }
 
 static gboolean
@@ -60,7 +60,7 @@ claim_key (HwHubJobsShared  *self,
   g_autoptr(GError) local_error = NULL;
 
   json_object_set_string_member (claim, "job", op->id);
-  value = hw_jobs_bytes_from_json (claim);
+  value = hw_hub_replica_record_to_bytes (claim);
   if (hw_jetstream_kv_create (self->bucket, idem_key, value, &local_error) != 0)
     return TRUE;
   if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_EXISTS))
@@ -105,7 +105,7 @@ perform_create (HwHubReplica  *replica,
   HwJetStreamLease *lease;
 
   json_object_set_string_member (op->record, "holder", hw_hub_replica_get_name (self->replica));
-  value = hw_jobs_bytes_from_json (op->record);
+  value = hw_hub_replica_record_to_bytes (op->record);
   if ((lease = hw_hub_jobs_shared_try_claim (self, op->id, &local_error)) == NULL)
     goto unavailable;
   g_hash_table_insert (self->held, g_strdup (op->id), lease);
@@ -158,7 +158,7 @@ perform_cancel (HwHubReplica  *replica,
 
   json_object_set_string_member (request, "by", op->actor);
   json_object_set_string_member (request, "through", hw_hub_replica_get_name (replica));
-  value = hw_jobs_bytes_from_json (request);
+  value = hw_hub_replica_record_to_bytes (request);
   if (hw_jetstream_kv_put (op->shared->bucket, key, value, &local_error) != 0)
     return 0;
   g_set_error (error, HW_ERROR, HW_ERROR_UNAVAILABLE, "the cancel could not be passed on to the replica running job %s (%s); try again",
@@ -276,6 +276,6 @@ hw_hub_jobs_shared_offer (HwHubJobsShared *self,
 
   op->shared = hw_hub_jobs_shared_ref (self);
   op->id = g_strdup (json_object_get_string_member (record, "id"));
-  op->record = hw_jobs_bytes_from_json (record);
+  op->record = hw_hub_replica_record_to_bytes (record);
   hw_hub_replica_run_async (self->replica, perform_offer, op, (GDestroyNotify) offer_op_free, NULL, NULL);
 }

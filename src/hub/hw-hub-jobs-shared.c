@@ -58,28 +58,6 @@ replica_name (HwHubJobsShared *self)
   return hw_hub_replica_get_name (self->replica);
 }
 
-GBytes *
-hw_jobs_bytes_from_json (JsonObject *object)
-{
-  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
-  char *text = json_to_string (node, FALSE);
-
-  return g_bytes_new_take (text, strlen (text));
-}
-
-JsonObject *
-hw_jobs_json_from_bytes (GBytes *bytes)
-{
-  gsize length = 0;
-  const char *data = g_bytes_get_data (bytes, &length);
-  g_autofree char *text = g_strndup (data, length);
-  g_autoptr(JsonNode) node = json_from_string (text, NULL);
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-  return json_object_ref (json_node_get_object (node));
-}
-
 /* Leases --------------------------------------------------------------------- */
 
 HwJetStreamLease *
@@ -219,7 +197,7 @@ apply_change (HwHubJobsShared     *self,
   if (g_str_has_prefix (key, JOB_PREFIX))
     {
       const char *id = key + strlen (JOB_PREFIX);
-      JsonObject *record = change->value != NULL ? hw_jobs_json_from_bytes (change->value) : NULL;
+      JsonObject *record = change->value != NULL ? hw_hub_replica_record_from_bytes (change->value) : NULL;
 
       if (record == NULL)
         {

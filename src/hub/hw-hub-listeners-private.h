@@ -39,7 +39,6 @@ typedef struct
   gint64          held_until;     /* monotonic µs: this replica's lease */
   char           *holder;
   JsonObject     *holder_status;  /* the holder's last published status */
-  gboolean        status_known;   /* holder_status is the bucket's, read this round */
 } HwRegisteredListener;
 
 /* Adds or replaces @spec's listener (canonical @definition) and persists

@@ -155,10 +155,7 @@ get_object (HwHubListenersShared  *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) value = hw_jetstream_kv_get (self->bucket, key, out_revision, &error);
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *text = NULL;
-  gsize length = 0;
-  const char *data;
+  JsonObject *record;
 
   if (value == NULL)
     {
@@ -169,15 +166,9 @@ get_object (HwHubListenersShared  *self,
         }
       return NULL;
     }
-  data = g_bytes_get_data (value, &length);
-  text = g_strndup (data, length);
-  node = json_from_string (text, NULL);
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    {
-      g_warning ("listeners: %s in %s is not a JSON object; ignored", key, hw_jetstream_kv_get_bucket (self->bucket));
-      return NULL;
-    }
-  return json_object_ref (json_node_get_object (node));
+  if ((record = hw_hub_replica_record_from_bytes (value)) == NULL)
+    g_warning ("listeners: %s in %s is not a JSON object; ignored", key, hw_jetstream_kv_get_bucket (self->bucket));
+  return record;
 }
 
 static HwSharedDefinition *

@@ -6,8 +6,12 @@
 
 #include <unistd.h>
 
+#include <string.h>
+
 #include "hw-error.h"
+#include "hw-event.h"
 #include "hw-hub-replica.h"
+#include "hw-json-guard.h"
 
 #if HAVE_JETSTREAM
 #include "hw-jetstream-kv.h"
@@ -277,6 +281,31 @@ hw_hub_replica_open_bucket (HwHubReplica  *self,
   g_set_error (error, HW_ERROR, HW_ERROR_FAILED, "this hubwatchd was built without JetStream support");
   return NULL;
 #endif
+}
+
+GBytes *
+hw_hub_replica_record_to_bytes (JsonObject *record)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), record);
+  char *text = json_to_string (node, FALSE);
+
+  return g_bytes_new_take (text, strlen (text));
+}
+
+JsonObject *
+hw_hub_replica_record_from_bytes (GBytes *value)
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (value, &length);
+  g_autoptr(GError) error = NULL;
+  /* No size limit beyond the cluster's own on a message: a resubmission's
+   * record holds its faults. */
+  g_autoptr(JsonNode) node = hw_json_guard_parse (data, length, G_MAXSIZE, hw_parse_limits_default ().max_depth,
+                                                  "shared record", &error);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_object_ref (json_node_get_object (node));
 }
 
 typedef struct

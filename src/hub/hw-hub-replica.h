@@ -13,6 +13,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "hw-hub.h"
 #include "hw-jetstream.h"
@@ -76,6 +77,12 @@ struct _HwJetStreamKv *hw_hub_replica_open_bucket (HwHubReplica     *self,
                                                    const char       *name,
                                                    gint64            ttl_ms,
                                                    GError          **error);
+
+/* What the replicas keep in their buckets is JSON objects. A value that
+ * is not one (written by something else, or damaged) is NULL: the cluster
+ * is not trusted further than any other input. */
+GBytes       *hw_hub_replica_record_to_bytes    (JsonObject         *record);
+JsonObject   *hw_hub_replica_record_from_bytes  (GBytes             *value);
 
 /* Runs @func on the worker, then @callback on the main context with a
  * GTask result: hw_hub_replica_run_finish(). */
