@@ -211,6 +211,11 @@ check_cards (HwTeamPage            *page,
              const CardExpectation *expected,
              guint                  n)
 {
+  /* The cards follow the sync as it goes: deployments and incidents may
+   * arrive in different pages, so one card showing its number does not
+   * mean another has all its data yet. */
+  for (guint i = 0; i < n; i++)
+    wait_for_card (page, expected[i].card, expected[i].value);
   for (guint i = 0; i < n; i++)
     {
       g_assert_cmpstr (hw_team_page_get_card_value (page, expected[i].card), ==, expected[i].value);
