@@ -13,6 +13,8 @@
  */
 #include "config.h"
 
+#include "hw-jetstream-kv.h"
+#include "hw-jetstream-lease.h"
 #include "hw-test-hub.h"
 #include "hw-test-listener.h"
 #include "hw-test-nats.h"
@@ -105,16 +107,17 @@ publish (Fixture    *fixture,
 
 /* Asks @hub to replay every event of @type to fn, one batch of 10 at a
  * time (so that the acknowledged events are a prefix of them), with the
- * Idempotency-Key @key unless NULL. Returns the answer, a job. */
-static JsonObject *
-replay (HwTestHub  *hub,
-        const char *type,
-        const char *key,
-        guint       expected_status)
+ * Idempotency-Key @key unless NULL; asserts the answer's status. Returns
+ * the answer. */
+static JsonNode *
+post_replay (HwTestHub  *hub,
+             const char *type,
+             const char *key,
+             guint       expected_status)
 {
   g_autofree char *body = g_strdup_printf ("{\"listener\":\"fn\",\"from\":0,\"query\":\"type:%s\","
                                            "\"parallel\":1,\"batch_size\":10,\"dry_run\":false}", type);
-  g_autoptr(JsonNode) node = NULL;
+  JsonNode *node = NULL;
   guint status = hw_test_hub_json_with_header (hub, "POST", "/v1/replays", "Idempotency-Key", key, body, &node);
 
   if (status != expected_status)
@@ -124,6 +127,18 @@ replay (HwTestHub  *hub,
       g_test_message ("POST /v1/replays (key %s) → %u: %s", key, status, text);
     }
   g_assert_cmpuint (status, ==, expected_status);
+  return node;
+}
+
+/* post_replay(), answered with a job. */
+static JsonObject *
+replay (HwTestHub  *hub,
+        const char *type,
+        const char *key,
+        guint       expected_status)
+{
+  g_autoptr(JsonNode) node = post_replay (hub, type, key, expected_status);
+
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "kind"), ==, "replay");
   return json_object_ref (json_node_get_object (node));
 }
@@ -344,8 +359,8 @@ test_idempotent_across_replicas (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (again, "idempotency_key"), ==, "k-1");
 
   assert_done_on_both (fixture, id, 200);
-  /* Replica 1 withdrew the record it wrote before it found the key taken:
-   * once that reached replica 0 too, each lists one job with the key. */
+  /* Replica 1 found the key taken before it wrote a record of its own:
+   * each replica lists one job with the key. */
   for (guint i = 0; i < G_N_ELEMENTS (fixture->replicas); i++)
     {
       KeyWait wait = { fixture, fixture->replicas[i], "k-1" };
@@ -358,6 +373,159 @@ test_idempotent_across_replicas (Fixture       *fixture,
   g_assert_cmpstr (state_of (later), ==, "done");
 
   assert_acked_once (fixture, "keyed", first, 200);
+}
+
+/* The buckets the replicas share, through a connection of the test's own,
+ * to leave in them what a replica killed mid-way would. */
+typedef struct
+{
+  HwJetStream   *js;
+  HwJetStreamKv *jobs;
+  HwJetStreamKv *leases;
+} Buckets;
+
+static void
+buckets_open (Buckets *buckets,
+              Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  /* The replicas' subsystem: they run without a config file. */
+  HwJetStreamOptions options = { (const char * const *) fixture->nats->urls, "default", 3, hw_test_scale_ms (20000) };
+
+  buckets->js = hw_jetstream_connect (&options, &error);
+  g_assert_no_error (error);
+  buckets->jobs = hw_jetstream_kv_open (buckets->js, "JOBS", 3, 0, &error);
+  g_assert_no_error (error);
+  buckets->leases = hw_jetstream_kv_open (buckets->js, "LEASES", 3, 10000, &error);
+  g_assert_no_error (error);
+}
+
+static void
+buckets_close (Buckets *buckets)
+{
+  g_clear_pointer (&buckets->jobs, hw_jetstream_kv_free);
+  g_clear_pointer (&buckets->leases, hw_jetstream_kv_free);
+  g_clear_pointer (&buckets->js, hw_jetstream_free);
+}
+
+static char *
+idem_key_for (const char *key)
+{
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
+
+  return g_strconcat ("idem.", hash, NULL);
+}
+
+/* What a creator killed between claiming @key and writing its job's
+ * record leaves: the key, naming a job with no record. Returns that id. */
+static char *
+leave_claimed_key (Buckets    *buckets,
+                   const char *key)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *id = g_strdup_printf ("job-%s", uuid);
+  g_autofree char *claim = g_strdup_printf ("{\"job\":\"%s\"}", id);
+  g_autofree char *idem_key = idem_key_for (key);
+  g_autoptr(GBytes) value = g_bytes_new (claim, strlen (claim));
+
+  g_assert_cmpuint (hw_jetstream_kv_create (buckets->jobs, idem_key, value, &error), >, 0);
+  g_assert_no_error (error);
+  return g_steal_pointer (&id);
+}
+
+/* The job @key names in the bucket. */
+static char *
+job_of_key (Buckets    *buckets,
+            const char *key)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *idem_key = idem_key_for (key);
+  g_autoptr(GBytes) value = hw_jetstream_kv_get (buckets->jobs, idem_key, NULL, &error);
+  g_autoptr(JsonNode) node = NULL;
+
+  g_assert_no_error (error);
+  node = json_from_string (g_bytes_get_data (value, NULL), &error);
+  g_assert_no_error (error);
+  return g_strdup (json_object_get_string_member (json_node_get_object (node), "job"));
+}
+
+/* A replica killed between claiming an Idempotency-Key and writing its
+ * job's record left the key naming a job that does not exist, whose lease
+ * nobody holds. A retry with that key through a replica starts the job,
+ * taking the key over; through the other, it answers with that job. */
+static void
+test_key_left_by_a_dead_creator (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  Buckets buckets = { 0 };
+  g_autoptr(JsonObject) job = NULL;
+  g_autoptr(JsonObject) again = NULL;
+  g_autofree char *dead = NULL;
+  g_autofree char *named = NULL;
+  const char *id;
+  guint first;
+
+  if (hw_test_nats_skipped (fixture->nats))
+    return;
+  buckets_open (&buckets, fixture);
+  first = publish (fixture, "orphaned", 20);
+  dead = leave_claimed_key (&buckets, "k-dead");
+
+  job = replay (fixture->replicas[0], "orphaned", "k-dead", 202);
+  id = json_object_get_string_member (job, "id");
+  g_assert_cmpstr (id, !=, dead);
+  g_assert_cmpstr (json_object_get_string_member (job, "idempotency_key"), ==, "k-dead");
+  named = job_of_key (&buckets, "k-dead");
+  g_assert_cmpstr (named, ==, id);
+
+  again = replay (fixture->replicas[1], "orphaned", "k-dead", 200);
+  g_assert_cmpstr (json_object_get_string_member (again, "id"), ==, id);
+
+  assert_done_on_both (fixture, id, 20);
+  assert_acked_once (fixture, "orphaned", first, 20);
+  buckets_close (&buckets);
+}
+
+/* A key naming a job with no record whose lease is held: its creator is
+ * between the two writes. A retry is answered 503 (try again) and starts
+ * nothing; once the lease is gone (the creator died), it starts the job. */
+static void
+test_key_of_a_job_being_created (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  Buckets buckets = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwJetStreamLease) lease = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  g_autoptr(JsonObject) job = NULL;
+  g_autofree char *creating = NULL;
+  g_autofree char *lease_key = NULL;
+  g_autofree char *named = NULL;
+  guint first;
+
+  if (hw_test_nats_skipped (fixture->nats))
+    return;
+  buckets_open (&buckets, fixture);
+  first = publish (fixture, "awaited", 20);
+  creating = leave_claimed_key (&buckets, "k-busy");
+  lease_key = g_strconcat ("job.", creating, NULL);
+  lease = hw_jetstream_lease_new (buckets.leases, lease_key, "test/creator");
+  g_assert_true (hw_jetstream_lease_refresh (lease, &error));
+  g_assert_no_error (error);
+
+  refused = post_replay (fixture->replicas[1], "awaited", "k-busy", 503);
+  hw_test_assert_error (refused, "unavailable");
+  named = job_of_key (&buckets, "k-busy");
+  g_assert_cmpstr (named, ==, creating);
+  g_assert_cmpuint (n_listed (fixture->replicas[1], "idempotency_key", "k-busy"), ==, 0);
+
+  hw_jetstream_lease_release (lease);
+  job = replay (fixture->replicas[1], "awaited", "k-busy", 202);
+  g_assert_cmpstr (json_object_get_string_member (job, "id"), !=, creating);
+  assert_done_on_both (fixture, json_object_get_string_member (job, "id"), 20);
+  assert_acked_once (fixture, "awaited", first, 20);
+  buckets_close (&buckets);
 }
 
 /* A job running on replica 0, cancelled through replica 1: cancelled on
@@ -473,6 +641,10 @@ main (int   argc,
               test_visible_through_either, tear_down);
   g_test_add ("/hub-jetstream-jobs/idempotent-across-replicas", Fixture, NULL, set_up,
               test_idempotent_across_replicas, tear_down);
+  g_test_add ("/hub-jetstream-jobs/key-left-by-a-dead-creator", Fixture, NULL, set_up,
+              test_key_left_by_a_dead_creator, tear_down);
+  g_test_add ("/hub-jetstream-jobs/key-of-a-job-being-created", Fixture, NULL, set_up,
+              test_key_of_a_job_being_created, tear_down);
   g_test_add ("/hub-jetstream-jobs/cancel-through-the-other", Fixture, NULL, set_up,
               test_cancel_through_the_other, tear_down);
   g_test_add ("/hub-jetstream-jobs/resumed-after-kill", Fixture, NULL, set_up,

@@ -201,7 +201,7 @@ apply_change (HwHubJobsShared     *self,
 
       if (record == NULL)
         {
-          /* Withdrawn (an idempotency key another job had). */
+          /* Withdrawn: its creator could not finish creating it. */
           g_hash_table_remove (self->records, id);
           record = json_object_new ();
           json_object_set_string_member (record, "id", id);

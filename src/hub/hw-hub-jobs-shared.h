@@ -60,11 +60,12 @@ void             hw_hub_jobs_shared_report       (HwHubJobsShared   *self,
 void             hw_hub_jobs_shared_release      (HwHubJobsShared   *self,
                                                   const char        *id);
 
-/* Claims a new job (its record holds "id") and publishes its record, then
- * claims @idempotency_key (nullable) for it. When another job has the key
- * already, the new one is withdrawn and create_finish() answers the other
- * one's record in @out_existing. HW_ERROR_UNAVAILABLE when the cluster
- * could not take it: nothing was started. */
+/* Takes a new job's lease (its record holds "id"), claims
+ * @idempotency_key (nullable) for it, then publishes its record. When
+ * another job has the key already, nothing is written and create_finish()
+ * answers the other one's record in @out_existing. HW_ERROR_UNAVAILABLE
+ * when the cluster could not take it, or while another replica is still
+ * creating the job with that key: nothing was started. */
 void             hw_hub_jobs_shared_create_async (HwHubJobsShared   *self,
                                                   JsonObject        *record,
                                                   const char        *idempotency_key,
