@@ -46,6 +46,19 @@ history_complete (gpointer user_data)
 }
 
 static gboolean
+team_history_seeded (gpointer user_data)
+{
+  HwTestHub *hub = user_data;
+  gint64 twelve_weeks_ago = g_get_real_time () / 1000 - (gint64) 12 * 7 * 24 * 3600 * 1000;
+  g_autoptr(JsonNode) node = hw_test_hub_get_json (hub, "/v1/system-events?kind=deployment&order=oldest&limit=1",
+                                                   200);
+  JsonArray *events = json_object_get_array_member (json_node_get_object (node), "system_events");
+
+  return json_array_get_length (events) == 1
+         && json_object_get_int_member (json_array_get_object_element (events, 0), "deploy_time") < twelve_weeks_ago;
+}
+
+static gboolean
 listeners_busy (gpointer user_data)
 {
   HwTestHub *hub = user_data;
@@ -143,6 +156,10 @@ test_simulate_backfill (void)
                                                                              "system_events"), 0);
   g_assert_true (json_object_has_member (deployment, "commit_time"));
   g_assert_true (json_object_has_member (deployment, "deploy_time"));
+
+  /* Deployments and incidents go back beyond the events, far enough for the
+   * Team page's 90-day trends. */
+  g_assert_true (hw_test_wait_until (team_history_seeded, hub, WAIT_MS));
 
   /* And it keeps going live: the functions receive batches. */
   g_assert_true (hw_test_wait_until (listeners_busy, hub, WAIT_MS));

@@ -397,7 +397,8 @@ hw_hubd_main (int    argc,
     { "allow-plain-http", 0, 0, G_OPTION_ARG_NONE, &options.allow_plain_http,
       "Allow plain HTTP on a non-loopback address", NULL },
     { "simulate", 0, 0, G_OPTION_ARG_NONE, &options.simulate, "Run the food-delivery simulator", NULL },
-    { "backfill", 0, 0, G_OPTION_ARG_INT, &options.backfill_days, "Days of history the simulator seeds", "DAYS" },
+    { "backfill", 0, 0, G_OPTION_ARG_INT, &options.backfill_days,
+      "Days of event history the simulator seeds (deployments and incidents: 13 weeks)", "DAYS" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &options.show_version, "Print the version and exit", NULL },
     { NULL }
   };

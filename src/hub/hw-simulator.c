@@ -22,6 +22,12 @@
 #define LIVE_SPEEDUP      12.0
 #define LIVE_PACE         0.2
 #define BACKFILL_LINES    1000
+/* The Team page looks back up to 90 days in weekly trends. Deployments and
+ * incidents are few, so they are seeded that far even when events are
+ * seeded for a day or two: otherwise the trends show one bar. */
+#define TEAM_HISTORY_DAYS 91
+/* The hub takes at most 1000 system events per request. */
+#define SYSTEM_EVENTS_PER_POST 500
 #define MAX_OUTBOX        20000
 /* Orders per hour at the quietest time, so a demo at night is not dead. */
 #define LIVE_FLOOR        1800.0
@@ -153,18 +159,19 @@ static void
 post_system_events (HwSimulator *self,
                     GPtrArray   *objects)
 {
-  g_autoptr(JsonArray) array = json_array_new ();
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
-  char *text;
+  for (guint start = 0; start < objects->len; start += SYSTEM_EVENTS_PER_POST)
+    {
+      g_autoptr(JsonArray) array = json_array_new ();
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+      char *text;
 
-  if (objects->len == 0)
-    return;
-  for (guint i = 0; i < objects->len; i++)
-    json_array_add_object_element (array, json_object_ref (g_ptr_array_index (objects, i)));
-  json_node_set_array (node, array);
-  text = json_to_string (node, FALSE);
-  hw_sim_post (self, "/v1/system-events", "application/json", g_bytes_new_take (text, strlen (text)),
-               on_system_posted, self);
+      for (guint i = start; i < objects->len && i < start + SYSTEM_EVENTS_PER_POST; i++)
+        json_array_add_object_element (array, json_object_ref (g_ptr_array_index (objects, i)));
+      json_node_set_array (node, array);
+      text = json_to_string (node, FALSE);
+      hw_sim_post (self, "/v1/system-events", "application/json", g_bytes_new_take (text, strlen (text)),
+                   on_system_posted, self);
+    }
 }
 
 /* Incidents are opened first and resolved later, as a real on-call tool
@@ -375,6 +382,59 @@ backfill_faults (HwSimulator *self,
     }
 }
 
+/* Maybe a deployment in @hour, and maybe an incident it caused. */
+static void
+backfill_deployment (HwSimulator *self,
+                     GRand       *rand,
+                     gint64       hour,
+                     gint64       now)
+{
+  gint64 start = hour * HOUR_MS;
+
+  /* Working hours see most deployments. */
+  if (g_rand_int_range (rand, 0, 24) < (hour % 24 >= 8 && hour % 24 < 18 ? 18 : 3))
+    {
+      g_autofree char *id = g_strdup_printf ("dep-%" G_GINT64_FORMAT, hour);
+      gint64 deployed = start + g_rand_int_range (rand, 0, HOUR_MS);
+      JsonObject *deployment = hw_sim_deployment (rand, id, deployed);
+
+      if (deployed < now)
+        {
+          g_ptr_array_add (self->backfill_system, json_object_ref (deployment));
+          if (g_rand_int_range (rand, 0, 5) == 0)
+            {
+              g_autofree char *incident_id = g_strdup_printf ("inc-%" G_GINT64_FORMAT, hour);
+              gint64 opened = deployed + g_rand_int_range (rand, 2, 30) * MINUTE_MS;
+              gint64 resolved = opened + g_rand_int_range (rand, 10, 240) * MINUTE_MS;
+
+              if (opened < now)
+                g_ptr_array_add (self->backfill_system,
+                                 hw_sim_incident (rand, incident_id, deployment, opened,
+                                                  resolved < now ? resolved : 0));
+            }
+        }
+      json_object_unref (deployment);
+    }
+}
+
+/* Deployments and incidents only, for the hours before the events' history
+ * (see TEAM_HISTORY_DAYS). Seeded per hour too, so that a restart adds
+ * nothing. */
+static void
+backfill_team_history (HwSimulator *self,
+                       gint64       first_event_hour,
+                       gint64       now)
+{
+  gint64 hour = (now - (gint64) TEAM_HISTORY_DAYS * 24 * HOUR_MS) / HOUR_MS;
+
+  for (; hour < first_event_hour; hour++)
+    {
+      g_autoptr(GRand) rand = g_rand_new_with_seed ((guint32) (hour * 2246822519u));
+
+      backfill_deployment (self, rand, hour, now);
+    }
+}
+
 /* One hour of history. Each hour has its own seed, so a second backfill
  * over the same hours produces the same ids and the hub drops them as
  * duplicates instead of doubling the history. */
@@ -410,30 +470,7 @@ backfill_hour (HwSimulator *self,
       g_ptr_array_add (self->backfill_lines, g_steal_pointer (&event->json));
     }
 
-  /* Working hours see most deployments. */
-  if (g_rand_int_range (rand, 0, 24) < (hour % 24 >= 8 && hour % 24 < 18 ? 18 : 3))
-    {
-      g_autofree char *id = g_strdup_printf ("dep-%" G_GINT64_FORMAT, hour);
-      gint64 deployed = start + g_rand_int_range (rand, 0, HOUR_MS);
-      JsonObject *deployment = hw_sim_deployment (rand, id, deployed);
-
-      if (deployed < now)
-        {
-          g_ptr_array_add (self->backfill_system, json_object_ref (deployment));
-          if (g_rand_int_range (rand, 0, 5) == 0)
-            {
-              g_autofree char *incident_id = g_strdup_printf ("inc-%" G_GINT64_FORMAT, hour);
-              gint64 opened = deployed + g_rand_int_range (rand, 2, 30) * MINUTE_MS;
-              gint64 resolved = opened + g_rand_int_range (rand, 10, 240) * MINUTE_MS;
-
-              if (opened < now)
-                g_ptr_array_add (self->backfill_system,
-                                 hw_sim_incident (rand, incident_id, deployment, opened,
-                                                  resolved < now ? resolved : 0));
-            }
-        }
-      json_object_unref (deployment);
-    }
+  backfill_deployment (self, rand, hour, now);
 }
 
 /* A history without any incident would make the team metrics page (and
@@ -552,7 +589,10 @@ hw_simulator_start (HwSimulator  *self,
   self->backfill_end_hour = now / HOUR_MS + 1;
   self->backfill_hour = (now - (gint64) self->backfill_days * 24 * HOUR_MS) / HOUR_MS;
   if (self->backfill_days > 0)
-    backfill_next (self);
+    {
+      backfill_team_history (self, self->backfill_hour, now);
+      backfill_next (self);
+    }
   else
     hw_sim_functions_register (self);
 
