@@ -9,7 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "hw-event-prepare.h"
-#include "hw-event-store.h"
+#include "hw-event-store-private.h"
 #include "hw-test-store.h"
 #include "hw-test-util.h"
 
@@ -147,6 +147,92 @@ test_catch_up_after_loss (void)
   g_assert_true (hw_event_store_wait_indexed (store, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (hw_test_store_count (store, "batcha OR batchb"), ==, 1200);
+  g_clear_object (&store);
+
+  hw_test_rmdir (dir);
+}
+
+/* Three catch-up transactions' worth. */
+#define N_PROGRESS 12000
+
+typedef struct
+{
+  HwEventStore *store;
+  guint64       indexed;
+  guint64       total;
+  guint         readings;
+} ProgressWatch;
+
+/* One reading, never behind the one before; TRUE once the catch-up is
+ * over. */
+static gboolean
+catch_up_over (gpointer user_data)
+{
+  ProgressWatch *watch = user_data;
+  guint64 indexed = 0;
+  guint64 total = 0;
+  gboolean catching_up = hw_event_store_get_index_progress (watch->store, &indexed, &total);
+
+  g_assert_cmpuint (indexed, >=, watch->indexed);
+  g_assert_cmpuint (total, >=, watch->total);
+  g_assert_cmpuint (indexed, <=, total);
+  if (indexed != watch->indexed)
+    g_test_message ("indexed %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT, indexed, total);
+  watch->indexed = indexed;
+  watch->total = total;
+  watch->readings++;
+  return !catching_up;
+}
+
+/* A store whose index file is gone says it is catching up, with figures
+ * that only grow, until the index holds every event; one whose index is
+ * whole says nothing. Reads without words answer meanwhile. */
+static void
+test_catch_up_progress (void)
+{
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "events.db", NULL);
+  g_autoptr(HwEventStore) store = NULL;
+  ProgressWatch watch = { NULL };
+  guint64 indexed = 1;
+  guint64 total = 1;
+
+  store = open_store (path);
+  g_assert_false (hw_event_store_get_index_progress (store, &indexed, &total));
+  g_assert_cmpuint (indexed, ==, 0);
+  g_assert_cmpuint (total, ==, 0);
+  insert_range (store, 0, N_PROGRESS, "p");
+  g_assert_false (hw_event_store_get_index_progress (store, NULL, NULL));
+  g_clear_object (&store);
+
+  store = open_store (path);
+  g_assert_false (hw_event_store_get_index_progress (store, &indexed, &total));
+  g_assert_cmpuint (indexed, ==, N_PROGRESS);
+  g_assert_cmpuint (total, ==, N_PROGRESS);
+  g_clear_object (&store);
+
+  /* Held, so that the catch-up cannot be over before the first look. */
+  hw_store_remove_text_index (path);
+  hw_store_hold_catch_ups (TRUE);
+  store = open_store (path);
+  g_assert_true (hw_event_store_get_index_progress (store, &indexed, &total));
+  g_assert_cmpuint (indexed, ==, 0);
+  g_assert_cmpuint (total, ==, N_PROGRESS);
+  g_assert_cmpint (hw_test_store_count (store, "type:order-created source:shop"), ==, N_PROGRESS);
+  hw_store_hold_catch_ups (FALSE);
+
+  watch.store = store;
+  g_assert_true (hw_test_wait_until (catch_up_over, &watch, 60000));
+  g_test_message ("%u readings", watch.readings);
+  g_assert_cmpuint (watch.indexed, ==, N_PROGRESS);
+  g_assert_cmpuint (watch.total, ==, N_PROGRESS);
+  g_assert_cmpint (hw_test_store_count (store, "batchp"), ==, N_PROGRESS);
+  g_assert_cmpint (hw_test_store_count (store, "word11999"), ==, 1);
+
+  /* Written behind each commit again, not caught up. */
+  insert_range (store, N_PROGRESS, 10, "q");
+  g_assert_false (hw_event_store_get_index_progress (store, NULL, &total));
+  g_assert_cmpuint (total, ==, N_PROGRESS + 10);
   g_clear_object (&store);
 
   hw_test_rmdir (dir);
@@ -383,6 +469,7 @@ main (int   argc,
   g_test_add ("/event-store/index/insert-at-seqs", HwTestStoreFixture, NULL,
               hw_test_store_set_up, test_insert_at_seqs, hw_test_store_tear_down);
   g_test_add_func ("/event-store/index/catch-up-after-loss", test_catch_up_after_loss);
+  g_test_add_func ("/event-store/index/catch-up-progress", test_catch_up_progress);
   g_test_add_func ("/event-store/index/foreign-or-damaged", test_foreign_or_damaged_index);
   g_test_add_func ("/event-store/index/two-writers", test_two_writers);
   g_test_add_func ("/event-store/index/kill-while-indexing", test_kill_while_indexing);

@@ -311,6 +311,43 @@ open_index (HwEventStore  *self,
 
 /* The index thread -------------------------------------------------------- */
 
+/* Process-wide, because the store a test looks at is opened by code it
+ * does not call directly (the console's sync opens its cache). */
+static GMutex hold_lock;
+static GCond hold_cond;
+static gint hold_catch_ups;
+
+/* After changing what wait_while_held() checks: taking the lock first
+ * means a waiter has either seen the change or is waiting to be woken. */
+static void
+wake_held (void)
+{
+  g_mutex_lock (&hold_lock);
+  g_cond_broadcast (&hold_cond);
+  g_mutex_unlock (&hold_lock);
+}
+
+void
+hw_store_hold_catch_ups (gboolean hold)
+{
+  g_atomic_int_set (&hold_catch_ups, hold);
+  wake_held ();
+}
+
+/* FALSE when the store stops meanwhile. text_stopping is read atomically:
+ * this waits under hold_lock, not text_lock. */
+static gboolean
+wait_while_held (HwEventStore *self)
+{
+  gboolean stopping;
+
+  g_mutex_lock (&hold_lock);
+  while (!(stopping = g_atomic_int_get (&self->text_stopping)) && g_atomic_int_get (&hold_catch_ups))
+    g_cond_wait (&hold_cond, &hold_lock);
+  g_mutex_unlock (&hold_lock);
+  return !stopping;
+}
+
 static gboolean
 has_work (HwEventStore *self)
 {
@@ -504,6 +541,11 @@ catch_up (HwEventStore  *self,
   gboolean ok;
 
   g_mutex_unlock (&self->text_lock);
+  if (!wait_while_held (self))
+    {
+      g_mutex_lock (&self->text_lock);
+      return TRUE;
+    }
   ok = write_index (self, NULL, &indexed, error);
   if (ok && indexed / CATCH_UP_REPORT_EVERY != from / CATCH_UP_REPORT_EVERY)
     g_message ("full-text index: caught up to event %" G_GINT64_FORMAT, indexed);
@@ -604,9 +646,10 @@ hw_store_stop_text_index (HwEventStore *self)
   if (self->text_thread != NULL)
     {
       g_mutex_lock (&self->text_lock);
-      self->text_stopping = TRUE;
+      g_atomic_int_set (&self->text_stopping, TRUE);
       g_cond_broadcast (&self->text_cond);
       g_mutex_unlock (&self->text_lock);
+      wake_held ();
       g_thread_join (g_steal_pointer (&self->text_thread));
     }
   g_queue_clear_full (&self->text_queue, (GDestroyNotify) hw_text_batch_free);
@@ -685,13 +728,7 @@ hw_store_await_text_for (HwEventStore *self,
                          HwQuery      *query,
                          GCancellable *cancellable)
 {
-  g_autoptr(GPtrArray) required = NULL;
-  gboolean has_text = FALSE;
-
-  if (query == NULL || hw_query_is_empty (query))
-    return;
-  required = hw_query_required_text (query, &has_text);
-  if (has_text)
+  if (query != NULL && hw_query_has_text (query))
     hw_store_await_text (self, cancellable);
 }
 
@@ -713,4 +750,29 @@ hw_event_store_wait_indexed (HwEventStore  *self,
                self->text_error != NULL ? self->text_error : "its thread has stopped");
   g_mutex_unlock (&self->text_lock);
   return FALSE;
+}
+
+gboolean
+hw_event_store_get_index_progress (HwEventStore *self,
+                                   guint64      *indexed,
+                                   guint64      *total)
+{
+  gboolean catching_up;
+  gint64 done, upto;
+
+  g_return_val_if_fail (HW_IS_EVENT_STORE (self), FALSE);
+
+  /* Only what the index thread keeps up to date anyway, under a lock it
+   * never holds across a write: cheap enough for the UI thread. */
+  g_mutex_lock (&self->text_lock);
+  catching_up = self->text_catching_up && self->text_thread != NULL && !self->text_stopping;
+  done = self->text_indexed;
+  upto = MAX (self->text_committed, self->text_indexed);
+  g_mutex_unlock (&self->text_lock);
+
+  if (indexed != NULL)
+    *indexed = (guint64) MAX (done, 0);
+  if (total != NULL)
+    *total = (guint64) MAX (upto, 0);
+  return catching_up;
 }

@@ -168,6 +168,11 @@ void          hw_text_batch_free         (HwTextBatch   *batch);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwTextBatch, hw_text_batch_free)
 void          hw_store_queue_text        (HwEventStore  *self,
                                           HwTextBatch   *batch);
+/* For tests: while held, no index thread of this process starts a
+ * catch-up transaction, so a store stays behind its index for as long as
+ * the test looks at it (a small one catches up within milliseconds).
+ * Stopping a store ends the hold for it. */
+void          hw_store_hold_catch_ups    (gboolean       hold);
 
 /* hw-event-store-checkpoint.c: once the writer is open, and before it
  * closes. */

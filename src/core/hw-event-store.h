@@ -236,6 +236,24 @@ guint         hw_event_store_schema_version        (void);
 gboolean      hw_event_store_wait_indexed          (HwEventStore       *self,
                                                     GCancellable       *cancellable,
                                                     GError            **error);
+/* Whether the full-text index is catching up: being built from the stored
+ * bodies rather than written behind each commit, because its file was
+ * missing, behind the store (after a crash), not this store's, or dropped
+ * by an upgrade, or because writing it failed. Searches with words wait
+ * for it meanwhile (about a minute per million events); reads without
+ * words do not. Any thread, the UI's too: it reads what the index thread
+ * keeps up to date, under a lock never held across disk I/O.
+ *
+ * @indexed and @total (either may be NULL) are seqs: the newest event the
+ * index holds and the newest one stored. A store's seqs count its events
+ * from 1 without gaps, so these are numbers of events, except in a store
+ * written at given seqs (hw_event_store_insert_prepared_at()), where gaps
+ * make them an estimate. Both only grow. Outside a catch-up @indexed may
+ * trail @total by the last few commits, written within a transaction or
+ * two. */
+gboolean      hw_event_store_get_index_progress    (HwEventStore       *self,
+                                                    guint64            *indexed,
+                                                    guint64            *total);
 
 /* Masking for caches: when set, bodies are stored as the masked, expanded
  * event and the full-text index is built after masking, so masked values

@@ -379,6 +379,14 @@ node_has_text (const HwQueryNode *node)
   return FALSE;
 }
 
+gboolean
+hw_query_has_text (HwQuery *query)
+{
+  g_return_val_if_fail (query != NULL, FALSE);
+
+  return query->root != NULL && node_has_text (query->root);
+}
+
 GPtrArray *
 hw_query_required_text (HwQuery  *query,
                         gboolean *has_text)
@@ -388,7 +396,7 @@ hw_query_required_text (HwQuery  *query,
   g_return_val_if_fail (query != NULL, matches);
 
   if (has_text != NULL)
-    *has_text = query->root != NULL && node_has_text (query->root);
+    *has_text = hw_query_has_text (query);
   if (query->root != NULL)
     add_required_text (query->root, matches);
   return matches;

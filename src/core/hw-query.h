@@ -55,6 +55,11 @@ const char *hw_query_get_text       (HwQuery     *query);
 /* TRUE when the query selects every event (empty text). */
 gboolean   hw_query_is_empty        (HwQuery     *query);
 
+/* TRUE when the query has free text (words, phrases, or a field value
+ * matched through the full-text index, like partitionKey:): what the
+ * event store's full-text index answers, so such a search waits for it. */
+gboolean   hw_query_has_text        (HwQuery     *query);
+
 /* Compiles to a SQL boolean expression over the columns of `events e`
  * (see the schema contract) with `?` placeholders; returns "1" for the
  * empty query. The parameters are appended, in placeholder order, to
