@@ -56,6 +56,7 @@ struct _HwLakePage
   GtkRevealer    *export_revealer;
   GtkLabel       *export_label;
   GtkProgressBar *export_progress;
+  HwLakeIndexNotice *index_notice;
   HwLakeCalendar *calendar;
   HwLakeFacets   *facets;
   GtkInscription *total_label;

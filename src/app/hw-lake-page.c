@@ -241,6 +241,7 @@ take_store (HwLakePage *self)
       /* Parts of a search of the old store are not to be shown over the new one. */
       hw_lake_page_drop_stages (self);
       hw_lake_calendar_set_store (self->calendar, store);
+      hw_lake_index_notice_set_store (self->index_notice, store);
       hw_event_list_model_clear (hw_lake_results_get_model (self->results));
       hw_lake_facets_clear (self->facets);
       hw_chart_clear_series (self->histogram);
@@ -273,6 +274,8 @@ on_connection_changed (HwLakePage *self,
       take_store (self);
       return;
     }
+  /* An index that failed to write is caught up again from the bodies. */
+  hw_lake_index_notice_check (self->index_notice);
   if ((changes & HW_HUB_SYNC_CHANGED_EVENTS) && self->refresh_source == 0 && self->store != NULL)
     self->refresh_source = g_timeout_add (REFRESH_DELAY_MS, refresh_now, self);
 }
@@ -451,6 +454,22 @@ hw_lake_page_get_histogram (HwLakePage *self)
   return self->histogram;
 }
 
+const char *
+hw_lake_page_get_total_text (HwLakePage *self)
+{
+  g_return_val_if_fail (HW_IS_LAKE_PAGE (self), NULL);
+
+  return gtk_inscription_get_text (self->total_label);
+}
+
+HwLakeIndexNotice *
+hw_lake_page_get_index_notice (HwLakePage *self)
+{
+  g_return_val_if_fail (HW_IS_LAKE_PAGE (self), NULL);
+
+  return self->index_notice;
+}
+
 guint
 hw_lake_page_get_export_count (HwLakePage *self)
 {
@@ -572,6 +591,7 @@ hw_lake_page_class_init (HwLakePageClass *klass)
   g_type_ensure (HW_TYPE_LAKE_FACETS);
   g_type_ensure (HW_TYPE_LAKE_RESULTS);
   g_type_ensure (HW_TYPE_EVENT_DETAIL);
+  g_type_ensure (HW_TYPE_LAKE_INDEX_NOTICE);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/hw-lake-page.ui");
@@ -585,6 +605,7 @@ hw_lake_page_class_init (HwLakePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HwLakePage, export_revealer);
   gtk_widget_class_bind_template_child (widget_class, HwLakePage, export_label);
   gtk_widget_class_bind_template_child (widget_class, HwLakePage, export_progress);
+  gtk_widget_class_bind_template_child (widget_class, HwLakePage, index_notice);
   gtk_widget_class_bind_template_child (widget_class, HwLakePage, calendar);
   gtk_widget_class_bind_template_child (widget_class, HwLakePage, facets);
   gtk_widget_class_bind_template_child (widget_class, HwLakePage, total_label);

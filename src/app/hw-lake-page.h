@@ -12,6 +12,7 @@
 #include "hw-export.h"
 #include "hw-lake-calendar.h"
 #include "hw-lake-facets.h"
+#include "hw-lake-index-notice.h"
 #include "hw-lake-results.h"
 
 G_BEGIN_DECLS
@@ -61,6 +62,10 @@ HwLakeCalendar *hw_lake_page_get_calendar    (HwLakePage     *self);
 HwLakeFacets *hw_lake_page_get_facets        (HwLakePage     *self);
 HwEventDetail *hw_lake_page_get_detail       (HwLakePage     *self);
 HwChart      *hw_lake_page_get_histogram     (HwLakePage     *self);
+/* The total above the results, or what the search is waiting for. */
+const char   *hw_lake_page_get_total_text    (HwLakePage     *self);
+/* Shown while the cache's search index is being built. */
+HwLakeIndexNotice *hw_lake_page_get_index_notice (HwLakePage *self);
 /* Exports the current results to @file without asking (the Export button
  * asks with a file chooser first). */
 void          hw_lake_page_export_to         (HwLakePage     *self,

@@ -600,6 +600,12 @@ search_cache (HwLakePage *self)
 {
   g_autoptr(GTask) task = NULL;
 
+  /* Words wait for an index being built: say so, not just spin. */
+  if (hw_query_has_text (self->query) && hw_event_store_get_index_progress (self->store, NULL, NULL))
+    {
+      set_total_text (self, _("Waiting for the search index…"));
+      hw_lake_index_notice_check (self->index_notice);
+    }
   task = g_task_new (self, self->cancellable, on_first_page, NULL);
   g_task_set_source_tag (task, search_cache);
   g_task_set_task_data (task, cache_job_new (self), (GDestroyNotify) cache_job_free);

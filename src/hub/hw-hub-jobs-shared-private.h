@@ -5,7 +5,7 @@
 #pragma once
 
 #include "hw-hub-jobs-shared.h"
-#include "hw-jetstream-kv.h"
+#include "hw-hub-replica-bucket.h"
 #include "hw-jetstream-lease.h"
 
 G_BEGIN_DECLS
@@ -14,25 +14,17 @@ G_BEGIN_DECLS
 #define CANCEL_PREFIX  "cancel."
 #define IDEM_PREFIX    "idem."
 
-/* Reference-counted: what is queued on the worker or on the main context
- * holds a reference, so it may outlive free(), which stops its use. */
 struct _HwHubJobsShared
 {
-  HwHubReplica       *replica;
+  HwHubReplicaBucket  base;           /* the bucket HW_JOBS_<subsystem> */
   HwSharedJobsFunc    func;
   gpointer            user_data;
-  gboolean            closed;         /* main context only */
-  HwJetStreamKv      *bucket;
-  HwJetStreamKv      *leases;         /* the replica's */
 
-  GMutex              lock;
-  GHashTable         *reports;        /* under lock: id → Report* */
-  GHashTable         *released;       /* under lock: ids */
-  gboolean            urgent_queued;  /* under lock */
+  GHashTable         *reports;        /* under base.lock: id → Report* */
+  GHashTable         *released;       /* under base.lock: ids */
+  gboolean            urgent_queued;  /* under base.lock */
 
   /* Worker only. */
-  GSource            *ticker;
-  gboolean            stopped;
   GHashTable         *held;           /* id → HwJetStreamLease* */
   GHashTable         *lost;           /* ids whose lease went to another since the last tick */
   HwJetStreamKvWatch *watch;
@@ -40,9 +32,6 @@ struct _HwHubJobsShared
   GHashTable         *cancels;        /* ids */
   GPtrArray          *changed;        /* JsonObject*, since the last tick */
 };
-
-HwHubJobsShared  *hw_hub_jobs_shared_ref        (HwHubJobsShared  *self);
-void              hw_hub_jobs_shared_unref      (HwHubJobsShared  *self);
 
 /* Worker only. A lease on @id, taken; NULL when another holds it. */
 HwJetStreamLease *hw_hub_jobs_shared_try_claim  (HwHubJobsShared  *self,

@@ -37,7 +37,7 @@ typedef struct
 static void
 create_op_free (CreateOp *op)
 {
-  hw_hub_jobs_shared_unref (op->shared);
+  hw_hub_replica_bucket_unref (op->shared);
   g_free (op->id);
   json_object_unref (op->record);
   g_free (op->idem_key);
@@ -52,7 +52,7 @@ read_job (HwHubJobsShared  *self,
           GError          **error)
 {
   g_autofree char *key = g_strconcat (JOB_PREFIX, id, NULL);
-  g_autoptr(GBytes) value = hw_jetstream_kv_get (self->bucket, key, NULL, error);
+  g_autoptr(GBytes) value = hw_jetstream_kv_get (self->base.bucket, key, NULL, error);
   JsonObject *record = value != NULL ? hw_hub_replica_record_from_bytes (value) : NULL;
 
   if (value != NULL && record == NULL)
@@ -70,7 +70,7 @@ is_leased (HwHubJobsShared  *self,
 {
   g_autofree char *key = g_strconcat (JOB_PREFIX, id, NULL);
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(GBytes) holder = hw_jetstream_kv_get (self->leases, key, NULL, &local_error);
+  g_autoptr(GBytes) holder = hw_jetstream_kv_get (self->base.leases, key, NULL, &local_error);
 
   if (holder == NULL && !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     g_propagate_error (error, g_steal_pointer (&local_error));
@@ -151,7 +151,7 @@ read_claim (HwHubJobsShared  *self,
             guint64          *out_revision,
             GError          **error)
 {
-  g_autoptr(GBytes) value = hw_jetstream_kv_get (self->bucket, idem_key, out_revision, error);
+  g_autoptr(GBytes) value = hw_jetstream_kv_get (self->base.bucket, idem_key, out_revision, error);
   g_autoptr(JsonObject) claim = value != NULL ? hw_hub_replica_record_from_bytes (value) : NULL;
   const char *named = claim != NULL ? json_object_get_string_member_with_default (claim, "job", "") : "";
 
@@ -185,7 +185,7 @@ replace_claim (HwHubJobsShared  *self,
 {
   g_autoptr(GError) local_error = NULL;
 
-  op->idem_revision = hw_jetstream_kv_update (self->bucket, op->idem_key, claim, revision, &local_error);
+  op->idem_revision = hw_jetstream_kv_update (self->base.bucket, op->idem_key, claim, revision, &local_error);
   if (op->idem_revision == 0)
     return after_lost_write (&local_error, G_IO_ERROR_WRONG_ETAG, error);
   g_message ("job %s: takes over an idempotency key that named job %s, which its replica never created", op->id, named);
@@ -203,7 +203,7 @@ claim_key_once (HwHubJobsShared  *self,
   guint64 revision = 0;
   Round round;
 
-  op->idem_revision = hw_jetstream_kv_create (self->bucket, op->idem_key, claim, &local_error);
+  op->idem_revision = hw_jetstream_kv_create (self->base.bucket, op->idem_key, claim, &local_error);
   if (op->idem_revision != 0)
     return ROUND_DONE;
   if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_EXISTS))
@@ -266,7 +266,7 @@ write_record (HwHubJobsShared  *self,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "the cluster took too long: job %s's lease lapsed", op->id);
       return FALSE;
     }
-  return hw_jetstream_kv_create (self->bucket, key, value, error) != 0;
+  return hw_jetstream_kv_create (self->base.bucket, key, value, error) != 0;
 }
 
 /* After the record could not be written: the record goes first (the write
@@ -281,10 +281,10 @@ withdraw (HwHubJobsShared *self,
   g_autofree char *key = g_strconcat (JOB_PREFIX, op->id, NULL);
   g_autoptr(GError) error = NULL;
 
-  if (!hw_jetstream_kv_delete (self->bucket, key, &error))
+  if (!hw_jetstream_kv_delete (self->base.bucket, key, &error))
     g_warning ("job %s: cannot withdraw it from %s (%s): if its record was written, another replica runs it",
-               op->id, hw_jetstream_kv_get_bucket (self->bucket), error->message);
-  else if (op->idem_key != NULL && !hw_jetstream_kv_delete_if (self->bucket, op->idem_key, op->idem_revision, &error))
+               op->id, hw_jetstream_kv_get_bucket (self->base.bucket), error->message);
+  else if (op->idem_key != NULL && !hw_jetstream_kv_delete_if (self->base.bucket, op->idem_key, op->idem_revision, &error))
     g_debug ("job %s: its idempotency key stays until a retry takes it over: %s", op->id, error->message);
   hw_hub_jobs_shared_let_go (self, op->id);
 }
@@ -311,7 +311,7 @@ perform_create (HwHubReplica  *replica,
   g_autoptr(GError) local_error = NULL;
   HwJetStreamLease *lease;
 
-  json_object_set_string_member (op->record, "holder", hw_hub_replica_get_name (self->replica));
+  json_object_set_string_member (op->record, "holder", hw_hub_replica_get_name (self->base.replica));
   if ((lease = hw_hub_jobs_shared_try_claim (self, op->id, &local_error)) == NULL)
     goto unavailable;
   g_hash_table_insert (self->held, g_strdup (op->id), lease);
@@ -344,7 +344,7 @@ typedef struct
 static void
 cancel_op_free (CancelOp *op)
 {
-  hw_hub_jobs_shared_unref (op->shared);
+  hw_hub_replica_bucket_unref (op->shared);
   g_free (op->id);
   g_free (op->actor);
   g_free (op);
@@ -364,7 +364,7 @@ perform_cancel (HwHubReplica  *replica,
   json_object_set_string_member (request, "by", op->actor);
   json_object_set_string_member (request, "through", hw_hub_replica_get_name (replica));
   value = hw_hub_replica_record_to_bytes (request);
-  if (hw_jetstream_kv_put (op->shared->bucket, key, value, &local_error) != 0)
+  if (hw_jetstream_kv_put (op->shared->base.bucket, key, value, &local_error) != 0)
     return 0;
   g_set_error (error, HW_ERROR, HW_ERROR_UNAVAILABLE, "the cancel could not be passed on to the replica running job %s (%s); try again",
                op->id, local_error->message);
@@ -397,7 +397,7 @@ hw_hub_jobs_shared_create_async (HwHubJobsShared     *self,
   CreateOp *op = g_new0 (CreateOp, 1);
 
   g_task_set_source_tag (task, hw_hub_jobs_shared_create_async);
-  op->shared = hw_hub_jobs_shared_ref (self);
+  op->shared = hw_hub_replica_bucket_ref (self);
   op->id = g_strdup (json_object_get_string_member (record, "id"));
   op->record = json_object_ref (record);
   if (idempotency_key != NULL)
@@ -408,7 +408,7 @@ hw_hub_jobs_shared_create_async (HwHubJobsShared     *self,
     }
   g_task_set_task_data (task, op, (GDestroyNotify) create_op_free);
   /* The task owns the operation; the worker fills it before returning. */
-  hw_hub_replica_run_async (self->replica, perform_create, op, NULL, on_create_done, task);
+  hw_hub_replica_run_async (self->base.replica, perform_create, op, NULL, on_create_done, task);
 }
 
 gboolean
@@ -433,10 +433,10 @@ hw_hub_jobs_shared_cancel_async (HwHubJobsShared     *self,
 {
   CancelOp *op = g_new0 (CancelOp, 1);
 
-  op->shared = hw_hub_jobs_shared_ref (self);
+  op->shared = hw_hub_replica_bucket_ref (self);
   op->id = g_strdup (id);
   op->actor = g_strdup (actor);
-  hw_hub_replica_run_async (self->replica, perform_cancel, op, (GDestroyNotify) cancel_op_free, callback, user_data);
+  hw_hub_replica_run_async (self->base.replica, perform_cancel, op, (GDestroyNotify) cancel_op_free, callback, user_data);
 }
 
 gboolean
@@ -456,7 +456,7 @@ typedef struct
 static void
 offer_op_free (OfferOp *op)
 {
-  hw_hub_jobs_shared_unref (op->shared);
+  hw_hub_replica_bucket_unref (op->shared);
   g_free (op->id);
   g_bytes_unref (op->record);
   g_free (op);
@@ -471,7 +471,7 @@ perform_offer (HwHubReplica  *replica,
   g_autofree char *key = g_strconcat (JOB_PREFIX, op->id, NULL);
   g_autoptr(GError) local_error = NULL;
 
-  if (hw_jetstream_kv_create (op->shared->bucket, key, op->record, &local_error) != 0)
+  if (hw_jetstream_kv_create (op->shared->base.bucket, key, op->record, &local_error) != 0)
     g_message ("job %s: offered to the replicas, from this replica's hub.db", op->id);
   else if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_EXISTS))
     g_warning ("job %s: cannot offer it to the replicas: %s", op->id, local_error->message);
@@ -484,8 +484,8 @@ hw_hub_jobs_shared_offer (HwHubJobsShared *self,
 {
   OfferOp *op = g_new0 (OfferOp, 1);
 
-  op->shared = hw_hub_jobs_shared_ref (self);
+  op->shared = hw_hub_replica_bucket_ref (self);
   op->id = g_strdup (json_object_get_string_member (record, "id"));
   op->record = hw_hub_replica_record_to_bytes (record);
-  hw_hub_replica_run_async (self->replica, perform_offer, op, (GDestroyNotify) offer_op_free, NULL, NULL);
+  hw_hub_replica_run_async (self->base.replica, perform_offer, op, (GDestroyNotify) offer_op_free, NULL, NULL);
 }

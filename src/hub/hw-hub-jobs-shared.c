@@ -27,16 +27,11 @@ report_free (Report *report)
   g_free (report);
 }
 
-HwHubJobsShared *
-hw_hub_jobs_shared_ref (HwHubJobsShared *self)
-{
-  return g_atomic_rc_box_acquire (self);
-}
-
 static void
-shared_clear (HwHubJobsShared *self)
+shared_clear (HwHubReplicaBucket *base)
 {
-  g_mutex_clear (&self->lock);
+  HwHubJobsShared *self = (HwHubJobsShared *) base;
+
   g_clear_pointer (&self->reports, g_hash_table_unref);
   g_clear_pointer (&self->released, g_hash_table_unref);
   g_clear_pointer (&self->held, g_hash_table_unref);
@@ -46,27 +41,21 @@ shared_clear (HwHubJobsShared *self)
   g_clear_pointer (&self->changed, g_ptr_array_unref);
 }
 
-void
-hw_hub_jobs_shared_unref (HwHubJobsShared *self)
-{
-  g_atomic_rc_box_release_full (self, (GDestroyNotify) shared_clear);
-}
-
 static const char *
 replica_name (HwHubJobsShared *self)
 {
-  return hw_hub_replica_get_name (self->replica);
+  return hw_hub_replica_bucket_get_replica_name (&self->base);
 }
 
 /* Leases --------------------------------------------------------------------- */
 
 HwJetStreamLease *
 hw_hub_jobs_shared_try_claim (HwHubJobsShared  *self,
-           const char       *id,
-           GError          **error)
+                              const char       *id,
+                              GError          **error)
 {
   g_autofree char *key = g_strconcat (JOB_PREFIX, id, NULL);
-  HwJetStreamLease *lease = hw_jetstream_lease_new (self->leases, key, replica_name (self));
+  HwJetStreamLease *lease = hw_jetstream_lease_new (self->base.leases, key, replica_name (self));
 
   if (!hw_jetstream_lease_refresh (lease, error))
     {
@@ -78,7 +67,7 @@ hw_hub_jobs_shared_try_claim (HwHubJobsShared  *self,
 
 void
 hw_hub_jobs_shared_let_go (HwHubJobsShared *self,
-        const char      *id)
+                           const char      *id)
 {
   HwJetStreamLease *lease = g_hash_table_lookup (self->held, id);
 
@@ -117,14 +106,14 @@ refresh_held (HwHubJobsShared *self)
 
 gboolean
 hw_hub_jobs_shared_put_record (HwHubJobsShared  *self,
-            const char       *id,
-            const char       *record,
-            GError          **error)
+                               const char       *id,
+                               const char       *record,
+                               GError          **error)
 {
   g_autofree char *key = g_strconcat (JOB_PREFIX, id, NULL);
   g_autoptr(GBytes) value = g_bytes_new (record, strlen (record));
 
-  return hw_jetstream_kv_put (self->bucket, key, value, error) != 0;
+  return hw_jetstream_kv_put (self->base.bucket, key, value, error) != 0;
 }
 
 /* Only while held: a holder that lost its lease must not overwrite the new
@@ -138,11 +127,11 @@ write_reports (HwHubJobsShared *self)
   const char *id;
   Report *report;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->base.lock);
   reports = g_steal_pointer (&self->reports);
   self->reports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) report_free);
   self->urgent_queued = FALSE;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->base.lock);
 
   g_hash_table_iter_init (&iter, reports);
   while (g_hash_table_iter_next (&iter, (gpointer *) &id, (gpointer *) &report))
@@ -156,13 +145,13 @@ write_reports (HwHubJobsShared *self)
         {
           g_debug ("job %s: record not written: %s", id, error->message);
           /* Again at the next tick, unless a newer one came. */
-          g_mutex_lock (&self->lock);
+          g_mutex_lock (&self->base.lock);
           if (!g_hash_table_contains (self->reports, id))
             {
               g_hash_table_insert (self->reports, g_strdup (id), report);
               g_hash_table_iter_steal (&iter);
             }
-          g_mutex_unlock (&self->lock);
+          g_mutex_unlock (&self->base.lock);
           continue;
         }
       if (report->final)
@@ -177,10 +166,10 @@ release_given_up (HwHubJobsShared *self)
   GHashTableIter iter;
   const char *id;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->base.lock);
   released = g_steal_pointer (&self->released);
   self->released = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->base.lock);
   g_hash_table_iter_init (&iter, released);
   while (g_hash_table_iter_next (&iter, (gpointer *) &id, NULL))
     hw_hub_jobs_shared_let_go (self, id);
@@ -230,9 +219,9 @@ drain_watch (HwHubJobsShared *self)
 
   if (self->watch == NULL)
     {
-      if ((self->watch = hw_jetstream_kv_watch (self->bucket, NULL, &error)) == NULL)
+      if ((self->watch = hw_jetstream_kv_watch (self->base.bucket, NULL, &error)) == NULL)
         {
-          g_debug ("jobs: cannot watch %s: %s", hw_jetstream_kv_get_bucket (self->bucket), error->message);
+          g_debug ("jobs: cannot watch %s: %s", hw_jetstream_kv_get_bucket (self->base.bucket), error->message);
           return;
         }
       /* A new watch replays the current values only: what went meanwhile
@@ -248,7 +237,7 @@ drain_watch (HwHubJobsShared *self)
   if (error != NULL)
     {
       /* A new watch starts again from every current value. */
-      g_debug ("jobs: the watch of %s failed: %s", hw_jetstream_kv_get_bucket (self->bucket), error->message);
+      g_debug ("jobs: the watch of %s failed: %s", hw_jetstream_kv_get_bucket (self->base.bucket), error->message);
       g_clear_pointer (&self->watch, hw_jetstream_kv_watch_free);
     }
 }
@@ -295,30 +284,13 @@ news_free (gpointer data)
   g_free (news);
 }
 
-typedef struct
-{
-  HwHubJobsShared  *shared;
-  HwSharedJobsNews *news;
-} Delivery;
-
 static void
-delivery_free (gpointer data)
+deliver_news (HwHubReplicaBucket *base,
+              gpointer            news)
 {
-  Delivery *delivery = data;
+  HwHubJobsShared *self = (HwHubJobsShared *) base;
 
-  hw_hub_jobs_shared_unref (delivery->shared);
-  news_free (delivery->news);
-  g_free (delivery);
-}
-
-static gboolean
-deliver_news (gpointer data)
-{
-  Delivery *delivery = data;
-
-  if (!delivery->shared->closed)
-    delivery->shared->func (delivery->news, delivery->shared->user_data);
-  return G_SOURCE_REMOVE;
+  self->func (news, self->user_data);
 }
 
 static GHashTable *
@@ -355,9 +327,9 @@ cancels_for_held (HwHubJobsShared *self)
 }
 
 static void
-tick (HwHubJobsShared *self)
+tick (HwHubReplicaBucket *base)
 {
-  Delivery *delivery = g_new0 (Delivery, 1);
+  HwHubJobsShared *self = (HwHubJobsShared *) base;
   HwSharedJobsNews *news = g_new0 (HwSharedJobsNews, 1);
 
   /* Leases first: they are the part with a deadline. */
@@ -370,71 +342,35 @@ tick (HwHubJobsShared *self)
   self->changed = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   news->held_until = held_until (self);
   news->cancels = cancels_for_held (self);
-  delivery->shared = hw_hub_jobs_shared_ref (self);
-  delivery->news = news;
-  g_main_context_invoke_full (hw_hub_replica_get_main_context (self->replica), G_PRIORITY_DEFAULT,
-                              deliver_news, delivery, delivery_free);
+  hw_hub_replica_bucket_post (base, deliver_news, news, news_free);
 }
 
 /* The worker's side ---------------------------------------------------------- */
 
-static gboolean
-on_tick (gpointer data)
+static void
+write_reported (HwHubReplicaBucket *base)
 {
-  HwHubJobsShared *self = data;
-
-  if (!self->stopped)
-    tick (self);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-write_reported (gpointer data)
-{
-  HwHubJobsShared *self = data;
-
-  if (!self->stopped)
-    write_reports (self);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-start_on_worker (gpointer data)
-{
-  HwHubJobsShared *self = data;
-
-  self->ticker = hw_hub_replica_add_ticker (self->replica, on_tick, hw_hub_jobs_shared_ref (self), (GDestroyNotify) hw_hub_jobs_shared_unref);
-  tick (self);
-  return G_SOURCE_REMOVE;
+  write_reports ((HwHubJobsShared *) base);
 }
 
 /* The last records, so whoever claims the jobs goes on from them; then the
  * leases, so that it can at once. */
-static gboolean
-stop_on_worker (gpointer data)
+static void
+stop (HwHubReplicaBucket *base)
 {
-  HwHubJobsShared *self = data;
+  HwHubJobsShared *self = (HwHubJobsShared *) base;
   GHashTableIter iter;
   HwJetStreamLease *lease;
 
-  g_source_destroy (self->ticker);
-  g_clear_pointer (&self->ticker, g_source_unref);
   write_reports (self);
   g_hash_table_iter_init (&iter, self->held);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lease))
     hw_jetstream_lease_release (lease);
   g_hash_table_remove_all (self->held);
   g_clear_pointer (&self->watch, hw_jetstream_kv_watch_free);
-  self->stopped = TRUE;
-  return G_SOURCE_REMOVE;
 }
 
-static void
-invoke_on_worker (HwHubJobsShared *self,
-                  GSourceFunc      func)
-{
-  hw_hub_replica_invoke (self->replica, func, hw_hub_jobs_shared_ref (self), (GDestroyNotify) hw_hub_jobs_shared_unref);
-}
+static const HwHubReplicaBucketClass shared_class = { tick, stop, shared_clear };
 
 HwHubJobsShared *
 hw_hub_jobs_shared_new (HwHubReplica      *replica,
@@ -442,18 +378,12 @@ hw_hub_jobs_shared_new (HwHubReplica      *replica,
                         gpointer           user_data,
                         GError           **error)
 {
-  g_autoptr(HwJetStreamKv) bucket = NULL;
-  HwHubJobsShared *self;
+  HwHubJobsShared *self = hw_hub_replica_bucket_new (replica, "JOBS", sizeof (HwHubJobsShared), &shared_class, error);
 
-  if ((bucket = hw_hub_replica_open_bucket (replica, "JOBS", 0, error)) == NULL)
+  if (self == NULL)
     return NULL;
-  self = g_atomic_rc_box_new0 (HwHubJobsShared);
-  self->replica = replica;
   self->func = func;
   self->user_data = user_data;
-  self->bucket = g_steal_pointer (&bucket);
-  self->leases = hw_hub_replica_get_leases (replica);
-  g_mutex_init (&self->lock);
   self->reports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) report_free);
   self->released = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) hw_jetstream_lease_free);
@@ -461,20 +391,18 @@ hw_hub_jobs_shared_new (HwHubReplica      *replica,
   self->records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
   self->cancels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->changed = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  invoke_on_worker (self, start_on_worker);
+  hw_hub_replica_bucket_start (&self->base);
+  /* At once, not a tick later: until then this replica shows none of the
+   * others' jobs. */
+  hw_hub_replica_bucket_tick_now (&self->base);
   return self;
 }
 
 void
 hw_hub_jobs_shared_free (HwHubJobsShared *self)
 {
-  if (self == NULL)
-    return;
-  self->closed = TRUE;
-  hw_hub_replica_run_sync (self->replica, stop_on_worker, self);
-  /* Nothing on the worker uses them any more (it checks "stopped"). */
-  g_clear_pointer (&self->bucket, hw_jetstream_kv_free);
-  hw_hub_jobs_shared_unref (self);
+  if (self != NULL)
+    hw_hub_replica_bucket_free (&self->base);
 }
 
 void
@@ -491,20 +419,20 @@ hw_hub_jobs_shared_report (HwHubJobsShared *self,
   node = json_node_init_object (json_node_alloc (), record);
   report->record = json_to_string (node, FALSE);
   report->final = final;
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->base.lock);
   g_hash_table_replace (self->reports, g_strdup (id), report);
   queue = !self->urgent_queued;
   self->urgent_queued = TRUE;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->base.lock);
   if (queue)
-    invoke_on_worker (self, write_reported);
+    hw_hub_replica_bucket_invoke (&self->base, write_reported);
 }
 
 void
 hw_hub_jobs_shared_release (HwHubJobsShared *self,
                             const char      *id)
 {
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->base.lock);
   g_hash_table_add (self->released, g_strdup (id));
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->base.lock);
 }

@@ -1,13 +1,18 @@
 /* hw-hub-listeners-shared.c: listeners shared by the replicas of a JetStream hub
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every HW_REPLICA_TICK_MS, on the replica's worker: the leases are
+ * renewed and the statuses published (hw-hub-listeners-shared-leases.c),
+ * then the bucket's definitions and the others' statuses are read and
+ * passed on to the registry. Definitions are written here too.
  */
 #include "config.h"
 
 #include <string.h>
 
 #include "hw-error.h"
-#include "hw-hub-listeners-shared.h"
+#include "hw-hub-listeners-shared-private.h"
 
 void
 hw_shared_definition_free (HwSharedDefinition *definition)
@@ -26,45 +31,6 @@ hw_shared_lease_free (HwSharedLease *lease)
   g_free (lease);
 }
 
-#include "hw-jetstream-kv.h"
-#include "hw-jetstream-lease.h"
-
-/* Leases are renewed, and definitions and statuses read, every
- * HW_REPLICA_TICK_MS. */
-/* A status that did not change is written again this often, so the other
- * replicas see it is current. */
-#define STATUS_REWRITE_US   (10 * G_TIME_SPAN_SECOND)
-
-typedef struct
-{
-  HwJetStreamLease *lease;
-  char             *written_status;   /* the last status we wrote */
-  gint64            written_at;       /* monotonic µs */
-} Held;
-
-/* Reference-counted: what is queued on the worker or on the main context
- * holds a reference, so it may outlive free(), which stops its use. */
-struct _HwHubListenersShared
-{
-  HwHubReplica  *replica;
-  HwSharedFunc   func;
-  gpointer       user_data;
-  gboolean       closed;    /* main context only: @func is not called any more */
-  HwJetStreamKv *bucket;    /* definitions and statuses */
-  HwJetStreamKv *leases;    /* the replica's */
-
-  GMutex         lock;
-  GStrv          wanted;    /* under lock, and the two below */
-  GHashTable    *reports;   /* name → JSON string of its status */
-  gboolean       urgent_queued;
-
-  /* Worker only. */
-  GSource       *ticker;
-  gboolean       stopped;
-  GHashTable    *held;      /* name → Held* */
-  char          *yielding;  /* the one being given up, if any */
-};
-
 typedef struct
 {
   HwHubListenersShared *shared;   /* a reference */
@@ -75,23 +41,10 @@ typedef struct
 } Write;
 
 static void
-held_free (Held *held)
+shared_clear (HwHubReplicaBucket *base)
 {
-  hw_jetstream_lease_free (held->lease);
-  g_free (held->written_status);
-  g_free (held);
-}
+  HwHubListenersShared *self = (HwHubListenersShared *) base;
 
-static HwHubListenersShared *
-shared_ref (HwHubListenersShared *self)
-{
-  return g_atomic_rc_box_acquire (self);
-}
-
-static void
-shared_clear (HwHubListenersShared *self)
-{
-  g_mutex_clear (&self->lock);
   g_strfreev (self->wanted);
   g_clear_pointer (&self->reports, g_hash_table_unref);
   g_clear_pointer (&self->held, g_hash_table_unref);
@@ -99,15 +52,9 @@ shared_clear (HwHubListenersShared *self)
 }
 
 static void
-shared_unref (HwHubListenersShared *self)
-{
-  g_atomic_rc_box_release_full (self, (GDestroyNotify) shared_clear);
-}
-
-static void
 write_free (Write *write)
 {
-  shared_unref (write->shared);
+  hw_hub_replica_bucket_unref (write->shared);
   g_free (write->name);
   g_free (write->definition);
   g_free (write);
@@ -117,9 +64,9 @@ write_free (Write *write)
 
 /* Listener names may have dots where KV keys may not (first, last, two in
  * a row); "=" is in no name, so it stands for the dot. */
-static char *
-key_for (const char *prefix,
-         const char *name)
+char *
+hw_hub_listeners_shared_key_for (const char *prefix,
+                                 const char *name)
 {
   g_autofree char *encoded = g_strdup (name);
 
@@ -140,10 +87,6 @@ name_from_key (const char *key,
   return name;
 }
 
-#define DEFINITION_PREFIX "def."
-#define STATUS_PREFIX     "status."
-#define LEASE_PREFIX      "listener."
-
 /* Reading the bucket -------------------------------------------------------- */
 
 /* NULL without an error when the key is absent. */
@@ -154,7 +97,7 @@ get_object (HwHubListenersShared  *self,
             GError               **out_error)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) value = hw_jetstream_kv_get (self->bucket, key, out_revision, &error);
+  g_autoptr(GBytes) value = hw_jetstream_kv_get (self->base.bucket, key, out_revision, &error);
   JsonObject *record;
 
   if (value == NULL)
@@ -167,7 +110,7 @@ get_object (HwHubListenersShared  *self,
       return NULL;
     }
   if ((record = hw_hub_replica_record_from_bytes (value)) == NULL)
-    g_warning ("listeners: %s in %s is not a JSON object; ignored", key, hw_jetstream_kv_get_bucket (self->bucket));
+    g_warning ("listeners: %s in %s is not a JSON object; ignored", key, hw_jetstream_kv_get_bucket (self->base.bucket));
   return record;
 }
 
@@ -236,14 +179,14 @@ read_bucket (HwHubListenersShared *self,
              GHashTable           *statuses)
 {
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) keys = hw_jetstream_kv_keys (self->bucket, &error);
+  g_auto(GStrv) keys = hw_jetstream_kv_keys (self->base.bucket, &error);
   g_autoptr(GPtrArray) definitions = NULL;
   GHashTableIter iter;
   Status *status;
 
   if (keys == NULL)
     {
-      g_debug ("listeners: cannot list %s: %s", hw_jetstream_kv_get_bucket (self->bucket), error->message);
+      g_debug ("listeners: cannot list %s: %s", hw_jetstream_kv_get_bucket (self->base.bucket), error->message);
       return NULL;
     }
   definitions = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_shared_definition_free);
@@ -270,196 +213,12 @@ read_bucket (HwHubListenersShared *self,
   return g_steal_pointer (&definitions);
 }
 
-/* Leases and statuses ------------------------------------------------------- */
-
-static Held *
-held_for (HwHubListenersShared *self,
-          const char           *name)
-{
-  Held *held = g_hash_table_lookup (self->held, name);
-
-  if (held == NULL)
-    {
-      g_autofree char *key = key_for (LEASE_PREFIX, name);
-
-      held = g_new0 (Held, 1);
-      held->lease = hw_jetstream_lease_new (self->leases, key, hw_hub_replica_get_name (self->replica));
-      g_hash_table_insert (self->held, g_strdup (name), held);
-    }
-  return held;
-}
-
-static guint
-count_held (HwHubListenersShared *self)
-{
-  GHashTableIter iter;
-  Held *held;
-  guint n = 0;
-
-  g_hash_table_iter_init (&iter, self->held);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &held))
-    n += hw_jetstream_lease_is_held (held->lease);
-  return n;
-}
-
-/* Listeners are shared out evenly: a replica takes a free lease only
- * below its share, and gives up one a tick above it, once another replica
- * came up. */
-static guint
-fair_share (HwHubListenersShared *self,
-            GStrv                 wanted)
-{
-  guint n_live = MAX (hw_hub_replica_count_live (self->replica), 1);
-  guint n_wanted = wanted != NULL ? g_strv_length (wanted) : 0;
-
-  return (n_wanted + n_live - 1) / n_live;
-}
-
-static void write_status (HwHubListenersShared *self,
-                          const char           *name,
-                          Held                 *held,
-                          const char           *status);
-
-static void
-let_go (HwHubListenersShared *self,
-        const char           *name,
-        GHashTable           *reports)
-{
-  Held *held = g_hash_table_lookup (self->held, name);
-  const char *status = g_hash_table_lookup (reports, name);
-
-  /* Its last checkpoint first, for whoever takes it. */
-  if (status != NULL && hw_jetstream_lease_is_held (held->lease))
-    write_status (self, name, held, status);
-  hw_jetstream_lease_release (held->lease);
-  g_hash_table_remove (self->held, name);
-}
-
-/* Giving a lease up takes two ticks: at the first the registry hears it
- * is not held any more and stops delivering, which publishes the last
- * checkpoint; at the second it is released. Released at once, another
- * replica could take it while this one still delivers. */
-static void
-yield_one (HwHubListenersShared *self,
-           GHashTable           *reports,
-           guint                 share)
-{
-  GHashTableIter iter;
-  const char *name;
-  Held *held;
-
-  if (self->yielding != NULL)
-    {
-      if (g_hash_table_contains (self->held, self->yielding))
-        let_go (self, self->yielding, reports);
-      g_clear_pointer (&self->yielding, g_free);
-      return;
-    }
-  if (count_held (self) <= share)
-    return;
-  g_hash_table_iter_init (&iter, self->held);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &held))
-    if (hw_jetstream_lease_is_held (held->lease))
-      {
-        g_message ("listener %s: handing it to another replica, to share the listeners out", name);
-        self->yielding = g_strdup (name);
-        return;
-      }
-}
-
-static void
-refresh_leases (HwHubListenersShared *self,
-                GStrv                 wanted,
-                GHashTable           *reports)
-{
-  guint share = fair_share (self, wanted);
-  guint n_held = count_held (self);
-  GHashTableIter iter;
-  const char *name;
-  Held *held;
-
-  for (guint i = 0; wanted != NULL && wanted[i] != NULL; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      gboolean had = FALSE;
-
-      held = held_for (self, wanted[i]);
-      had = hw_jetstream_lease_is_held (held->lease);
-      if (!had && (n_held >= share || g_strcmp0 (wanted[i], self->yielding) == 0))
-        continue;
-      if (hw_jetstream_lease_refresh (held->lease, &error))
-        n_held += !had;
-      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY))
-        g_debug ("listener %s: lease not refreshed: %s", wanted[i], error->message);
-    }
-
-  g_hash_table_iter_init (&iter, self->held);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &held))
-    if (wanted == NULL || !g_strv_contains ((const char * const *) wanted, name))
-      {
-        hw_jetstream_lease_release (held->lease);
-        g_hash_table_iter_remove (&iter);
-      }
-  if (wanted != NULL)
-    yield_one (self, reports, share);
-}
-
-static void
-write_status (HwHubListenersShared *self,
-              const char           *name,
-              Held                 *held,
-              const char           *status)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *key = NULL;
-  g_autofree char *record = NULL;
-  g_autoptr(GBytes) value = NULL;
-  gint64 now = g_get_monotonic_time ();
-
-  if (g_strcmp0 (status, held->written_status) == 0 && now - held->written_at < STATUS_REWRITE_US)
-    return;
-  key = key_for (STATUS_PREFIX, name);
-  /* The replica name is canonicalized: nothing in it needs escaping. */
-  record = g_strdup_printf ("{\"holder\":\"%s\",\"at\":%" G_GINT64_FORMAT ",\"status\":%s}",
-                            hw_hub_replica_get_name (self->replica), g_get_real_time () / G_TIME_SPAN_MILLISECOND,
-                            status);
-  value = g_bytes_new (record, strlen (record));
-  if (hw_jetstream_kv_put (self->bucket, key, value, &error) == 0)
-    {
-      g_debug ("listener %s: status not written: %s", name, error->message);
-      return;
-    }
-  g_free (held->written_status);
-  held->written_status = g_strdup (status);
-  held->written_at = now;
-}
-
-/* Only while held: a holder that lost its lease must not overwrite the new
- * holder's checkpoint with its older one. */
-static void
-write_statuses (HwHubListenersShared *self,
-                GHashTable           *reports)
-{
-  GHashTableIter iter;
-  const char *name, *status;
-
-  g_hash_table_iter_init (&iter, reports);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &status))
-    {
-      Held *held = g_hash_table_lookup (self->held, name);
-
-      if (held != NULL && hw_jetstream_lease_is_held (held->lease))
-        write_status (self, name, held, status);
-    }
-}
-
 /* Reports to the main context ----------------------------------------------- */
 
 typedef struct
 {
-  HwHubListenersShared *shared;   /* a reference */
-  GPtrArray            *definitions;
-  GPtrArray            *leases;
+  GPtrArray *definitions;
+  GPtrArray *leases;
 } Sync;
 
 static void
@@ -467,20 +226,19 @@ sync_free (gpointer data)
 {
   Sync *sync = data;
 
-  shared_unref (sync->shared);
   g_clear_pointer (&sync->definitions, g_ptr_array_unref);
   g_ptr_array_unref (sync->leases);
   g_free (sync);
 }
 
-static gboolean
-deliver_sync (gpointer data)
+static void
+deliver_sync (HwHubReplicaBucket *base,
+              gpointer            data)
 {
+  HwHubListenersShared *self = (HwHubListenersShared *) base;
   Sync *sync = data;
 
-  if (!sync->shared->closed)
-    sync->shared->func (sync->definitions, sync->leases, sync->shared->user_data);
-  return G_SOURCE_REMOVE;
+  self->func (sync->definitions, sync->leases, self->user_data);
 }
 
 static HwSharedLease *
@@ -497,7 +255,7 @@ describe_lease (HwHubListenersShared *self,
   if (held != NULL && g_strcmp0 (name, self->yielding) != 0)
     lease->held_until = hw_jetstream_lease_get_held_until (held->lease);
   if (lease->held_until != 0)
-    lease->holder = g_strdup (hw_hub_replica_get_name (self->replica));
+    lease->holder = g_strdup (hw_hub_replica_get_name (self->base.replica));
   else if (status->record != NULL)
     lease->holder = g_strdup (json_object_get_string_member_with_default (status->record, "holder", NULL));
   if (published != NULL && JSON_NODE_HOLDS_OBJECT (published))
@@ -506,46 +264,46 @@ describe_lease (HwHubListenersShared *self,
   return lease;
 }
 
+/* Under base.lock. */
 static GHashTable *
-copy_reports (GHashTable *reports)
+copy_reports (HwHubListenersShared *self)
 {
   GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   GHashTableIter iter;
   gpointer name, status;
 
-  g_hash_table_iter_init (&iter, reports);
+  g_hash_table_iter_init (&iter, self->reports);
   while (g_hash_table_iter_next (&iter, &name, &status))
     g_hash_table_insert (copy, g_strdup (name), g_strdup (status));
   return copy;
 }
 
 static void
-tick (HwHubListenersShared *self)
+tick (HwHubReplicaBucket *base)
 {
-  g_autoptr(GHashTable) reports = NULL;
+  HwHubListenersShared *self = (HwHubListenersShared *) base;
   g_autoptr(GHashTable) statuses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                           (GDestroyNotify) status_free);
+  g_autoptr(GHashTable) reports = NULL;
   g_auto(GStrv) wanted = NULL;
   Sync *sync = g_new0 (Sync, 1);
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->base.lock);
   wanted = g_strdupv (self->wanted);
-  reports = copy_reports (self->reports);
-  g_mutex_unlock (&self->lock);
+  reports = copy_reports (self);
+  g_mutex_unlock (&self->base.lock);
 
   /* Leases first: they are the part with a deadline. */
-  refresh_leases (self, wanted, reports);
-  write_statuses (self, reports);
+  hw_hub_listeners_shared_refresh_leases (self, wanted, reports);
+  hw_hub_listeners_shared_write_statuses (self, reports);
 
   for (guint i = 0; wanted != NULL && wanted[i] != NULL; i++)
     g_hash_table_insert (statuses, g_strdup (wanted[i]), g_new0 (Status, 1));
   sync->definitions = read_bucket (self, statuses);
-  sync->shared = shared_ref (self);
   sync->leases = g_ptr_array_new_with_free_func ((GDestroyNotify) hw_shared_lease_free);
   for (guint i = 0; wanted != NULL && wanted[i] != NULL; i++)
     g_ptr_array_add (sync->leases, describe_lease (self, wanted[i], g_hash_table_lookup (statuses, wanted[i])));
-  g_main_context_invoke_full (hw_hub_replica_get_main_context (self->replica), G_PRIORITY_DEFAULT,
-                              deliver_sync, sync, sync_free);
+  hw_hub_replica_bucket_post (base, deliver_sync, sync, sync_free);
 }
 
 /* Writes --------------------------------------------------------------------- */
@@ -557,8 +315,8 @@ perform_write (HwHubReplica  *replica,
 {
   Write *write = data;
   HwHubListenersShared *self = write->shared;
-  g_autofree char *key = key_for (DEFINITION_PREFIX, write->name);
-  g_autofree char *status_key = key_for (STATUS_PREFIX, write->name);
+  g_autofree char *key = hw_hub_listeners_shared_key_for (DEFINITION_PREFIX, write->name);
+  g_autofree char *status_key = hw_hub_listeners_shared_key_for (STATUS_PREFIX, write->name);
   g_autofree char *record = NULL;
   g_autoptr(GBytes) value = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -571,12 +329,12 @@ perform_write (HwHubReplica  *replica,
     record = g_strdup ("{\"deleted\":true}");
   /* The status first: a replica must not pick up the new definition with
    * the old listener's checkpoint. */
-  if (write->reset_progress && !hw_jetstream_kv_delete (self->bucket, status_key, &local_error))
+  if (write->reset_progress && !hw_jetstream_kv_delete (self->base.bucket, status_key, &local_error))
     revision = 0;
   else
     {
       value = g_bytes_new (record, strlen (record));
-      revision = hw_jetstream_kv_put (self->bucket, key, value, &local_error);
+      revision = hw_jetstream_kv_put (self->base.bucket, key, value, &local_error);
     }
   if (revision == 0)
     {
@@ -590,73 +348,36 @@ perform_write (HwHubReplica  *replica,
 
 /* The worker ----------------------------------------------------------------- */
 
-static gboolean
-on_tick (gpointer data)
-{
-  HwHubListenersShared *self = data;
-
-  if (!self->stopped)
-    tick (self);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-tick_now (gpointer data)
-{
-  on_tick (data);
-  return G_SOURCE_REMOVE;
-}
-
 /* Between ticks: the statuses reported since, once a checkpoint moved. */
-static gboolean
-write_reported (gpointer data)
+static void
+write_reported (HwHubReplicaBucket *base)
 {
-  HwHubListenersShared *self = data;
+  HwHubListenersShared *self = (HwHubListenersShared *) base;
   g_autoptr(GHashTable) reports = NULL;
 
-  g_mutex_lock (&self->lock);
-  reports = copy_reports (self->reports);
+  g_mutex_lock (&self->base.lock);
+  reports = copy_reports (self);
   self->urgent_queued = FALSE;
-  g_mutex_unlock (&self->lock);
-  if (!self->stopped)
-    write_statuses (self, reports);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-invoke_on_worker (HwHubListenersShared *self,
-                  GSourceFunc           func)
-{
-  hw_hub_replica_invoke (self->replica, func, shared_ref (self), (GDestroyNotify) shared_unref);
-}
-
-static gboolean
-start_on_worker (gpointer data)
-{
-  HwHubListenersShared *self = data;
-
-  self->ticker = hw_hub_replica_add_ticker (self->replica, on_tick, shared_ref (self), (GDestroyNotify) shared_unref);
-  return G_SOURCE_REMOVE;
+  g_mutex_unlock (&self->base.lock);
+  hw_hub_listeners_shared_write_statuses (self, reports);
 }
 
 /* The final checkpoints, so whoever takes over goes on from them; then
  * the leases, so that it can at once. */
-static gboolean
-stop_on_worker (gpointer data)
+static void
+stop (HwHubReplicaBucket *base)
 {
-  HwHubListenersShared *self = data;
+  HwHubListenersShared *self = (HwHubListenersShared *) base;
   g_autoptr(GHashTable) reports = NULL;
 
-  g_source_destroy (self->ticker);
-  g_clear_pointer (&self->ticker, g_source_unref);
-  g_mutex_lock (&self->lock);
-  reports = copy_reports (self->reports);
-  g_mutex_unlock (&self->lock);
-  write_statuses (self, reports);
-  refresh_leases (self, NULL, reports);
-  self->stopped = TRUE;
-  return G_SOURCE_REMOVE;
+  g_mutex_lock (&self->base.lock);
+  reports = copy_reports (self);
+  g_mutex_unlock (&self->base.lock);
+  hw_hub_listeners_shared_write_statuses (self, reports);
+  hw_hub_listeners_shared_refresh_leases (self, NULL, reports);
 }
+
+static const HwHubReplicaBucketClass shared_class = { tick, stop, shared_clear };
 
 HwHubListenersShared *
 hw_hub_listeners_shared_new (HwHubReplica  *replica,
@@ -664,22 +385,17 @@ hw_hub_listeners_shared_new (HwHubReplica  *replica,
                              gpointer       user_data,
                              GError       **error)
 {
-  g_autoptr(HwJetStreamKv) bucket = NULL;
-  HwHubListenersShared *self;
+  HwHubListenersShared *self = hw_hub_replica_bucket_new (replica, "LISTENERS", sizeof (HwHubListenersShared),
+                                                          &shared_class, error);
 
-  if ((bucket = hw_hub_replica_open_bucket (replica, "LISTENERS", 0, error)) == NULL)
+  if (self == NULL)
     return NULL;
-  self = g_atomic_rc_box_new0 (HwHubListenersShared);
-  self->replica = replica;
   self->func = func;
   self->user_data = user_data;
-  self->bucket = g_steal_pointer (&bucket);
-  self->leases = hw_hub_replica_get_leases (replica);
-  g_mutex_init (&self->lock);
   self->reports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) held_free);
-  invoke_on_worker (self, start_on_worker);
-  g_message ("listeners: shared through %s as replica %s", hw_jetstream_kv_get_bucket (self->bucket),
+  self->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) hw_hub_listeners_shared_held_free);
+  hw_hub_replica_bucket_start (&self->base);
+  g_message ("listeners: shared through %s as replica %s", hw_jetstream_kv_get_bucket (self->base.bucket),
              hw_hub_replica_get_name (replica));
   return self;
 }
@@ -687,19 +403,14 @@ hw_hub_listeners_shared_new (HwHubReplica  *replica,
 void
 hw_hub_listeners_shared_free (HwHubListenersShared *self)
 {
-  if (self == NULL)
-    return;
-  self->closed = TRUE;
-  hw_hub_replica_run_sync (self->replica, stop_on_worker, self);
-  /* Nothing on the worker uses them any more (it checks "stopped"). */
-  g_clear_pointer (&self->bucket, hw_jetstream_kv_free);
-  shared_unref (self);
+  if (self != NULL)
+    hw_hub_replica_bucket_free (&self->base);
 }
 
 const char *
 hw_hub_listeners_shared_get_replica (HwHubListenersShared *self)
 {
-  return hw_hub_replica_get_name (self->replica);
+  return hw_hub_replica_get_name (self->base.replica);
 }
 
 void
@@ -709,7 +420,7 @@ hw_hub_listeners_shared_want (HwHubListenersShared *self,
   GHashTableIter iter;
   const char *name;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->base.lock);
   g_strfreev (self->wanted);
   self->wanted = g_strdupv ((GStrv) names);
   /* A status is reported for as long as its lease is wanted. */
@@ -717,9 +428,9 @@ hw_hub_listeners_shared_want (HwHubListenersShared *self,
   while (g_hash_table_iter_next (&iter, (gpointer *) &name, NULL))
     if (names == NULL || !g_strv_contains (names, name))
       g_hash_table_iter_remove (&iter);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->base.lock);
   /* A new listener is taken up at once, not at the next tick. */
-  invoke_on_worker (self, tick_now);
+  hw_hub_replica_bucket_tick_now (&self->base);
 }
 
 void
@@ -732,13 +443,13 @@ hw_hub_listeners_shared_report (HwHubListenersShared *self,
   char *text = json_to_string (node, FALSE);
   gboolean queue;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->base.lock);
   g_hash_table_replace (self->reports, g_strdup (name), text);
   queue = urgent && !self->urgent_queued;
   self->urgent_queued |= queue;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->base.lock);
   if (queue)
-    invoke_on_worker (self, write_reported);
+    hw_hub_replica_bucket_invoke (&self->base, write_reported);
 }
 
 void
@@ -752,12 +463,12 @@ hw_hub_listeners_shared_write_async (HwHubListenersShared *self,
 {
   Write *write = g_new0 (Write, 1);
 
-  write->shared = shared_ref (self);
+  write->shared = hw_hub_replica_bucket_ref (self);
   write->name = g_strdup (name);
   write->definition = g_strdup (definition);
   write->start_seq = start_seq;
   write->reset_progress = reset_progress;
-  hw_hub_replica_run_async (self->replica, perform_write, write, (GDestroyNotify) write_free, callback, user_data);
+  hw_hub_replica_run_async (self->base.replica, perform_write, write, (GDestroyNotify) write_free, callback, user_data);
 }
 
 guint64

@@ -5,7 +5,7 @@
  * With the JetStream engine (docs/jetstream.md, "Listeners across
  * replicas") every replica of a subsystem knows every listener, and one
  * of them at a time delivers each: the one holding its lease. This is the
- * part that talks to the cluster, on a worker thread of its own:
+ * part that talks to the cluster, on the replica's worker thread:
  *
  *  - the bucket HW_LISTENERS_<subsystem> keeps each listener's definition
  *    (a tombstone once deleted, so a replica that was away learns of it)
