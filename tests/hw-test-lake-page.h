@@ -8,6 +8,11 @@
 
 G_BEGIN_DECLS
 
+/* A page showing @connection in a presented 1200×800 window (owned by
+ * GTK: gtk_window_destroy() it); @page receives the page. */
+GtkWindow *hw_test_lake_window_new    (HwConnection  *connection,
+                                       HwLakePage   **page);
+
 /* Take a mark before doing what starts a search (typing, a facet click, a
  * follow link), then wait (bounded) for a search begun after that mark to
  * finish. */
@@ -18,5 +23,9 @@ void  hw_test_lake_wait_search_after  (HwLakePage *page,
 /* Runs QUERY, asserts that it parsed, and waits for its search to finish. */
 void  hw_test_lake_search_and_wait    (HwLakePage *page,
                                        const char *query);
+
+/* HW_TEST_SCREENSHOT=file.png saves @window as the user sees it, to look
+ * at; nothing otherwise. */
+void  hw_test_lake_maybe_screenshot   (GtkWindow  *window);
 
 G_END_DECLS

@@ -87,11 +87,7 @@ fixture_set_up (Fixture       *f,
    * meanwhile searches reach beyond it. */
   hw_hub_sync_set_page_size (hw_connection_get_sync (f->connection), 1);
 
-  f->page = g_object_new (HW_TYPE_LAKE_PAGE, "connection", f->connection, NULL);
-  f->window = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_default_size (f->window, 1200, 800);
-  gtk_window_set_child (f->window, GTK_WIDGET (f->page));
-  gtk_window_present (f->window);
+  f->window = hw_test_lake_window_new (f->connection, &f->page);
 }
 
 static void

@@ -91,11 +91,7 @@ fixture_set_up (Fixture       *f,
   hw_hub_sync_set_backoff (hw_connection_get_sync (f->connection), 200, 1000);
   g_assert_true (hw_test_wait_until (cache_filled, f, 60000));
 
-  f->page = g_object_new (HW_TYPE_LAKE_PAGE, "connection", f->connection, NULL);
-  f->window = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_default_size (f->window, 1200, 800);
-  gtk_window_set_child (f->window, GTK_WIDGET (f->page));
-  gtk_window_present (f->window);
+  f->window = hw_test_lake_window_new (f->connection, &f->page);
 }
 
 static void
@@ -426,41 +422,6 @@ detail_shown (gpointer user_data)
   return hw_event_detail_get_json (((DetailWait *) user_data)->detail) != NULL;
 }
 
-static gboolean
-frames_passed (gpointer user_data)
-{
-  guint *frames = user_data;
-
-  return ++(*frames) > 200;
-}
-
-/* HW_TEST_SCREENSHOT=file.png saves the page as the user sees it, to look at. */
-static void
-maybe_screenshot (Fixture *f)
-{
-  const char *path = g_getenv ("HW_TEST_SCREENSHOT");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer;
-  guint frames = 0;
-  int width, height;
-
-  if (path == NULL)
-    return;
-  hw_test_wait_until (frames_passed, &frames, 5000);
-  width = gtk_widget_get_width (GTK_WIDGET (f->window));
-  height = gtk_widget_get_height (GTK_WIDGET (f->window));
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (f->window));
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  renderer = gtk_native_get_renderer (GTK_NATIVE (f->window));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-}
-
 /* The detail pane shows the cached (masked) body; follow links rewrite the query. */
 static void
 test_detail_and_follow (Fixture       *f,
@@ -484,7 +445,7 @@ test_detail_and_follow (Fixture       *f,
       search_and_wait (f, "");
       hw_lake_results_select (hw_lake_page_get_results (f->page), 2);
       g_assert_true (hw_test_wait_until (detail_shown, &wait, 10000));
-      maybe_screenshot (f);
+      hw_test_lake_maybe_screenshot (f->window);
     }
 
   /* Entity history of placed-3: every event about order o-3, oldest first. */
