@@ -102,6 +102,10 @@ test_hub_fills_goes_offline_and_resumes (void)
   hw_hub_sync_set_poll_interval (hw_connection_get_sync (f.connection), 1000);
   g_assert_true (hw_test_wait_until (overview_filled, &f, 120000));
   g_assert_cmpstr (hw_window_get_banner_text (f.window), ==, NULL);
+  /* While events flow, an hour without faults reads as a rate (0/s), never
+   * as "—", which says the hub reports nothing. */
+  g_test_message ("fault rate: %s", hw_overview_page_get_card_value (f.overview, "fault-rate"));
+  g_assert_cmpstr (hw_overview_page_get_card_value (f.overview, "fault-rate"), !=, "—");
 
   /* A sync that changed nothing the list shows keeps its rows. Emitted
    * without iterating the main loop, so no real sync lands in between. */

@@ -38,6 +38,8 @@ struct _HwOverviewPage
   char          *listeners_shown;
   char          *system_events_shown;
 
+  gboolean       event_rate_known;  /* the last hour's event rate had points */
+
   /* Template widgets */
   HwStateView   *state_view;
   GtkListBox    *listener_list;
@@ -201,6 +203,17 @@ count_firing_alerts (HwOverviewPage *self)
   return monitor != NULL ? hw_alert_monitor_get_n_firing (monitor) : 0;
 }
 
+/* The hub records a fault rate only for minutes with faults. While its event
+ * rate shows it reporting, an hour without fault points means no faults,
+ * which an on-call engineer must read as 0/s, not as "—" (no data). */
+static gboolean
+reports_no_faults (HwOverviewPage *self,
+                   guint           card,
+                   HwSeriesStats  *stats)
+{
+  return card == CARD_FAULT_RATE && stats->count == 0 && self->event_rate_known;
+}
+
 static void
 show_card (HwOverviewPage *self,
            guint           card,
@@ -214,8 +227,12 @@ show_card (HwOverviewPage *self,
 
   hw_chart_clear_series (chart);
   hw_chart_add_series (chart, series, style, hw_series_get_name (series));
+  if (card == CARD_EVENT_RATE)
+    self->event_rate_known = stats.count > 0;
   if (card == CARD_ALERTS)
     value = g_strdup_printf ("%u", count_firing_alerts (self));
+  else if (reports_no_faults (self, card, &stats))
+    value = hw_chart_format_value (chart, 0);
   else
     value = hw_chart_format_value (chart, stats.last);
   gtk_label_set_label (self->values[card], value);
