@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "hw-chart.h"
+#include "hw-chart-private.h"
 #include "hw-test-app.h"
 
 #define T0 G_GINT64_CONSTANT (1700000000000)
@@ -202,6 +203,36 @@ test_chart_exports (Fixture       *f,
   hw_test_rmdir (dir);
 }
 
+/* Every y-axis label reads differently from its neighbour, whatever the
+ * unit and span: an empty byte chart once read "1 byte, 0 bytes, 0 bytes". */
+static void
+test_chart_y_ticks_distinct (void)
+{
+  static const char * const units[] = { "B", "ms", "s", "/s", "", "%" };
+  static const double spans[] = { 0.3, 1.0, 2.5, 7.0, 1000.0, 123456.0 };
+  g_autoptr(HwChart) chart = HW_CHART (g_object_ref_sink (hw_chart_new ()));
+
+  for (guint u = 0; u < G_N_ELEMENTS (units); u++)
+    for (guint s = 0; s < G_N_ELEMENTS (spans); s++)
+      {
+        g_autoptr(GArray) ticks = NULL;
+        g_autofree char *previous = NULL;
+
+        hw_chart_set_unit (chart, units[u]);
+        ticks = hw_chart_y_ticks (chart, 0.0, spans[s], 4.0);
+        g_assert_cmpuint (ticks->len, >=, 1);
+        for (guint i = 0; i < ticks->len; i++)
+          {
+            char *label = hw_chart_format_value (chart, g_array_index (ticks, double, i));
+
+            if (previous != NULL && g_str_equal (previous, label))
+              g_error ("unit “%s”, span %g: two ticks read “%s”", units[u], spans[s], label);
+            g_free (previous);
+            previous = label;
+          }
+      }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -220,6 +251,7 @@ main (int   argc,
               test_chart_tooltip_lists_series, fixture_tear_down);
   g_test_add ("/app/chart/export", Fixture, NULL, fixture_set_up,
               test_chart_exports, fixture_tear_down);
+  g_test_add_func ("/app/chart/y-ticks-distinct", test_chart_y_ticks_distinct);
 
   status = g_test_run ();
   hw_test_rmdir (tmp_dir);

@@ -84,6 +84,12 @@ void    hw_chart_render_overlay   (HwChart       *self,
                                    int            width,
                                    int            height);
 double  hw_chart_legend_height    (HwChart       *self);
+/* The y axis's tick values between @y_min and @y_max, about @target_ticks
+ * of them, never closer than the chart's unit can tell apart. */
+GArray *hw_chart_y_ticks          (HwChart       *self,
+                                   double         y_min,
+                                   double         y_max,
+                                   double         target_ticks);
 void    hw_chart_series_color     (guint          index,
                                    GdkRGBA       *color);
 

@@ -122,6 +122,34 @@ nice_step (double span,
   return 10.0 * magnitude;
 }
 
+/* The smallest step the unit's format shows: bytes and milliseconds are
+ * written without decimals, so a step of half of one gave "0 bytes" twice. */
+static double
+unit_resolution (HwChart *self)
+{
+  const char *unit = self->unit != NULL ? self->unit : "";
+
+  if (g_str_equal (unit, "B") || g_str_equal (unit, "ms"))
+    return 1.0;
+  if (g_str_equal (unit, "s"))
+    return 0.001;
+  return 0.0;
+}
+
+GArray *
+hw_chart_y_ticks (HwChart *self,
+                  double   y_min,
+                  double   y_max,
+                  double   target_ticks)
+{
+  GArray *ticks = g_array_new (FALSE, FALSE, sizeof (double));
+  double step = MAX (nice_step (y_max - y_min, target_ticks), unit_resolution (self));
+
+  for (double v = ceil (y_min / step) * step; v <= y_max; v += step)
+    g_array_append_val (ticks, v);
+  return ticks;
+}
+
 static HwSeriesColumn *
 series_columns (HwChart *self,
                 guint    series_index,
@@ -271,7 +299,8 @@ draw_grid_and_axes (HwChart             *self,
   };
   const graphene_rect_t *plot = &layout->plot;
   GdkRGBA grid, text;
-  double step = nice_step (layout->y_max - layout->y_min, MAX (plot->size.height / 48.0, 2.0));
+  g_autoptr(GArray) ticks = hw_chart_y_ticks (self, layout->y_min, layout->y_max,
+                                              MAX (plot->size.height / 48.0, 2.0));
   gint64 span = range->to_ms - range->from_ms;
   gint64 t_step = steps[G_N_ELEMENTS (steps) - 1];
   g_autoptr(GDateTime) local = NULL;
@@ -280,8 +309,9 @@ draw_grid_and_axes (HwChart             *self,
   foreground_color (self, 0.1, &grid);
   foreground_color (self, 0.65, &text);
 
-  for (double v = ceil (layout->y_min / step) * step; v <= layout->y_max; v += step)
+  for (guint i = 0; i < ticks->len; i++)
     {
+      double v = g_array_index (ticks, double, i);
       double y = round (value_to_y (layout, v));
       g_autofree char *label = hw_chart_format_value (self, v);
 
