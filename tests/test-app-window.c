@@ -121,7 +121,7 @@ test_first_run_offers_demo (Fixture       *fixture,
 
   g_assert_null (hw_window_get_connection (fixture->window));
   g_assert_null (hw_window_get_banner_text (fixture->window));
-  demo = find_widget (GTK_WIDGET (fixture->window), is_button_labelled, "Start a local demo hub");
+  demo = find_widget (GTK_WIDGET (fixture->window), is_button_labelled, "Start a Local Demo Hub");
   g_assert_nonnull (demo);
   g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (demo)), ==, "app.start-demo");
 }

@@ -438,7 +438,7 @@ on_demo_starting (HwWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->demo_spinner), starting);
   gtk_spinner_set_spinning (self->demo_spinner, starting);
   gtk_button_set_label (GTK_BUTTON (self->demo_button),
-                        starting ? _("Starting the demo hub…") : _("Start a local demo hub"));
+                        starting ? _("Starting the Demo Hub…") : _("Start a Local Demo Hub"));
 }
 
 static void
