@@ -443,9 +443,12 @@ job_of_key (Buckets    *buckets,
   g_autofree char *idem_key = idem_key_for (key);
   g_autoptr(GBytes) value = hw_jetstream_kv_get (buckets->jobs, idem_key, NULL, &error);
   g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
 
   g_assert_no_error (error);
-  node = json_from_string (g_bytes_get_data (value, NULL), &error);
+  /* A KV value is bytes, not a string: no terminating NUL. */
+  text = g_strndup (g_bytes_get_data (value, NULL), g_bytes_get_size (value));
+  node = json_from_string (text, &error);
   g_assert_no_error (error);
   return g_strdup (json_object_get_string_member (json_node_get_object (node), "job"));
 }
