@@ -1,4 +1,4 @@
-/* test-hub-shutdown.c: a SIGTERM lets the requests already started finish
+/* test-hub-shutdown.c: a SIGTERM lets the requests already started finish, and writes the last checkpoints
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hw-test-hub.h"
+#include "hw-test-listener.h"
 #include "hw-test-util.h"
 
 #define N_EVENTS 500
@@ -173,6 +174,113 @@ test_sigterm_ignores_idle_connections (void)
   hw_test_hub_free (hub);
 }
 
+static void
+add_listener (HwTestHub  *hub,
+              const char *definition)
+{
+  g_autoptr(JsonNode) answer = NULL;
+
+  g_assert_cmpuint (hw_test_hub_json (hub, "POST", "/v1/listeners", NULL, definition, &answer), ==, 201);
+}
+
+typedef struct
+{
+  HwTestHub      *hub;
+  HwTestListener *listener;
+  guint           n;
+} Settled;
+
+/* @n events acknowledged, and the hub has taken in every acknowledgement:
+ * its checkpoint is final, though perhaps not written yet. */
+static gboolean
+listener_settled (gpointer user_data)
+{
+  Settled *settled = user_data;
+  g_autoptr(JsonObject) status = NULL;
+
+  if (hw_test_listener_n_acked (settled->listener) < settled->n)
+    return FALSE;
+  status = hw_test_hub_find (settled->hub, "/v1/listeners/x");
+  g_assert_nonnull (status);
+  return json_object_get_int_member (status, "pending") == 0 &&
+         json_object_get_int_member (status, "in_flight") == 0;
+}
+
+static gint64
+listener_checkpoint (HwTestHub *hub)
+{
+  g_autoptr(JsonObject) status = hw_test_hub_find (hub, "/v1/listeners/x");
+
+  g_assert_nonnull (status);
+  return json_object_get_int_member (status, "checkpoint");
+}
+
+static void
+deliver_and_settle (HwTestHub      *hub,
+                    HwTestListener *listener,
+                    guint          *next_id,
+                    guint           n)
+{
+  Settled settled = { hub, listener, *next_id + n };
+
+  hw_test_hub_publish_events (hub, "t", next_id, n);
+  g_assert_true (hw_test_wait_until (listener_settled, &settled, WAIT_MS));
+}
+
+/* Checkpoints are written off the main loop: a SIGTERM right after the
+ * last acknowledgement, before its checkpoint was reported or written,
+ * still has it on disk before the hub exits. The restarted hub goes on
+ * from there, so nothing is delivered twice. */
+static void
+test_sigterm_writes_last_checkpoint (void)
+{
+  g_autoptr(HwTestListener) listener = hw_test_listener_new ();
+  HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
+  g_autofree char *def = g_strdup_printf ("{\"name\":\"x\",\"url\":\"%s\",\"batch_size\":5}", listener->url);
+  g_autoptr(GHashTable) times = NULL;
+  guint next_id = 0;
+  gint64 reported;
+
+  add_listener (hub, def);
+  deliver_and_settle (hub, listener, &next_id, 40);
+  reported = listener_checkpoint (hub);
+  g_assert_cmpint (reported, >, 0);
+  hw_test_hub_stop (hub);
+
+  hw_test_hub_restart (hub);
+  g_assert_cmpint (listener_checkpoint (hub), ==, reported);
+  deliver_and_settle (hub, listener, &next_id, 5);
+  times = hw_test_listener_acked_times (listener);
+  g_assert_cmpuint (hw_test_count_repeats (times, "t", 0, next_id), ==, 0);
+  hw_test_hub_free (hub);
+}
+
+/* A listener deleted and made again under its name is a new one: the old
+ * one's checkpoint, however recent, is not written over the new one's
+ * (which starts at the horizon, 0, and cannot move: its url refuses). */
+static void
+test_recreated_listener_keeps_its_own_checkpoint (void)
+{
+  g_autoptr(HwTestListener) listener = hw_test_listener_new ();
+  HwTestHub *hub = hw_test_hub_new (NULL, NULL, NULL);
+  g_autofree char *def = g_strdup_printf ("{\"name\":\"x\",\"url\":\"%s\",\"batch_size\":1}", listener->url);
+  const char *again = "{\"name\":\"x\",\"url\":\"http://127.0.0.1:1/\",\"start\":\"trim_horizon\"}";
+  g_autoptr(JsonNode) answer = NULL;
+  guint next_id = 0;
+
+  add_listener (hub, def);
+  deliver_and_settle (hub, listener, &next_id, 30);
+  g_assert_cmpint (listener_checkpoint (hub), >, 0);
+  g_assert_cmpuint (hw_test_hub_json (hub, "DELETE", "/v1/listeners/x", NULL, NULL, &answer), ==, 200);
+  add_listener (hub, again);
+  g_assert_cmpint (listener_checkpoint (hub), ==, 0);
+  hw_test_hub_stop (hub);
+
+  hw_test_hub_restart (hub);
+  g_assert_cmpint (listener_checkpoint (hub), ==, 0);
+  hw_test_hub_free (hub);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -180,5 +288,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/hub/shutdown/sigterm-finishes-started-publish", test_sigterm_finishes_started_publish);
   g_test_add_func ("/hub/shutdown/sigterm-ignores-idle-connections", test_sigterm_ignores_idle_connections);
+  g_test_add_func ("/hub/shutdown/sigterm-writes-last-checkpoint", test_sigterm_writes_last_checkpoint);
+  g_test_add_func ("/hub/shutdown/recreated-listener-keeps-its-own-checkpoint",
+                   test_recreated_listener_keeps_its_own_checkpoint);
   return g_test_run ();
 }

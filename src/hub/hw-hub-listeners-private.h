@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "hw-hub-checkpoint-writer.h"
 #include "hw-hub-listeners.h"
 #include "hw-hub-listeners-shared.h"
 
@@ -15,6 +16,7 @@ struct _HwHubListeners
   GHashTable           *by_name;      /* name → HwRegisteredListener* */
   gulong                appended_id;
   gboolean              stopped;
+  HwCheckpointWriter   *checkpoints;  /* writes them to hub.db, off the main loop */
 
   /* The JetStream engine's (NULL with the embedded one): which replica
    * delivers what. */
@@ -34,6 +36,7 @@ typedef struct
   /* While not delivering: where this replica would go on from. */
   gint64          checkpoint;
   guint64         delivered;
+  gint64          created_at;     /* hub.db row's: tells incarnations of a name apart */
 
   /* JetStream engine only. */
   gint64          held_until;     /* monotonic µs: this replica's lease */

@@ -44,48 +44,44 @@ registered_free (Registered *reg)
   g_free (reg);
 }
 
+/* The delivery's status, except that "persisted_checkpoint" is what
+ * hub.db holds: the delivery only knows what it handed to the writer, and
+ * a client waits on this to know what a crash cannot take back. */
+static void
+add_delivery_status (HwHubListeners *self,
+                     HwDelivery     *delivery,
+                     JsonBuilder    *builder)
+{
+  const char *name = hw_delivery_get_spec (delivery)->name;
+  Registered *reg = g_hash_table_lookup (self->by_name, name);
+  gint64 written;
+
+  hw_delivery_add_status (delivery, builder);
+  if (reg != NULL && reg->delivery == delivery &&
+      hw_checkpoint_writer_get_written (self->checkpoints, name, reg->created_at, &written))
+    {
+      json_builder_set_member_name (builder, "persisted_checkpoint");
+      json_builder_add_int_value (builder, written);
+    }
+}
+
 static JsonObject *
-delivery_status (HwDelivery *delivery)
+delivery_status (HwHubListeners *self,
+                 HwDelivery     *delivery)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (builder);
-  hw_delivery_add_status (delivery, builder);
+  add_delivery_status (self, delivery, builder);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   return json_object_ref (json_node_get_object (root));
 }
 
-static void
-persist_checkpoint (HwHubListeners *self,
-                    HwDelivery     *delivery,
-                    gint64          checkpoint,
-                    guint64         delivered)
-{
-  sqlite3 *db = hw_hub_get_db (self->hub);
-  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (self->hub));
-  g_autoptr(GError) error = NULL;
-  sqlite3_stmt *stmt;
-
-  stmt = hw_hub_db_prepare (db, "UPDATE listeners SET checkpoint = ?, delivered = ? WHERE name = ?", &error);
-  if (stmt == NULL)
-    {
-      g_warning ("listener %s: cannot persist its checkpoint: %s",
-                 hw_delivery_get_spec (delivery)->name, error->message);
-      return;
-    }
-  sqlite3_bind_int64 (stmt, 1, checkpoint);
-  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) delivered);
-  sqlite3_bind_text (stmt, 3, hw_delivery_get_spec (delivery)->name, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    g_warning ("listener %s: cannot persist its checkpoint: %s",
-               hw_delivery_get_spec (delivery)->name, sqlite3_errmsg (db));
-  sqlite3_finalize (stmt);
-}
-
 /* Also where another replica goes on from, should this one stop: at most
- * what was delivered since the last one written is delivered again. */
+ * what was delivered since the last one written is delivered again.
+ * hub.db is written on the checkpoint writer's thread, never here. */
 static void
 on_checkpoint (HwDelivery *delivery,
                gint64      checkpoint,
@@ -93,11 +89,17 @@ on_checkpoint (HwDelivery *delivery,
                gpointer    user_data)
 {
   HwHubListeners *self = user_data;
+  const char *name = hw_delivery_get_spec (delivery)->name;
+  Registered *reg = g_hash_table_lookup (self->by_name, name);
 
-  persist_checkpoint (self, delivery, checkpoint, delivered);
+  /* A delivery stopped as its listener is deleted reports after leaving
+   * the registry: its row goes, and a new listener of that name must not
+   * inherit the checkpoint. */
+  if (reg != NULL && reg->delivery == delivery)
+    hw_checkpoint_writer_queue (self->checkpoints, name, reg->created_at, checkpoint, delivered);
   if (self->shared != NULL)
     {
-      g_autoptr(JsonObject) status = delivery_status (delivery);
+      g_autoptr(JsonObject) status = delivery_status (self, delivery);
 
       hw_hub_listeners_shared_report (self->shared, hw_delivery_get_spec (delivery)->name, status, TRUE);
     }
@@ -129,10 +131,12 @@ register_listener (HwHubListeners       *self,
                    const char           *definition,
                    const char           *origin,
                    gint64                checkpoint,
-                   guint64               delivered)
+                   guint64               delivered,
+                   gint64                created_at)
 {
   Registered *reg = g_new0 (Registered, 1);
 
+  reg->created_at = created_at;
   reg->spec = hw_listener_spec_copy (spec);
   reg->definition = g_strdup (definition);
   reg->origin = g_strdup (origin);
@@ -144,17 +148,21 @@ register_listener (HwHubListeners       *self,
   update_wanted (self);
 }
 
-static gboolean
+/* Returns the row's created_at, which tells this incarnation of the name
+ * from any other, or -1 with @error set. */
+static gint64
 persist_definition (HwHubListeners       *self,
                     const HwListenerSpec *spec,
                     const char           *definition,
                     const char           *origin,
                     gint64                checkpoint,
+                    gboolean              is_new,
                     GError              **error)
 {
   sqlite3 *db = hw_hub_get_db (self->hub);
   G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (hw_hub_get_db_mutex (self->hub));
   gint64 now = hw_hub_now_ms ();
+  gint64 created_at = -1;
   sqlite3_stmt *stmt;
   int rc;
 
@@ -163,24 +171,37 @@ persist_definition (HwHubListeners       *self,
   stmt = hw_hub_db_prepare (db,
                             "INSERT INTO listeners (name, definition, origin, checkpoint, delivered, "
                             "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5) "
-                            "ON CONFLICT (name) DO UPDATE SET definition = ?2, origin = ?3, updated_at = ?5",
+                            "ON CONFLICT (name) DO UPDATE SET definition = ?2, origin = ?3, updated_at = ?5 "
+                            "RETURNING created_at",
                             error);
   if (stmt == NULL)
-    return FALSE;
+    return -1;
   sqlite3_bind_text (stmt, 1, spec->name, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, definition, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 3, origin, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 4, checkpoint);
   sqlite3_bind_int64 (stmt, 5, now);
-  rc = sqlite3_step (stmt);
-  sqlite3_finalize (stmt);
+  if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      created_at = sqlite3_column_int64 (stmt, 0);
+      rc = sqlite3_step (stmt);
+    }
   if (rc != SQLITE_DONE)
     {
       g_set_error (error, HW_ERROR, HW_ERROR_IO, "cannot store listener “%s”: %s",
                    spec->name, sqlite3_errmsg (db));
-      return FALSE;
+      sqlite3_finalize (stmt);
+      return -1;
     }
-  return TRUE;
+  sqlite3_finalize (stmt);
+  /* In the same hold of the mutex as the INSERT, which the checkpoint
+   * writer takes too: nothing it takes later is an older row's. */
+  if (is_new)
+    {
+      hw_checkpoint_writer_forget (self->checkpoints, spec->name);
+      hw_checkpoint_writer_note_written (self->checkpoints, spec->name, created_at, checkpoint);
+    }
+  return created_at;
 }
 
 
@@ -211,12 +232,14 @@ hw_hub_listeners_define (HwHubListeners        *self,
   guint64 delivered = 0;
   gboolean was_delivering;
   gint64 held_until = 0;
+  gint64 created_at;
 
   if (existing != NULL && g_str_equal (existing->definition, definition))
     return TRUE;
   /* An update keeps the row's checkpoint: redefining a listener must not
    * replay or skip its channel. */
-  if (!persist_definition (self, spec, definition, origin, start_seq, error))
+  created_at = persist_definition (self, spec, definition, origin, start_seq, existing == NULL, error);
+  if (created_at < 0)
     return FALSE;
   was_delivering = existing != NULL && existing->delivery != NULL;
   if (existing != NULL)
@@ -226,7 +249,7 @@ hw_hub_listeners_define (HwHubListeners        *self,
       delivered = existing->delivered;
       held_until = existing->held_until;
     }
-  register_listener (self, spec, definition, origin, checkpoint, delivered);
+  register_listener (self, spec, definition, origin, checkpoint, delivered, created_at);
   /* A replica holding the lease goes on delivering the new definition. */
   if (was_delivering && self->shared != NULL && !self->stopped)
     {
@@ -258,6 +281,8 @@ hw_hub_listeners_undefine (HwHubListeners  *self,
     sqlite3_bind_text (stmt, 1, owned_name, -1, SQLITE_TRANSIENT);
     sqlite3_step (stmt);
     sqlite3_finalize (stmt);
+    /* In the same hold of the mutex as the DELETE: see persist_definition(). */
+    hw_checkpoint_writer_forget (self->checkpoints, owned_name);
   }
   return TRUE;
 }
@@ -385,7 +410,7 @@ hw_hub_listeners_describe_into (HwHubListeners *self,
   json_builder_set_member_name (builder, "origin");
   json_builder_add_string_value (builder, reg->origin);
   if (reg->delivery != NULL)
-    hw_delivery_add_status (reg->delivery, builder);
+    add_delivery_status (self, reg->delivery, builder);
   else if (reg->holder_status != NULL)
     add_members (builder, reg->holder_status);
   else
@@ -441,7 +466,7 @@ load_persisted (HwHubListeners  *self,
   sqlite3_stmt *stmt;
   int rc;
 
-  stmt = hw_hub_db_prepare (db, "SELECT definition, origin, checkpoint, delivered FROM listeners", error);
+  stmt = hw_hub_db_prepare (db, "SELECT definition, origin, checkpoint, delivered, created_at FROM listeners", error);
   if (stmt == NULL)
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -457,8 +482,11 @@ load_persisted (HwHubListeners  *self,
           g_warning ("skipping an unreadable listener row in hub.db");
           continue;
         }
+      hw_checkpoint_writer_note_written (self->checkpoints, spec->name, sqlite3_column_int64 (stmt, 4),
+                                         sqlite3_column_int64 (stmt, 2));
       register_listener (self, spec, definition, (const char *) sqlite3_column_text (stmt, 1),
-                         sqlite3_column_int64 (stmt, 2), (guint64) sqlite3_column_int64 (stmt, 3));
+                         sqlite3_column_int64 (stmt, 2), (guint64) sqlite3_column_int64 (stmt, 3),
+                         sqlite3_column_int64 (stmt, 4));
     }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
@@ -648,7 +676,7 @@ on_lease_tick (gpointer user_data)
         let_go (reg);
       else
         {
-          g_autoptr(JsonObject) status = delivery_status (reg->delivery);
+          g_autoptr(JsonObject) status = delivery_status (self, reg->delivery);
 
           hw_hub_listeners_shared_report (self->shared, name, status, FALSE);
         }
@@ -689,7 +717,7 @@ stop_sharing (HwHubListeners *self)
         g_autoptr(JsonObject) status = NULL;
 
         hw_delivery_stop (reg->delivery);
-        status = delivery_status (reg->delivery);
+        status = delivery_status (self, reg->delivery);
         hw_hub_listeners_shared_report (self->shared, name, status, TRUE);
       }
   g_clear_pointer (&self->shared, hw_hub_listeners_shared_free);
@@ -710,6 +738,7 @@ hw_hub_listeners_new (HwHub         *hub,
   self->hub = hub;
   self->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) registered_free);
   self->revisions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->checkpoints = hw_checkpoint_writer_new (hub);
   if (!share (self, replica, error) || !load_persisted (self, error))
     {
       hw_hub_listeners_free (self);
@@ -735,6 +764,9 @@ hw_hub_listeners_stop (HwHubListeners *self)
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &reg))
     if (reg->delivery != NULL)
       hw_delivery_stop (reg->delivery);
+  /* The final checkpoints, reported as the deliveries stopped, are on
+   * disk before the hub goes on stopping (and the process exits). */
+  hw_checkpoint_writer_flush (self->checkpoints);
 }
 
 void
@@ -742,9 +774,12 @@ hw_hub_listeners_free (HwHubListeners *self)
 {
   if (self == NULL)
     return;
-  g_clear_signal_handler (&self->appended_id, self->hub);
-  stop_sharing (self);
+  /* Their last checkpoints are reported while the registry can still be
+   * looked up: not from inside its destruction. */
+  if (!self->stopped)
+    hw_hub_listeners_stop (self);
   g_hash_table_unref (self->by_name);
   g_hash_table_unref (self->revisions);
+  hw_checkpoint_writer_free (self->checkpoints);
   g_free (self);
 }
