@@ -329,6 +329,8 @@ test_late_count_in_store (void)
   add_at (metrics, "t.backfill", 5, at + 1);
   hw_hub_metrics_tick (metrics, now + 1000);
   g_assert_cmpfloat (query_sum (metrics, "t.backfill", now - 60000, now + 1000, 10000, NULL), ==, 0);
+  /* Whether or not the writer has added them yet: counted once. */
+  g_assert_cmpfloat (query_sum (metrics, "t.backfill", at - 3600000, at + 3600000, 60000, NULL), ==, 9);
   hw_hub_metrics_free (metrics);
 
   metrics = hw_hub_metrics_new (store);
@@ -336,6 +338,39 @@ test_late_count_in_store (void)
   g_assert_cmpint (first, ==, at / 60000 * 60000);
   g_assert_cmpfloat (query_sum (metrics, "t.backfill", at - 3600000, at + 3600000, 10000, &first), ==, 9);
   g_assert_cmpint (first, ==, at / 10000 * 10000);
+  hw_hub_metrics_free (metrics);
+
+  g_clear_object (&store);
+  hw_test_rmdir (dir);
+}
+
+/* A tick hands finished buckets to the writer thread: a query right after
+ * reads each once, whether the writer has committed it yet or not, and a
+ * registry started afresh reads it from the store. */
+static void
+test_finished_bucket_read_once (void)
+{
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "hub.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwEventStore) store = hw_event_store_open (path, HW_EVENT_STORE_FLAGS_NONE, &error);
+  gint64 now = g_get_real_time () / 1000;
+  HwHubMetrics *metrics;
+
+  g_assert_no_error (error);
+  metrics = hw_hub_metrics_new (store);
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("t.done%u", i);
+
+      hw_hub_metrics_counter_add (metrics, name, 7, "a", "x", NULL);
+      hw_hub_metrics_tick (metrics, now + 70000 + i * 1000);
+      g_assert_cmpfloat (query_sum (metrics, name, now - 1200000, now + 1200000, 10000, NULL), ==, 7);
+    }
+  hw_hub_metrics_free (metrics);
+
+  metrics = hw_hub_metrics_new (store);
+  g_assert_cmpfloat (query_sum (metrics, "t.done19", now - 1200000, now + 1200000, 10000, NULL), ==, 7);
   hw_hub_metrics_free (metrics);
 
   g_clear_object (&store);
@@ -353,5 +388,6 @@ main (int   argc,
   g_test_add_func ("/hub/metrics/count-time", test_count_time);
   g_test_add_func ("/hub/metrics/late-count-in-ring", test_late_count_in_ring);
   g_test_add_func ("/hub/metrics/late-count-in-store", test_late_count_in_store);
+  g_test_add_func ("/hub/metrics/finished-bucket-read-once", test_finished_bucket_read_once);
   return g_test_run ();
 }

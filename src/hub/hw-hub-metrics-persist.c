@@ -9,7 +9,10 @@
 
 #define PRUNE_EVERY_MS   (10 * 60 * 1000)
 
-/* Persistence ------------------------------------------------------------------ */
+/* Persistence, on the "hub-metrics" writer thread ----------------------------
+ *
+ * The store's write lock is the ingest writer's too: a tick that wrote on
+ * the main loop waited out every long ingest commit. */
 
 static void
 persist_pending (HwHubMetrics *self,
@@ -17,7 +20,7 @@ persist_pending (HwHubMetrics *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (self->store == NULL || points->len == 0)
+  if (points->len == 0)
     return;
   if (!hw_event_store_insert_metric_points (self->store, (HwMetricPoint *) (gpointer) points->data,
                                             points->len, &error))
@@ -34,7 +37,7 @@ persist_late (HwHubMetrics *self,
   GHashTableIter iter;
   gpointer value;
 
-  if (self->store == NULL || g_hash_table_size (late) == 0)
+  if (g_hash_table_size (late) == 0)
     return;
   g_hash_table_iter_init (&iter, late);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -44,26 +47,10 @@ persist_late (HwHubMetrics *self,
     g_warning ("cannot persist %u late metric points: %s", points->len, error->message);
 }
 
-/* Takes the pending and late points, to be written outside the lock. */
-static void
-steal_points (HwHubMetrics  *self,
-              GArray       **points,
-              GHashTable   **late)
-{
-  *points = self->pending;
-  self->pending = g_array_new (FALSE, FALSE, sizeof (HwMetricPoint));
-  g_array_set_clear_func (self->pending, (GDestroyNotify) hw_metric_point_clear);
-  *late = self->late;
-  self->late = hw_metrics_new_late_points ();
-}
-
 static void
 prune (HwHubMetrics *self,
        gint64        now_ms)
 {
-  if (self->store == NULL || now_ms - self->last_prune_ms < PRUNE_EVERY_MS)
-    return;
-  self->last_prune_ms = now_ms;
   for (guint r = 0; r < N_ROLLUPS; r++)
     {
       g_autoptr(GError) error = NULL;
@@ -72,6 +59,78 @@ prune (HwHubMetrics *self,
                                                now_ms - hw_metrics_rollup_keep_ms[r], &error))
         g_warning ("cannot prune metric points: %s", error->message);
     }
+}
+
+/* One writer, so the writes of one tick follow those of the tick before. */
+static void
+write_points (gpointer data)
+{
+  HwMetricsWrite *write = data;
+  HwHubMetrics *self = write->metrics;
+
+  g_assert (!g_main_context_is_owner (g_main_context_default ()));
+  g_mutex_lock (&self->mutex);
+  write->writing = TRUE;
+  g_mutex_unlock (&self->mutex);
+
+  persist_pending (self, write->points);
+  persist_late (self, write->late);
+  if (write->prune_ms > 0)
+    prune (self, write->prune_ms);
+
+  g_mutex_lock (&self->mutex);
+  g_queue_remove (&self->unwritten, write);
+  g_cond_broadcast (&self->written);
+  g_mutex_unlock (&self->mutex);
+}
+
+static void
+write_free (gpointer data)
+{
+  HwMetricsWrite *write = data;
+
+  g_array_unref (write->points);
+  g_hash_table_unref (write->late);
+  g_free (write);
+}
+
+/* Hands the pending and late points to the writer, and a prune when
+ * @prune_ms > 0. Caller holds the mutex, so that a query sees them here
+ * or in the store, never in neither. */
+static void
+hand_to_writer (HwHubMetrics *self,
+                gint64        prune_ms)
+{
+  HwMetricsWrite *write;
+
+  if (self->pending->len == 0 && g_hash_table_size (self->late) == 0 && prune_ms == 0)
+    return;
+  write = g_new0 (HwMetricsWrite, 1);
+  write->metrics = self;
+  write->points = self->pending;
+  write->late = self->late;
+  write->prune_ms = prune_ms;
+  self->pending = g_array_new (FALSE, FALSE, sizeof (HwMetricPoint));
+  g_array_set_clear_func (self->pending, (GDestroyNotify) hw_metric_point_clear);
+  self->late = hw_metrics_new_late_points ();
+  if (self->writer == NULL)
+    {
+      /* Memory only: finished buckets have nowhere to go. */
+      write_free (write);
+      return;
+    }
+  g_queue_push_tail (&self->unwritten, write);
+  hw_hub_writer_push (self->writer, write_points, write, write_free);
+}
+
+static gint64
+prune_due (HwHubMetrics *self,
+           gint64        now_ms)
+{
+  if (self->store == NULL || now_ms - self->last_prune_ms < PRUNE_EVERY_MS)
+    return 0;
+  self->last_prune_ms = now_ms;
+  return now_ms;
 }
 
 static JsonNode *
@@ -127,8 +186,6 @@ void
 hw_hub_metrics_tick (HwHubMetrics *self,
                      gint64        now_ms)
 {
-  g_autoptr(GArray) points = NULL;
-  g_autoptr(GHashTable) late = NULL;
   g_autoptr(JsonNode) tick = NULL;
   gint64 now_sec = now_ms / 1000;
 
@@ -151,7 +208,7 @@ hw_hub_metrics_tick (HwHubMetrics *self,
             hw_metrics_close_rollup (self, series, r);
       }
   }
-  steal_points (self, &points, &late);
+  hand_to_writer (self, prune_due (self, now_ms));
   if (self->tick_func != NULL && now_sec - 1 != self->last_tick_sec)
     {
       self->last_tick_sec = now_sec - 1;
@@ -159,10 +216,6 @@ hw_hub_metrics_tick (HwHubMetrics *self,
     }
   g_mutex_unlock (&self->mutex);
 
-  /* Disk work happens outside the lock so recorders never wait on fsync. */
-  persist_pending (self, points);
-  persist_late (self, late);
-  prune (self, now_ms);
   if (tick != NULL)
     self->tick_func (tick, self->tick_data);
 }
@@ -170,8 +223,6 @@ hw_hub_metrics_tick (HwHubMetrics *self,
 void
 hw_hub_metrics_flush (HwHubMetrics *self)
 {
-  g_autoptr(GArray) points = NULL;
-  g_autoptr(GHashTable) late = NULL;
   GHashTableIter iter;
   gpointer value;
 
@@ -182,9 +233,10 @@ hw_hub_metrics_flush (HwHubMetrics *self)
   while (g_hash_table_iter_next (&iter, NULL, &value))
     for (guint r = 0; r < N_ROLLUPS; r++)
       hw_metrics_close_rollup (self, value, r);
-  steal_points (self, &points, &late);
+  hand_to_writer (self, 0);
   g_mutex_unlock (&self->mutex);
 
-  persist_pending (self, points);
-  persist_late (self, late);
+  /* Shutdown: every point on disk before the process exits. */
+  if (self->writer != NULL)
+    hw_hub_writer_flush (self->writer);
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "hw-hub-metrics.h"
+#include "hw-hub-writer.h"
 
 G_BEGIN_DECLS
 
@@ -39,6 +40,17 @@ typedef struct
   Acc          roll[N_ROLLUPS];
 } Series;
 
+/* Points handed to the "hub-metrics" writer thread, which queries read
+ * from memory until it has written them. */
+typedef struct
+{
+  HwHubMetrics *metrics;
+  GArray       *points;     /* HwMetricPoint, finished rollup buckets */
+  GHashTable   *late;       /* key → HwMetricPoint*: counts for written buckets */
+  gint64        prune_ms;   /* > 0: then apply retention, after the points */
+  gboolean      writing;    /* begun: the store may hold them, or not yet */
+} HwMetricsWrite;
+
 struct _HwHubMetrics
 {
   GMutex                mutex;
@@ -47,6 +59,9 @@ struct _HwHubMetrics
   GHashTable           *by_call;    /* labels as passed (see call_key()) → Series*, borrowed */
   GArray               *pending;    /* HwMetricPoint, finished rollup buckets */
   GHashTable           *late;       /* key → HwMetricPoint*: counts for written buckets */
+  HwHubWriter          *writer;     /* NULL without a store */
+  GQueue                unwritten;  /* HwMetricsWrite*, handed to the writer, in order */
+  GCond                 written;    /* signalled as each leaves unwritten */
   gint64                last_prune_ms;
   gint64                last_tick_sec;
   HwHubMetricsTickFunc  tick_func;

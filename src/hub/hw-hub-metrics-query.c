@@ -201,15 +201,102 @@ collect_point (Query               *query,
     hw_metrics_acc_merge (bucket, &acc, ROLL_SAMPLES);
 }
 
-/* A point still in memory, of any series and rollup. */
-static void
-collect_unwritten (Query               *query,
-                   const HwMetricPoint *point,
-                   const char          *name,
-                   guint                r)
+static gboolean
+is_of (const HwMetricPoint *point,
+       const char          *name,
+       guint                r)
 {
-  if (point->resolution_s == hw_metrics_rollup_seconds[r] && g_str_equal (point->name, name))
-    collect_point (query, point);
+  return point->resolution_s == hw_metrics_rollup_seconds[r] && g_str_equal (point->name, name);
+}
+
+static char *
+bucket_key (const HwMetricPoint *point)
+{
+  return g_strdup_printf ("%s\n%" G_GINT64_FORMAT, point->labels ? point->labels : "", point->ts_ms);
+}
+
+/* Late counts add to stored points: while the writer adds some, the
+ * store may hold them or not yet, so the query waits for that one write.
+ * Rare (counts over a minute late, as in a backfill) and short; finished
+ * buckets never need it (see collect_finished()). The writer cannot
+ * begin another while the caller holds the mutex. */
+static void
+wait_for_late_being_written (HwHubMetrics *self)
+{
+  gboolean waited;
+
+  do
+    {
+      waited = FALSE;
+      for (GList *l = self->unwritten.head; l != NULL && !waited; l = l->next)
+        {
+          HwMetricsWrite *write = l->data;
+
+          if (write->writing && g_hash_table_size (write->late) > 0)
+            {
+              g_cond_wait (&self->written, &self->mutex);
+              waited = TRUE;
+            }
+        }
+    }
+  while (waited);
+}
+
+static void
+collect_late (Query      *query,
+              GHashTable *late,
+              const char *name,
+              guint       r)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, late);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (is_of (value, name, r))
+      collect_point (query, value);
+}
+
+/* A finished bucket not written yet replaces what the store holds for it
+ * (nothing, or a part written by a stop) when it is: @replaced gets its
+ * key, and the store's point is left out. Whether the writer has already
+ * committed it does not matter then. */
+static void
+collect_finished (Query      *query,
+                  GHashTable *replaced,
+                  GArray     *points,
+                  const char *name,
+                  guint       r)
+{
+  for (guint i = 0; i < points->len; i++)
+    {
+      const HwMetricPoint *point = &g_array_index (points, HwMetricPoint, i);
+
+      if (!is_of (point, name, r))
+        continue;
+      collect_point (query, point);
+      g_hash_table_add (replaced, bucket_key (point));
+    }
+}
+
+/* Finished buckets and late counts not written yet: waiting for the next
+ * tick, or handed to the writer. */
+static void
+collect_unwritten (HwHubMetrics *self,
+                   Query        *query,
+                   GHashTable   *replaced,
+                   const char   *name,
+                   guint         r)
+{
+  collect_finished (query, replaced, self->pending, name, r);
+  collect_late (query, self->late, name, r);
+  for (GList *l = self->unwritten.head; l != NULL; l = l->next)
+    {
+      HwMetricsWrite *write = l->data;
+
+      collect_finished (query, replaced, write->points, name, r);
+      collect_late (query, write->late, name, r);
+    }
 }
 
 static gboolean
@@ -219,26 +306,26 @@ collect_store (HwHubMetrics  *self,
                GError       **error)
 {
   g_autoptr(GArray) points = NULL;
+  g_autoptr(GHashTable) replaced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *name = NULL;
-  GHashTableIter iter;
-  gpointer value;
 
   if (self->store == NULL)
     return TRUE;
   name = query->percentile ? g_strdup_printf ("%s.%s", query->name, query->stat) : g_strdup (query->name);
+  wait_for_late_being_written (self);
   points = hw_event_store_query_metric_points (self->store, name, NULL, hw_metrics_rollup_seconds[r],
                                                query->from_ms, query->to_ms, NULL, error);
   if (points == NULL)
     return FALSE;
+  collect_unwritten (self, query, replaced, name, r);
   for (guint i = 0; i < points->len; i++)
-    collect_point (query, &g_array_index (points, HwMetricPoint, i));
-  /* Finished buckets waiting for the next tick's write, and late counts
-   * waiting to be added to written buckets. */
-  for (guint i = 0; i < self->pending->len; i++)
-    collect_unwritten (query, &g_array_index (self->pending, HwMetricPoint, i), name, r);
-  g_hash_table_iter_init (&iter, self->late);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    collect_unwritten (query, value, name, r);
+    {
+      const HwMetricPoint *point = &g_array_index (points, HwMetricPoint, i);
+      g_autofree char *key = g_hash_table_size (replaced) > 0 ? bucket_key (point) : NULL;
+
+      if (key == NULL || !g_hash_table_contains (replaced, key))
+        collect_point (query, point);
+    }
   return TRUE;
 }
 

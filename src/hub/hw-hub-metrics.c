@@ -525,6 +525,10 @@ hw_hub_metrics_new (HwEventStore *store)
   self->pending = g_array_new (FALSE, FALSE, sizeof (HwMetricPoint));
   g_array_set_clear_func (self->pending, (GDestroyNotify) hw_metric_point_clear);
   self->late = hw_metrics_new_late_points ();
+  g_queue_init (&self->unwritten);
+  g_cond_init (&self->written);
+  if (store != NULL)
+    self->writer = hw_hub_writer_new ("hub-metrics");
   return self;
 }
 
@@ -533,6 +537,9 @@ hw_hub_metrics_free (HwHubMetrics *self)
 {
   if (self == NULL)
     return;
+  /* Writes what it was handed before its thread ends. */
+  g_clear_pointer (&self->writer, hw_hub_writer_free);
+  g_cond_clear (&self->written);
   g_hash_table_unref (self->by_call);
   g_hash_table_unref (self->series);
   g_array_unref (self->pending);
