@@ -6,7 +6,7 @@
  * by worker threads for their own transactions: a checkpoint written on
  * the main loop, up to ten a second per busy listener, held up every
  * request and every delivery behind it. Here the main loop only notes the
- * latest checkpoint of each listener; the "hub-checkpoints" thread writes
+ * latest checkpoint of each listener; the "hw-checkpoints" thread writes
  * all those noted since its last write in one transaction, so however
  * many listeners report, one fsync at a time is under way.
  *
@@ -72,7 +72,7 @@ hw_checkpoint_writer_new (HwHub *hub)
   g_mutex_init (&self->mutex);
   self->noted = new_noted_table ();
   self->written = new_noted_table ();
-  self->writer = hw_hub_writer_new ("hub-checkpoints");
+  self->writer = hw_hub_writer_new ("hw-checkpoints");
   return self;
 }
 

@@ -9,7 +9,7 @@
 
 #define PRUNE_EVERY_MS   (10 * 60 * 1000)
 
-/* Persistence, on the "hub-metrics" writer thread ----------------------------
+/* Persistence, on the "hw-metrics" writer thread ----------------------------
  *
  * The store's write lock is the ingest writer's too: a tick that wrote on
  * the main loop waited out every long ingest commit. */

@@ -40,7 +40,7 @@ typedef struct
   Acc          roll[N_ROLLUPS];
 } Series;
 
-/* Points handed to the "hub-metrics" writer thread, which queries read
+/* Points handed to the "hw-metrics" writer thread, which queries read
  * from memory until it has written them. */
 typedef struct
 {

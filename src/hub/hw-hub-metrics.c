@@ -528,7 +528,7 @@ hw_hub_metrics_new (HwEventStore *store)
   g_queue_init (&self->unwritten);
   g_cond_init (&self->written);
   if (store != NULL)
-    self->writer = hw_hub_writer_new ("hub-metrics");
+    self->writer = hw_hub_writer_new ("hw-metrics");
   return self;
 }
 
