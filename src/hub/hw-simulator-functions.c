@@ -14,6 +14,7 @@
 
 #include "hw-event.h"
 #include "hw-http-listen.h"
+#include "hw-hub-http.h"
 #include "hw-json-guard.h"
 #include "hw-simulator-private.h"
 
@@ -29,12 +30,13 @@ const HwSimFunctionSpec hw_sim_functions[] = {
   { NULL }
 };
 
+/* Through the hub's pause, which knows when the caller has gone: a hub
+ * stopping mid-delay closes its delivery connection, and unpausing the
+ * message of a closed connection is a critical (fatal under the tests). */
 static gboolean
 on_delayed_answer (gpointer user_data)
 {
-  SoupServerMessage *msg = user_data;
-
-  soup_server_message_unpause (msg);
+  hw_hub_message_resume (user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -160,7 +162,7 @@ on_function_request (SoupServer        *server,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "{}", 2);
   if ((delay_ms = slowness_ms (self, function)) > 0)
     {
-      soup_server_message_pause (msg);
+      hw_hub_message_pause (msg);
       g_timeout_add_full (G_PRIORITY_DEFAULT, delay_ms, on_delayed_answer, g_object_ref (msg), g_object_unref);
     }
 }
