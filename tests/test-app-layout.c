@@ -154,11 +154,8 @@ static gboolean
 hub_synced (gpointer user_data)
 {
   Fixture *f = user_data;
-  HwEventStore *store = hw_connection_get_store (f->connection);
 
-  return hw_connection_get_state (f->connection) == HW_HUB_SYNC_STATE_ONLINE && store != NULL
-         && hw_event_store_count (store, NULL, HW_EVENT_STORE_UNBOUNDED, HW_EVENT_STORE_UNBOUNDED,
-                                  NULL, NULL) > 1000;
+  return hw_connection_get_state (f->connection) == HW_HUB_SYNC_STATE_ONLINE;
 }
 
 static gboolean
@@ -186,42 +183,50 @@ select_an_event (Fixture *f)
 }
 
 static void
-test_pages_fit (gconstpointer data)
+check_pages (Fixture    *f,
+             const Size *size)
 {
-  const Size *size = data;
-  const char *args[] = { "--simulate", "--backfill", "1", NULL };
-  GSettings *settings;
-  Fixture f = { 0 };
   int width;
+
+  gtk_window_set_default_size (GTK_WINDOW (f->window), size->width, size->height);
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      hw_window_show_page (f->window, pages[i]);
+      if (g_str_equal (pages[i], "event-lake"))
+        select_an_event (f);
+      wait_frames (f);
+      /* The default size counts the client-side decorations' edges too. */
+      f->root = gtk_window_get_child (GTK_WINDOW (f->window));
+      width = gtk_widget_get_width (f->root);
+      g_assert_cmpint (width, >, size->width - 40);
+      g_assert_cmpint (width, <=, size->width);
+      check_tree (f, f->root, width);
+      for (guint p = 0; p < f->problems->len; p++)
+        g_test_message ("%d×%d, %s: %s", size->width, size->height, pages[i],
+                        (const char *) g_ptr_array_index (f->problems, p));
+      g_assert_cmpuint (f->problems->len, ==, 0);
+    }
+}
+
+/* One console for every size: starting one costs most of the test under
+ * the sanitizers. Live traffic only (no backfill): enough for every page
+ * to show its content, and the cache syncs in moments. */
+static void
+test_pages_fit (void)
+{
+  const char *args[] = { "--simulate", NULL };
+  Fixture f = { 0 };
 
   f.hub = hw_test_hub_newv (NULL, args);
   f.app = hw_test_app_new ();
   f.problems = g_ptr_array_new_with_free_func (g_free);
-  settings = hw_application_get_settings (f.app);
-  g_settings_set_int (settings, "window-width", size->width);
-  g_settings_set_int (settings, "window-height", size->height);
   g_application_activate (G_APPLICATION (f.app));
   f.window = HW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f.app)));
   f.connection = hw_application_connect_url (f.app, f.hub->base_url, NULL);
   g_assert_true (hw_test_wait_until (hub_synced, &f, WAIT_MS));
 
-  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
-    {
-      hw_window_show_page (f.window, pages[i]);
-      if (g_str_equal (pages[i], "event-lake"))
-        select_an_event (&f);
-      wait_frames (&f);
-      /* The default size counts the client-side decorations' edges too. */
-      f.root = gtk_window_get_child (GTK_WINDOW (f.window));
-      width = gtk_widget_get_width (f.root);
-      g_assert_cmpint (width, >, size->width - 40);
-      g_assert_cmpint (width, <=, size->width);
-      check_tree (&f, f.root, width);
-      for (guint p = 0; p < f.problems->len; p++)
-        g_test_message ("%d×%d, %s: %s", size->width, size->height, pages[i],
-                        (const char *) g_ptr_array_index (f.problems, p));
-      g_assert_cmpuint (f.problems->len, ==, 0);
-    }
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    check_pages (&f, &sizes[i]);
 
   g_ptr_array_unref (f.problems);
   gtk_window_destroy (GTK_WINDOW (f.window));
@@ -242,12 +247,7 @@ main (int   argc,
   if (!hw_test_app_init (&argc, &argv, &tmp_dir, &status))
     return status;
 
-  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/app/layout/%dx%d", sizes[i].width, sizes[i].height);
-
-      g_test_add_data_func (path, &sizes[i], test_pages_fit);
-    }
+  g_test_add_func ("/app/layout/pages-fit", test_pages_fit);
 
   status = g_test_run ();
   hw_test_rmdir (tmp_dir);
