@@ -377,6 +377,38 @@ test_finished_bucket_read_once (void)
   hw_test_rmdir (dir);
 }
 
+/* A hub stopped and started again within a bucket: what it counted before
+ * the stop stays, and what it counts after adds to it. The range spans
+ * both sides, so a bucket boundary between the two changes nothing. */
+static void
+test_restart_adds_to_bucket (void)
+{
+  g_autofree char *dir = hw_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "hub.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HwEventStore) store = hw_event_store_open (path, HW_EVENT_STORE_FLAGS_NONE, &error);
+  gint64 now = g_get_real_time () / 1000;
+  static const gint64 steps[] = { 10000, 60000, 3600000 };
+  HwHubMetrics *metrics;
+
+  g_assert_no_error (error);
+  for (guint run = 0; run < 2; run++)
+    {
+      metrics = hw_hub_metrics_new (store);
+      hw_hub_metrics_counter_add (metrics, "t.restart", run == 0 ? 3 : 4, "a", "x", NULL);
+      hw_hub_metrics_flush (metrics);
+      hw_hub_metrics_free (metrics);
+    }
+
+  metrics = hw_hub_metrics_new (store);
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    g_assert_cmpfloat (query_sum (metrics, "t.restart", now - 2 * 3600000, now + 2 * 3600000, steps[i], NULL),
+                       ==, 7);
+  hw_hub_metrics_free (metrics);
+  g_clear_object (&store);
+  hw_test_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -389,5 +421,6 @@ main (int   argc,
   g_test_add_func ("/hub/metrics/late-count-in-ring", test_late_count_in_ring);
   g_test_add_func ("/hub/metrics/late-count-in-store", test_late_count_in_store);
   g_test_add_func ("/hub/metrics/finished-bucket-read-once", test_finished_bucket_read_once);
+  g_test_add_func ("/hub/metrics/restart-adds-to-bucket", test_restart_adds_to_bucket);
   return g_test_run ();
 }

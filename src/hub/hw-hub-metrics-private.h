@@ -64,6 +64,7 @@ struct _HwHubMetrics
   GCond                 written;    /* signalled as each leaves unwritten */
   gint64                last_prune_ms;
   gint64                last_tick_sec;
+  gint64                started_sec;  /* buckets begun by then may hold a stopped hub's part */
   HwHubMetricsTickFunc  tick_func;
   gpointer              tick_data;
 };

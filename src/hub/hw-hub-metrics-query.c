@@ -258,9 +258,10 @@ collect_late (Query      *query,
 }
 
 /* A finished bucket not written yet replaces what the store holds for it
- * (nothing, or a part written by a stop) when it is: @replaced gets its
- * key, and the store's point is left out. Whether the writer has already
- * committed it does not matter then. */
+ * when it is (nothing: a bucket a stopped hub may have written part of is
+ * added as a late count, see hw_metrics_close_rollup()): @replaced gets
+ * its key, and the store's point is left out. Whether the writer has
+ * already committed it does not matter then. */
 static void
 collect_finished (Query      *query,
                   GHashTable *replaced,

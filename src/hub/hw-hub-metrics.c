@@ -285,8 +285,20 @@ queue_point (HwHubMetrics *self,
   g_array_append_val (self->pending, point);
 }
 
+static void add_late_point (HwHubMetrics *self,
+                            Series       *series,
+                            guint         r,
+                            gint64        start_ms,
+                            const Acc    *acc);
+
 /* Moves a finished rollup bucket to the pending points. Percentiles of a
- * histogram become their own series ("name.p95"), as the store expects. */
+ * histogram become their own series ("name.p95"), as the store expects.
+ *
+ * A bucket begun before this registry was made may already hold a part,
+ * written when the hub stopped: that one adds to the stored point, as a
+ * late count does, rather than replace it (a restart lost the current
+ * hour's counts until then). Its percentiles cannot be added, and take
+ * the place of the stored ones. */
 void
 hw_metrics_close_rollup (HwHubMetrics *self,
                          Series       *series,
@@ -296,8 +308,11 @@ hw_metrics_close_rollup (HwHubMetrics *self,
 
   if (acc->count > 0)
     {
-      queue_point (self, series->name, series->labels, series->roll_start[r] * 1000,
-                   rollup_seconds[r], acc->sum, acc->min, acc->max, acc->count);
+      if (series->roll_start[r] <= self->started_sec)
+        add_late_point (self, series, r, series->roll_start[r] * 1000, acc);
+      else
+        queue_point (self, series->name, series->labels, series->roll_start[r] * 1000,
+                     rollup_seconds[r], acc->sum, acc->min, acc->max, acc->count);
       if (series->kind == HW_METRIC_HISTOGRAM)
         for (guint p = 0; p < G_N_ELEMENTS (percentile_values); p++)
           {
@@ -527,6 +542,7 @@ hw_hub_metrics_new (HwEventStore *store)
   self->late = hw_metrics_new_late_points ();
   g_queue_init (&self->unwritten);
   g_cond_init (&self->written);
+  self->started_sec = g_get_real_time () / G_USEC_PER_SEC;
   if (store != NULL)
     self->writer = hw_hub_writer_new ("hw-metrics");
   return self;
