@@ -462,6 +462,16 @@ hw_lake_page_get_total_text (HwLakePage *self)
   return gtk_inscription_get_text (self->total_label);
 }
 
+const char *
+hw_lake_page_get_empty_title (HwLakePage *self)
+{
+  g_return_val_if_fail (HW_IS_LAKE_PAGE (self), NULL);
+
+  if (!gtk_widget_get_visible (self->empty_status))
+    return NULL;
+  return adw_status_page_get_title (ADW_STATUS_PAGE (self->empty_status));
+}
+
 HwLakeIndexNotice *
 hw_lake_page_get_index_notice (HwLakePage *self)
 {

@@ -64,6 +64,9 @@ HwEventDetail *hw_lake_page_get_detail       (HwLakePage     *self);
 HwChart      *hw_lake_page_get_histogram     (HwLakePage     *self);
 /* The total above the results, or what the search is waiting for. */
 const char   *hw_lake_page_get_total_text    (HwLakePage     *self);
+/* The title of the state shown instead of rows ("No Matching Events",
+ * "Waiting for the Search Index"), NULL while rows show. */
+const char   *hw_lake_page_get_empty_title   (HwLakePage     *self);
 /* Shown while the cache's search index is being built. */
 HwLakeIndexNotice *hw_lake_page_get_index_notice (HwLakePage *self);
 /* Exports the current results to @file without asking (the Export button

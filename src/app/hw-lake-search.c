@@ -148,16 +148,35 @@ part_done (HwLakePage *self)
   self->search_count++;
 }
 
-/* "results", "empty" or "error". The empty state lies over the results
- * page, so going back to rows from it does not map and lay out the list
- * again. */
+/* The empty state says why there are no rows: nothing matched, or a
+ * search for words waits for the index being built. */
+static void
+set_empty_texts (HwLakePage *self,
+                 gboolean    waiting)
+{
+  AdwStatusPage *status = ADW_STATUS_PAGE (self->empty_status);
+
+  adw_status_page_set_title (status, waiting ? _("Waiting for the Search Index")
+                                             : _("No Matching Events"));
+  adw_status_page_set_description (status,
+                                   waiting ? _("Searches for words run once the index is built. "
+                                               "Field filters and time ranges work now.")
+                                           : _("Try another query or a wider time range."));
+}
+
+/* "results", "empty", "waiting" (for the index) or "error". The empty
+ * state lies over the results page, so going back to rows from it does not
+ * map and lay out the list again. */
 static void
 show_stack_page (HwLakePage *self,
                  const char *name)
 {
   const char *page = g_str_equal (name, "error") ? "error" : "results";
-  gboolean empty = g_str_equal (name, "empty");
+  gboolean waiting = g_str_equal (name, "waiting");
+  gboolean empty = waiting || g_str_equal (name, "empty");
 
+  if (empty)
+    set_empty_texts (self, waiting);
   if (gtk_widget_get_visible (self->empty_status) != empty)
     gtk_widget_set_visible (self->empty_status, empty);
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->results_stack), page) != 0)
@@ -600,10 +619,13 @@ search_cache (HwLakePage *self)
 {
   g_autoptr(GTask) task = NULL;
 
-  /* Words wait for an index being built: say so, not just spin. */
+  /* Words wait for an index being built: say so, not just spin, and let
+   * the last search's rows go, or they would pass for matches meanwhile. */
   if (hw_query_has_text (self->query) && hw_event_store_get_index_progress (self->store, NULL, NULL))
     {
       set_total_text (self, _("Waiting for the search index…"));
+      hw_event_list_model_clear (hw_lake_results_get_model (self->results));
+      show_stack_page (self, "waiting");
       hw_lake_index_notice_check (self->index_notice);
     }
   task = g_task_new (self, self->cancellable, on_first_page, NULL);
