@@ -220,26 +220,26 @@ bucket_key (const HwMetricPoint *point)
  * Rare (counts over a minute late, as in a backfill) and short; finished
  * buckets never need it (see collect_finished()). The writer cannot
  * begin another while the caller holds the mutex. */
+static gboolean
+late_being_written (HwHubMetrics *self)
+{
+  for (GList *l = self->unwritten.head; l != NULL; l = l->next)
+    {
+      HwMetricsWrite *write = l->data;
+
+      if (write->writing && g_hash_table_size (write->late) > 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The list is walked afresh after each wait: the writer frees the node of
+ * the write it finished while the mutex is released. */
 static void
 wait_for_late_being_written (HwHubMetrics *self)
 {
-  gboolean waited;
-
-  do
-    {
-      waited = FALSE;
-      for (GList *l = self->unwritten.head; l != NULL && !waited; l = l->next)
-        {
-          HwMetricsWrite *write = l->data;
-
-          if (write->writing && g_hash_table_size (write->late) > 0)
-            {
-              g_cond_wait (&self->written, &self->mutex);
-              waited = TRUE;
-            }
-        }
-    }
-  while (waited);
+  while (late_being_written (self))
+    g_cond_wait (&self->written, &self->mutex);
 }
 
 static void
