@@ -125,6 +125,44 @@ hw_test_app_quit (HwApplication **app)
   g_log_set_always_fatal (fatal);
 }
 
+typedef struct
+{
+  guint counted;
+  guint wanted;
+} HwTestFrames;
+
+static inline gboolean
+hw_test_app_count_frame (GtkWidget     *widget,
+                         GdkFrameClock *clock,
+                         gpointer       user_data)
+{
+  ((HwTestFrames *) user_data)->counted++;
+  return G_SOURCE_CONTINUE;
+}
+
+static inline gboolean
+hw_test_app_frames_counted (gpointer user_data)
+{
+  HwTestFrames *frames = user_data;
+
+  return frames->counted >= frames->wanted;
+}
+
+/* Waits (bounded by @timeout_ms) until @widget's frame clock has ticked
+ * @n times: laid out and drawn since the last change. A tick callback
+ * keeps the clock running meanwhile. */
+static inline void
+hw_test_app_wait_frames (GtkWidget *widget,
+                         guint      n,
+                         guint      timeout_ms)
+{
+  HwTestFrames frames = { 0, n };
+  guint tick = gtk_widget_add_tick_callback (widget, hw_test_app_count_frame, &frames, NULL);
+
+  g_assert_true (hw_test_wait_until (hw_test_app_frames_counted, &frames, timeout_ms));
+  gtk_widget_remove_tick_callback (widget, tick);
+}
+
 static inline gboolean
 hw_test_app_iterate_pending (gpointer user_data)
 {

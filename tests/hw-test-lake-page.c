@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "hw-test-app.h"
 #include "hw-test-lake-page.h"
 #include "hw-test-util.h"
 
@@ -63,24 +64,6 @@ hw_test_lake_search_and_wait (HwLakePage *page,
   hw_test_lake_wait_search_after (page, mark);
 }
 
-/* Ticks run the frame clock, so frames are drawn while the test waits. */
-static gboolean
-count_frame (GtkWidget     *widget,
-             GdkFrameClock *clock,
-             gpointer       user_data)
-{
-  guint *frames = user_data;
-
-  (*frames)++;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-frames_drawn (gpointer user_data)
-{
-  return *(guint *) user_data >= 30;
-}
-
 void
 hw_test_lake_maybe_screenshot (GtkWindow *window)
 {
@@ -91,8 +74,6 @@ hw_test_lake_maybe_screenshot (GtkWindow *window)
   g_autoptr(GdkTexture) texture = NULL;
   g_autoptr(GtkCssProvider) provider = NULL;
   GskRenderer *renderer;
-  guint frames = 0;
-  guint tick;
   int width, height;
 
   if (path == NULL)
@@ -104,9 +85,7 @@ hw_test_lake_maybe_screenshot (GtkWindow *window)
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   /* Frames for the layout and the revealers' transitions to settle: the
    * first ones can come before the window has its size. */
-  tick = gtk_widget_add_tick_callback (GTK_WIDGET (window), count_frame, &frames, NULL);
-  g_assert_true (hw_test_wait_until (frames_drawn, &frames, 10000));
-  gtk_widget_remove_tick_callback (GTK_WIDGET (window), tick);
+  hw_test_app_wait_frames (GTK_WIDGET (window), 30, 10000);
   width = gtk_widget_get_width (GTK_WIDGET (window));
   height = gtk_widget_get_height (GTK_WIDGET (window));
   paintable = gtk_widget_paintable_new (GTK_WIDGET (window));

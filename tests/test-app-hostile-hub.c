@@ -504,21 +504,6 @@ heartbeat_check (const Heartbeat *beat,
 
 /* ---- the test ------------------------------------------------------------------ */
 
-static gboolean
-count_frame (GtkWidget     *widget,
-             GdkFrameClock *clock,
-             gpointer       user_data)
-{
-  (*(guint *) user_data)++;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-two_frames (gpointer user_data)
-{
-  return *(guint *) user_data >= 2;
-}
-
 /* Heartbeats measured at least, so that the console's reaction to the
  * error (banner, pages) is measured too, however fast the error came. */
 #define MIN_TICKS 30
@@ -553,7 +538,7 @@ test_hostile_hub (gconstpointer data)
   HwConnection *connection;
   Heartbeat beat = { 0 };
   Wait w = { .c = c, .beat = &beat };
-  guint heartbeat, frames = 0, tick;
+  guint heartbeat;
   gint64 started;
 
   g_application_activate (G_APPLICATION (app));
@@ -567,9 +552,7 @@ test_hostile_hub (gconstpointer data)
   hw_hub_client_set_timeout (hw_connection_get_client (connection), 2 * hw_test_time_scale ());
   w.window = window;
   w.connection = connection;
-  tick = gtk_widget_add_tick_callback (GTK_WIDGET (window), count_frame, &frames, NULL);
-  g_assert_true (hw_test_wait_until (two_frames, &frames, WAIT_MS));
-  gtk_widget_remove_tick_callback (GTK_WIDGET (window), tick);
+  hw_test_app_wait_frames (GTK_WIDGET (window), 2, WAIT_MS);
 
   /* Now the hub turns hostile, and the console asks again. */
   heartbeat_open (&beat);

@@ -123,34 +123,6 @@ check_tree (Fixture   *f,
 }
 
 static gboolean
-frames_passed (gpointer user_data)
-{
-  guint *frames = user_data;
-
-  return *frames >= 3;
-}
-
-static gboolean
-count_frame (GtkWidget     *widget,
-             GdkFrameClock *clock,
-             gpointer       user_data)
-{
-  (*(guint *) user_data)++;
-  return G_SOURCE_CONTINUE;
-}
-
-/* Laid out and drawn: a few frames after the last change. */
-static void
-wait_frames (Fixture *f)
-{
-  guint frames = 0;
-  guint tick = gtk_widget_add_tick_callback (GTK_WIDGET (f->window), count_frame, &frames, NULL);
-
-  g_assert_true (hw_test_wait_until (frames_passed, &frames, WAIT_MS));
-  gtk_widget_remove_tick_callback (GTK_WIDGET (f->window), tick);
-}
-
-static gboolean
 hub_synced (gpointer user_data)
 {
   Fixture *f = user_data;
@@ -194,7 +166,8 @@ check_pages (Fixture    *f,
       hw_window_show_page (f->window, pages[i]);
       if (g_str_equal (pages[i], "event-lake"))
         select_an_event (f);
-      wait_frames (f);
+      /* Laid out and drawn since the page changed. */
+      hw_test_app_wait_frames (GTK_WIDGET (f->window), 3, WAIT_MS);
       /* The default size counts the client-side decorations' edges too. */
       f->root = gtk_window_get_child (GTK_WINDOW (f->window));
       width = gtk_widget_get_width (f->root);
