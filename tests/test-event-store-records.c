@@ -193,6 +193,67 @@ test_system_events_metrics_cursors (Fixture       *fixture,
   g_assert_cmpint (updated_at, >, BASE_MS);
 }
 
+static void
+assert_changes (HwEventStore *store,
+                gint64        after,
+                const char   *expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = hw_event_store_list_system_events_after (store, after, 0, NULL, &error);
+  g_autoptr(GString) got = g_string_new (NULL);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < list->len; i++)
+    {
+      HwSystemEvent *event = g_ptr_array_index (list, i);
+
+      g_string_append_printf (got, "%s%s@%" G_GINT64_FORMAT, i > 0 ? " " : "", event->id, event->seq);
+    }
+  g_assert_cmpstr (got->str, ==, expected);
+}
+
+/* A copy of the JetStream engine's system stream: each event under the
+ * stream sequence of the message that last changed it, whatever order the
+ * store would have given. */
+static void
+test_system_events_at_seqs (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  HwEventStore *store = fixture->store;
+  HwInsertStatus status;
+
+  g_assert_cmpint (hw_event_store_get_max_system_seq (store, &error), ==, 0);
+  g_assert_true (hw_event_store_store_system_event_at (store, 3, FALSE, "d1", "deployment", BASE_MS, "orders",
+                                                       "{\"id\":\"d1\"}", &status, &error));
+  g_assert_cmpint (status, ==, HW_INSERT_ACCEPTED);
+  g_assert_true (hw_event_store_store_system_event_at (store, 7, FALSE, "i1", "incident", BASE_MS, NULL,
+                                                       "{\"id\":\"i1\"}", &status, &error));
+  /* A POST of a stored id changes nothing, and takes no seq. */
+  g_assert_true (hw_event_store_store_system_event_at (store, 8, FALSE, "d1", "deployment", BASE_MS, "orders",
+                                                       "{\"id\":\"d1\",\"x\":1}", &status, &error));
+  g_assert_cmpint (status, ==, HW_INSERT_DUPLICATE);
+  assert_changes (store, 0, "d1@3 i1@7");
+
+  /* A PATCH that changes the event moves it to its message's seq; one
+   * that does not leaves it where it is. */
+  g_assert_true (hw_event_store_store_system_event_at (store, 9, TRUE, "d1", "deployment", BASE_MS, "orders",
+                                                       "{\"id\":\"d1\",\"x\":2}", &status, &error));
+  g_assert_cmpint (status, ==, HW_INSERT_ACCEPTED);
+  g_assert_true (hw_event_store_store_system_event_at (store, 10, TRUE, "i1", "incident", BASE_MS, NULL,
+                                                       "{\"id\":\"i1\"}", &status, &error));
+  g_assert_cmpint (status, ==, HW_INSERT_DUPLICATE);
+  g_assert_no_error (error);
+  assert_changes (store, 0, "i1@7 d1@9");
+  assert_changes (store, 7, "d1@9");
+  g_assert_cmpint (hw_event_store_get_max_system_seq (store, &error), ==, 9);
+
+  /* A copy filled again starts from nothing. */
+  g_assert_true (hw_event_store_delete_system_events (store, &error));
+  assert_changes (store, 0, "");
+  g_assert_cmpint (hw_event_store_get_max_system_seq (store, &error), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -204,6 +265,7 @@ main (int   argc,
 
   ADD ("/event-store/faults", test_faults);
   ADD ("/event-store/system-events-metrics-cursors", test_system_events_metrics_cursors);
+  ADD ("/event-store/system-events-at-seqs", test_system_events_at_seqs);
 
 #undef ADD
 

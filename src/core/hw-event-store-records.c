@@ -378,10 +378,12 @@ hw_event_store_mark_resubmitted (HwEventStore        *self,
 
 /* Without @replace a stored id wins (POST dedupes); with it a changed event
  * replaces the stored one and moves to the end of the seq order, so the
- * changes feed (list_system_events_after) hands it out again. */
+ * changes feed (list_system_events_after) hands it out again. @at_seq > 0
+ * is the seq to take instead of the next one. */
 static gboolean
 store_system_event (HwEventStore    *self,
                     gboolean         replace,
+                    gint64           at_seq,
                     const char      *id,
                     const char      *kind,
                     gint64           ts_ms,
@@ -391,26 +393,31 @@ store_system_event (HwEventStore    *self,
                     GError         **error)
 {
   static const char replace_sql[] =
-    "ON CONFLICT (id) DO UPDATE SET seq = (SELECT MAX(seq) + 1 FROM system_events), "
+    "ON CONFLICT (id) DO UPDATE SET seq = %s, "
     "kind = excluded.kind, ts = excluded.ts, service = excluded.service, json = excluded.json "
     "WHERE system_events.json <> excluded.json";
   g_autoptr(GPtrArray) params = hw_store_params_new ();
   g_autofree char *sql = NULL;
+  g_autofree char *conflict = NULL;
   gint64 changes = 0;
 
   g_return_val_if_fail (HW_IS_EVENT_STORE (self), FALSE);
   g_return_val_if_fail (id != NULL && kind != NULL && json != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (at_seq > 0)
+    add_int (params, at_seq);
   add_string (params, id);
   add_string (params, kind);
   add_int (params, ts_ms);
   if (service != NULL)
     add_string (params, service);
   add_string (params, json);
-  sql = g_strdup_printf ("INSERT INTO system_events (id, kind, ts, service, json) VALUES (?, ?, ?, %s, ?) %s",
-                         service != NULL ? "?" : "NULL",
-                         replace ? replace_sql : "ON CONFLICT (id) DO NOTHING");
+  conflict = replace ? g_strdup_printf (replace_sql, at_seq > 0 ? "excluded.seq" : "(SELECT MAX(seq) + 1 FROM system_events)")
+                     : g_strdup ("ON CONFLICT (id) DO NOTHING");
+  sql = g_strdup_printf ("INSERT INTO system_events (%sid, kind, ts, service, json) VALUES (%s?, ?, ?, %s, ?) %s",
+                         at_seq > 0 ? "seq, " : "", at_seq > 0 ? "?, " : "",
+                         service != NULL ? "?" : "NULL", conflict);
   if (!write_one (self, sql, params, &changes, error))
     return FALSE;
   if (status != NULL)
@@ -428,7 +435,7 @@ hw_event_store_insert_system_event (HwEventStore    *self,
                                     HwInsertStatus  *status,
                                     GError         **error)
 {
-  return store_system_event (self, FALSE, id, kind, ts_ms, service, json, status, error);
+  return store_system_event (self, FALSE, 0, id, kind, ts_ms, service, json, status, error);
 }
 
 gboolean
@@ -441,7 +448,52 @@ hw_event_store_upsert_system_event (HwEventStore    *self,
                                     HwInsertStatus  *status,
                                     GError         **error)
 {
-  return store_system_event (self, TRUE, id, kind, ts_ms, service, json, status, error);
+  return store_system_event (self, TRUE, 0, id, kind, ts_ms, service, json, status, error);
+}
+
+gboolean
+hw_event_store_store_system_event_at (HwEventStore    *self,
+                                      gint64           seq,
+                                      gboolean         replace,
+                                      const char      *id,
+                                      const char      *kind,
+                                      gint64           ts_ms,
+                                      const char      *service,
+                                      const char      *json,
+                                      HwInsertStatus  *status,
+                                      GError         **error)
+{
+  g_return_val_if_fail (seq > 0, FALSE);
+
+  return store_system_event (self, replace, seq, id, kind, ts_ms, service, json, status, error);
+}
+
+gboolean
+hw_event_store_delete_system_events (HwEventStore  *self,
+                                     GError       **error)
+{
+  g_autoptr(GPtrArray) params = hw_store_params_new ();
+
+  g_return_val_if_fail (HW_IS_EVENT_STORE (self), FALSE);
+
+  return write_one (self, "DELETE FROM system_events", params, NULL, error);
+}
+
+gint64
+hw_event_store_get_max_system_seq (HwEventStore  *self,
+                                   GError       **error)
+{
+  HwStoreConn *conn;
+  gint64 max_seq;
+
+  g_return_val_if_fail (HW_IS_EVENT_STORE (self), -1);
+
+  conn = hw_store_acquire_reader (self, NULL, error);
+  if (conn == NULL)
+    return -1;
+  max_seq = hw_store_select_int (conn, "SELECT coalesce(max(seq), 0) FROM system_events", NULL, error);
+  hw_store_release_reader (self, conn);
+  return max_seq;
 }
 
 static gpointer

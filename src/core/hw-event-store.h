@@ -542,6 +542,27 @@ gboolean      hw_event_store_upsert_system_event   (HwEventStore       *self,
                                                     const char         *json,
                                                     HwInsertStatus     *status,
                                                     GError            **error);
+/* For a copy of a shared history (the JetStream engine's system stream):
+ * inserts (@replace FALSE, a stored id wins) or upserts (@replace TRUE)
+ * like the two above, but under @seq, the history's own sequence, so that
+ * every copy has the same changes feed. A stored event that changes takes
+ * @seq; one that does not keeps its seq (@status DUPLICATE). */
+gboolean      hw_event_store_store_system_event_at (HwEventStore       *self,
+                                                    gint64              seq,
+                                                    gboolean            replace,
+                                                    const char         *id,
+                                                    const char         *kind,
+                                                    gint64              ts_ms,
+                                                    const char         *service,
+                                                    const char         *json,
+                                                    HwInsertStatus     *status,
+                                                    GError            **error);
+/* Every system event: for a copy that is filled again from its history. */
+gboolean      hw_event_store_delete_system_events  (HwEventStore       *self,
+                                                    GError            **error);
+/* The highest seq of the system events (0 when there are none). */
+gint64        hw_event_store_get_max_system_seq    (HwEventStore       *self,
+                                                    GError            **error);
 /* HW_ERROR_NOT_FOUND when no event has @id. */
 HwSystemEvent *hw_event_store_get_system_event     (HwEventStore       *self,
                                                     const char         *id,
