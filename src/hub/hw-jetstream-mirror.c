@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "hw-event-prepare.h"
 #include "hw-jetstream-mirror.h"
 
@@ -20,8 +22,13 @@
 struct _HwJetStreamMirror
 {
   HwJetStream     *js;
-  HwEventStore    *store;
+  const char      *label;      /* in messages and the thread name: "lake-mirror" */
   GThread         *thread;
+  HwJetStreamMirrorApply apply;
+  gpointer         apply_data;
+
+  /* The lake's: applied by apply_events() */
+  HwEventStore    *store;
   HwEventPreparer *preparer;   /* the thread's */
   HwJetStreamMirrorFunc stored_func;
   gpointer         stored_data;
@@ -54,7 +61,7 @@ report (HwJetStreamMirror *self,
 {
   if (g_strcmp0 (self->last_error, error->message) == 0)
     return;
-  g_message ("lake mirror: %s; retrying", error->message);
+  g_message ("%s: %s; retrying", self->label, error->message);
   g_free (self->last_error);
   self->last_error = g_strdup (error->message);
 }
@@ -141,8 +148,8 @@ reader_stalled (HwJetStreamMirror *self)
   if (++self->idle_behind < STALLED_READS)
     return FALSE;
   self->idle_behind = 0;
-  g_message ("lake mirror: no events read at %" G_GUINT64_FORMAT " while the stream has %" G_GINT64_FORMAT
-             "; reading again", hw_jetstream_mirror_get_seq (self), last);
+  g_message ("%s: nothing read at %" G_GUINT64_FORMAT " while the stream has %" G_GINT64_FORMAT
+             "; reading again", self->label, hw_jetstream_mirror_get_seq (self), last);
   return TRUE;
 }
 
@@ -186,8 +193,8 @@ contiguous_prefix (HwJetStreamMirror *self,
 
       if (seq > expected && stream_has_any (self, expected, seq - 1))
         {
-          g_message ("lake mirror: a read skipped from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-                     "; reading again", expected, seq - 1);
+          g_message ("%s: a read skipped from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+                     "; reading again", self->label, expected, seq - 1);
           *out_skipped = TRUE;
           return i;
         }
@@ -196,20 +203,36 @@ contiguous_prefix (HwJetStreamMirror *self,
   return seqs->len;
 }
 
-/* One read and one store transaction. FALSE when the reader must be made
- * again. */
+/* The lake's batches: one store transaction. */
+static gboolean
+apply_events (GPtrArray  *payloads,
+              GArray     *seqs,
+              gpointer    user_data,
+              GError    **error)
+{
+  HwJetStreamMirror *self = user_data;
+  g_autofree HwPreparedEvent *prepared = g_new0 (HwPreparedEvent, seqs->len);
+  g_autofree gint64 *at_seqs = g_new0 (gint64, seqs->len);
+  g_autofree HwInsertStatus *statuses = g_new0 (HwInsertStatus, seqs->len);
+  guint n = prepare_batch (self, payloads, seqs, prepared, at_seqs);
+  gboolean ok = hw_event_store_insert_prepared_at (self->store, prepared, at_seqs, n, statuses, error);
+
+  for (guint i = 0; i < n; i++)
+    hw_prepared_event_clear (&prepared[i]);
+  if (ok)
+    report_stored (self, at_seqs, statuses, n);
+  return ok;
+}
+
+/* One read, applied. FALSE when the reader must be made again. */
 static gboolean
 mirror_batch (HwJetStreamMirror *self,
               HwJetStreamReader *reader)
 {
   g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (guint64));
-  g_autofree HwPreparedEvent *prepared = NULL;
-  g_autofree gint64 *at_seqs = NULL;
-  g_autofree HwInsertStatus *statuses = NULL;
   g_autoptr(GError) error = NULL;
   gboolean skipped;
-  gboolean ok;
   guint n;
 
   if (!hw_jetstream_reader_next (reader, BATCH_EVENTS, READ_WAIT_MS, payloads, seqs, &error))
@@ -226,21 +249,13 @@ mirror_batch (HwJetStreamMirror *self,
   if (n == 0)
     return FALSE;
 
-  prepared = g_new0 (HwPreparedEvent, seqs->len);
-  at_seqs = g_new0 (gint64, seqs->len);
-  statuses = g_new0 (HwInsertStatus, seqs->len);
-  n = prepare_batch (self, payloads, seqs, prepared, at_seqs);
-  ok = hw_event_store_insert_prepared_at (self->store, prepared, at_seqs, n, statuses, &error);
-  for (guint i = 0; i < n; i++)
-    hw_prepared_event_clear (&prepared[i]);
-  if (!ok)
+  if (!self->apply (payloads, seqs, self->apply_data, &error))
     {
       report (self, error);
       return FALSE;
     }
 
   g_clear_pointer (&self->last_error, g_free);
-  report_stored (self, at_seqs, statuses, n);
   g_mutex_lock (&self->lock);
   self->seq = MAX (self->seq, g_array_index (seqs, guint64, seqs->len - 1));
   g_cond_broadcast (&self->progressed);
@@ -286,28 +301,57 @@ mirror_main (gpointer data)
   return NULL;
 }
 
+static HwJetStreamMirror *
+start_thread (HwJetStreamMirror     *self,
+              HwJetStream           *js,
+              guint64                held_seq,
+              const char            *label,
+              HwJetStreamMirrorApply apply,
+              gpointer               user_data)
+{
+  g_autofree char *thread_name = g_strconcat ("hw-", label, NULL);
+
+  self->js = js;
+  self->label = label;
+  self->apply = apply;
+  self->apply_data = user_data;
+  self->seq = held_seq;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->progressed);
+  /* Linux keeps 15 characters of a thread name. */
+  if (strlen (thread_name) > 15)
+    thread_name[15] = '\0';
+  self->thread = g_thread_new (thread_name, mirror_main, self);
+  return self;
+}
+
+HwJetStreamMirror *
+hw_jetstream_mirror_start_applying (HwJetStream           *js,
+                                    guint64                held_seq,
+                                    const char            *label,
+                                    HwJetStreamMirrorApply apply,
+                                    gpointer               user_data)
+{
+  return start_thread (g_new0 (HwJetStreamMirror, 1), js, held_seq, label, apply, user_data);
+}
+
 HwJetStreamMirror *
 hw_jetstream_mirror_start (HwJetStream          *js,
                            HwEventStore         *store,
                            HwJetStreamMirrorFunc func,
                            gpointer              user_data)
 {
-  HwJetStreamMirror *self = g_new0 (HwJetStreamMirror, 1);
   gint64 newest = hw_event_store_get_max_seq (store, NULL);
+  HwEventPreparer *preparer = hw_event_preparer_new (NULL);
+  HwJetStreamMirror *self = g_new0 (HwJetStreamMirror, 1);
 
-  self->js = js;
+  /* The hub's codec: its bodies are read again for every delivery. */
+  hw_event_preparer_set_codec (preparer, HW_BODY_CODEC_LZ4);
   self->store = store;
   self->stored_func = func;
   self->stored_data = user_data;
-  self->seq = newest > 0 ? (guint64) newest : 0;
-  self->preparer = hw_event_preparer_new (NULL);
-  /* The hub's codec: its bodies are read again for every delivery. */
-  hw_event_preparer_set_codec (self->preparer, HW_BODY_CODEC_LZ4);
-  g_mutex_init (&self->lock);
-  g_cond_init (&self->progressed);
-  /* Linux keeps 15 characters of a thread name. */
-  self->thread = g_thread_new ("hw-lake-mirror", mirror_main, self);
-  return self;
+  self->preparer = preparer;
+  return start_thread (self, js, newest > 0 ? (guint64) newest : 0, "lake-mirror", apply_events, self);
 }
 
 guint64
@@ -349,7 +393,7 @@ hw_jetstream_mirror_free (HwJetStreamMirror *self)
   g_cond_broadcast (&self->progressed);
   g_mutex_unlock (&self->lock);
   g_thread_join (self->thread);
-  hw_event_preparer_free (self->preparer);
+  g_clear_pointer (&self->preparer, hw_event_preparer_free);
   g_free (self->last_error);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->progressed);

@@ -31,6 +31,23 @@ HwJetStreamMirror *hw_jetstream_mirror_start   (HwJetStream          *js,
                                                 HwEventStore         *store,
                                                 HwJetStreamMirrorFunc func,
                                                 gpointer              user_data);
+/* Applies a batch read from the stream, in stream order, on the mirror's
+ * thread: @payloads (GBytes*) and their @seqs (guint64). FALSE with @error
+ * when it could not: the batch is read again. */
+typedef gboolean (*HwJetStreamMirrorApply) (GPtrArray  *payloads,
+                                            GArray     *seqs,
+                                            gpointer    user_data,
+                                            GError    **error);
+
+/* The same for another stream than the lake, or another store: reads
+ * @js's stream after @held_seq, and hands every batch to @apply. @label
+ * names the thread ("hw-" @label) and the mirror in messages; it must
+ * outlive the mirror, as @js and @user_data. */
+HwJetStreamMirror *hw_jetstream_mirror_start_applying (HwJetStream           *js,
+                                                       guint64                held_seq,
+                                                       const char            *label,
+                                                       HwJetStreamMirrorApply apply,
+                                                       gpointer               user_data);
 /* The newest stream sequence the store holds (or has passed over). */
 guint64            hw_jetstream_mirror_get_seq (HwJetStreamMirror  *self);
 /* Until the store holds the stream up to @seq: TRUE, or FALSE once

@@ -154,7 +154,7 @@ open_connection (HwJetStream               *self,
   return s;
 }
 
-/* Creates the lake stream, or finds it there. A cluster that has just
+/* Creates the stream, or finds it there. A cluster that has just
  * started answers "unavailable" until it has a leader, and cannot place
  * three replicas until three servers have joined: tried until @deadline. */
 static gboolean
@@ -193,7 +193,9 @@ ensure_stream (HwJetStream  *self,
         return TRUE;
       if (g_get_monotonic_time () >= deadline)
         {
-          hw_jetstream_set_error (error, s, js_code, "creating the lake stream");
+          g_autofree char *what = g_strconcat ("creating the stream ", self->stream, NULL);
+
+          hw_jetstream_set_error (error, s, js_code, what);
           return FALSE;
         }
       g_usleep (PLACEMENT_RETRY_US);
@@ -205,6 +207,8 @@ hw_jetstream_connect (const HwJetStreamOptions  *options,
                       GError                   **error)
 {
   g_autoptr(HwJetStream) self = g_new0 (HwJetStream, 1);
+  const char *kind = options->kind != NULL ? options->kind : "lake";
+  g_autofree char *kind_upper = g_ascii_strup (kind, -1);
   gint64 deadline;
   natsStatus s;
 
@@ -212,8 +216,8 @@ hw_jetstream_connect (const HwJetStreamOptions  *options,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   self->name = hw_jetstream_sanitize_name (options->subsystem);
-  self->stream = g_strconcat ("HW_LAKE_", self->name, NULL);
-  self->subject = g_strconcat ("hw.", self->name, ".lake", NULL);
+  self->stream = g_strdup_printf ("HW_%s_%s", kind_upper, self->name);
+  self->subject = g_strconcat ("hw.", self->name, ".", kind, NULL);
   self->timeout_ms = options->timeout_ms > 0 ? options->timeout_ms : 5000;
   g_mutex_init (&self->lock);
   g_cond_init (&self->acked);

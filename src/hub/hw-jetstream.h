@@ -20,7 +20,8 @@ typedef struct
   /* NULL-terminated nats:// URLs of the cluster's servers; the client
    * moves to another one when its server goes away. */
   const char * const *urls;
-  /* The stream is HW_LAKE_<subsystem>, on the subject hw.<subsystem>.lake. */
+  /* The stream is HW_<KIND>_<subsystem>, on the subject
+   * hw.<subsystem>.<kind>: see @kind. */
   const char         *subsystem;
   /* Copies of every event: a 2xx waits until this many servers have it. */
   int                 replicas;
@@ -29,6 +30,9 @@ typedef struct
    * @connect_timeout_ms is set. */
   gint64              timeout_ms;
   gint64              connect_timeout_ms;
+  /* "lake" when NULL (the events), or "system" (the system events,
+   * docs/jetstream.md). */
+  const char         *kind;
 } HwJetStreamOptions;
 
 typedef enum
