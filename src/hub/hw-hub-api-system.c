@@ -219,6 +219,87 @@ validate_system_event (JsonNode  *node,
   return TRUE;
 }
 
+/* One item of a POST's answer. */
+static void
+add_item (JsonArray  *items,
+          guint       index,
+          const char *id,
+          gboolean    duplicate)
+{
+  JsonObject *item = json_object_new ();
+
+  json_object_set_int_member (item, "index", index);
+  json_object_set_string_member (item, "id", id);
+  json_object_set_string_member (item, "status", duplicate ? "duplicate" : "accepted");
+  json_array_add_object_element (items, item);
+}
+
+static void
+reply_items (HwHubRequest *request,
+             JsonArray    *items,
+             gboolean      any_accepted)
+{
+  g_autoptr(JsonObject) answer = json_object_new ();
+
+  json_object_set_array_member (answer, "items", json_array_ref (items));
+  hw_hub_reply_object (request->msg, any_accepted ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, answer);
+}
+
+/* With the JetStream engine an event is new when this message made its
+ * row in the store; an id stored before keeps its row and seq. */
+static gboolean
+published_as_new (HwHub       *hub,
+                  const char  *id,
+                  gint64       seq,
+                  gboolean     duplicate)
+{
+  g_autoptr(HwSystemEvent) stored = hw_event_store_get_system_event (hw_hub_get_store (hub), id, NULL, NULL);
+
+  return !duplicate && stored != NULL && stored->seq == seq;
+}
+
+/* @data: the events' ids (a GStrv), in the request's order. */
+static void
+answer_published (HwHubRequest   *request,
+                  const gint64   *seqs,
+                  const gboolean *duplicates,
+                  gpointer        data)
+{
+  char **ids = data;
+  g_autoptr(JsonArray) items = json_array_new ();
+  gboolean any_accepted = FALSE;
+
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      gboolean accepted = published_as_new (request->hub, ids[i], seqs[i], duplicates[i]);
+
+      any_accepted |= accepted;
+      add_item (items, i, ids[i], !accepted);
+    }
+  reply_items (request, items, any_accepted);
+}
+
+/* The JetStream engine's POST: every replica's copy stores the events. */
+static void
+post_shared (HwHubRequest *request,
+             GPtrArray    *nodes,
+             GArray       *times)
+{
+  g_autoptr(GPtrArray) objects = g_ptr_array_new ();
+  GStrvBuilder *ids = g_strv_builder_new ();
+
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      JsonObject *object = json_node_get_object (g_ptr_array_index (nodes, i));
+
+      g_strv_builder_add (ids, hw_hub_system_event_ensure_id (object));
+      g_ptr_array_add (objects, object);
+    }
+  hw_hub_publish_system_events (request, objects, times, FALSE, answer_published,
+                                g_strv_builder_end (ids), (GDestroyNotify) g_strfreev);
+  g_strv_builder_unref (ids);
+}
+
 static void
 post_system_events (HwHubRequest *request,
                     gpointer      user_data)
@@ -227,8 +308,7 @@ post_system_events (HwHubRequest *request,
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GPtrArray) nodes = g_ptr_array_new ();
   g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(JsonArray) items = NULL;
   gsize length = 0;
   const char *data = g_bytes_get_data (request->body, &length);
   gboolean any_accepted = FALSE;
@@ -269,9 +349,13 @@ post_system_events (HwHubRequest *request,
       g_array_append_val (times, ts);
     }
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "items");
-  json_builder_begin_array (builder);
+  if (hw_hub_get_lake (request->hub) != NULL)
+    {
+      post_shared (request, nodes, times);
+      return;
+    }
+
+  items = json_array_new ();
   for (guint i = 0; i < nodes->len; i++)
     {
       JsonObject *object = json_node_get_object (g_ptr_array_index (nodes, i));
@@ -285,19 +369,9 @@ post_system_events (HwHubRequest *request,
           return;
         }
       any_accepted |= !duplicate;
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "index");
-      json_builder_add_int_value (builder, i);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, id);
-      json_builder_set_member_name (builder, "status");
-      json_builder_add_string_value (builder, duplicate ? "duplicate" : "accepted");
-      json_builder_end_object (builder);
+      add_item (items, i, id, duplicate);
     }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  answer = json_builder_get_root (builder);
-  hw_hub_reply_json (request->msg, any_accepted ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, answer);
+  reply_items (request, items, any_accepted);
 }
 
 /* PATCH /v1/system-events/{id}: a JSON merge patch (RFC 7396) over the stored
@@ -349,6 +423,32 @@ merge_system_event (const char  *stored_json,
 }
 
 static void
+answer_patched (HwHubRequest   *request,
+                const gint64   *seqs,
+                const gboolean *duplicates,
+                gpointer        data)
+{
+  hw_hub_reply_json (request->msg, SOUP_STATUS_OK, data);
+}
+
+/* The JetStream engine's PATCH: the route waited for this replica's copy
+ * to catch up before the merge, and every copy applies the result. */
+static void
+patch_shared (HwHubRequest *request,
+              JsonObject   *merged,
+              gint64        ts,
+              JsonNode     *node)
+{
+  g_autoptr(GPtrArray) objects = g_ptr_array_new ();
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  g_ptr_array_add (objects, merged);
+  g_array_append_val (times, ts);
+  hw_hub_publish_system_events (request, objects, times, TRUE, answer_patched, json_node_ref (node),
+                                (GDestroyNotify) json_node_unref);
+}
+
+static void
 patch_system_event (HwHubRequest *request,
                     gpointer      user_data)
 {
@@ -391,6 +491,11 @@ patch_system_event (HwHubRequest *request,
   if (node == NULL || !validate_system_event (node, 0, &ts, &error))
     {
       hw_hub_reply_gerror (request->msg, error);
+      return;
+    }
+  if (hw_hub_get_lake (request->hub) != NULL)
+    {
+      patch_shared (request, merged, ts, node);
       return;
     }
   json = json_to_string (node, FALSE);
@@ -619,6 +724,8 @@ hw_hub_api_system_register (HwHub *hub)
   hw_hub_add_route (hub, "GET", "/v1/system-events", HW_ROLE_VIEWER, get_system_events, NULL);
   hw_hub_add_route (hub, "POST", "/v1/system-events", HW_ROLE_PUBLISHER, post_system_events, NULL);
   hw_hub_add_route (hub, "PATCH", "/v1/system-events/{id}", HW_ROLE_PUBLISHER, patch_system_event, NULL);
+  hw_hub_route_reads_system_events (hub, "GET", "/v1/system-events");
+  hw_hub_route_reads_system_events (hub, "PATCH", "/v1/system-events/{id}");
   hw_hub_add_route (hub, "GET", "/v1/metrics/query", HW_ROLE_VIEWER, get_metrics_query, NULL);
   hw_hub_add_route (hub, "GET", "/metrics", HW_ROLE_VIEWER, get_prometheus, NULL);
 }

@@ -19,19 +19,13 @@ hw_hub_store_system_event (HwHub       *self,
 {
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
   g_autofree char *json = NULL;
-  g_autofree char *id = NULL;
+  const char *id = hw_hub_system_event_ensure_id (object);
   const char *kind = json_object_get_string_member_with_default (object, "kind", NULL);
   const char *service = json_object_get_string_member_with_default (object, "service", NULL);
   HwInsertStatus status = HW_INSERT_ACCEPTED;
 
   g_return_val_if_fail (kind != NULL, NULL);
 
-  id = g_strdup (json_object_get_string_member_with_default (object, "id", NULL));
-  if (id == NULL)
-    {
-      id = g_uuid_string_random ();
-      json_object_set_string_member (object, "id", id);
-    }
   json_node_set_object (node, object);
   json = json_to_string (node, FALSE);
   if (!hw_event_store_insert_system_event (hw_hub_get_store (self), id, kind, ts_ms, service, json, &status, error))
@@ -40,7 +34,7 @@ hw_hub_store_system_event (HwHub       *self,
     *out_duplicate = status == HW_INSERT_DUPLICATE;
   if (status == HW_INSERT_ACCEPTED)
     hw_hub_stream_publish (self, "system-event", node);
-  return g_steal_pointer (&id);
+  return g_strdup (id);
 }
 
 void
@@ -71,6 +65,14 @@ hw_hub_record_audit (HwHub      *self,
       while (json_object_iter_next (&iter, &name, &member))
         if (!json_object_has_member (object, name))
           json_object_set_member (object, name, json_node_copy (member));
+    }
+  /* With the JetStream engine the audit goes to the replicas' shared
+   * history; nobody waits for it, and it is sent again until stored. The
+   * store is not written here: its copy of the history is. */
+  if (hw_hub_get_config (self)->engine == HW_HUB_ENGINE_JETSTREAM)
+    {
+      hw_hub_publish_audit (self, object, now);
+      return;
     }
   id = hw_hub_store_system_event (self, object, now, NULL, &error);
   if (id == NULL)

@@ -22,8 +22,10 @@ gboolean    hw_hub_engine_kind_from_string (const char       *text,
 typedef struct _HwHubLake HwHubLake;
 
 /* Connects to the cluster at @urls, makes sure the subsystem's lake stream
- * exists, and starts filling @store from it; each batch stored is
- * announced with hw_hub_notify_appended(). Fails with HW_ERROR_UNAVAILABLE
+ * and system events' stream exist, and starts filling @store from both;
+ * each batch of events stored is announced with hw_hub_notify_appended().
+ * System events @store kept of its own are first published to the stream
+ * (docs/jetstream.md): from then on its copy is their only writer. Fails with HW_ERROR_UNAVAILABLE
  * when the cluster cannot be reached in time, and HW_ERROR_FAILED when this
  * build has no JetStream support. */
 HwHubLake  *hw_hub_lake_new_jetstream (HwHub              *hub,
@@ -56,6 +58,26 @@ gboolean    hw_hub_lake_publish       (HwHubLake             *self,
  * waits and returns once every hold is released. */
 gboolean    hw_hub_lake_catch_up      (HwHubLake          *self,
                                        GError            **error);
+/* The same for the system events' stream (HW_SYSTEM_<subsystem>). */
+gboolean    hw_hub_lake_catch_up_system (HwHubLake        *self,
+                                         GError          **error);
+
+/* Publishes @n system-event messages (hw_hub_system_message_new()) with
+ * their message ids, and waits until JetStream acknowledged every one and
+ * this replica's store applied them, so the replica answering sees its own
+ * writes. Fills @seqs (stream sequences) and @duplicates (JetStream had
+ * the message id already: a retry). HW_ERROR_UNAVAILABLE when some
+ * message was not acknowledged (sending them again is safe) or not yet
+ * applied here. Never on the main context; inside a hold. */
+gboolean    hw_hub_lake_publish_system (HwHubLake         *self,
+                                        const char * const *msg_ids,
+                                        GBytes * const    *messages,
+                                        guint              n,
+                                        gint64            *seqs,
+                                        gboolean          *duplicates,
+                                        GError           **error);
+/* Whether the lake is being freed: for a retry loop, to give up. */
+gboolean    hw_hub_lake_is_closing    (HwHubLake          *self);
 /* FALSE once the lake is being freed. */
 gboolean    hw_hub_lake_hold          (HwHubLake          *self);
 void        hw_hub_lake_release       (HwHubLake          *self);

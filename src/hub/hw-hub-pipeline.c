@@ -14,6 +14,9 @@
 #include "hw-hub-pipeline.h"
 #include "hw-hub-private.h"
 
+/* What a route waits for, with the JetStream engine, before it runs. */
+typedef gboolean (*CatchUpFunc) (HwHubLake *lake, GError **error);
+
 typedef struct
 {
   char           *method;
@@ -24,7 +27,9 @@ typedef struct
   HwHubRouteFunc  func;
   gpointer        user_data;
   gboolean        accept_ndjson;
-  gboolean        reads_lake;
+  /* With the JetStream engine: what the route waits for this replica's
+   * copy of a stream to catch up with; NULL when it reads neither. */
+  CatchUpFunc     catch_up;
 } Route;
 
 struct _HwHubPipeline
@@ -116,15 +121,32 @@ hw_hub_route_accept_ndjson (HwHub      *hub,
     route->accept_ndjson = TRUE;
 }
 
+static void
+route_set_catch_up (HwHub       *hub,
+                    const char  *method,
+                    const char  *path_pattern,
+                    CatchUpFunc  catch_up)
+{
+  Route *route = route_lookup (hub, method, path_pattern);
+
+  if (route != NULL)
+    route->catch_up = catch_up;
+}
+
 void
 hw_hub_route_reads_lake (HwHub      *hub,
                          const char *method,
                          const char *path_pattern)
 {
-  Route *route = route_lookup (hub, method, path_pattern);
+  route_set_catch_up (hub, method, path_pattern, hw_hub_lake_catch_up);
+}
 
-  if (route != NULL)
-    route->reads_lake = TRUE;
+void
+hw_hub_route_reads_system_events (HwHub      *hub,
+                                  const char *method,
+                                  const char *path_pattern)
+{
+  route_set_catch_up (hub, method, path_pattern, hw_hub_lake_catch_up_system);
 }
 
 /* Matches @segments against @route; fills @params (decoded) on success. */
@@ -354,6 +376,7 @@ typedef struct
 {
   HwHubRequest   *request;
   HwHubLake      *lake;     /* held until the catch-up returns */
+  CatchUpFunc     catch_up;
   HwHubRouteFunc  func;
   gpointer        user_data;
 } LakeRead;
@@ -373,7 +396,7 @@ catch_up_in_thread (GTask        *task,
 {
   LakeRead *read = task_data;
   GError *error = NULL;
-  gboolean caught_up = hw_hub_lake_catch_up (read->lake, &error);
+  gboolean caught_up = read->catch_up (read->lake, &error);
 
   hw_hub_lake_release (read->lake);
   if (caught_up)
@@ -423,6 +446,7 @@ read_lake_after_catch_up (Route        *route,
   task = g_task_new (NULL, NULL, on_caught_up, NULL);
   read = g_new0 (LakeRead, 1);
   read->lake = lake;
+  read->catch_up = route->catch_up;
   read->request = hw_hub_request_ref (request);
   read->func = route->func;
   read->user_data = route->user_data;
@@ -482,8 +506,8 @@ dispatch (SoupServer        *server,
     return;
 
   /* The request outlives this call on the lake's path, the media type
-   * does not; lake reads are GETs and do not look at it. */
-  if (route->reads_lake && hw_hub_get_lake (self) != NULL)
+   * does not; the routes that catch up first do not look at it. */
+  if (route->catch_up != NULL && hw_hub_get_lake (self) != NULL)
     {
       request->content_type = NULL;
       read_lake_after_catch_up (route, request);

@@ -33,6 +33,13 @@ void hw_hub_route_reads_lake (HwHub      *hub,
                               const char *method,
                               const char *path_pattern);
 
+/* Routes that answer from the system events: with the JetStream engine
+ * they first wait, the same way, for this replica's copy of the system
+ * events' stream. */
+void hw_hub_route_reads_system_events (HwHub      *hub,
+                                       const char *method,
+                                       const char *path_pattern);
+
 /* Routes that take application/x-ndjson besides application/json. */
 void hw_hub_route_accept_ndjson (HwHub      *hub,
                                  const char *method,
@@ -46,5 +53,36 @@ char *hw_hub_store_system_event (HwHub       *hub,
                                  gint64       ts_ms,
                                  gboolean    *out_duplicate,
                                  GError     **error);
+
+/* With the JetStream engine (docs/jetstream.md): publishes @events
+ * (JsonObject*, each with its "id" and "kind"), ordered by @times
+ * (gint64), to the system events' stream, off the main context, with
+ * @request paused meanwhile. Once JetStream acknowledged them and this
+ * replica's store applied them, @done answers @request on the main
+ * context with each event's stream sequence and whether the stream had
+ * it already; otherwise @request is answered 503. @replace: a PATCH's
+ * result, which replaces the stored event. */
+typedef void (*HwHubSystemPublished) (HwHubRequest   *request,
+                                      const gint64   *seqs,
+                                      const gboolean *duplicates,
+                                      gpointer        data);
+
+void hw_hub_publish_system_events (HwHubRequest         *request,
+                                   GPtrArray            *events,
+                                   GArray               *times,
+                                   gboolean              replace,
+                                   HwHubSystemPublished  done,
+                                   gpointer              data,
+                                   GDestroyNotify        data_free);
+
+/* The same for an audit the hub writes itself, with no request waiting:
+ * sent again while the cluster does not take it, a bounded number of
+ * times, each failure logged. */
+void hw_hub_publish_audit (HwHub      *hub,
+                           JsonObject *event,
+                           gint64      ts_ms);
+
+/* Gives @object an "id" when it has none; returns it. */
+const char *hw_hub_system_event_ensure_id (JsonObject *object);
 
 G_END_DECLS

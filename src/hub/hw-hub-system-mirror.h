@@ -1,0 +1,44 @@
+/* hw-hub-system-mirror.h: the system events shared by JetStream replicas, as stream messages
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * With the JetStream engine every write of a system event (a POST, a
+ * PATCH's merged result, an audit) is a message on the stream
+ * HW_SYSTEM_<subsystem>, and each replica's store is a copy of that
+ * stream, applied in order under the stream's sequence numbers by its
+ * mirror: the only writer of system events in that engine, so the changes
+ * feed (`?after=SEQ`) is the same through every replica
+ * (docs/jetstream.md).
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "hw-hub.h"
+
+G_BEGIN_DECLS
+
+/* The message for @event (which has its "id" and "kind"), ordered by
+ * @ts_ms: applied as a POST (a stored id wins) or, with @replace, as a
+ * PATCH's result (it replaces the stored event). */
+GBytes   *hw_hub_system_message_new   (JsonObject  *event,
+                                       gint64       ts_ms,
+                                       gboolean     replace);
+/* The message (a POST's) for an event a store kept as @json, or NULL
+ * when @json is not a system event. */
+GBytes   *hw_hub_system_message_from_stored (const char *json,
+                                             gint64      ts_ms);
+/* JetStream's message id for @message about @id: the id and a hash of the
+ * content, so that a retry is stored once and a later change is not
+ * taken for one. */
+char     *hw_hub_system_message_id    (const char  *id,
+                                       GBytes      *message);
+
+/* An HwJetStreamMirrorApply for @hub's store: stores each message under
+ * its stream sequence and pushes what changed to the hub's live stream. */
+gboolean  hw_hub_system_mirror_apply  (GPtrArray   *payloads,
+                                       GArray      *seqs,
+                                       gpointer     hub,
+                                       GError     **error);
+
+G_END_DECLS
