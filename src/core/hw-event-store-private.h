@@ -219,6 +219,37 @@ HwQuerySqlFlags hw_store_plan_text       (HwStoreConn     *conn,
 /* @min_matches for reads that visit every match (counts, lists, aggregates). */
 gint64        hw_store_full_filter_min   (HwStoreConn     *conn);
 GPtrArray    *hw_store_params_new        (void);
+
+/* hw-event-store-records.c: helpers for the stores of records (faults,
+ * system events, metric points, cursors). Parameters are GVariant*. */
+typedef gpointer (*HwStoreRowReader) (sqlite3_stmt *stmt);
+
+void          hw_store_param_string      (GPtrArray      *params,
+                                          const char     *value);
+void          hw_store_param_int         (GPtrArray      *params,
+                                          gint64          value);
+char         *hw_store_column_dup_text   (sqlite3_stmt   *stmt,
+                                          int             column);
+/* Runs a read-only @sql on a pooled reader, each row made an item. */
+GPtrArray    *hw_store_select_items      (HwEventStore      *self,
+                                          const char        *sql,
+                                          GPtrArray         *params,
+                                          HwStoreRowReader   read_row,
+                                          GDestroyNotify     free_item,
+                                          GCancellable      *cancellable,
+                                          GError           **error);
+/* One write statement per parameter set, all in one transaction. */
+gboolean      hw_store_write_batch       (HwEventStore   *self,
+                                          const char     *sql,
+                                          GPtrArray     **param_sets,
+                                          guint           n,
+                                          gint64         *total_changes,
+                                          GError        **error);
+gboolean      hw_store_write_one         (HwEventStore   *self,
+                                          const char     *sql,
+                                          GPtrArray      *params,
+                                          gint64         *changes,
+                                          GError        **error);
 gboolean      hw_store_bind              (sqlite3_stmt  *stmt,
                                           GPtrArray     *params,
                                           GError       **error);

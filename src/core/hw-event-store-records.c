@@ -1,4 +1,4 @@
-/* hw-event-store-records.c: faults, system events, metric points and sync cursors
+/* hw-event-store-records.c: faults, metric points, sync cursors, and helpers for records
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -36,18 +36,6 @@ hw_fault_group_free (HwFaultGroup *group)
 }
 
 void
-hw_system_event_free (HwSystemEvent *event)
-{
-  if (event == NULL)
-    return;
-  g_free (event->id);
-  g_free (event->kind);
-  g_free (event->service);
-  g_free (event->json);
-  g_free (event);
-}
-
-void
 hw_metric_point_clear (HwMetricPoint *point)
 {
   g_clear_pointer (&point->name, g_free);
@@ -56,38 +44,36 @@ hw_metric_point_clear (HwMetricPoint *point)
 
 /* Small helpers -------------------------------------------------------------- */
 
-static void
-add_string (GPtrArray  *params,
-            const char *value)
+void
+hw_store_param_string (GPtrArray  *params,
+                       const char *value)
 {
   g_ptr_array_add (params, g_variant_ref_sink (g_variant_new_string (value)));
 }
 
-static void
-add_int (GPtrArray *params,
-         gint64     value)
+void
+hw_store_param_int (GPtrArray *params,
+                    gint64     value)
 {
   g_ptr_array_add (params, g_variant_ref_sink (g_variant_new_int64 (value)));
 }
 
-static char *
-column_text (sqlite3_stmt *stmt,
-             int           column)
+char *
+hw_store_column_dup_text (sqlite3_stmt *stmt,
+                          int           column)
 {
   return g_strdup ((const char *) sqlite3_column_text (stmt, column));
 }
 
-typedef gpointer (*RowReader) (sqlite3_stmt *stmt);
-
 /* Runs a read-only @sql on a pooled reader and turns each row into an item. */
-static GPtrArray *
-select_items (HwEventStore   *self,
-              const char     *sql,
-              GPtrArray      *params,
-              RowReader       read_row,
-              GDestroyNotify  free_item,
-              GCancellable   *cancellable,
-              GError        **error)
+GPtrArray *
+hw_store_select_items (HwEventStore      *self,
+                       const char        *sql,
+                       GPtrArray         *params,
+                       HwStoreRowReader   read_row,
+                       GDestroyNotify     free_item,
+                       GCancellable      *cancellable,
+                       GError           **error)
 {
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (free_item);
   HwStoreConn *conn;
@@ -117,13 +103,13 @@ select_items (HwEventStore   *self,
 }
 
 /* Runs one write statement per parameter set, all in one transaction. */
-static gboolean
-write_batch (HwEventStore  *self,
-             const char    *sql,
-             GPtrArray    **param_sets,
-             guint          n,
-             gint64        *total_changes,
-             GError       **error)
+gboolean
+hw_store_write_batch (HwEventStore  *self,
+                      const char    *sql,
+                      GPtrArray    **param_sets,
+                      guint          n,
+                      gint64        *total_changes,
+                      GError       **error)
 {
   HwStoreConn *conn = hw_store_lock_writer (self);
   HwCachedStmt *stmt = hw_store_conn_prepare (conn, sql, error);
@@ -158,14 +144,14 @@ write_batch (HwEventStore  *self,
   return ok;
 }
 
-static gboolean
-write_one (HwEventStore  *self,
-           const char    *sql,
-           GPtrArray     *params,
-           gint64        *changes,
-           GError       **error)
+gboolean
+hw_store_write_one (HwEventStore  *self,
+                    const char    *sql,
+                    GPtrArray     *params,
+                    gint64        *changes,
+                    GError       **error)
 {
-  return write_batch (self, sql, &params, 1, changes, error);
+  return hw_store_write_batch (self, sql, &params, 1, changes, error);
 }
 
 /* Faults --------------------------------------------------------------------- */
@@ -196,37 +182,37 @@ fault_where (const HwFaultFilter *filter,
   if (filter->functionname != NULL)
     {
       g_string_append (sql, " AND f.functionname = ?");
-      add_string (params, filter->functionname);
+      hw_store_param_string (params, filter->functionname);
     }
   if (filter->pipeline != NULL)
     {
       g_string_append (sql, " AND f.pipeline = ?");
-      add_string (params, filter->pipeline);
+      hw_store_param_string (params, filter->pipeline);
     }
   if (filter->err_name != NULL)
     {
       g_string_append (sql, " AND f.err_name = ?");
-      add_string (params, filter->err_name);
+      hw_store_param_string (params, filter->err_name);
     }
   if (filter->err_message != NULL)
     {
       g_string_append (sql, " AND f.err_message = ?");
-      add_string (params, filter->err_message);
+      hw_store_param_string (params, filter->err_message);
     }
   if (filter->state != HW_FAULT_STATE_ANY)
     {
       g_string_append (sql, " AND f.state = ?");
-      add_string (params, filter->state == HW_FAULT_STATE_RESUBMITTED ? "resubmitted" : "new");
+      hw_store_param_string (params, filter->state == HW_FAULT_STATE_RESUBMITTED ? "resubmitted" : "new");
     }
   if (filter->from_ms != 0)
     {
       g_string_append (sql, " AND f.ts >= ?");
-      add_int (params, filter->from_ms);
+      hw_store_param_int (params, filter->from_ms);
     }
   if (filter->to_ms != 0)
     {
       g_string_append (sql, " AND f.ts < ?");
-      add_int (params, filter->to_ms);
+      hw_store_param_int (params, filter->to_ms);
     }
   return g_string_free (sql, FALSE);
 }
@@ -237,13 +223,13 @@ read_fault_row (sqlite3_stmt *stmt)
   HwFaultRow *row = g_new0 (HwFaultRow, 1);
 
   row->seq = sqlite3_column_int64 (stmt, 0);
-  row->id = column_text (stmt, 1);
+  row->id = hw_store_column_dup_text (stmt, 1);
   row->ts_ms = sqlite3_column_int64 (stmt, 2);
-  row->functionname = column_text (stmt, 3);
-  row->pipeline = column_text (stmt, 4);
-  row->err_name = column_text (stmt, 5);
-  row->err_message = column_text (stmt, 6);
-  row->err_stack = column_text (stmt, 7);
+  row->functionname = hw_store_column_dup_text (stmt, 3);
+  row->pipeline = hw_store_column_dup_text (stmt, 4);
+  row->err_name = hw_store_column_dup_text (stmt, 5);
+  row->err_message = hw_store_column_dup_text (stmt, 6);
+  row->err_stack = hw_store_column_dup_text (stmt, 7);
   row->state = fault_state_from_text ((const char *) sqlite3_column_text (stmt, 8));
   row->resubmitted_at_ms = sqlite3_column_int64 (stmt, 9);
   return row;
@@ -268,10 +254,10 @@ hw_event_store_list_faults (HwEventStore         *self,
                      "f.err_message, f.err_stack, f.state, coalesce(f.resubmitted_at, 0) "
                      "FROM faults f JOIN events e ON e.seq = f.seq WHERE ", where,
                      " ORDER BY f.ts DESC, f.seq DESC LIMIT ?", NULL);
-  add_int (params, limit > 0 ? limit : DEFAULT_FAULT_LIMIT);
+  hw_store_param_int (params, limit > 0 ? limit : DEFAULT_FAULT_LIMIT);
   hw_store_await_text_for (self, filter != NULL ? filter->query : NULL, cancellable);
-  return select_items (self, sql, params, read_fault_row, (GDestroyNotify) hw_fault_row_free,
-                       cancellable, error);
+  return hw_store_select_items (self, sql, params, read_fault_row, (GDestroyNotify) hw_fault_row_free,
+                                cancellable, error);
 }
 
 static gpointer
@@ -279,13 +265,13 @@ read_fault_group (sqlite3_stmt *stmt)
 {
   HwFaultGroup *group = g_new0 (HwFaultGroup, 1);
 
-  group->functionname = column_text (stmt, 0);
-  group->pipeline = column_text (stmt, 1);
-  group->err_message = column_text (stmt, 2);
+  group->functionname = hw_store_column_dup_text (stmt, 0);
+  group->pipeline = hw_store_column_dup_text (stmt, 1);
+  group->err_message = hw_store_column_dup_text (stmt, 2);
   group->count = sqlite3_column_int64 (stmt, 3);
   group->first_seen_ms = sqlite3_column_int64 (stmt, 4);
   group->last_seen_ms = sqlite3_column_int64 (stmt, 5);
-  group->sample_id = column_text (stmt, 6);
+  group->sample_id = hw_store_column_dup_text (stmt, 6);
   return group;
 }
 
@@ -337,8 +323,8 @@ hw_event_store_fault_groups (HwEventStore         *self,
                          (by & HW_FAULT_GROUP_ERR_MESSAGE) ? "f.err_message" : "NULL",
                          where, group_by);
   hw_store_await_text_for (self, filter != NULL ? filter->query : NULL, cancellable);
-  return select_items (self, sql, params, read_fault_group,
-                       (GDestroyNotify) hw_fault_group_free, cancellable, error);
+  return hw_store_select_items (self, sql, params, read_fault_group,
+                                (GDestroyNotify) hw_fault_group_free, cancellable, error);
 }
 
 gboolean
@@ -359,244 +345,19 @@ hw_event_store_mark_resubmitted (HwEventStore        *self,
     {
       GPtrArray *params = hw_store_params_new ();
 
-      add_int (params, at_ms);
-      add_string (params, ids[i]);
+      hw_store_param_int (params, at_ms);
+      hw_store_param_string (params, ids[i]);
       g_ptr_array_add (sets, params);
     }
 
-  if (!write_batch (self,
-                    "UPDATE faults SET state = 'resubmitted', resubmitted_at = ? "
-                    "WHERE seq = (SELECT seq FROM events WHERE id = ?)",
-                    (GPtrArray **) sets->pdata, sets->len, &changes, error))
+  if (!hw_store_write_batch (self,
+                             "UPDATE faults SET state = 'resubmitted', resubmitted_at = ? "
+                             "WHERE seq = (SELECT seq FROM events WHERE id = ?)",
+                             (GPtrArray **) sets->pdata, sets->len, &changes, error))
     return FALSE;
   if (n_marked != NULL)
     *n_marked = changes;
   return TRUE;
-}
-
-/* System events -------------------------------------------------------------- */
-
-/* Without @replace a stored id wins (POST dedupes); with it a changed event
- * replaces the stored one and moves to the end of the seq order, so the
- * changes feed (list_system_events_after) hands it out again. @at_seq > 0
- * is the seq to take instead of the next one. */
-static gboolean
-store_system_event (HwEventStore    *self,
-                    gboolean         replace,
-                    gint64           at_seq,
-                    const char      *id,
-                    const char      *kind,
-                    gint64           ts_ms,
-                    const char      *service,
-                    const char      *json,
-                    HwInsertStatus  *status,
-                    GError         **error)
-{
-  static const char replace_sql[] =
-    "ON CONFLICT (id) DO UPDATE SET seq = %s, "
-    "kind = excluded.kind, ts = excluded.ts, service = excluded.service, json = excluded.json "
-    "WHERE system_events.json <> excluded.json";
-  g_autoptr(GPtrArray) params = hw_store_params_new ();
-  g_autofree char *sql = NULL;
-  g_autofree char *conflict = NULL;
-  gint64 changes = 0;
-
-  g_return_val_if_fail (HW_IS_EVENT_STORE (self), FALSE);
-  g_return_val_if_fail (id != NULL && kind != NULL && json != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (at_seq > 0)
-    add_int (params, at_seq);
-  add_string (params, id);
-  add_string (params, kind);
-  add_int (params, ts_ms);
-  if (service != NULL)
-    add_string (params, service);
-  add_string (params, json);
-  conflict = replace ? g_strdup_printf (replace_sql, at_seq > 0 ? "excluded.seq" : "(SELECT MAX(seq) + 1 FROM system_events)")
-                     : g_strdup ("ON CONFLICT (id) DO NOTHING");
-  sql = g_strdup_printf ("INSERT INTO system_events (%sid, kind, ts, service, json) VALUES (%s?, ?, ?, %s, ?) %s",
-                         at_seq > 0 ? "seq, " : "", at_seq > 0 ? "?, " : "",
-                         service != NULL ? "?" : "NULL", conflict);
-  if (!write_one (self, sql, params, &changes, error))
-    return FALSE;
-  if (status != NULL)
-    *status = changes > 0 ? HW_INSERT_ACCEPTED : HW_INSERT_DUPLICATE;
-  return TRUE;
-}
-
-gboolean
-hw_event_store_insert_system_event (HwEventStore    *self,
-                                    const char      *id,
-                                    const char      *kind,
-                                    gint64           ts_ms,
-                                    const char      *service,
-                                    const char      *json,
-                                    HwInsertStatus  *status,
-                                    GError         **error)
-{
-  return store_system_event (self, FALSE, 0, id, kind, ts_ms, service, json, status, error);
-}
-
-gboolean
-hw_event_store_upsert_system_event (HwEventStore    *self,
-                                    const char      *id,
-                                    const char      *kind,
-                                    gint64           ts_ms,
-                                    const char      *service,
-                                    const char      *json,
-                                    HwInsertStatus  *status,
-                                    GError         **error)
-{
-  return store_system_event (self, TRUE, 0, id, kind, ts_ms, service, json, status, error);
-}
-
-gboolean
-hw_event_store_store_system_event_at (HwEventStore    *self,
-                                      gint64           seq,
-                                      gboolean         replace,
-                                      const char      *id,
-                                      const char      *kind,
-                                      gint64           ts_ms,
-                                      const char      *service,
-                                      const char      *json,
-                                      HwInsertStatus  *status,
-                                      GError         **error)
-{
-  g_return_val_if_fail (seq > 0, FALSE);
-
-  return store_system_event (self, replace, seq, id, kind, ts_ms, service, json, status, error);
-}
-
-gboolean
-hw_event_store_delete_system_events (HwEventStore  *self,
-                                     GError       **error)
-{
-  g_autoptr(GPtrArray) params = hw_store_params_new ();
-
-  g_return_val_if_fail (HW_IS_EVENT_STORE (self), FALSE);
-
-  return write_one (self, "DELETE FROM system_events", params, NULL, error);
-}
-
-gint64
-hw_event_store_get_max_system_seq (HwEventStore  *self,
-                                   GError       **error)
-{
-  HwStoreConn *conn;
-  gint64 max_seq;
-
-  g_return_val_if_fail (HW_IS_EVENT_STORE (self), -1);
-
-  conn = hw_store_acquire_reader (self, NULL, error);
-  if (conn == NULL)
-    return -1;
-  max_seq = hw_store_select_int (conn, "SELECT coalesce(max(seq), 0) FROM system_events", NULL, error);
-  hw_store_release_reader (self, conn);
-  return max_seq;
-}
-
-static gpointer
-read_system_event (sqlite3_stmt *stmt)
-{
-  HwSystemEvent *event = g_new0 (HwSystemEvent, 1);
-
-  event->seq = sqlite3_column_int64 (stmt, 0);
-  event->id = column_text (stmt, 1);
-  event->kind = column_text (stmt, 2);
-  event->ts_ms = sqlite3_column_int64 (stmt, 3);
-  event->service = column_text (stmt, 4);
-  event->json = column_text (stmt, 5);
-  return event;
-}
-
-GPtrArray *
-hw_event_store_list_system_events (HwEventStore   *self,
-                                   const char     *kind,
-                                   gint64          from_ms,
-                                   gint64          to_ms,
-                                   HwEventOrder    order,
-                                   guint           limit,
-                                   GCancellable   *cancellable,
-                                   GError        **error)
-{
-  g_autoptr(GPtrArray) params = hw_store_params_new ();
-  g_autoptr(GString) sql = g_string_new ("SELECT seq, id, kind, ts, service, json "
-                                         "FROM system_events WHERE 1");
-
-  g_return_val_if_fail (HW_IS_EVENT_STORE (self), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (kind != NULL)
-    {
-      g_string_append (sql, " AND kind = ?");
-      add_string (params, kind);
-    }
-  if (from_ms != HW_EVENT_STORE_UNBOUNDED)
-    {
-      g_string_append (sql, " AND ts >= ?");
-      add_int (params, from_ms);
-    }
-  if (to_ms != HW_EVENT_STORE_UNBOUNDED && to_ms != G_MAXINT64)
-    {
-      g_string_append (sql, " AND ts < ?");
-      add_int (params, to_ms);
-    }
-  g_string_append (sql, order == HW_EVENT_ORDER_OLDEST_FIRST
-                        ? " ORDER BY ts ASC, seq ASC LIMIT ?"
-                        : " ORDER BY ts DESC, seq DESC LIMIT ?");
-  add_int (params, limit > 0 ? (gint64) limit : -1);
-
-  return select_items (self, sql->str, params, read_system_event,
-                       (GDestroyNotify) hw_system_event_free, cancellable, error);
-}
-
-HwSystemEvent *
-hw_event_store_get_system_event (HwEventStore   *self,
-                                 const char     *id,
-                                 GCancellable   *cancellable,
-                                 GError        **error)
-{
-  g_autoptr(GPtrArray) params = hw_store_params_new ();
-  g_autoptr(GPtrArray) events = NULL;
-
-  g_return_val_if_fail (HW_IS_EVENT_STORE (self), NULL);
-  g_return_val_if_fail (id != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  add_string (params, id);
-  events = select_items (self, "SELECT seq, id, kind, ts, service, json FROM system_events WHERE id = ?",
-                         params, read_system_event, (GDestroyNotify) hw_system_event_free,
-                         cancellable, error);
-  if (events == NULL)
-    return NULL;
-  if (events->len == 0)
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_NOT_FOUND, "no system event with id '%s'", id);
-      return NULL;
-    }
-  return g_ptr_array_steal_index (events, 0);
-}
-
-GPtrArray *
-hw_event_store_list_system_events_after (HwEventStore   *self,
-                                         gint64          after_seq,
-                                         guint           limit,
-                                         GCancellable   *cancellable,
-                                         GError        **error)
-{
-  g_autoptr(GPtrArray) params = hw_store_params_new ();
-
-  g_return_val_if_fail (HW_IS_EVENT_STORE (self), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  add_int (params, after_seq);
-  add_int (params, limit > 0 ? (gint64) limit : -1);
-  return select_items (self,
-                       "SELECT seq, id, kind, ts, service, json FROM system_events "
-                       "WHERE seq > ? ORDER BY seq ASC LIMIT ?",
-                       params, read_system_event, (GDestroyNotify) hw_system_event_free,
-                       cancellable, error);
 }
 
 /* Metric points -------------------------------------------------------------- */
@@ -619,18 +380,18 @@ write_metric_points (HwEventStore         *self,
       GPtrArray *params = hw_store_params_new ();
 
       g_return_val_if_fail (points[i].name != NULL, FALSE);
-      add_string (params, points[i].name);
-      add_string (params, points[i].labels != NULL ? points[i].labels : "{}");
-      add_int (params, points[i].resolution_s);
-      add_int (params, points[i].ts_ms);
+      hw_store_param_string (params, points[i].name);
+      hw_store_param_string (params, points[i].labels != NULL ? points[i].labels : "{}");
+      hw_store_param_int (params, points[i].resolution_s);
+      hw_store_param_int (params, points[i].ts_ms);
       g_ptr_array_add (params, g_variant_ref_sink (g_variant_new_double (points[i].sum)));
       g_ptr_array_add (params, g_variant_ref_sink (g_variant_new_double (points[i].min)));
       g_ptr_array_add (params, g_variant_ref_sink (g_variant_new_double (points[i].max)));
-      add_int (params, points[i].count);
+      hw_store_param_int (params, points[i].count);
       g_ptr_array_add (sets, params);
     }
 
-  return n == 0 || write_batch (self, sql, (GPtrArray **) sets->pdata, sets->len, NULL, error);
+  return n == 0 || hw_store_write_batch (self, sql, (GPtrArray **) sets->pdata, sets->len, NULL, error);
 }
 
 gboolean
@@ -675,8 +436,8 @@ collect_points (HwStoreConn   *conn,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       HwMetricPoint point = {
-        .name = column_text (stmt, 0),
-        .labels = column_text (stmt, 1),
+        .name = hw_store_column_dup_text (stmt, 0),
+        .labels = hw_store_column_dup_text (stmt, 1),
         .resolution_s = sqlite3_column_int (stmt, 2),
         .ts_ms = sqlite3_column_int64 (stmt, 3),
         .sum = sqlite3_column_double (stmt, 4),
@@ -716,22 +477,22 @@ hw_event_store_query_metric_points (HwEventStore   *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   g_array_set_clear_func (points, (GDestroyNotify) hw_metric_point_clear);
-  add_string (params, name);
-  add_int (params, resolution_s);
+  hw_store_param_string (params, name);
+  hw_store_param_int (params, resolution_s);
   if (labels != NULL)
     {
       g_string_append (sql, " AND labels = ?");
-      add_string (params, labels);
+      hw_store_param_string (params, labels);
     }
   if (from_ms != HW_EVENT_STORE_UNBOUNDED)
     {
       g_string_append (sql, " AND ts >= ?");
-      add_int (params, from_ms);
+      hw_store_param_int (params, from_ms);
     }
   if (to_ms != HW_EVENT_STORE_UNBOUNDED && to_ms != G_MAXINT64)
     {
       g_string_append (sql, " AND ts < ?");
-      add_int (params, to_ms);
+      hw_store_param_int (params, to_ms);
     }
   g_string_append (sql, " ORDER BY labels, ts");
 
@@ -753,10 +514,10 @@ hw_event_store_prune_metric_points (HwEventStore  *self,
 
   g_return_val_if_fail (HW_IS_EVENT_STORE (self), FALSE);
 
-  add_int (params, resolution_s);
-  add_int (params, before_ms);
-  return write_one (self, "DELETE FROM metric_points WHERE resolution_s = ? AND ts < ?",
-                    params, NULL, error);
+  hw_store_param_int (params, resolution_s);
+  hw_store_param_int (params, before_ms);
+  return hw_store_write_one (self, "DELETE FROM metric_points WHERE resolution_s = ? AND ts < ?",
+                             params, NULL, error);
 }
 
 /* Sync cursors --------------------------------------------------------------- */
@@ -779,7 +540,7 @@ read_cursor (sqlite3_stmt *stmt)
 {
   CursorRow *row = g_new0 (CursorRow, 1);
 
-  row->value = column_text (stmt, 0);
+  row->value = hw_store_column_dup_text (stmt, 0);
   row->updated_at = sqlite3_column_int64 (stmt, 1);
   return row;
 }
@@ -797,9 +558,9 @@ hw_event_store_get_cursor (HwEventStore  *self,
   g_return_val_if_fail (HW_IS_EVENT_STORE (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  add_string (params, name);
-  rows = select_items (self, "SELECT value, updated_at FROM sync_cursors WHERE name = ?",
-                       params, read_cursor, (GDestroyNotify) cursor_row_free, NULL, error);
+  hw_store_param_string (params, name);
+  rows = hw_store_select_items (self, "SELECT value, updated_at FROM sync_cursors WHERE name = ?",
+                                params, read_cursor, (GDestroyNotify) cursor_row_free, NULL, error);
   if (rows == NULL || rows->len == 0)
     return NULL;
   row = g_ptr_array_index (rows, 0);
@@ -819,10 +580,10 @@ hw_event_store_set_cursor (HwEventStore  *self,
   g_return_val_if_fail (HW_IS_EVENT_STORE (self), FALSE);
   g_return_val_if_fail (name != NULL && value != NULL, FALSE);
 
-  add_string (params, name);
-  add_string (params, value);
-  add_int (params, g_get_real_time () / 1000);
-  return write_one (self,
-                    "INSERT OR REPLACE INTO sync_cursors (name, value, updated_at) VALUES (?, ?, ?)",
-                    params, NULL, error);
+  hw_store_param_string (params, name);
+  hw_store_param_string (params, value);
+  hw_store_param_int (params, g_get_real_time () / 1000);
+  return hw_store_write_one (self,
+                             "INSERT OR REPLACE INTO sync_cursors (name, value, updated_at) VALUES (?, ?, ?)",
+                             params, NULL, error);
 }
