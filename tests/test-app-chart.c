@@ -203,6 +203,42 @@ test_chart_exports (Fixture       *f,
   hw_test_rmdir (dir);
 }
 
+static gboolean
+other_rendered (gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  return hw_chart_get_render_count (f->other) > f->renders_before;
+}
+
+/* A chart told not to show its legend asks for the legend's rows less, and
+ * its plot keeps its height. */
+static void
+test_chart_hides_legend (Fixture       *f,
+                         gconstpointer  data)
+{
+  GtkWidget *other = GTK_WIDGET (f->other);
+  double legend = hw_chart_legend_height (f->other);
+  double plot_before = f->other->layout.plot.size.height;
+  int height_before = gtk_widget_get_height (GTK_WIDGET (f->other));
+  int with_legend, without_legend;
+
+  g_assert_cmpfloat (legend, >, 0.0);
+  g_assert_cmpfloat (f->other->layout.legend.size.height, ==, legend);
+  gtk_widget_measure (other, GTK_ORIENTATION_VERTICAL, -1, &with_legend, NULL, NULL, NULL);
+
+  f->renders_before = hw_chart_get_render_count (f->other);
+  hw_chart_set_show_legend (f->other, FALSE);
+  g_assert_cmpfloat (hw_chart_legend_height (f->other), ==, 0.0);
+  gtk_widget_measure (other, GTK_ORIENTATION_VERTICAL, -1, &without_legend, NULL, NULL, NULL);
+  g_assert_cmpint (with_legend - without_legend, ==, (int) ceil (legend));
+
+  g_assert_true (hw_test_wait_until (other_rendered, f, 10000));
+  g_assert_cmpfloat (f->other->layout.legend.size.height, ==, 0.0);
+  g_assert_cmpfloat (f->other->layout.plot.size.height, >=, plot_before);
+  g_assert_cmpint (gtk_widget_get_height (other), ==, height_before - (int) ceil (legend));
+}
+
 /* Every y-axis label reads differently from its neighbour, whatever the
  * unit and span: an empty byte chart once read "1 byte, 0 bytes, 0 bytes". */
 static void
@@ -251,6 +287,8 @@ main (int   argc,
               test_chart_tooltip_lists_series, fixture_tear_down);
   g_test_add ("/app/chart/export", Fixture, NULL, fixture_set_up,
               test_chart_exports, fixture_tear_down);
+  g_test_add ("/app/chart/hides-legend", Fixture, NULL, fixture_set_up,
+              test_chart_hides_legend, fixture_tear_down);
   g_test_add_func ("/app/chart/y-ticks-distinct", test_chart_y_ticks_distinct);
 
   status = g_test_run ();

@@ -170,6 +170,50 @@ assert_results (Fixture    *f,
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, expected);
 }
 
+/* The first cell under @widget showing an ISO-8601 time, or NULL. */
+static GtkInscription *
+find_time_cell (GtkWidget *widget)
+{
+  if (GTK_IS_INSCRIPTION (widget) && gtk_widget_get_mapped (widget))
+    {
+      const char *text = gtk_inscription_get_text (GTK_INSCRIPTION (widget));
+
+      if (text != NULL && strlen (text) == 24 && text[10] == 'T' && text[23] == 'Z')
+        return GTK_INSCRIPTION (widget);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkInscription *found = find_time_cell (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A time cut off loses its seconds: the column fits a whole one, in the
+ * cell's own font with tabular digits, as the "numeric" class draws it. */
+static void
+assert_time_cell_fits (HwLakeResults *results)
+{
+  GtkInscription *cell;
+  PangoLayout *layout;
+  PangoAttrList *attributes = pango_attr_list_new ();
+  int text_width;
+
+  hw_test_app_wait_frames (GTK_WIDGET (results), 2, 10000);
+  cell = find_time_cell (GTK_WIDGET (results));
+  g_assert_nonnull (cell);
+  layout = gtk_widget_create_pango_layout (GTK_WIDGET (cell), gtk_inscription_get_text (cell));
+  pango_attr_list_insert (attributes, pango_attr_font_features_new ("tnum 1"));
+  pango_layout_set_attributes (layout, attributes);
+  pango_layout_get_pixel_size (layout, &text_width, NULL);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (cell)), >=, text_width);
+  pango_attr_list_unref (attributes);
+  g_object_unref (layout);
+}
+
 /* A search shows the right count and rows, newest first, and reorders on
  * the time column; facets list the values and add filters. */
 static void
@@ -194,6 +238,7 @@ test_search (Fixture       *f,
 
     g_assert_cmpstr (cell, ==, "2024-05-03T12:00:00.000Z");
   }
+  assert_time_cell_fits (results);
 
   /* Oldest first, as the time column's header does it. */
   hw_lake_results_set_order (results, HW_EVENT_ORDER_OLDEST_FIRST);

@@ -47,6 +47,7 @@ struct _HwChart
   char          *title;
   char          *unit;
   gboolean       compact;
+  gboolean       hide_legend;
 
   GPtrArray     *series;       /* HwChartSeries* */
   GPtrArray     *thresholds;   /* HwChartThreshold* */

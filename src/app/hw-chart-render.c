@@ -100,7 +100,7 @@ hw_chart_format_value (HwChart *self,
 double
 hw_chart_legend_height (HwChart *self)
 {
-  if (self->compact || self->series->len == 0)
+  if (self->compact || self->hide_legend || self->series->len == 0)
     return 0.0;
   return (self->series->len + 1) * LEGEND_ROW + PAD;
 }
@@ -585,7 +585,7 @@ draw_legend (HwChart             *self,
   double y = box->origin.y + PAD;
   GdkRGBA dim, text;
 
-  if (self->compact || self->series->len == 0)
+  if (self->compact || self->hide_legend || self->series->len == 0)
     return;
   foreground_color (self, 0.55, &dim);
   foreground_color (self, 0.9, &text);

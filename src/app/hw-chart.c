@@ -168,6 +168,17 @@ hw_chart_set_compact (HwChart  *self,
   invalidate (self);
 }
 
+void
+hw_chart_set_show_legend (HwChart  *self,
+                          gboolean  show_legend)
+{
+  g_return_if_fail (HW_IS_CHART (self));
+
+  self->hide_legend = !show_legend;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+  invalidate (self);
+}
+
 guint
 hw_chart_add_series (HwChart      *self,
                      HwSeries     *series,

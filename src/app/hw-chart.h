@@ -39,7 +39,9 @@ G_DECLARE_FINAL_TYPE (HwChart, hw_chart, HW, CHART, GtkWidget)
 /* Layers, bottom to top: threshold regions, anomaly band, series (area,
  * columns, lines), threshold lines, markers, then the crosshair and the
  * drag selection. A legend table (last, min, max, mean over the visible
- * window) sits under the plot unless the chart is "compact" (a sparkline).
+ * window) sits under the plot unless the chart is "compact" (a sparkline)
+ * or told not to show it (a single count per bucket, where last, min and
+ * max say little).
  *
  * Series are downsampled per pixel column (hw_series_downsample) and the
  * static layers are cached as one render node, so moving the crosshair
@@ -64,6 +66,8 @@ void          hw_chart_set_unit            (HwChart             *self,
                                             const char          *unit);
 void          hw_chart_set_compact         (HwChart             *self,
                                             gboolean             compact);
+void          hw_chart_set_show_legend     (HwChart             *self,
+                                            gboolean             show_legend);
 
 guint         hw_chart_add_series          (HwChart             *self,
                                             HwSeries            *series,

@@ -670,6 +670,9 @@ hw_lake_page_init (HwLakePage *self)
   g_signal_connect_swapped (self->window, "changed", G_CALLBACK (hw_lake_page_window_changed), self);
   hw_chart_set_time_window (self->histogram, self->window);
   hw_chart_set_title (self->histogram, _("Hits over time"));
+  /* One series of hits per bucket: the header already shows the total, and
+   * the tooltip a bucket's count; the plot gets the legend's rows. */
+  hw_chart_set_show_legend (self->histogram, FALSE);
 
   gtk_widget_insert_action_group (GTK_WIDGET (self), "columns",
                                   hw_lake_results_get_column_actions (self->results));

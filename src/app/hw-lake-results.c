@@ -239,6 +239,26 @@ measure_char_width (GtkWidget *widget)
   return MAX (PANGO_PIXELS_CEIL (width), 4);
 }
 
+/* Times have one fixed shape, and cut off they lose the part an on-call
+ * engineer reads (seconds, milliseconds): the column fits a whole one in
+ * the cells' tabular digits, plus the cell's padding. */
+#define CELL_PADDING 16
+
+static int
+measure_time_width (GtkWidget *widget)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (widget, "8888-88-88T88:88:88.888Z");
+  PangoAttrList *attributes = pango_attr_list_new ();
+  int width;
+
+  pango_attr_list_insert (attributes, pango_attr_font_features_new ("tnum 1"));
+  pango_layout_set_attributes (layout, attributes);
+  pango_layout_get_pixel_size (layout, &width, NULL);
+  pango_attr_list_unref (attributes);
+  g_object_unref (layout);
+  return width + CELL_PADDING;
+}
+
 static void
 on_column_toggled (GSimpleAction *action,
                    GVariant      *state,
@@ -265,7 +285,9 @@ add_column (HwLakeResults    *self,
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell), (gpointer) spec);
   column = gtk_column_view_column_new (_(spec->title), factory);
   gtk_column_view_column_set_resizable (column, TRUE);
-  gtk_column_view_column_set_fixed_width (column, spec->width_chars * char_width);
+  gtk_column_view_column_set_fixed_width (column, g_str_equal (spec->name, "time")
+                                                  ? measure_time_width (GTK_WIDGET (self->view))
+                                                  : spec->width_chars * char_width);
   gtk_column_view_column_set_expand (column, spec->expand);
   if (g_str_equal (spec->name, "time"))
     {
