@@ -24,8 +24,4 @@ void  hw_test_lake_wait_search_after  (HwLakePage *page,
 void  hw_test_lake_search_and_wait    (HwLakePage *page,
                                        const char *query);
 
-/* HW_TEST_SCREENSHOT=file.png saves @window as the user sees it, to look
- * at; nothing otherwise. */
-void  hw_test_lake_maybe_screenshot   (GtkWindow  *window);
-
 G_END_DECLS

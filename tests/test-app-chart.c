@@ -267,6 +267,17 @@ test_chart_y_ticks_distinct (void)
             previous = label;
           }
       }
+
+  /* Counts: two events make ticks 0, 1 and 2, not 0, 0.5, … 2. */
+  hw_chart_set_unit (chart, NULL);
+  hw_chart_set_whole_numbers (chart, TRUE);
+  {
+    g_autoptr(GArray) ticks = hw_chart_y_ticks (chart, 0.0, 2.0, 4.0);
+
+    g_assert_cmpuint (ticks->len, ==, 3);
+    for (guint i = 0; i < ticks->len; i++)
+      g_assert_cmpfloat (g_array_index (ticks, double, i), ==, (double) i);
+  }
 }
 
 int

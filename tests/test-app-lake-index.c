@@ -10,6 +10,7 @@
 #include "hw-test-app.h"
 #include "hw-test-hub.h"
 #include "hw-test-lake-page.h"
+#include "hw-test-screenshot.h"
 
 #define N_EVENTS  300
 /* Events whose note has the word "parcel1": i % 3 == 1. */
@@ -164,7 +165,7 @@ test_notice_while_building (Fixture       *f,
    * would pass for matches. */
   g_assert_true (hw_test_wait_until (rows_gone, rows, WAIT_MS));
   g_assert_cmpstr (hw_lake_page_get_empty_title (f->page), ==, "Waiting for the Search Index");
-  hw_test_lake_maybe_screenshot (f->window);
+  hw_test_maybe_screenshot (f->window, "event-lake-index-waiting.png");
   /* Still waiting: nothing can have let the index on meanwhile. */
   g_assert_true (hw_lake_page_is_searching (f->page));
   g_assert_true (hw_lake_index_notice_is_shown (notice));

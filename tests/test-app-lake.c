@@ -11,6 +11,7 @@
 #include "hw-query.h"
 #include "hw-test-app.h"
 #include "hw-test-lake-page.h"
+#include "hw-test-screenshot.h"
 #include "hw-test-hub.h"
 
 /* 2024-05-03T12:00:00Z */
@@ -485,12 +486,12 @@ test_detail_and_follow (Fixture       *f,
   g_assert_null (strstr (pretty, "123-45-6789"));
   g_assert_nonnull (strstr (pretty, HW_MASK_REPLACEMENT));
   g_assert_cmpuint (g_list_model_get_n_items (hw_event_detail_get_tree (detail)), >=, 5);
-  if (g_getenv ("HW_TEST_SCREENSHOT") != NULL)
+  if (g_getenv ("HW_TEST_SCREENSHOT_DIR") != NULL)
     {
       search_and_wait (f, "");
       hw_lake_results_select (hw_lake_page_get_results (f->page), 2);
       g_assert_true (hw_test_wait_until (detail_shown, &wait, 10000));
-      hw_test_lake_maybe_screenshot (f->window);
+      hw_test_maybe_screenshot (f->window, "event-lake-detail.png");
     }
 
   /* Entity history of placed-3: every event about order o-3, oldest first. */

@@ -18,6 +18,7 @@
 #include "hw-lake-results.h"
 #include "hw-test-app.h"
 #include "hw-test-hub.h"
+#include "hw-test-screenshot.h"
 #include "hw-window.h"
 
 #define WAIT_MS 120000
@@ -178,6 +179,11 @@ check_pages (Fixture    *f,
         g_test_message ("%d×%d, %s: %s", size->width, size->height, pages[i],
                         (const char *) g_ptr_array_index (f->problems, p));
       g_assert_cmpuint (f->problems->len, ==, 0);
+      {
+        g_autofree char *name = g_strdup_printf ("%s-%dx%d.png", pages[i], size->width, size->height);
+
+        hw_test_maybe_screenshot (GTK_WINDOW (f->window), name);
+      }
     }
 }
 

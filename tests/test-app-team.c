@@ -8,6 +8,7 @@
 #include "hw-team-page.h"
 #include "hw-test-app.h"
 #include "hw-test-hub.h"
+#include "hw-test-screenshot.h"
 #include "hw-window.h"
 
 #define HOUR_MS (G_GINT64_CONSTANT (3600) * 1000)
@@ -131,46 +132,6 @@ fixture_tear_down (Fixture       *fixture,
   hw_test_hub_free (fixture->hub);
 }
 
-/* Renders the window to a PNG when HW_TEST_SCREENSHOT_DIR is set: for
- * looking at the page, not for asserting on pixels. */
-static void
-maybe_screenshot (Fixture    *fixture,
-                  const char *name)
-{
-  const char *dir = g_getenv ("HW_TEST_SCREENSHOT_DIR");
-  GtkWidget *widget = GTK_WIDGET (fixture->window);
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GskRenderer *renderer;
-
-  if (dir == NULL)
-    return;
-  /* Let layout settle (lists, charts) before drawing. */
-  for (guint i = 0; i < 50; i++)
-    hw_test_app_iterate_pending (NULL);
-  snapshot = gtk_snapshot_new ();
-  {
-    GdkRGBA background = { 0.98, 0.98, 0.98, 1 };
-
-    gtk_snapshot_append_color (snapshot, &background,
-                               &GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget),
-                                                    gtk_widget_get_height (widget)));
-  }
-  gtk_widget_snapshot_child (widget, gtk_window_get_child (GTK_WINDOW (widget)), snapshot);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  if (node == NULL)
-    {
-      g_test_message ("no screenshot: nothing rendered");
-      return;
-    }
-  renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
-  texture = gsk_renderer_render_texture (renderer, node, NULL);
-  path = g_build_filename (dir, name, NULL);
-  gdk_texture_save_to_png (texture, path);
-}
-
 typedef struct
 {
   HwTeamPage *page;
@@ -265,7 +226,7 @@ test_team_numbers (Fixture       *fixture,
   check_cards (page, all_30, G_N_ELEMENTS (all_30));
   g_assert_cmpuint (hw_team_page_get_n_deployment_rows (page), ==, 4);
   g_assert_cmpuint (hw_team_page_get_n_incident_rows (page), ==, 4);
-  maybe_screenshot (fixture, "team-page.png");
+  hw_test_maybe_screenshot (GTK_WINDOW (fixture->window), "team-page.png");
 
   hw_team_page_set_service (page, "payments");
   g_assert_cmpstr (hw_team_page_get_service (page), ==, "payments");
@@ -329,7 +290,7 @@ test_system_events_timeline (Fixture       *fixture,
 
   /* 5 deployments, 5 incidents and the audit, newest (the audit) first. */
   wait_for_timeline (page, 11, "oncall started a replay to payments");
-  maybe_screenshot (fixture, "system-events-page.png");
+  hw_test_maybe_screenshot (GTK_WINDOW (fixture->window), "system-events-page.png");
 
   hw_system_events_page_set_filter (page, "incident", NULL, NULL);
   wait_for_timeline (page, 5, "Incident INC-3 (sev2)");

@@ -48,6 +48,7 @@ struct _HwChart
   char          *unit;
   gboolean       compact;
   gboolean       hide_legend;
+  gboolean       whole_numbers;
 
   GPtrArray     *series;       /* HwChartSeries* */
   GPtrArray     *thresholds;   /* HwChartThreshold* */

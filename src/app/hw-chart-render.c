@@ -129,7 +129,7 @@ unit_resolution (HwChart *self)
 {
   const char *unit = self->unit != NULL ? self->unit : "";
 
-  if (g_str_equal (unit, "B") || g_str_equal (unit, "ms"))
+  if (self->whole_numbers || g_str_equal (unit, "B") || g_str_equal (unit, "ms"))
     return 1.0;
   if (g_str_equal (unit, "s"))
     return 0.001;

@@ -169,6 +169,16 @@ hw_chart_set_compact (HwChart  *self,
 }
 
 void
+hw_chart_set_whole_numbers (HwChart  *self,
+                            gboolean  whole_numbers)
+{
+  g_return_if_fail (HW_IS_CHART (self));
+
+  self->whole_numbers = !!whole_numbers;
+  invalidate (self);
+}
+
+void
 hw_chart_set_show_legend (HwChart  *self,
                           gboolean  show_legend)
 {

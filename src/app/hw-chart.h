@@ -68,6 +68,10 @@ void          hw_chart_set_compact         (HwChart             *self,
                                             gboolean             compact);
 void          hw_chart_set_show_legend     (HwChart             *self,
                                             gboolean             show_legend);
+/* The values are counts: the y axis has ticks on whole numbers only (no
+ * "0.5 events"). */
+void          hw_chart_set_whole_numbers   (HwChart             *self,
+                                            gboolean             whole_numbers);
 
 guint         hw_chart_add_series          (HwChart             *self,
                                             HwSeries            *series,

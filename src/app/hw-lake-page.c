@@ -673,6 +673,7 @@ hw_lake_page_init (HwLakePage *self)
   /* One series of hits per bucket: the header already shows the total, and
    * the tooltip a bucket's count; the plot gets the legend's rows. */
   hw_chart_set_show_legend (self->histogram, FALSE);
+  hw_chart_set_whole_numbers (self->histogram, TRUE);
 
   gtk_widget_insert_action_group (GTK_WIDGET (self), "columns",
                                   hw_lake_results_get_column_actions (self->results));

@@ -727,6 +727,7 @@ build_card (HwMetricsPage *self,
 
   hw_chart_set_title (chart, _(specs[index].title));
   hw_chart_set_unit (chart, specs[index].unit);
+  hw_chart_set_whole_numbers (chart, index == CHART_ALERTS);
   hw_chart_set_time_window (chart, self->window);
   gtk_widget_set_margin_top (GTK_WIDGET (chart), 6);
   gtk_widget_set_vexpand (GTK_WIDGET (chart), TRUE);
