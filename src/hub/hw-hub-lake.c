@@ -49,6 +49,7 @@ struct _HwHubLake
    * store's only writer of system events with this engine. */
   HwJetStream       *system_js;
   HwJetStreamMirror *system_mirror;
+  HwHubSystemOutcomes *system_outcomes;
 
   /* Searches waiting in hw_hub_lake_catch_up() use the mirror and the
    * connection: freeing cancels them and waits for them to leave. */
@@ -57,6 +58,17 @@ struct _HwHubLake
   GCond              left;
   guint              n_waiting;   /* under lock */
 };
+
+static gboolean
+apply_system_messages (GPtrArray  *payloads,
+                       GArray     *seqs,
+                       gpointer    user_data,
+                       GError    **error)
+{
+  HwHubLake *self = user_data;
+
+  return hw_hub_system_mirror_apply (self->hub, self->system_outcomes, payloads, seqs, error);
+}
 
 static void
 on_mirror_stored (guint64  first_seq,
@@ -292,6 +304,13 @@ hw_hub_lake_publish_system (HwHubLake          *self,
                              "copy of the system events", error);
 }
 
+HwSystemOutcome
+hw_hub_lake_get_system_outcome (HwHubLake *self,
+                                gint64     seq)
+{
+  return hw_hub_system_outcomes_lookup (self->system_outcomes, seq);
+}
+
 /* A store that kept its own system events (the embedded engine, or this
  * engine before it shared them) has them under seqs of its own, which the
  * stream's would collide with: they are published to the stream once (a
@@ -384,6 +403,7 @@ hw_hub_lake_new_jetstream (HwHub              *hub,
   self->js = g_steal_pointer (&js);
   self->system_js = g_steal_pointer (&system_js);
   self->closing = g_cancellable_new ();
+  self->system_outcomes = hw_hub_system_outcomes_new ();
   g_mutex_init (&self->lock);
   g_cond_init (&self->left);
   /* The store's system events are the stream's up to their newest seq:
@@ -396,7 +416,7 @@ hw_hub_lake_new_jetstream (HwHub              *hub,
     }
   self->mirror = hw_jetstream_mirror_start (self->js, store, on_mirror_stored, self);
   self->system_mirror = hw_jetstream_mirror_start_applying (self->system_js, (guint64) system_seq, "sys-mirror",
-                                                            hw_hub_system_mirror_apply, hub);
+                                                            apply_system_messages, self);
   g_message ("lake: streams %s and %s on %s, %d replicas", hw_jetstream_get_stream (self->js),
              hw_jetstream_get_stream (self->system_js), urls[0], options.replicas);
   return self;
@@ -418,6 +438,7 @@ hw_hub_lake_free (HwHubLake *self)
   g_clear_pointer (&self->system_mirror, hw_jetstream_mirror_free);
   g_clear_pointer (&self->js, hw_jetstream_free);
   g_clear_pointer (&self->system_js, hw_jetstream_free);
+  hw_hub_system_outcomes_free (self->system_outcomes);
   g_object_unref (self->closing);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->left);
@@ -496,6 +517,13 @@ hw_hub_lake_publish_system (HwHubLake          *self,
                             GError            **error)
 {
   g_return_val_if_reached (FALSE);
+}
+
+HwSystemOutcome
+hw_hub_lake_get_system_outcome (HwHubLake *self,
+                                gint64     seq)
+{
+  g_return_val_if_reached (HW_SYSTEM_OUTCOME_UNKNOWN);
 }
 
 gboolean

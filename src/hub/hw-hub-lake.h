@@ -12,6 +12,7 @@
 
 #include "hw-event-prepare.h"
 #include "hw-hub.h"
+#include "hw-hub-system-outcomes.h"
 
 G_BEGIN_DECLS
 
@@ -76,6 +77,10 @@ gboolean    hw_hub_lake_publish_system (HwHubLake         *self,
                                         gint64            *seqs,
                                         gboolean          *duplicates,
                                         GError           **error);
+/* What this replica's copy did with the system-events message at @seq
+ * (once hw_hub_lake_publish_system() returned for it). Any thread. */
+HwSystemOutcome hw_hub_lake_get_system_outcome (HwHubLake *self,
+                                                gint64     seq);
 /* Whether the lake is being freed: for a retry loop, to give up. */
 gboolean    hw_hub_lake_is_closing    (HwHubLake          *self);
 /* FALSE once the lake is being freed. */

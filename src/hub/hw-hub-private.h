@@ -14,6 +14,7 @@ void hw_hub_config_apply_defaults (HwHubConfig *config);
 /* Each API module adds its routes to @hub. */
 void hw_hub_api_events_register (HwHub *hub);
 void hw_hub_api_system_register (HwHub *hub);
+void hw_hub_api_system_events_register (HwHub *hub);
 
 /* The publish pipeline (hw-hub-ingest.h); NULL while the hub is stopped. */
 typedef struct _HwHubIngest HwHubIngest;
@@ -60,8 +61,8 @@ char *hw_hub_store_system_event (HwHub       *hub,
  * @request paused meanwhile. Once JetStream acknowledged them and this
  * replica's store applied them, @done answers @request on the main
  * context with each event's stream sequence and whether the stream had
- * it already; otherwise @request is answered 503. @replace: a PATCH's
- * result, which replaces the stored event. */
+ * it already; otherwise @request is answered 503. Each is a POST's: an
+ * id stored already keeps its event. */
 typedef void (*HwHubSystemPublished) (HwHubRequest   *request,
                                       const gint64   *seqs,
                                       const gboolean *duplicates,
@@ -70,7 +71,16 @@ typedef void (*HwHubSystemPublished) (HwHubRequest   *request,
 void hw_hub_publish_system_events (HwHubRequest         *request,
                                    GPtrArray            *events,
                                    GArray               *times,
-                                   gboolean              replace,
+                                   HwHubSystemPublished  done,
+                                   gpointer              data,
+                                   GDestroyNotify        data_free);
+/* The same for a PATCH's result @event, merged from the version stored
+ * under @base_seq: it replaces the stored event where that version is
+ * still the stored one (hw_hub_lake_get_system_outcome() tells). */
+void hw_hub_publish_system_change (HwHubRequest         *request,
+                                   JsonObject           *event,
+                                   gint64                ts_ms,
+                                   gint64                base_seq,
                                    HwHubSystemPublished  done,
                                    gpointer              data,
                                    GDestroyNotify        data_free);

@@ -15,15 +15,20 @@
 #include <json-glib/json-glib.h>
 
 #include "hw-hub.h"
+#include "hw-hub-system-outcomes.h"
 
 G_BEGIN_DECLS
 
-/* The message for @event (which has its "id" and "kind"), ordered by
- * @ts_ms: applied as a POST (a stored id wins) or, with @replace, as a
- * PATCH's result (it replaces the stored event). */
+/* The message for a POST of @event (which has its "id" and "kind"),
+ * ordered by @ts_ms: a stored id wins. */
 GBytes   *hw_hub_system_message_new   (JsonObject  *event,
-                                       gint64       ts_ms,
-                                       gboolean     replace);
+                                       gint64       ts_ms);
+/* The message for a PATCH's merged result @event, merged from the version
+ * stored under @base_seq: every copy applies it only while that version
+ * is still the stored one (HW_SYSTEM_OUTCOME_CONFLICT otherwise). */
+GBytes   *hw_hub_system_change_message_new (JsonObject *event,
+                                            gint64      ts_ms,
+                                            gint64      base_seq);
 /* The message (a POST's) for an event a store kept as @json, or NULL
  * when @json is not a system event. */
 GBytes   *hw_hub_system_message_from_stored (const char *json,
@@ -34,11 +39,13 @@ GBytes   *hw_hub_system_message_from_stored (const char *json,
 char     *hw_hub_system_message_id    (const char  *id,
                                        GBytes      *message);
 
-/* An HwJetStreamMirrorApply for @hub's store: stores each message under
- * its stream sequence and pushes what changed to the hub's live stream. */
-gboolean  hw_hub_system_mirror_apply  (GPtrArray   *payloads,
-                                       GArray      *seqs,
-                                       gpointer     hub,
-                                       GError     **error);
+/* What the copy's HwJetStreamMirrorApply does for @hub's store: stores
+ * each message under its stream sequence, notes its outcome in @outcomes
+ * and pushes what changed to the hub's live stream. */
+gboolean  hw_hub_system_mirror_apply  (HwHub                *hub,
+                                       HwHubSystemOutcomes  *outcomes,
+                                       GPtrArray            *payloads,
+                                       GArray               *seqs,
+                                       GError              **error);
 
 G_END_DECLS

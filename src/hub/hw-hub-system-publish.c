@@ -57,12 +57,10 @@ hw_hub_system_event_ensure_id (JsonObject *object)
   return json_object_get_string_member (object, "id");
 }
 
-/* NULL when the lake is being freed. */
+/* NULL when the lake is being freed; messages are added next. */
 static Publish *
-publish_new (HwHub     *hub,
-             GPtrArray *events,
-             GArray    *times,
-             gboolean   replace)
+publish_new (HwHub *hub,
+             guint  n)
 {
   HwHubLake *lake = hw_hub_get_lake (hub);
   Publish *publish;
@@ -74,16 +72,36 @@ publish_new (HwHub     *hub,
   publish->lake = lake;
   publish->msg_ids = g_ptr_array_new_with_free_func (g_free);
   publish->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  publish->seqs = g_new0 (gint64, events->len);
-  publish->duplicates = g_new0 (gboolean, events->len);
-  for (guint i = 0; i < events->len; i++)
+  publish->seqs = g_new0 (gint64, n);
+  publish->duplicates = g_new0 (gboolean, n);
+  return publish;
+}
+
+/* Takes @message, about @event. */
+static void
+publish_add (Publish    *publish,
+             JsonObject *event,
+             GBytes     *message)
+{
+  const char *id = hw_hub_system_event_ensure_id (event);
+
+  g_ptr_array_add (publish->msg_ids, hw_hub_system_message_id (id, message));
+  g_ptr_array_add (publish->messages, message);
+}
+
+static Publish *
+publish_new_for_events (HwHub     *hub,
+                        GPtrArray *events,
+                        GArray    *times)
+{
+  Publish *publish = publish_new (hub, events->len);
+
+  for (guint i = 0; publish != NULL && i < events->len; i++)
     {
       JsonObject *event = g_ptr_array_index (events, i);
-      const char *id = hw_hub_system_event_ensure_id (event);
-      GBytes *message = hw_hub_system_message_new (event, g_array_index (times, gint64, i), replace);
 
-      g_ptr_array_add (publish->msg_ids, hw_hub_system_message_id (id, message));
-      g_ptr_array_add (publish->messages, message);
+      hw_hub_system_event_ensure_id (event);
+      publish_add (publish, event, hw_hub_system_message_new (event, g_array_index (times, gint64, i)));
     }
   return publish;
 }
@@ -134,16 +152,16 @@ on_published (GObject      *source_object,
   hw_hub_message_resume (msg);
 }
 
-void
-hw_hub_publish_system_events (HwHubRequest         *request,
-                              GPtrArray            *events,
-                              GArray               *times,
-                              gboolean              replace,
-                              HwHubSystemPublished  done,
-                              gpointer              data,
-                              GDestroyNotify        data_free)
+/* Answers @request with 503 when @publish could not be made (the lake is
+ * being freed); otherwise sends it on a thread and calls @done with the
+ * result. */
+static void
+publish_for_request (Publish              *publish,
+                     HwHubRequest         *request,
+                     HwHubSystemPublished  done,
+                     gpointer              data,
+                     GDestroyNotify        data_free)
 {
-  Publish *publish = publish_new (request->hub, events, times, replace);
   g_autoptr(GTask) task = NULL;
 
   if (publish == NULL)
@@ -160,9 +178,36 @@ hw_hub_publish_system_events (HwHubRequest         *request,
   publish->data_free = data_free;
   task = g_task_new (NULL, NULL, on_published, NULL);
   g_task_set_task_data (task, publish, (GDestroyNotify) publish_free);
-  g_task_set_source_tag (task, hw_hub_publish_system_events);
+  g_task_set_source_tag (task, publish_for_request);
   hw_hub_message_pause (request->msg);
   g_task_run_in_thread (task, publish_in_thread);
+}
+
+void
+hw_hub_publish_system_events (HwHubRequest         *request,
+                              GPtrArray            *events,
+                              GArray               *times,
+                              HwHubSystemPublished  done,
+                              gpointer              data,
+                              GDestroyNotify        data_free)
+{
+  publish_for_request (publish_new_for_events (request->hub, events, times), request, done, data, data_free);
+}
+
+void
+hw_hub_publish_system_change (HwHubRequest         *request,
+                              JsonObject           *event,
+                              gint64                ts_ms,
+                              gint64                base_seq,
+                              HwHubSystemPublished  done,
+                              gpointer              data,
+                              GDestroyNotify        data_free)
+{
+  Publish *publish = publish_new (request->hub, 1);
+
+  if (publish != NULL)
+    publish_add (publish, event, hw_hub_system_change_message_new (event, ts_ms, base_seq));
+  publish_for_request (publish, request, done, data, data_free);
 }
 
 /* Audits -------------------------------------------------------------------- */
@@ -223,7 +268,7 @@ hw_hub_publish_audit (HwHub      *hub,
 
   g_ptr_array_add (events, event);
   g_array_append_val (times, ts_ms);
-  publish = publish_new (hub, events, times, FALSE);
+  publish = publish_new_for_events (hub, events, times);
   if (publish == NULL)
     {
       g_warning ("audit %s not recorded: the hub is shutting down",
