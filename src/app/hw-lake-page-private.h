@@ -79,6 +79,24 @@ void hw_lake_page_reset_range      (HwLakePage *self);
 void hw_lake_page_update_replay    (HwLakePage *self);
 /* More rows of hub results, when the view nears the end of them. */
 void hw_lake_page_fetch_more       (HwLakePage *self);
+/* What a search shows as its parts come in; part_done() when one ends,
+ * which stops the spinner after the last. */
+void hw_lake_page_part_done        (HwLakePage   *self);
+void hw_lake_page_set_total_text   (HwLakePage   *self,
+                                    const char   *text);
+void hw_lake_page_show_total       (HwLakePage   *self,
+                                    gint64        total,
+                                    HwLakeOrigin  origin);
+void hw_lake_page_show_stack_page  (HwLakePage   *self,
+                                    const char   *name);
+void hw_lake_page_show_search_error (HwLakePage  *self,
+                                     GError      *error);
+/* The histogram and the facets, once the rows are on their way. */
+void hw_lake_page_start_aggregates (HwLakePage   *self,
+                                    gboolean      from_hub);
+
+/* hw-lake-search-cache.c: a search the cache answers. */
+void hw_lake_page_search_cache     (HwLakePage *self);
 
 /* hw-lake-stage.c: a search's parts are shown one frame at a time. */
 typedef void (*HwLakeStep) (HwLakePage *self,

@@ -1,12 +1,15 @@
 /* hw-lake-search.c: the Event Lake page runs a search over the cache or the hub
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The time range, what the page shows of a search's progress, the
+ * aggregates, the hub's answers and which of the two answers; searching
+ * the cache is hw-lake-search-cache.c.
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
-#include "hw-background.h"
 #include "hw-lake-hub.h"
 #include "hw-lake-page-private.h"
 #include "hw-time.h"
@@ -75,9 +78,9 @@ set_tooltip (GtkWidget  *widget,
 
 /* The total is an inscription: new text only redraws it. Assistive
  * technologies read it from the accessible label. */
-static void
-set_total_text (HwLakePage *self,
-                const char *text)
+void
+hw_lake_page_set_total_text (HwLakePage *self,
+                             const char *text)
 {
   if (g_strcmp0 (gtk_inscription_get_text (self->total_label), text) == 0)
     return;
@@ -137,8 +140,8 @@ hw_lake_page_reset_range (HwLakePage *self)
 
 /* Status ------------------------------------------------------------------- */
 
-static void
-part_done (HwLakePage *self)
+void
+hw_lake_page_part_done (HwLakePage *self)
 {
   if (self->pending > 0)
     self->pending--;
@@ -167,9 +170,9 @@ set_empty_texts (HwLakePage *self,
 /* "results", "empty", "waiting" (for the index) or "error". The empty
  * state lies over the results page, so going back to rows from it does not
  * map and lay out the list again. */
-static void
-show_stack_page (HwLakePage *self,
-                 const char *name)
+void
+hw_lake_page_show_stack_page (HwLakePage *self,
+                              const char *name)
 {
   const char *page = g_str_equal (name, "error") ? "error" : "results";
   gboolean waiting = g_str_equal (name, "waiting");
@@ -183,10 +186,10 @@ show_stack_page (HwLakePage *self,
     gtk_stack_set_visible_child_name (self->results_stack, page);
 }
 
-static void
-show_total (HwLakePage   *self,
-            gint64        total,
-            HwLakeOrigin  origin)
+void
+hw_lake_page_show_total (HwLakePage   *self,
+                         gint64        total,
+                         HwLakeOrigin  origin)
 {
   g_autofree char *number = g_strdup_printf ("%'" G_GINT64_FORMAT, total);
   g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s event", "%s events", total),
@@ -194,21 +197,21 @@ show_total (HwLakePage   *self,
 
   self->total = total;
   self->origin = origin;
-  set_total_text (self, text);
+  hw_lake_page_set_total_text (self, text);
   set_label_text (self->origin_label, origin == HW_LAKE_ORIGIN_HUB ? _("From hub") : _("From cache"));
   set_tooltip (GTK_WIDGET (self->origin_label),
                origin == HW_LAKE_ORIGIN_HUB
                ? _("The search reaches beyond the cached events, so the hub answered it")
                : _("Answered from this computer’s copy of the lake; works offline"));
-  show_stack_page (self, total > 0 ? "results" : "empty");
+  hw_lake_page_show_stack_page (self, total > 0 ? "results" : "empty");
 }
 
-static void
-show_search_error (HwLakePage *self,
-                   GError     *error)
+void
+hw_lake_page_show_search_error (HwLakePage *self,
+                                GError     *error)
 {
   adw_status_page_set_description (self->error_status, error->message);
-  show_stack_page (self, "error");
+  hw_lake_page_show_stack_page (self, "error");
 }
 
 /* The query, with the character at the error position underlined, then the
@@ -286,7 +289,7 @@ show_histogram (HwLakePage *self,
   HwHistogram *histogram = data;
   g_autoptr(HwSeries) series = NULL;
 
-  part_done (self);
+  hw_lake_page_part_done (self);
   hw_chart_clear_series (self->histogram);
   if (histogram == NULL)
     return;
@@ -323,7 +326,7 @@ on_hub_histogram (GObject      *source,
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  part_done (self);
+  hw_lake_page_part_done (self);
   hw_chart_clear_series (self->histogram);
   if (buckets == NULL)
     return;
@@ -353,7 +356,7 @@ show_facet (HwLakePage *self,
 {
   FacetData *data = user_data;
 
-  part_done (self);
+  hw_lake_page_part_done (self);
   hw_lake_facets_set_values (self->facets, hw_lake_facet_fields[data->index], data->values);
 }
 
@@ -395,9 +398,9 @@ next_facet (HwLakePage *self,
                                    on_top_values, data);
 }
 
-static void
-start_aggregates (HwLakePage *self,
-                  gboolean    from_hub)
+void
+hw_lake_page_start_aggregates (HwLakePage *self,
+                               gboolean    from_hub)
 {
   HwHubClient *client = hw_connection_get_client (self->connection);
 
@@ -427,214 +430,6 @@ start_aggregates (HwLakePage *self,
    * what the user can drill into offline. */
 }
 
-/* Searching the cache --------------------------------------------------------- */
-
-typedef struct
-{
-  HwEventStore *store;
-  HwQuery      *query;
-  gint64        from_ms;
-  gint64        to_ms;
-  HwEventOrder  order;
-  GArray       *seqs;
-  GPtrArray    *first_rows;
-} CacheJob;
-
-static void
-cache_job_free (CacheJob *job)
-{
-  g_clear_object (&job->store);
-  g_clear_pointer (&job->query, hw_query_unref);
-  g_clear_pointer (&job->seqs, g_array_unref);
-  g_clear_pointer (&job->first_rows, g_ptr_array_unref);
-  g_free (job);
-}
-
-/* The first page alone: LIMIT lets SQLite stop (or keep a top-N sort)
- * instead of ordering every match before the user sees anything. */
-static void
-first_page_in_thread (GTask        *task,
-                      gpointer      source,
-                      gpointer      task_data,
-                      GCancellable *cancellable)
-{
-  CacheJob *job = task_data;
-  GError *error = NULL;
-  HwSearchPage *page;
-
-  page = hw_event_store_search (job->store, job->query, job->from_ms, job->to_ms, job->order,
-                                HW_EVENT_LIST_MODEL_PAGE_SIZE, NULL, cancellable, &error);
-  if (page == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  job->first_rows = g_steal_pointer (&page->rows);
-  job->seqs = g_array_sized_new (FALSE, FALSE, sizeof (gint64), job->first_rows->len);
-  for (guint i = 0; i < job->first_rows->len; i++)
-    g_array_append_val (job->seqs, ((HwEventRow *) g_ptr_array_index (job->first_rows, i))->seq);
-  hw_search_page_free (page);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-all_seqs_in_thread (GTask        *task,
-                    gpointer      source,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
-{
-  CacheJob *job = task_data;
-  GError *error = NULL;
-
-  job->seqs = hw_event_store_search_seqs (job->store, job->query, job->from_ms, job->to_ms,
-                                          job->order, cancellable, &error);
-  if (job->seqs == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
-static CacheJob *
-cache_job_new (HwLakePage *self)
-{
-  CacheJob *job = g_new0 (CacheJob, 1);
-
-  job->store = g_object_ref (self->store);
-  job->query = hw_query_ref (self->query);
-  job->from_ms = self->from_ms;
-  job->to_ms = self->to_ms;
-  job->order = hw_lake_results_get_order (self->results);
-  return job;
-}
-
-static gboolean
-cache_job_failed (HwLakePage   *self,
-                  GAsyncResult *result)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (g_task_propagate_boolean (G_TASK (result), &error))
-    return FALSE;
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return TRUE;
-  part_done (self);
-  show_search_error (self, error);
-  return TRUE;
-}
-
-/* The job is the task's: a step that outlives the task holds the task. */
-static void
-show_all_seqs (HwLakePage *self,
-               gpointer    data)
-{
-  CacheJob *job = g_task_get_task_data (G_TASK (data));
-
-  hw_event_list_model_extend_seqs (hw_lake_results_get_model (self->results), job->seqs);
-  show_total (self, job->seqs->len, HW_LAKE_ORIGIN_CACHE);
-  part_done (self);
-}
-
-static void
-on_all_seqs (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  HwLakePage *self = HW_LAKE_PAGE (source);
-
-  if (cache_job_failed (self, result))
-    return;
-  hw_lake_page_stage (self, show_all_seqs, g_object_ref (result), g_object_unref);
-}
-
-static void
-show_first_page (HwLakePage *self,
-                 gpointer    data)
-{
-  CacheJob *job = g_task_get_task_data (G_TASK (data));
-
-  if (job->seqs->len < HW_EVENT_LIST_MODEL_PAGE_SIZE)
-    {
-      hw_event_list_model_set_seqs (hw_lake_results_get_model (self->results), job->store, job->seqs,
-                                    job->first_rows);
-      show_stack_page (self, job->seqs->len > 0 ? "results" : "empty");
-      return;
-    }
-  /* A full first page: all the matches follow (on_all_seqs()). */
-  hw_event_list_model_set_prefix_seqs (hw_lake_results_get_model (self->results), job->store, job->seqs,
-                                       job->first_rows);
-  show_stack_page (self, "results");
-}
-
-/* A short first page is every match. */
-static void
-show_short_total (HwLakePage *self,
-                  gpointer    data)
-{
-  CacheJob *job = g_task_get_task_data (G_TASK (data));
-
-  show_total (self, job->seqs->len, HW_LAKE_ORIGIN_CACHE);
-  part_done (self);
-}
-
-static void
-show_counting (HwLakePage *self,
-               gpointer    data)
-{
-  set_total_text (self, _("Counting events…"));
-}
-
-static void
-on_first_page (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  HwLakePage *self = HW_LAKE_PAGE (source);
-  CacheJob *job = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GTask) task = NULL;
-
-  if (cache_job_failed (self, result))
-    return;
-  /* The rows first, in a frame of their own; the total after them. */
-  hw_lake_page_stage (self, show_first_page, g_object_ref (result), g_object_unref);
-  /* Aggregates wait for the first page: they would only slow it down. */
-  start_aggregates (self, FALSE);
-  if (job->seqs->len < HW_EVENT_LIST_MODEL_PAGE_SIZE)
-    {
-      hw_lake_page_stage (self, show_short_total, g_object_ref (result), g_object_unref);
-      return;
-    }
-  hw_lake_page_stage (self, show_counting, NULL, NULL);
-  task = g_task_new (self, self->cancellable, on_all_seqs, NULL);
-  g_task_set_source_tag (task, on_first_page);
-  g_task_set_task_data (task, cache_job_new (self), (GDestroyNotify) cache_job_free);
-  hw_background_run_task (task, all_seqs_in_thread);
-}
-
-/* The first page is shown first, then the full list of matches (for the
- * scrollbar and the total) and the aggregates follow. */
-static void
-search_cache (HwLakePage *self)
-{
-  g_autoptr(GTask) task = NULL;
-
-  /* Words wait for an index being built: say so, not just spin, and let
-   * the last search's rows go, or they would pass for matches meanwhile. */
-  if (hw_query_has_text (self->query) && hw_event_store_get_index_progress (self->store, NULL, NULL))
-    {
-      set_total_text (self, _("Waiting for the search index…"));
-      hw_event_list_model_clear (hw_lake_results_get_model (self->results));
-      show_stack_page (self, "waiting");
-      hw_lake_index_notice_check (self->index_notice);
-    }
-  task = g_task_new (self, self->cancellable, on_first_page, NULL);
-  g_task_set_source_tag (task, search_cache);
-  g_task_set_task_data (task, cache_job_new (self), (GDestroyNotify) cache_job_free);
-  self->pending++;
-  hw_background_run_task (task, first_page_in_thread);
-}
-
 /* Searching the hub ----------------------------------------------------------- */
 
 static void
@@ -648,9 +443,9 @@ on_hub_counted (GObject      *source,
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  part_done (self);
+  hw_lake_page_part_done (self);
   if (count >= 0)
-    show_total (self, count, HW_LAKE_ORIGIN_HUB);
+    hw_lake_page_show_total (self, count, HW_LAKE_ORIGIN_HUB);
 }
 
 static void
@@ -676,12 +471,12 @@ on_hub_page (GObject      *source,
       if (first)
         {
           g_debug ("Hub search failed, using the cache: %s", error->message);
-          part_done (self);
+          hw_lake_page_part_done (self);
           g_cancellable_cancel (self->cancellable);
           g_clear_object (&self->cancellable);
           self->cancellable = g_cancellable_new ();
           self->pending = 0;
-          search_cache (self);
+          hw_lake_page_search_cache (self);
         }
       return;
     }
@@ -689,7 +484,7 @@ on_hub_page (GObject      *source,
   if (first)
     {
       hw_event_list_model_set_rows (model, rows);
-      part_done (self);
+      hw_lake_page_part_done (self);
     }
   else
     hw_event_list_model_append_rows (model, rows);
@@ -724,7 +519,7 @@ search_hub (HwLakePage *self)
   hw_hub_client_count_events_async (client, hw_query_get_text (self->query), from, to,
                                     self->cancellable, on_hub_counted, g_object_ref (self));
   fetch_hub_page (self);
-  start_aggregates (self, TRUE);
+  hw_lake_page_start_aggregates (self, TRUE);
 }
 
 void
@@ -777,5 +572,5 @@ hw_lake_page_run_search (HwLakePage *self)
       && hw_connection_get_client (self->connection) != NULL)
     search_hub (self);
   else
-    search_cache (self);
+    hw_lake_page_search_cache (self);
 }

@@ -143,11 +143,6 @@ gboolean      hw_store_start_text_index  (HwEventStore  *self,
                                           gboolean       check,
                                           GError       **error);
 void          hw_store_stop_text_index   (HwEventStore  *self);
-char         *hw_store_text_index_path   (const char    *store_path);
-void          hw_store_remove_text_index (const char    *store_path);
-gboolean      hw_store_attach_text_index (HwStoreConn   *conn,
-                                          const char    *store_path,
-                                          GError       **error);
 /* Until the index holds every event committed so far, or it fails, or
  * @cancellable is cancelled. */
 void          hw_store_await_text        (HwEventStore  *self,
@@ -173,6 +168,30 @@ void          hw_store_queue_text        (HwEventStore  *self,
  * the test looks at it (a small one catches up within milliseconds).
  * Stopping a store ends the hold for it. */
 void          hw_store_hold_catch_ups    (gboolean       hold);
+
+/* hw-event-store-index-file.c: the index's file beside the store. */
+char         *hw_store_text_index_path   (const char    *store_path);
+void          hw_store_remove_text_index (const char    *store_path);
+gboolean      hw_store_attach_text_index (HwStoreConn   *conn,
+                                          const char    *store_path,
+                                          GError       **error);
+/* The index thread's connection to the file, made anew when it is
+ * missing, damaged or not this store's (@check: quick_check it too);
+ * @indexed is the newest seq it holds. */
+HwStoreConn  *hw_store_open_text_index   (HwEventStore  *self,
+                                          gboolean       check,
+                                          gint64        *indexed,
+                                          GError       **error);
+/* The first row's first column of @sql (@bind its one parameter, if it
+ * has one), and the second's text if @text_out; *@out is -1 without a
+ * row, which unlike hw_store_select_int() is no error. Errors read as
+ * the index's state failing to read. */
+gboolean      hw_store_text_select_int   (HwStoreConn   *conn,
+                                          const char    *sql,
+                                          gint64         bind,
+                                          gint64        *out,
+                                          char         **text_out,
+                                          GError       **error);
 
 /* hw-event-store-checkpoint.c: once the writer is open, and before it
  * closes. */

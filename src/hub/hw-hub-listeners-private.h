@@ -60,13 +60,29 @@ gboolean hw_hub_listeners_start_seq   (HwHubListeners        *self,
                                        JsonObject            *definition,
                                        gint64                *out_seq,
                                        GError               **error);
+void     hw_hub_listeners_describe_into (HwHubListeners      *self,
+                                         HwRegisteredListener *reg,
+                                         JsonBuilder          *builder);
+/* Starts delivering @reg from its checkpoint, or stops, keeping where
+ * the delivery got to. */
+void     hw_hub_listeners_start_delivering (HwHubListeners       *self,
+                                            HwRegisteredListener *reg);
+void     hw_hub_listeners_stop_delivering  (HwRegisteredListener *reg);
+/* @delivery's status as GET shows it, which is also what the other
+ * replicas are told. */
+JsonObject *hw_hub_listeners_delivery_status (HwHubListeners *self,
+                                              HwDelivery     *delivery);
+
+/* hw-hub-listeners-replicas.c: the JetStream engine's sharing; with no
+ * @replica (the embedded engine) there is nothing to share. */
+gboolean hw_hub_listeners_share         (HwHubListeners       *self,
+                                         HwHubReplica         *replica,
+                                         GError              **error);
+void     hw_hub_listeners_stop_sharing  (HwHubListeners       *self);
 /* A bucket revision this replica wrote or applied: older ones are stale. */
 void     hw_hub_listeners_saw_revision (HwHubListeners       *self,
                                         const char           *name,
                                         guint64               revision);
-void     hw_hub_listeners_describe_into (HwHubListeners      *self,
-                                         HwRegisteredListener *reg,
-                                         JsonBuilder          *builder);
 
 /* GET/POST /v1/listeners, GET/DELETE /v1/listeners/{name}. */
 void     hw_hub_listeners_add_routes  (HwHubListeners        *self);

@@ -4,9 +4,10 @@
  *
  * With the embedded engine every listener registered is delivered here.
  * With the JetStream engine every replica registers every listener, and
- * delivers those whose lease it holds (hw-hub-listeners-shared.c): the
- * others wait, showing their holder's last status, ready to go on from
- * its checkpoint when its lease lapses.
+ * delivers those whose lease it holds (hw-hub-listeners-shared.c, applied
+ * by hw-hub-listeners-replicas.c): the others wait, showing their
+ * holder's last status, ready to go on from its checkpoint when its lease
+ * lapses.
  */
 #include "config.h"
 
@@ -21,8 +22,8 @@
 
 typedef HwRegisteredListener Registered;
 
-static void
-stop_delivering (Registered *reg)
+void
+hw_hub_listeners_stop_delivering (Registered *reg)
 {
   if (reg->delivery == NULL)
     return;
@@ -35,7 +36,7 @@ stop_delivering (Registered *reg)
 static void
 registered_free (Registered *reg)
 {
-  stop_delivering (reg);
+  hw_hub_listeners_stop_delivering (reg);
   hw_listener_spec_free (reg->spec);
   g_free (reg->definition);
   g_free (reg->origin);
@@ -65,9 +66,9 @@ add_delivery_status (HwHubListeners *self,
     }
 }
 
-static JsonObject *
-delivery_status (HwHubListeners *self,
-                 HwDelivery     *delivery)
+JsonObject *
+hw_hub_listeners_delivery_status (HwHubListeners *self,
+                                  HwDelivery     *delivery)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -99,16 +100,16 @@ on_checkpoint (HwDelivery *delivery,
     hw_checkpoint_writer_queue (self->checkpoints, name, reg->created_at, checkpoint, delivered);
   if (self->shared != NULL)
     {
-      g_autoptr(JsonObject) status = delivery_status (self, delivery);
+      g_autoptr(JsonObject) status = hw_hub_listeners_delivery_status (self, delivery);
 
       hw_hub_listeners_shared_report (self->shared, hw_delivery_get_spec (delivery)->name, status, TRUE);
     }
 }
 
 
-static void
-start_delivering (HwHubListeners *self,
-                  Registered     *reg)
+void
+hw_hub_listeners_start_delivering (HwHubListeners *self,
+                                   Registered     *reg)
 {
   reg->delivery = hw_delivery_new (self->hub, reg->spec, reg->checkpoint, reg->delivered, on_checkpoint, self);
 }
@@ -144,7 +145,7 @@ register_listener (HwHubListeners       *self,
   reg->delivered = delivered;
   g_hash_table_replace (self->by_name, g_strdup (spec->name), reg);
   if (self->shared == NULL && !self->stopped)
-    start_delivering (self, reg);
+    hw_hub_listeners_start_delivering (self, reg);
   update_wanted (self);
 }
 
@@ -244,7 +245,7 @@ hw_hub_listeners_define (HwHubListeners        *self,
   was_delivering = existing != NULL && existing->delivery != NULL;
   if (existing != NULL)
     {
-      stop_delivering (existing);
+      hw_hub_listeners_stop_delivering (existing);
       checkpoint = existing->checkpoint;
       delivered = existing->delivered;
       held_until = existing->held_until;
@@ -257,7 +258,7 @@ hw_hub_listeners_define (HwHubListeners        *self,
 
       reg->held_until = held_until;
       reg->holder = g_strdup (hw_hub_listeners_shared_get_replica (self->shared));
-      start_delivering (self, reg);
+      hw_hub_listeners_start_delivering (self, reg);
     }
   return TRUE;
 }
@@ -498,231 +499,6 @@ load_persisted (HwHubListeners  *self,
 }
 
 
-/* Replicas (JetStream engine) ------------------------------------------------ */
-
-void
-hw_hub_listeners_saw_revision (HwHubListeners *self,
-                               const char     *name,
-                               guint64         revision)
-{
-  guint64 *known = g_hash_table_lookup (self->revisions, name);
-
-  if (known == NULL)
-    {
-      known = g_new0 (guint64, 1);
-      g_hash_table_insert (self->revisions, g_strdup (name), known);
-    }
-  *known = MAX (*known, revision);
-}
-
-static gboolean
-is_news (HwHubListeners           *self,
-         const HwSharedDefinition *shared)
-{
-  guint64 *known = g_hash_table_lookup (self->revisions, shared->name);
-
-  return known == NULL || shared->revision > *known;
-}
-
-static void
-apply_definition (HwHubListeners           *self,
-                  const HwSharedDefinition *shared)
-{
-  Registered *reg = g_hash_table_lookup (self->by_name, shared->name);
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(HwListenerSpec) spec = NULL;
-  g_autoptr(GError) error = NULL;
-
-  /* A replica's config file has the last word on its listeners. */
-  if (reg != NULL && g_str_equal (reg->origin, "config"))
-    return;
-  if (shared->definition == NULL)
-    {
-      if (reg != NULL && !hw_hub_listeners_undefine (self, shared->name, &error))
-        g_warning ("listener %s: deleted by another replica, but not here: %s", shared->name, error->message);
-      return;
-    }
-  if (reg != NULL && g_str_equal (reg->definition, shared->definition))
-    return;
-  node = json_from_string (shared->definition, NULL);
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) ||
-      (spec = hw_listener_spec_new_from_json (json_node_get_object (node), &error)) == NULL)
-    {
-      g_warning ("listener %s: the shared definition is unreadable; ignored", shared->name);
-      return;
-    }
-  if (!hw_hub_listeners_define (self, spec, shared->definition, "api", shared->start_seq, &error))
-    g_warning ("listener %s: defined by another replica, but not here: %s", shared->name, error->message);
-}
-
-/* Listeners made through the API before this hub shared them (with the
- * embedded engine, or before the bucket existed) are written once. */
-static void
-share_unshared (HwHubListeners *self,
-                GHashTable     *in_bucket)
-{
-  GHashTableIter iter;
-  const char *name;
-  Registered *reg;
-
-  g_hash_table_iter_init (&iter, self->by_name);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &reg))
-    if (g_str_equal (reg->origin, "api") && !g_hash_table_contains (in_bucket, name) &&
-        !g_hash_table_contains (self->revisions, name))
-      {
-        g_message ("listener %s: sharing it with the other replicas", name);
-        hw_hub_listeners_shared_write_async (self->shared, name, reg->definition, reg->checkpoint, FALSE, NULL, NULL);
-      }
-}
-
-static void
-apply_definitions (HwHubListeners *self,
-                   GPtrArray      *definitions)
-{
-  g_autoptr(GHashTable) in_bucket = g_hash_table_new (g_str_hash, g_str_equal);
-
-  for (guint i = 0; i < definitions->len; i++)
-    {
-      const HwSharedDefinition *shared = g_ptr_array_index (definitions, i);
-
-      g_hash_table_add (in_bucket, shared->name);
-      if (!is_news (self, shared))
-        continue;
-      hw_hub_listeners_saw_revision (self, shared->name, shared->revision);
-      apply_definition (self, shared);
-    }
-  if (!self->synced)
-    share_unshared (self, in_bucket);
-  self->synced = TRUE;
-}
-
-/* The holder's checkpoint, if it got further than ours: at most the
- * batches it sent since it last published it are delivered again. */
-static void
-take_over (HwHubListeners *self,
-           Registered     *reg)
-{
-  JsonObject *status = reg->holder_status;
-
-  if (status != NULL && json_object_get_int_member_with_default (status, "checkpoint", 0) > reg->checkpoint)
-    {
-      reg->checkpoint = json_object_get_int_member (status, "checkpoint");
-      reg->delivered = MAX (reg->delivered, (guint64) json_object_get_int_member_with_default (status, "delivered", 0));
-    }
-  g_message ("listener %s: delivering it from seq %" G_GINT64_FORMAT " on", reg->spec->name, reg->checkpoint);
-  start_delivering (self, reg);
-}
-
-static void
-let_go (Registered *reg)
-{
-  g_message ("listener %s: its lease lapsed or is another replica's: not delivering it", reg->spec->name);
-  stop_delivering (reg);
-}
-
-static void
-apply_lease (HwHubListeners      *self,
-             const HwSharedLease *lease)
-{
-  Registered *reg = g_hash_table_lookup (self->by_name, lease->name);
-  gboolean held = lease->held_until > g_get_monotonic_time ();
-
-  if (reg == NULL)
-    return;
-  reg->held_until = lease->held_until;
-  g_free (reg->holder);
-  reg->holder = g_strdup (lease->holder);
-  if (lease->status_known || !held)
-    {
-      g_clear_pointer (&reg->holder_status, json_object_unref);
-      reg->holder_status = lease->status != NULL ? json_object_ref (lease->status) : NULL;
-    }
-  /* Not before the holder's last checkpoint could be read. */
-  if (held && reg->delivery == NULL && lease->status_known && !self->stopped)
-    take_over (self, reg);
-  else if (!held && reg->delivery != NULL)
-    let_go (reg);
-}
-
-static void
-on_shared_sync (GPtrArray *definitions,
-                GPtrArray *leases,
-                gpointer   user_data)
-{
-  HwHubListeners *self = user_data;
-
-  if (definitions != NULL)
-    apply_definitions (self, definitions);
-  for (guint i = 0; i < leases->len; i++)
-    apply_lease (self, g_ptr_array_index (leases, i));
-}
-
-/* Every second: stops on time when a lease was not renewed (the worker
- * may be stuck on a slow cluster), and hands the statuses to publish. */
-static gboolean
-on_lease_tick (gpointer user_data)
-{
-  HwHubListeners *self = user_data;
-  GHashTableIter iter;
-  const char *name;
-  Registered *reg;
-
-  g_hash_table_iter_init (&iter, self->by_name);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &reg))
-    {
-      if (reg->delivery == NULL)
-        continue;
-      if (g_get_monotonic_time () >= reg->held_until)
-        let_go (reg);
-      else
-        {
-          g_autoptr(JsonObject) status = delivery_status (self, reg->delivery);
-
-          hw_hub_listeners_shared_report (self->shared, name, status, FALSE);
-        }
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-share (HwHubListeners  *self,
-       HwHubReplica    *replica,
-       GError         **error)
-{
-  if (replica == NULL)
-    return TRUE;
-  self->shared = hw_hub_listeners_shared_new (replica, on_shared_sync, self, error);
-  if (self->shared == NULL)
-    return FALSE;
-  self->lease_tick_id = g_timeout_add_seconds (1, on_lease_tick, self);
-  return TRUE;
-}
-
-/* The final statuses, so whoever takes over goes on from our last
- * checkpoint; then the leases are released. */
-static void
-stop_sharing (HwHubListeners *self)
-{
-  GHashTableIter iter;
-  const char *name;
-  Registered *reg;
-
-  if (self->shared == NULL)
-    return;
-  g_clear_handle_id (&self->lease_tick_id, g_source_remove);
-  g_hash_table_iter_init (&iter, self->by_name);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &reg))
-    if (reg->delivery != NULL)
-      {
-        g_autoptr(JsonObject) status = NULL;
-
-        hw_delivery_stop (reg->delivery);
-        status = delivery_status (self, reg->delivery);
-        hw_hub_listeners_shared_report (self->shared, name, status, TRUE);
-      }
-  g_clear_pointer (&self->shared, hw_hub_listeners_shared_free);
-}
-
 /* The registry ------------------------------------------------------------- */
 
 HwHubListeners *
@@ -739,7 +515,7 @@ hw_hub_listeners_new (HwHub         *hub,
   self->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) registered_free);
   self->revisions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->checkpoints = hw_checkpoint_writer_new (hub);
-  if (!share (self, replica, error) || !load_persisted (self, error))
+  if (!hw_hub_listeners_share (self, replica, error) || !load_persisted (self, error))
     {
       hw_hub_listeners_free (self);
       return NULL;
@@ -759,7 +535,7 @@ hw_hub_listeners_stop (HwHubListeners *self)
 
   self->stopped = TRUE;
   g_clear_signal_handler (&self->appended_id, self->hub);
-  stop_sharing (self);
+  hw_hub_listeners_stop_sharing (self);
   g_hash_table_iter_init (&iter, self->by_name);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &reg))
     if (reg->delivery != NULL)
