@@ -280,6 +280,21 @@ gint64        hw_store_select_int        (HwStoreConn   *conn,
 HwEventRow   *hw_store_row_from_stmt     (sqlite3_stmt  *stmt,
                                           gboolean       with_body,
                                           GError       **error);
+/* Everything but the body, pointing into @stmt's current row. */
+void          hw_store_borrow_columns    (sqlite3_stmt  *stmt,
+                                          HwEventRow    *row);
+/* Prepares @sql on @conn, binds @params and collects up to @max_rows
+ * rows into @rows (hw_store_new_row_array()). */
+gboolean      hw_store_select_rows       (HwStoreConn   *conn,
+                                          const char    *sql,
+                                          GPtrArray     *params,
+                                          gboolean       with_body,
+                                          guint          max_rows,
+                                          GPtrArray     *rows,
+                                          GError       **error);
+GPtrArray    *hw_store_new_row_array     (void);
+/* Rows in a page or sync batch when the caller names no limit. */
+#define HW_STORE_DEFAULT_PAGE_SIZE 100
 /* Column list matching hw_store_row_from_stmt(). */
 #define HW_STORE_ROW_COLUMNS \
   "e.seq, e.ts, e.received_ms, e.id, e.type, e.partition_key, e.source, " \

@@ -1,4 +1,4 @@
-/* hw-event-store-query.c: reading events back: pages, seqs, single events, sync
+/* hw-event-store-query.c: searching events: the WHERE clause, pages of rows, seqs (by seq, single events and sync: hw-event-store-read.c)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -8,14 +8,10 @@
 #include "hw-event-store-private.h"
 #include "hw-query-private.h"
 
-#define DEFAULT_PAGE_SIZE 100
 /* Below this many matches of a free-text term, reading the matching rows
  * for their time beats walking the time index to fill a first page: the
  * walk covers about (rows / matches) * page entries before it has a page. */
 #define FIRST_PAGE_FILTER_MIN 1000
-#define SUMMARY_COLUMNS \
-  "e.seq, e.ts, e.received_ms, e.id, e.type, e.partition_key, e.source, " \
-  "e.functionname, e.pipeline, e.is_fault, e.size"
 
 /* Shared helpers ----------------------------------------------------------- */
 
@@ -23,13 +19,6 @@ GPtrArray *
 hw_store_params_new (void)
 {
   return g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-}
-
-static void
-add_int_param (GPtrArray *params,
-               gint64     value)
-{
-  g_ptr_array_add (params, g_variant_ref_sink (g_variant_new_int64 (value)));
 }
 
 char *
@@ -64,12 +53,12 @@ hw_store_build_where_full (HwQuery         *query,
   if (from_ms != HW_EVENT_STORE_UNBOUNDED)
     {
       g_string_append (sql, " AND e.ts >= ?");
-      add_int_param (params, from_ms);
+      hw_store_param_int (params, from_ms);
     }
   if (to_ms != HW_EVENT_STORE_UNBOUNDED && to_ms != G_MAXINT64)
     {
       g_string_append (sql, " AND e.ts < ?");
-      add_int_param (params, to_ms);
+      hw_store_param_int (params, to_ms);
     }
   return g_string_free (sql, FALSE);
 }
@@ -160,10 +149,9 @@ hw_store_full_filter_min (HwStoreConn *conn)
   return MAX (2000, rows / 30);
 }
 
-/* Everything but the body, pointing into @stmt's current row. */
-static void
-borrow_columns (sqlite3_stmt *stmt,
-                HwEventRow   *row)
+void
+hw_store_borrow_columns (sqlite3_stmt *stmt,
+                         HwEventRow   *row)
 {
   row->seq = sqlite3_column_int64 (stmt, 0);
   row->ts_ms = sqlite3_column_int64 (stmt, 1);
@@ -187,7 +175,7 @@ hw_store_row_from_stmt (sqlite3_stmt  *stmt,
   g_autoptr(HwEventRow) row = NULL;
   HwEventRow columns;
 
-  borrow_columns (stmt, &columns);
+  hw_store_borrow_columns (stmt, &columns);
   row = hw_event_row_dup (&columns);
   if (with_body)
     {
@@ -224,15 +212,14 @@ collect_rows (HwStoreConn   *conn,
   return FALSE;
 }
 
-/* Prepares @sql on @conn, binds @params and collects rows. */
-static gboolean
-select_rows (HwStoreConn  *conn,
-             const char   *sql,
-             GPtrArray    *params,
-             gboolean      with_body,
-             guint         max_rows,
-             GPtrArray    *rows,
-             GError      **error)
+gboolean
+hw_store_select_rows (HwStoreConn  *conn,
+                      const char   *sql,
+                      GPtrArray    *params,
+                      gboolean      with_body,
+                      guint         max_rows,
+                      GPtrArray    *rows,
+                      GError      **error)
 {
   g_autoptr(HwCachedStmt) stmt = hw_store_conn_prepare (conn, sql, error);
 
@@ -241,8 +228,8 @@ select_rows (HwStoreConn  *conn,
   return collect_rows (conn, stmt, with_body, max_rows, rows, error);
 }
 
-static GPtrArray *
-new_row_array (void)
+GPtrArray *
+hw_store_new_row_array (void)
 {
   return g_ptr_array_new_with_free_func ((GDestroyNotify) hw_event_row_free);
 }
@@ -319,14 +306,14 @@ search_sql (HwStoreConn   *conn,
       g_string_append (sql, order == HW_EVENT_ORDER_OLDEST_FIRST
                             ? " AND (e.ts, e.seq) > (?, ?)"
                             : " AND (e.ts, e.seq) < (?, ?)");
-      add_int_param (params, ts_ms);
-      add_int_param (params, seq);
+      hw_store_param_int (params, ts_ms);
+      hw_store_param_int (params, seq);
     }
   g_string_append (sql, order_by (order));
   /* One row more than asked tells whether there is a next page. */
   g_string_append (sql, " LIMIT ?) AS page ON e.seq = page.page_seq");
   g_string_append (sql, order_by (order));
-  add_int_param (params, (gint64) limit + 1);
+  hw_store_param_int (params, (gint64) limit + 1);
   return g_string_free (g_steal_pointer (&sql), FALSE);
 }
 
@@ -342,10 +329,10 @@ search_on (HwStoreConn   *conn,
 {
   g_autoptr(GPtrArray) params = hw_store_params_new ();
   g_autofree char *sql = search_sql (conn, query, from_ms, to_ms, order, limit, cursor, params, error);
-  g_autoptr(GPtrArray) rows = new_row_array ();
+  g_autoptr(GPtrArray) rows = hw_store_new_row_array ();
   HwSearchPage *page;
 
-  if (sql == NULL || !select_rows (conn, sql, params, TRUE, limit + 1, rows, error))
+  if (sql == NULL || !hw_store_select_rows (conn, sql, params, TRUE, limit + 1, rows, error))
     return NULL;
 
   page = g_new0 (HwSearchPage, 1);
@@ -415,7 +402,7 @@ hw_event_store_search (HwEventStore   *self,
   if (conn == NULL)
     return NULL;
   page = search_on (conn, query, from_ms, to_ms, order,
-                    limit > 0 ? limit : DEFAULT_PAGE_SIZE, cursor, error);
+                    limit > 0 ? limit : HW_STORE_DEFAULT_PAGE_SIZE, cursor, error);
   hw_store_release_reader (self, conn);
   return page;
 }
@@ -441,7 +428,7 @@ hw_event_store_explain_search (HwEventStore   *self,
   conn = hw_store_acquire_reader (self, NULL, error);
   if (conn == NULL)
     return NULL;
-  sql = search_sql (conn, query, from_ms, to_ms, order, limit > 0 ? limit : DEFAULT_PAGE_SIZE, cursor,
+  sql = search_sql (conn, query, from_ms, to_ms, order, limit > 0 ? limit : HW_STORE_DEFAULT_PAGE_SIZE, cursor,
                     params, error);
   if (sql != NULL)
     plan = explain_on (conn, sql, params, error);
@@ -503,261 +490,4 @@ hw_event_store_search_seqs (HwEventStore   *self,
   seqs = search_seqs_on (conn, query, from_ms, to_ms, order, error);
   hw_store_release_reader (self, conn);
   return seqs;
-}
-
-/* Rows by seq ------------------------------------------------------------------ */
-
-static GPtrArray *
-summaries_on (HwStoreConn   *conn,
-              const gint64  *seqs,
-              guint          n,
-              GError       **error)
-{
-  g_autoptr(HwCachedStmt) stmt = NULL;
-  g_autoptr(GPtrArray) rows = new_row_array ();
-
-  stmt = hw_store_conn_prepare (conn, "SELECT " SUMMARY_COLUMNS " FROM events e WHERE e.seq = ?",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-
-  for (guint i = 0; i < n; i++)
-    {
-      int rc;
-
-      sqlite3_bind_int64 (stmt, 1, seqs[i]);
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
-        g_ptr_array_add (rows, hw_store_row_from_stmt (stmt, FALSE, NULL));
-      else if (rc != SQLITE_DONE)
-        {
-          hw_store_set_sqlite_error (error, conn->db, rc, "reading event summaries");
-          return NULL;
-        }
-      sqlite3_reset (stmt);
-    }
-  return g_steal_pointer (&rows);
-}
-
-GPtrArray *
-hw_event_store_get_summaries (HwEventStore   *self,
-                              const gint64   *seqs,
-                              guint           n,
-                              GCancellable   *cancellable,
-                              GError        **error)
-{
-  HwStoreConn *conn;
-  GPtrArray *rows;
-
-  g_return_val_if_fail (HW_IS_EVENT_STORE (self), NULL);
-  g_return_val_if_fail (seqs != NULL || n == 0, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  conn = hw_store_acquire_reader (self, cancellable, error);
-  if (conn == NULL)
-    return NULL;
-  rows = summaries_on (conn, seqs, n, error);
-  hw_store_release_reader (self, conn);
-  return rows;
-}
-
-/* @key_sql selects by one parameter, @param. */
-static HwEventRow *
-get_one (HwEventStore  *self,
-         const char    *key_sql,
-         GVariant      *param,
-         const char    *what,
-         GError       **error)
-{
-  g_autoptr(GPtrArray) params = hw_store_params_new ();
-  g_autoptr(GPtrArray) rows = new_row_array ();
-  g_autofree char *sql = g_strconcat ("SELECT " HW_STORE_ROW_COLUMNS " FROM events e WHERE ",
-                                      key_sql, NULL);
-  HwStoreConn *conn;
-  gboolean ok;
-
-  g_ptr_array_add (params, g_variant_ref_sink (param));
-  conn = hw_store_acquire_reader (self, NULL, error);
-  if (conn == NULL)
-    return NULL;
-  ok = select_rows (conn, sql, params, TRUE, 1, rows, error);
-  hw_store_release_reader (self, conn);
-
-  if (!ok)
-    return NULL;
-  if (rows->len == 0)
-    {
-      g_set_error (error, HW_ERROR, HW_ERROR_NOT_FOUND, "no event %s", what);
-      return NULL;
-    }
-  return g_ptr_array_steal_index (rows, 0);
-}
-
-HwEventRow *
-hw_event_store_get_event (HwEventStore  *self,
-                          gint64         seq,
-                          GError       **error)
-{
-  g_autofree char *what = g_strdup_printf ("with seq %" G_GINT64_FORMAT, seq);
-
-  g_return_val_if_fail (HW_IS_EVENT_STORE (self), NULL);
-  return get_one (self, "e.seq = ?", g_variant_new_int64 (seq), what, error);
-}
-
-HwEventRow *
-hw_event_store_get_event_by_id (HwEventStore  *self,
-                                const char    *id,
-                                GError       **error)
-{
-  g_autofree char *what = NULL;
-
-  g_return_val_if_fail (HW_IS_EVENT_STORE (self), NULL);
-  g_return_val_if_fail (id != NULL, NULL);
-
-  what = g_strdup_printf ("with id “%s”", id);
-  return get_one (self, "e.id = ?", g_variant_new_string (id), what, error);
-}
-
-static char *
-steal_json (HwEventRow *row)
-{
-  char *json;
-
-  if (row == NULL)
-    return NULL;
-  json = g_steal_pointer (&row->json);
-  hw_event_row_free (row);
-  return json;
-}
-
-char *
-hw_event_store_get_event_json (HwEventStore  *self,
-                               gint64         seq,
-                               GError       **error)
-{
-  return steal_json (hw_event_store_get_event (self, seq, error));
-}
-
-char *
-hw_event_store_get_event_json_by_id (HwEventStore  *self,
-                                     const char    *id,
-                                     GError       **error)
-{
-  return steal_json (hw_event_store_get_event_by_id (self, id, error));
-}
-
-/* Sync --------------------------------------------------------------------- */
-
-/* Points into @stmt's current row and @scratch. */
-static gboolean
-borrow_row (sqlite3_stmt  *stmt,
-            GByteArray    *scratch,
-            HwEventRow    *row,
-            GError       **error)
-{
-  borrow_columns (stmt, row);
-  row->json = (char *) hw_store_decompress_into (sqlite3_column_blob (stmt, 11),
-                                                 sqlite3_column_bytes (stmt, 11), scratch, error);
-  return row->json != NULL;
-}
-
-static gint64
-visit_rows (HwStoreConn        *conn,
-            sqlite3_stmt       *stmt,
-            HwEventRowVisitor   visitor,
-            gpointer            user_data,
-            GError            **error)
-{
-  g_autoptr(GByteArray) scratch = g_byte_array_new ();
-  gint64 visited = 0;
-  int rc;
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      HwEventRow row = { 0 };
-
-      if (!borrow_row (stmt, scratch, &row, error))
-        return -1;
-      visited++;
-      if (!visitor (&row, user_data))
-        return visited;
-    }
-  if (rc == SQLITE_DONE)
-    return visited;
-  hw_store_set_sqlite_error (error, conn->db, rc, "reading events");
-  return -1;
-}
-
-gint64
-hw_event_store_visit_after (HwEventStore       *self,
-                            gint64              after_seq,
-                            guint               limit,
-                            HwEventRowVisitor   visitor,
-                            gpointer            user_data,
-                            GCancellable       *cancellable,
-                            GError            **error)
-{
-  g_autoptr(GPtrArray) params = hw_store_params_new ();
-  g_autoptr(HwCachedStmt) stmt = NULL;
-  HwStoreConn *conn;
-  gint64 visited = -1;
-
-  g_return_val_if_fail (HW_IS_EVENT_STORE (self), -1);
-  g_return_val_if_fail (visitor != NULL, -1);
-  g_return_val_if_fail (error == NULL || *error == NULL, -1);
-
-  if (limit == 0)
-    limit = DEFAULT_PAGE_SIZE;
-  add_int_param (params, after_seq);
-  add_int_param (params, limit);
-
-  conn = hw_store_acquire_reader (self, cancellable, error);
-  if (conn == NULL)
-    return -1;
-  stmt = hw_store_conn_prepare (conn, "SELECT " HW_STORE_ROW_COLUMNS " FROM events e "
-                                      "WHERE e.seq > ? ORDER BY e.seq LIMIT ?", error);
-  if (stmt != NULL && hw_store_bind (stmt, params, error))
-    visited = visit_rows (conn, stmt, visitor, user_data, error);
-  g_clear_pointer (&stmt, hw_cached_stmt_release);
-  hw_store_release_reader (self, conn);
-  return visited;
-}
-
-static gboolean
-collect_row (const HwEventRow *row,
-             gpointer          user_data)
-{
-  g_ptr_array_add (user_data, hw_event_row_dup (row));
-  return TRUE;
-}
-
-GPtrArray *
-hw_event_store_events_after (HwEventStore   *self,
-                             gint64          after_seq,
-                             guint           limit,
-                             GCancellable   *cancellable,
-                             GError        **error)
-{
-  g_autoptr(GPtrArray) rows = new_row_array ();
-
-  if (hw_event_store_visit_after (self, after_seq, limit, collect_row, rows, cancellable, error) < 0)
-    return NULL;
-  return g_steal_pointer (&rows);
-}
-
-gint64
-hw_event_store_get_max_seq (HwEventStore  *self,
-                            GError       **error)
-{
-  HwStoreConn *conn;
-  gint64 max_seq = -1;
-
-  g_return_val_if_fail (HW_IS_EVENT_STORE (self), -1);
-
-  conn = hw_store_acquire_reader (self, NULL, error);
-  if (conn == NULL)
-    return -1;
-  max_seq = hw_store_select_int (conn, "SELECT coalesce(max(seq), 0) FROM events", NULL, error);
-  hw_store_release_reader (self, conn);
-  return max_seq;
 }
