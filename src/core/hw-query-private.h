@@ -50,6 +50,15 @@ struct _HwQueryNode
   gint64           ms;         /* FROM, TO: the resolved bound */
 };
 
+HwQueryNode *hw_query_node_new     (HwQueryNodeKind  kind,
+                                   guint            position);
+void         hw_query_node_free    (HwQueryNode     *node);
+/* a AND (b AND c) is one AND of three: flat lists keep the SQL shallow. */
+HwQueryNode *hw_query_node_combine (HwQueryNodeKind  kind,
+                                   HwQueryNode     *left,
+                                   HwQueryNode     *right);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwQueryNode, hw_query_node_free)
+
 struct _HwQuery
 {
   gatomicrefcount  ref_count;
@@ -101,5 +110,11 @@ char        *hw_query_to_sql_full      (HwQuery         *query,
  * a query can match. @has_text says whether any text term appears at all. */
 GPtrArray   *hw_query_required_text    (HwQuery         *query,
                                         gboolean        *has_text);
+
+/* from:/to: bound the whole query, so they are lifted out of the
+ * top-level AND into @query's from_ms and to_ms. Returns the first one
+ * left anywhere else (inside OR or NOT, where it has no clear meaning),
+ * for the parser to report, or NULL. */
+const HwQueryNode *hw_query_hoist_time_bounds (HwQuery *query);
 
 G_END_DECLS

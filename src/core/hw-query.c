@@ -1,4 +1,4 @@
-/* hw-query.c: lexing and parsing of the search query language
+/* hw-query.c: lexing and parsing of the search query language (the tree it builds: hw-query-tree.c)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -22,58 +22,6 @@
 #define MAX_SQL_DEPTH   20
 
 G_DEFINE_BOXED_TYPE (HwQuery, hw_query, hw_query_ref, hw_query_unref)
-
-/* ------------------------------------------------------------------ nodes */
-
-static void
-node_free (HwQueryNode *node)
-{
-  if (node == NULL)
-    return;
-  g_clear_pointer (&node->children, g_ptr_array_unref);
-  g_free (node->tag);
-  g_free (node->value);
-  g_strfreev (node->words);
-  g_free (node);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (HwQueryNode, node_free)
-
-static HwQueryNode *
-node_new (HwQueryNodeKind kind,
-          guint           position)
-{
-  HwQueryNode *node = g_new0 (HwQueryNode, 1);
-
-  node->kind = kind;
-  node->position = position;
-  if (kind == HW_QUERY_NODE_AND || kind == HW_QUERY_NODE_OR || kind == HW_QUERY_NODE_NOT)
-    node->children = g_ptr_array_new_with_free_func ((GDestroyNotify) node_free);
-  return node;
-}
-
-/* a AND (b AND c) is one AND of three: flat lists keep the SQL shallow. */
-static HwQueryNode *
-node_combine (HwQueryNodeKind  kind,
-              HwQueryNode     *left,
-              HwQueryNode     *right)
-{
-  HwQueryNode *node = left;
-
-  if (left->kind != kind)
-    {
-      node = node_new (kind, left->position);
-      g_ptr_array_add (node->children, left);
-    }
-  if (right->kind == kind)
-    {
-      g_ptr_array_extend_and_steal (node->children, g_steal_pointer (&right->children));
-      node_free (right);
-    }
-  else
-    g_ptr_array_add (node->children, right);
-  return node;
-}
 
 /* ------------------------------------------------------------------ lexer */
 
@@ -295,7 +243,7 @@ static HwQueryNode *
 make_text (Parser *parser)
 {
   Token *tok = &parser->tok;
-  g_autoptr(HwQueryNode) node = node_new (HW_QUERY_NODE_TEXT, 0);
+  g_autoptr(HwQueryNode) node = hw_query_node_new (HW_QUERY_NODE_TEXT, 0);
   gsize len = strlen (tok->value);
 
   node->position = (guint) g_utf8_pointer_to_offset (parser->text, tok->start);
@@ -360,7 +308,7 @@ static HwQueryNode *
 make_field (Parser *parser)
 {
   Token *tok = &parser->tok;
-  g_autoptr(HwQueryNode) node = node_new (HW_QUERY_NODE_FIELD, 0);
+  g_autoptr(HwQueryNode) node = hw_query_node_new (HW_QUERY_NODE_FIELD, 0);
 
   node->position = (guint) g_utf8_pointer_to_offset (parser->text, tok->start);
   if (!lookup_field (parser, node))
@@ -482,7 +430,7 @@ parse_unary (Parser *parser)
   if (child == NULL)
     return NULL;
 
-  node = node_new (HW_QUERY_NODE_NOT, (guint) g_utf8_pointer_to_offset (parser->text, op_at));
+  node = hw_query_node_new (HW_QUERY_NODE_NOT, (guint) g_utf8_pointer_to_offset (parser->text, op_at));
   g_ptr_array_add (node->children, child);
   return node;
 }
@@ -512,7 +460,7 @@ parse_and (Parser *parser)
       right = parse_unary (parser);
       if (right == NULL)
         return NULL;
-      left = node_combine (HW_QUERY_NODE_AND, g_steal_pointer (&left), right);
+      left = hw_query_node_combine (HW_QUERY_NODE_AND, g_steal_pointer (&left), right);
     }
   return g_steal_pointer (&left);
 }
@@ -536,43 +484,9 @@ parse_or (Parser *parser)
       right = parse_and (parser);
       if (right == NULL)
         return NULL;
-      left = node_combine (HW_QUERY_NODE_OR, g_steal_pointer (&left), right);
+      left = hw_query_node_combine (HW_QUERY_NODE_OR, g_steal_pointer (&left), right);
     }
   return g_steal_pointer (&left);
-}
-
-/* ------------------------------------------------------------ time bounds */
-
-static gboolean
-is_time_bound (HwQueryNode *node)
-{
-  return node->kind == HW_QUERY_NODE_FIELD
-         && (node->field == HW_QUERY_FIELD_FROM || node->field == HW_QUERY_FIELD_TO);
-}
-
-static void
-apply_time_bound (HwQuery     *query,
-                  HwQueryNode *node)
-{
-  if (node->field == HW_QUERY_FIELD_FROM)
-    query->from_ms = MAX (query->from_ms, node->ms);
-  else
-    query->to_ms = MIN (query->to_ms, node->ms);
-}
-
-static const HwQueryNode *
-find_time_bound (const HwQueryNode *node)
-{
-  if (is_time_bound ((HwQueryNode *) node))
-    return node;
-  for (guint i = 0; node->children != NULL && i < node->children->len; i++)
-    {
-      const HwQueryNode *found = find_time_bound (g_ptr_array_index (node->children, i));
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 /* from:/to: narrow the whole query, so they are lifted out of the
@@ -581,35 +495,8 @@ static gboolean
 hoist_time_bounds (HwQuery *query,
                    Parser  *parser)
 {
-  HwQueryNode *root = query->root;
-  const HwQueryNode *misplaced;
+  const HwQueryNode *misplaced = hw_query_hoist_time_bounds (query);
 
-  if (root == NULL)
-    return TRUE;
-  if (is_time_bound (root))
-    {
-      apply_time_bound (query, root);
-      g_clear_pointer (&query->root, node_free);
-      return TRUE;
-    }
-  if (root->kind == HW_QUERY_NODE_AND)
-    {
-      for (guint i = root->children->len; i > 0; i--)
-        if (is_time_bound (g_ptr_array_index (root->children, i - 1)))
-          {
-            apply_time_bound (query, g_ptr_array_index (root->children, i - 1));
-            g_ptr_array_remove_index (root->children, i - 1);
-          }
-      if (root->children->len == 0)
-        g_clear_pointer (&query->root, node_free);
-      else if (root->children->len == 1)
-        {
-          query->root = g_ptr_array_steal_index (root->children, 0);
-          node_free (root);
-        }
-    }
-
-  misplaced = query->root != NULL ? find_time_bound (query->root) : NULL;
   if (misplaced == NULL)
     return TRUE;
   parser_fail (parser, g_utf8_offset_to_pointer (parser->text, misplaced->position),
@@ -624,7 +511,7 @@ static void
 query_free (HwQuery *query)
 {
   g_free (query->text);
-  node_free (query->root);
+  hw_query_node_free (query->root);
   g_free (query);
 }
 
