@@ -8,6 +8,7 @@
 
 #include "hw-hub-jobs.h"
 #include "hw-hub-jobs-shared.h"
+#include "hw-event-store.h"
 #include "hw-hub-listeners.h"
 #include "hw-query.h"
 
@@ -128,6 +129,14 @@ HwJob    *hw_job_parse_resubmission (HwHubJobs     *jobs,
                                      JsonObject    *body,
                                      JsonNode     **dry_answer,
                                      GError       **error);
+
+/* hw-hub-jobs-faults.c: a fault's uow.record, or every uow.batch[].record,
+ * or the record its uow.event would have been (@row is the fault's); NULL
+ * when it has none. */
+JsonArray  *hw_fault_records      (HwEventRow   *row,
+                                   JsonObject   *fault);
+/* Its tags.functionname: the listener it failed in, or NULL. */
+const char *hw_fault_functionname (JsonObject   *fault);
 
 /* hw-hub-jobs-run.c */
 void      hw_job_run_start      (HwJob        *job);
