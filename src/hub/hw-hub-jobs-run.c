@@ -15,6 +15,10 @@
  * base64-encodes it, the bulk of the work), one read at a time as each page
  * starts where the previous one ended, so the next batches are ready when a
  * slot frees.
+ *
+ * Audit before effect (hw-hub-jobs-audit.c): each run, a resumed one too,
+ * sends nothing before the job's start audit is stored, and a finished
+ * job is persisted as such only once its end audit is.
  */
 #include "config.h"
 
@@ -86,6 +90,8 @@ struct _Run
   guint            wait_id;
   guint            persist_id;
   gboolean         stopped;
+  HwJobAuditWrite *audit;      /* the audit being written, if any */
+  gboolean         audited;    /* the start audit is stored: sending may begin */
 };
 
 static void pump (Run *run);
@@ -409,6 +415,18 @@ run_halt (Run *run)
 }
 
 static void
+on_end_audited (gpointer user_data)
+{
+  Run *run = user_data;
+
+  g_clear_pointer (&run->audit, hw_job_audit_release);
+  run->job->ending = FALSE;
+  persist_now (run);
+}
+
+/* @state shows at once; the job is recorded finished once its end audit
+ * is stored. */
+static void
 finish (Run        *run,
         const char *state)
 {
@@ -416,9 +434,10 @@ finish (Run        *run,
 
   g_free (job->state);
   job->state = g_strdup (state);
+  job->ending = TRUE;
   run_halt (run);
-  persist_now (run);
-  hw_job_audit_end (job);
+  g_clear_pointer (&run->audit, hw_job_audit_release);
+  run->audit = hw_job_audit_end (job, state, on_end_audited, run);
 }
 
 static void
@@ -590,7 +609,7 @@ pump (Run *run)
   HwJob *job = run->job;
   gboolean replay = g_str_equal (job->kind, "replay");
 
-  if (run->stopped || run->wait_id != 0)
+  if (run->stopped || run->wait_id != 0 || !run->audited)
     return;
 
   while (run->active < run->parallel)
@@ -627,6 +646,16 @@ spec_int (JsonObject *spec,
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return default_value;
   return json_node_get_int (node);
+}
+
+static void
+on_start_audited (gpointer user_data)
+{
+  Run *run = user_data;
+
+  g_clear_pointer (&run->audit, hw_job_audit_release);
+  run->audited = TRUE;
+  pump (run);
 }
 
 void
@@ -684,15 +713,21 @@ hw_job_run_start (HwJob *job)
   g_free (job->state);
   job->state = g_strdup ("running");
   persist_now (run);
-  pump (run);
+  run->audit = hw_job_audit_start (job, on_start_audited, run);
 }
 
+/* An audit being written is left to the next runner, which writes it
+ * again: a job ending is persisted as still running, at its last
+ * checkpoint. */
 void
 hw_job_run_pause (HwJob *job)
 {
   Run *run = job->run;
 
-  if (run == NULL || run->stopped)
+  if (run == NULL)
+    return;
+  g_clear_pointer (&run->audit, hw_job_audit_release);
+  if (run->stopped && !job->ending)
     return;
   run_halt (run);
   persist_now (run);
@@ -721,6 +756,7 @@ hw_job_run_free (HwJob *job)
     return;
   if (!run->stopped)
     run_halt (run);
+  g_clear_pointer (&run->audit, hw_job_audit_release);
   run->job = NULL;
   job->run = NULL;
   run_unref (run);

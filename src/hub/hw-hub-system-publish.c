@@ -165,6 +165,60 @@ hw_hub_publish_system_events (HwHubRequest         *request,
   g_task_run_in_thread (task, publish_in_thread);
 }
 
+/* Sends of the caller's ------------------------------------------------------ */
+
+struct _HwHubSystemSend
+{
+  Publish  *publish;
+  gboolean  holds_lake;   /* until send() is done with it */
+};
+
+HwHubSystemSend *
+hw_hub_system_send_prepare (HwHub      *hub,
+                            JsonObject *event,
+                            gint64      ts_ms)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new ();
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  Publish *publish;
+  HwHubSystemSend *send;
+
+  g_ptr_array_add (events, event);
+  g_array_append_val (times, ts_ms);
+  if ((publish = publish_new (hub, events, times, FALSE)) == NULL)
+    return NULL;
+  send = g_new0 (HwHubSystemSend, 1);
+  send->publish = publish;
+  send->holds_lake = TRUE;
+  return send;
+}
+
+gboolean
+hw_hub_system_send (HwHubSystemSend  *send,
+                    GCancellable     *cancellable,
+                    GError          **error)
+{
+  gboolean sent;
+
+  g_return_val_if_fail (send->holds_lake, FALSE);
+
+  sent = !g_cancellable_set_error_if_cancelled (cancellable, error) && publish_once (send->publish, error);
+  send->holds_lake = FALSE;
+  hw_hub_lake_release (send->publish->lake);
+  return sent;
+}
+
+void
+hw_hub_system_send_free (HwHubSystemSend *send)
+{
+  if (send == NULL)
+    return;
+  if (send->holds_lake)
+    hw_hub_lake_release (send->publish->lake);
+  publish_free (send->publish);
+  g_free (send);
+}
+
 /* Audits -------------------------------------------------------------------- */
 
 /* Waits @us unless the lake is being freed: FALSE then. */
