@@ -505,27 +505,6 @@ test_roles (void)
   hw_test_hub_free (hub);
 }
 
-/* The audit @action ("job.start", "job.end") of the job @job_id as @hub
- * lists it, or NULL. */
-static JsonObject *
-find_job_audit (HwTestHub  *hub,
-                const char *action,
-                const char *job_id)
-{
-  g_autoptr(JsonNode) answer = hw_test_hub_get_json (hub, "/v1/system-events?kind=audit", 200);
-  JsonArray *events = json_object_get_array_member (json_node_get_object (answer), "system_events");
-
-  for (guint i = 0; i < json_array_get_length (events); i++)
-    {
-      JsonObject *event = json_array_get_object_element (events, i);
-
-      if (g_strcmp0 (json_object_get_string_member_with_default (event, "action", NULL), action) == 0 &&
-          g_strcmp0 (json_object_get_string_member_with_default (event, "job", NULL), job_id) == 0)
-        return json_object_ref (event);
-    }
-  return NULL;
-}
-
 typedef struct
 {
   HwTestHub  *hub;
@@ -544,7 +523,7 @@ check_audited_first (HwTestBatch *batch,
 
   if (first->n_requests++ > 0)
     return;
-  audit = find_job_audit (first->hub, "job.start", first->job_id);
+  audit = hw_test_hub_find_job_audit (first->hub, "job.start", first->job_id);
   first->audited_at_first = audit != NULL;
 }
 
@@ -558,7 +537,7 @@ static gboolean
 end_audit_listed (gpointer user_data)
 {
   AuditWait *wait = user_data;
-  g_autoptr(JsonObject) audit = find_job_audit (wait->hub, "job.end", wait->job_id);
+  g_autoptr(JsonObject) audit = hw_test_hub_find_job_audit (wait->hub, "job.end", wait->job_id);
 
   return audit != NULL;
 }
@@ -617,7 +596,7 @@ test_resumed_job_audited_first (void)
   g_assert_cmpuint (first.n_requests, >, 0);
   g_assert_true (first.audited_at_first);
 
-  start = find_job_audit (hub, "job.start", first.job_id);
+  start = hw_test_hub_find_job_audit (hub, "job.start", first.job_id);
   g_assert_nonnull (start);
   g_assert_cmpstr (json_object_get_string_member (start, "actor"), ==, "ops");
   g_assert_cmpstr (json_object_get_string_member (start, "listener"), ==, "fn");
