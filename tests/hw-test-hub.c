@@ -584,3 +584,24 @@ hw_test_hub_stored_ids (HwTestHub *hub)
   while (n > 0);
   return ids;
 }
+
+/* The audit @action ("job.start", "job.end") of the job @job_id as @hub
+ * lists it, or NULL. */
+JsonObject *
+hw_test_hub_find_job_audit (HwTestHub  *hub,
+                            const char *action,
+                            const char *job_id)
+{
+  g_autoptr(JsonNode) answer = hw_test_hub_get_json (hub, "/v1/system-events?kind=audit", 200);
+  JsonArray *events = json_object_get_array_member (json_node_get_object (answer), "system_events");
+
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (events, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (event, "action", NULL), action) == 0 &&
+          g_strcmp0 (json_object_get_string_member_with_default (event, "job", NULL), job_id) == 0)
+        return json_object_ref (event);
+    }
+  return NULL;
+}

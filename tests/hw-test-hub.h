@@ -110,6 +110,12 @@ gint64     hw_test_hub_count      (HwTestHub   *hub,
  * comes twice. */
 GHashTable *hw_test_hub_stored_ids (HwTestHub  *hub);
 
+/* The audit @action ("job.start", "job.end") of the job @job_id in GET
+ * /v1/system-events?kind=audit through @hub, or NULL. */
+JsonObject *hw_test_hub_find_job_audit (HwTestHub  *hub,
+                                        const char *action,
+                                        const char *job_id);
+
 /* A minimal valid event as compact JSON, with an id and a timestamp. */
 char      *hw_test_event_json     (const char  *id,
                                    const char  *type,

@@ -116,6 +116,8 @@ on_request (SoupServer        *server,
   HwTestBatch *batch = batch_parse (body);
 
   g_ptr_array_add (listener->batches, batch);
+  if (listener->on_request != NULL)
+    listener->on_request (batch, listener->on_request_data);
   if (listener->hold_after > 0 && hw_test_listener_n_acked (listener) >= listener->hold_after)
     {
       soup_server_message_set_status (msg, 503, NULL);

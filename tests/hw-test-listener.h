@@ -38,6 +38,11 @@ typedef struct
    * holds nothing. Lets a test catch a job mid-way however slowly it runs. */
   guint       hold_after;
   GPtrArray  *held;           /* SoupServerMessage*, held back */
+  /* Called with each request as it arrives, before it is answered: a test
+   * checks there what the hub had done by the time it sent it. */
+  void      (*on_request)     (HwTestBatch *batch,
+                               gpointer     data);
+  gpointer    on_request_data;
 } HwTestListener;
 
 HwTestListener *hw_test_listener_new          (void);

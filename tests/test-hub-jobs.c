@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <sqlite3.h>
 #include <string.h>
 
 #include "hw-test-hub.h"
@@ -504,6 +505,108 @@ test_roles (void)
   hw_test_hub_free (hub);
 }
 
+typedef struct
+{
+  HwTestHub  *hub;
+  const char *job_id;
+  guint       n_requests;
+  gboolean    audited_at_first;   /* the start audit was listed when the first batch came */
+} FirstDelivery;
+
+/* The listener's hook: asks the hub while it waits for the answer. */
+static void
+check_audited_first (HwTestBatch *batch,
+                     gpointer     data)
+{
+  FirstDelivery *first = data;
+  g_autoptr(JsonObject) audit = NULL;
+
+  if (first->n_requests++ > 0)
+    return;
+  audit = hw_test_hub_find_job_audit (first->hub, "job.start", first->job_id);
+  first->audited_at_first = audit != NULL;
+}
+
+typedef struct
+{
+  HwTestHub  *hub;
+  const char *job_id;
+} AuditWait;
+
+static gboolean
+end_audit_listed (gpointer user_data)
+{
+  AuditWait *wait = user_data;
+  g_autoptr(JsonObject) audit = hw_test_hub_find_job_audit (wait->hub, "job.end", wait->job_id);
+
+  return audit != NULL;
+}
+
+/* What a kill -9 right after POST /v1/replays committed its job and before
+ * anything else leaves in hub.db: the job, "queued", and nothing more. */
+static void
+store_job_row (HwTestHub  *hub,
+               const char *id,
+               const char *requested_by,
+               gint64      total)
+{
+  g_autofree char *path = g_build_filename (hub->data_dir, "hub.db", NULL);
+  gint64 now = g_get_real_time () / 1000;
+  g_autofree char *sql = NULL;
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  sql = g_strdup_printf ("INSERT INTO jobs (id, kind, state, spec, total, requested_by, created_at, updated_at) "
+                         "VALUES ('%s', 'replay', 'queued', '{\"rate\":0,\"parallel\":1,\"listener\":\"fn\","
+                         "\"from\":0,\"to\":%" G_GINT64_FORMAT ",\"query\":\"type:crash\",\"batch_size\":5}', "
+                         "%" G_GINT64_FORMAT ", '%s', %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ")",
+                         id, now + 3600000, total, requested_by, now, now);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("cannot store the job row: %s", message);
+  sqlite3_close (db);
+}
+
+/* Audit before effect, embedded: a job the hub stored but did not audit
+ * (it was killed in between) is resumed at the next start, and its start
+ * audit, naming who asked, is stored before its first batch reaches the
+ * listener; its end audit follows. */
+static void
+test_resumed_job_audited_first (void)
+{
+  g_autoptr(HwTestListener) listener = hw_test_listener_new ();
+  HwTestHub *hub = hw_test_hub_newv (NULL, NULL);
+  FirstDelivery first = { hub, "job-crashed-1", 0, FALSE };
+  AuditWait end_wait = { hub, "job-crashed-1" };
+  g_autoptr(JsonObject) done = NULL;
+  g_autoptr(JsonObject) start = NULL;
+  guint next_id = 0;
+  guint tick_id;
+
+  add_listener (hub, "fn", listener, "none");
+  hw_test_hub_publish_events (hub, "crash", &next_id, 12);
+  hw_test_hub_stop (hub);
+  store_job_row (hub, first.job_id, "ops", 12);
+
+  listener->on_request = check_audited_first;
+  listener->on_request_data = &first;
+  hw_test_hub_restart (hub);
+  done = wait_job_state (hub, first.job_id, "done");
+  g_assert_cmpint (json_object_get_int_member (done, "acked"), ==, 12);
+  g_assert_cmpuint (first.n_requests, >, 0);
+  g_assert_true (first.audited_at_first);
+
+  start = hw_test_hub_find_job_audit (hub, "job.start", first.job_id);
+  g_assert_nonnull (start);
+  g_assert_cmpstr (json_object_get_string_member (start, "actor"), ==, "ops");
+  g_assert_cmpstr (json_object_get_string_member (start, "listener"), ==, "fn");
+  tick_id = g_timeout_add (50, tick, NULL);
+  g_assert_true (hw_test_wait_until (end_audit_listed, &end_wait, WAIT_MS));
+  g_source_remove (tick_id);
+  listener->on_request = NULL;
+  hw_test_hub_free (hub);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -517,6 +620,7 @@ main (int   argc,
   g_test_add_func ("/hub/jobs/resume-after-kill", test_resume_after_kill);
   g_test_add_func ("/hub/jobs/cancel", test_cancel);
   g_test_add_func ("/hub/jobs/roles", test_roles);
+  g_test_add_func ("/hub/jobs/resumed-job-audited-first", test_resumed_job_audited_first);
 
   return g_test_run ();
 }

@@ -37,24 +37,18 @@ hw_hub_store_system_event (HwHub       *self,
   return g_strdup (id);
 }
 
-void
-hw_hub_record_audit (HwHub      *self,
-                     const char *action,
-                     const char *actor,
-                     JsonObject *details)
+JsonObject *
+hw_hub_audit_new (const char *action,
+                  const char *actor,
+                  gint64      time_ms,
+                  JsonObject *details)
 {
-  g_autoptr(JsonObject) object = json_object_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *id = NULL;
-  gint64 now = hw_hub_now_ms ();
-
-  g_return_if_fail (HW_IS_HUB (self));
-  g_return_if_fail (action != NULL);
+  JsonObject *object = json_object_new ();
 
   json_object_set_string_member (object, "kind", "audit");
   json_object_set_string_member (object, "action", action);
   json_object_set_string_member (object, "actor", actor ? actor : "unknown");
-  json_object_set_int_member (object, "time", now);
+  json_object_set_int_member (object, "time", time_ms);
   if (details != NULL)
     {
       JsonObjectIter iter;
@@ -66,6 +60,24 @@ hw_hub_record_audit (HwHub      *self,
         if (!json_object_has_member (object, name))
           json_object_set_member (object, name, json_node_copy (member));
     }
+  return object;
+}
+
+void
+hw_hub_record_audit (HwHub      *self,
+                     const char *action,
+                     const char *actor,
+                     JsonObject *details)
+{
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  gint64 now = hw_hub_now_ms ();
+
+  g_return_if_fail (HW_IS_HUB (self));
+  g_return_if_fail (action != NULL);
+
+  object = hw_hub_audit_new (action, actor, now, details);
   /* With the JetStream engine the audit goes to the replicas' shared
    * history; nobody waits for it, and it is sent again until stored. The
    * store is not written here: its copy of the history is. */

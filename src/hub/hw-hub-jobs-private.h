@@ -8,12 +8,15 @@
 
 #include "hw-hub-jobs.h"
 #include "hw-hub-jobs-shared.h"
+#include "hw-event-store.h"
 #include "hw-hub-listeners.h"
 #include "hw-query.h"
 
 G_BEGIN_DECLS
 
 typedef struct _HwJob HwJob;
+typedef struct _HwJobAudits HwJobAudits;
+typedef struct _HwJobAuditWrite HwJobAuditWrite;
 
 struct _HwHubJobs
 {
@@ -21,6 +24,7 @@ struct _HwHubJobs
   HwHubListeners  *listeners;
   GHashTable      *by_id;       /* id → HwJob*, every job of this run or from hub.db */
   gboolean         stopped;
+  HwJobAudits     *audits;
 
   /* The JetStream engine's (hw-hub-jobs-replicas.c): by_id holds the jobs
    * this replica runs or ran, @foreign the records of the others'. */
@@ -56,6 +60,10 @@ struct _HwJob
 
   /* Runner state (hw-hub-jobs-run.c). */
   gpointer    run;
+  /* @state is final in memory, but its end audit is not stored yet: hub.db
+   * and the shared record still say "running" (hw_job_recorded_state()), so
+   * that a runner after a crash or a takeover ends it, and audits it. */
+  gboolean    ending;
 
   /* JetStream engine: until when (monotonic µs) this replica may run it. */
   gint64      held_until;
@@ -67,8 +75,9 @@ gboolean  hw_job_persist        (HwJob        *job,
                                  GError      **error);
 void      hw_job_publish        (HwJob        *job);
 JsonNode *hw_job_to_json        (HwJob        *job);
-void      hw_job_audit_end      (HwJob        *job);
 gboolean  hw_job_is_finished    (HwJob        *job);
+/* The state hub.db and the shared record hold: see @ending. */
+const char *hw_job_recorded_state (HwJob      *job);
 /* Copies @member of @from (if present) into @to. */
 void      hw_json_copy_member   (JsonObject   *to,
                                  JsonObject   *from,
@@ -81,7 +90,6 @@ HwJob      *hw_job_new_from_record (HwHubJobs  *jobs,
                                     JsonObject *record);
 /* The description of a record, as GET /v1/jobs/{id} answers it. */
 JsonNode   *hw_job_record_describe (JsonObject *record);
-void        hw_job_audit_start    (HwJob        *job);
 gboolean    hw_job_store          (HwHubJobs    *jobs,
                                    HwJob        *job,
                                    GError      **error);
@@ -128,6 +136,36 @@ HwJob    *hw_job_parse_resubmission (HwHubJobs     *jobs,
                                      JsonObject    *body,
                                      JsonNode     **dry_answer,
                                      GError       **error);
+
+/* hw-hub-jobs-faults.c: a fault's uow.record, or every uow.batch[].record,
+ * or the record its uow.event would have been (@row is the fault's); NULL
+ * when it has none. */
+JsonArray  *hw_fault_records      (HwEventRow   *row,
+                                   JsonObject   *fault);
+/* Its tags.functionname: the listener it failed in, or NULL. */
+const char *hw_fault_functionname (JsonObject   *fault);
+
+/* hw-hub-jobs-audit.c: a job's audits, each stored before what it
+ * precedes (its first delivery, its record as finished), tried again until
+ * stored or released. @done is called on the main context once the audit
+ * is stored, never before the write is returned; the caller then still
+ * releases the write. */
+typedef void (*HwJobAudited) (gpointer user_data);
+
+HwJobAudits     *hw_job_audits_new    (HwHub         *hub);
+/* After every write was released: waits for the publishes under way. */
+void             hw_job_audits_free   (HwJobAudits   *audits);
+/* "job.start", naming who asked for @job. */
+HwJobAuditWrite *hw_job_audit_start   (HwJob         *job,
+                                       HwJobAudited   done,
+                                       gpointer       data);
+/* "job.end", with @final_state and the job's counts as they are now. */
+HwJobAuditWrite *hw_job_audit_end     (HwJob         *job,
+                                       const char    *final_state,
+                                       HwJobAudited   done,
+                                       gpointer       data);
+/* Stops trying (@done will not be called) and drops the write. */
+void             hw_job_audit_release (HwJobAuditWrite *write);
 
 /* hw-hub-jobs-run.c */
 void      hw_job_run_start      (HwJob        *job);

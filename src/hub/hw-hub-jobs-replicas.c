@@ -64,7 +64,7 @@ hw_hub_jobs_report (HwHubJobs *self,
 {
   g_autoptr(JsonObject) record = hw_job_to_record (job);
 
-  hw_hub_jobs_shared_report (self->shared, job->id, record, hw_job_is_finished (job));
+  hw_hub_jobs_shared_report (self->shared, job->id, record, hw_shared_job_is_finished (record));
 }
 
 static void
@@ -143,7 +143,7 @@ on_news (HwSharedJobsNews *news,
 static gboolean
 is_running_here (HwJob *job)
 {
-  return job->run != NULL && !hw_job_is_finished (job);
+  return job->run != NULL && (!hw_job_is_finished (job) || job->ending);
 }
 
 /* Every second: stops on time the jobs whose lease was not renewed (the
@@ -249,7 +249,7 @@ start_created (HwHubJobs *self,
     g_warning ("job %s: not kept in hub.db (the shared record stands): %s", job->id, error->message);
   job->held_until = g_get_monotonic_time () + NEW_LEASE_TRUST_US;
   g_hash_table_insert (self->by_id, g_strdup (job->id), job);
-  hw_job_audit_start (job);
+  /* Its run audits it first, as any runner of it does. */
   hw_job_run_start (job);
   answer = hw_job_to_json (job);
   reply_node (creation->msg, 202, answer);

@@ -15,6 +15,10 @@
  * base64-encodes it, the bulk of the work), one read at a time as each page
  * starts where the previous one ended, so the next batches are ready when a
  * slot frees.
+ *
+ * Audit before effect (hw-hub-jobs-audit.c): each run, a resumed one too,
+ * sends nothing before the job's start audit is stored, and a finished
+ * job is persisted as such only once its end audit is.
  */
 #include "config.h"
 
@@ -86,6 +90,8 @@ struct _Run
   guint            wait_id;
   guint            persist_id;
   gboolean         stopped;
+  HwJobAuditWrite *audit;      /* the audit being written, if any */
+  gboolean         audited;    /* the start audit is stored: sending may begin */
 };
 
 static void pump (Run *run);
@@ -313,78 +319,6 @@ replay_read_ahead (Run *run)
   hw_hub_workers_push (replay_read_in_thread, read);
 }
 
-/* The channel record a listener would have received for @row: used when a
- * fault carries the event but not the record. */
-static JsonNode *
-record_for_event (HwEventRow *row,
-                  const char *event_json)
-{
-  HwBatchItem item = { row->seq, NULL, row->id, event_json, row->received_ms };
-  g_autoptr(GBytes) body = hw_batch_body_new (&item, 1, 0);
-  g_autoptr(JsonNode) root = json_from_string (g_bytes_get_data (body, NULL), NULL);
-  JsonArray *records = json_object_get_array_member (json_node_get_object (root), "Records");
-
-  return json_array_dup_element (records, 0);
-}
-
-/* uow.record, or every uow.batch[].record, or the record of uow.event. */
-static JsonArray *
-fault_records (HwEventRow *row,
-               JsonObject *fault)
-{
-  g_autoptr(JsonArray) records = json_array_new ();
-  JsonNode *uow_node = json_object_get_member (fault, "uow");
-  JsonObject *uow;
-  JsonNode *node;
-
-  if (uow_node == NULL || !JSON_NODE_HOLDS_OBJECT (uow_node))
-    return NULL;
-  uow = json_node_get_object (uow_node);
-
-  if ((node = json_object_get_member (uow, "record")) != NULL && JSON_NODE_HOLDS_OBJECT (node))
-    json_array_add_element (records, json_node_copy (node));
-  else if ((node = json_object_get_member (uow, "batch")) != NULL && JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *batch = json_node_get_array (node);
-
-      for (guint i = 0; i < json_array_get_length (batch); i++)
-        {
-          JsonNode *item = json_array_get_element (batch, i);
-          JsonNode *record;
-
-          if (!JSON_NODE_HOLDS_OBJECT (item))
-            continue;
-          record = json_object_get_member (json_node_get_object (item), "record");
-          if (record != NULL && JSON_NODE_HOLDS_OBJECT (record))
-            json_array_add_element (records, json_node_copy (record));
-        }
-    }
-  else if ((node = json_object_get_member (uow, "event")) != NULL && JSON_NODE_HOLDS_OBJECT (node))
-    {
-      g_autofree char *event_json = json_to_string (node, FALSE);
-
-      json_array_add_element (records, record_for_event (row, event_json));
-    }
-
-  if (json_array_get_length (records) == 0)
-    return NULL;
-  return g_steal_pointer (&records);
-}
-
-static const char *
-fault_functionname (JsonObject *fault)
-{
-  JsonNode *tags = json_object_get_member (fault, "tags");
-  JsonNode *name;
-
-  if (tags == NULL || !JSON_NODE_HOLDS_OBJECT (tags))
-    return NULL;
-  name = json_object_get_member (json_node_get_object (tags), "functionname");
-  if (name == NULL || !JSON_NODE_HOLDS_VALUE (name) || json_node_get_value_type (name) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (name);
-}
-
 /* A batch for the next fault; one that cannot be sent (gone, no records, no
  * such listener) comes back already FAILED with the reason as job error. */
 static Batch *
@@ -420,8 +354,8 @@ next_resubmission_batch (Run *run)
     root = json_from_string (row->json, NULL);
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
     {
-      records = fault_records (row, json_node_get_object (root));
-      functionname = fault_functionname (json_node_get_object (root));
+      records = hw_fault_records (row, json_node_get_object (root));
+      functionname = hw_fault_functionname (json_node_get_object (root));
     }
   if (functionname != NULL)
     target = hw_hub_listeners_lookup (job->jobs->listeners, functionname);
@@ -481,6 +415,18 @@ run_halt (Run *run)
 }
 
 static void
+on_end_audited (gpointer user_data)
+{
+  Run *run = user_data;
+
+  g_clear_pointer (&run->audit, hw_job_audit_release);
+  run->job->ending = FALSE;
+  persist_now (run);
+}
+
+/* @state shows at once; the job is recorded finished once its end audit
+ * is stored. */
+static void
 finish (Run        *run,
         const char *state)
 {
@@ -488,9 +434,10 @@ finish (Run        *run,
 
   g_free (job->state);
   job->state = g_strdup (state);
+  job->ending = TRUE;
   run_halt (run);
-  persist_now (run);
-  hw_job_audit_end (job);
+  g_clear_pointer (&run->audit, hw_job_audit_release);
+  run->audit = hw_job_audit_end (job, state, on_end_audited, run);
 }
 
 static void
@@ -662,7 +609,7 @@ pump (Run *run)
   HwJob *job = run->job;
   gboolean replay = g_str_equal (job->kind, "replay");
 
-  if (run->stopped || run->wait_id != 0)
+  if (run->stopped || run->wait_id != 0 || !run->audited)
     return;
 
   while (run->active < run->parallel)
@@ -699,6 +646,16 @@ spec_int (JsonObject *spec,
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return default_value;
   return json_node_get_int (node);
+}
+
+static void
+on_start_audited (gpointer user_data)
+{
+  Run *run = user_data;
+
+  g_clear_pointer (&run->audit, hw_job_audit_release);
+  run->audited = TRUE;
+  pump (run);
 }
 
 void
@@ -756,15 +713,21 @@ hw_job_run_start (HwJob *job)
   g_free (job->state);
   job->state = g_strdup ("running");
   persist_now (run);
-  pump (run);
+  run->audit = hw_job_audit_start (job, on_start_audited, run);
 }
 
+/* An audit being written is left to the next runner, which writes it
+ * again: a job ending is persisted as still running, at its last
+ * checkpoint. */
 void
 hw_job_run_pause (HwJob *job)
 {
   Run *run = job->run;
 
-  if (run == NULL || run->stopped)
+  if (run == NULL)
+    return;
+  g_clear_pointer (&run->audit, hw_job_audit_release);
+  if (run->stopped && !job->ending)
     return;
   run_halt (run);
   persist_now (run);
@@ -793,6 +756,7 @@ hw_job_run_free (HwJob *job)
     return;
   if (!run->stopped)
     run_halt (run);
+  g_clear_pointer (&run->audit, hw_job_audit_release);
   run->job = NULL;
   job->run = NULL;
   run_unref (run);

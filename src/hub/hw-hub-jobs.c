@@ -36,6 +36,12 @@ hw_job_is_finished (HwJob *job)
          g_str_equal (job->state, "cancelled");
 }
 
+const char *
+hw_job_recorded_state (HwJob *job)
+{
+  return job->ending ? "running" : job->state;
+}
+
 gboolean
 hw_shared_job_is_finished (JsonObject *record)
 {
@@ -85,7 +91,7 @@ hw_job_persist (HwJob   *job,
                             "error = ?, updated_at = ? WHERE id = ?", error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, job->state, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 1, hw_job_recorded_state (job), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, job->total);
   sqlite3_bind_int64 (stmt, 3, job->acked_done);
   sqlite3_bind_int64 (stmt, 4, job->failed_done);
@@ -233,6 +239,7 @@ hw_job_to_record (HwJob *job)
   g_autoptr(JsonNode) description = hw_job_to_json (job);
   JsonObject *record = json_object_ref (json_node_get_object (description));
 
+  json_object_set_string_member (record, "state", hw_job_recorded_state (job));
   json_object_set_object_member (record, "spec", json_object_ref (job->spec));
   if (job->position != NULL)
     json_object_set_string_member (record, "position", job->position);
@@ -291,35 +298,6 @@ hw_job_publish (HwJob *job)
   g_autoptr(JsonNode) node = hw_job_to_json (job);
 
   hw_hub_stream_publish (job->jobs->hub, "job", node);
-}
-
-static void
-audit (HwJob      *job,
-       const char *action)
-{
-  g_autoptr(JsonObject) details = json_object_new ();
-
-  /* "kind" is the system event's own ("audit"). */
-  json_object_set_string_member (details, "job", job->id);
-  json_object_set_string_member (details, "job_kind", job->kind);
-  json_object_set_string_member (details, "state", job->state);
-  json_object_set_int_member (details, "total", job->total);
-  json_object_set_int_member (details, "acked", job->acked);
-  json_object_set_int_member (details, "failed", job->failed);
-  hw_json_copy_member (details, job->spec, "listener");
-  hw_hub_record_audit (job->jobs->hub, action, job->requested_by, details);
-}
-
-void
-hw_job_audit_end (HwJob *job)
-{
-  audit (job, "job.end");
-}
-
-void
-hw_job_audit_start (HwJob *job)
-{
-  audit (job, "job.start");
 }
 
 /* Routes ---------------------------------------------------------------------- */
@@ -403,7 +381,8 @@ handle_job_request (HwHubJobs     *self,
       return;
     }
   g_hash_table_insert (self->by_id, g_strdup (job->id), job);
-  audit (job, "job.start");
+  /* Durable now, so accepted; its run delivers nothing before its start
+   * audit is stored. */
   hw_job_run_start (job);
   reply_job (request, 202, job);
 }
@@ -629,6 +608,7 @@ hw_hub_jobs_new (HwHub          *hub,
   self->hub = hub;
   self->listeners = listeners;
   self->by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) hw_job_free);
+  self->audits = hw_job_audits_new (hub);
   if (!load_jobs (self, error))
     {
       hw_hub_jobs_free (self);
@@ -673,6 +653,8 @@ hw_hub_jobs_stop (HwHubJobs *self)
     hw_job_run_pause (job);
   /* After the pauses: their records are the last ones written. */
   hw_hub_jobs_unshare (self);
+  /* After the pauses too: they released their audits' writes. */
+  g_clear_pointer (&self->audits, hw_job_audits_free);
 }
 
 void

@@ -92,6 +92,32 @@ void hw_hub_publish_audit (HwHub      *hub,
                            JsonObject *event,
                            gint64      ts_ms);
 
+/* For callers with a thread of their own that decide themselves how
+ * often to try (a job's audits): one system event @event (with its "id"
+ * and "kind") published to the JetStream engine's stream. prepare() runs
+ * on the main context and returns NULL when the hub is shutting down;
+ * send(), once, blocks on any thread until JetStream acknowledged the
+ * message and this replica's copy applied it (TRUE), or it failed
+ * (HW_ERROR_UNAVAILABLE), or sends nothing when @cancellable is cancelled
+ * already (G_IO_ERROR_CANCELLED); preparing and sending it again is safe:
+ * the message id is the same. free() on the main context. */
+typedef struct _HwHubSystemSend HwHubSystemSend;
+
+HwHubSystemSend *hw_hub_system_send_prepare (HwHub            *hub,
+                                             JsonObject       *event,
+                                             gint64            ts_ms);
+gboolean         hw_hub_system_send         (HwHubSystemSend  *send,
+                                             GCancellable     *cancellable,
+                                             GError          **error);
+void             hw_hub_system_send_free    (HwHubSystemSend  *send);
+
+/* A new audit event {"kind":"audit","action","actor","time",…details}
+ * (members of @details that would replace those are left out). */
+JsonObject *hw_hub_audit_new (const char *action,
+                              const char *actor,
+                              gint64      time_ms,
+                              JsonObject *details);
+
 /* Gives @object an "id" when it has none; returns it. */
 const char *hw_hub_system_event_ensure_id (JsonObject *object);
 

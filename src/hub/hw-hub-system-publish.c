@@ -210,6 +210,57 @@ hw_hub_publish_system_change (HwHubRequest         *request,
   publish_for_request (publish, request, done, data, data_free);
 }
 
+/* Sends of the caller's ------------------------------------------------------ */
+
+struct _HwHubSystemSend
+{
+  Publish  *publish;
+  gboolean  holds_lake;   /* until send() is done with it */
+};
+
+HwHubSystemSend *
+hw_hub_system_send_prepare (HwHub      *hub,
+                            JsonObject *event,
+                            gint64      ts_ms)
+{
+  Publish *publish = publish_new (hub, 1);
+  HwHubSystemSend *send;
+
+  if (publish == NULL)
+    return NULL;
+  publish_add (publish, event, hw_hub_system_message_new (event, ts_ms));
+  send = g_new0 (HwHubSystemSend, 1);
+  send->publish = publish;
+  send->holds_lake = TRUE;
+  return send;
+}
+
+gboolean
+hw_hub_system_send (HwHubSystemSend  *send,
+                    GCancellable     *cancellable,
+                    GError          **error)
+{
+  gboolean sent;
+
+  g_return_val_if_fail (send->holds_lake, FALSE);
+
+  sent = !g_cancellable_set_error_if_cancelled (cancellable, error) && publish_once (send->publish, error);
+  send->holds_lake = FALSE;
+  hw_hub_lake_release (send->publish->lake);
+  return sent;
+}
+
+void
+hw_hub_system_send_free (HwHubSystemSend *send)
+{
+  if (send == NULL)
+    return;
+  if (send->holds_lake)
+    hw_hub_lake_release (send->publish->lake);
+  publish_free (send->publish);
+  g_free (send);
+}
+
 /* Audits -------------------------------------------------------------------- */
 
 /* Waits @us unless the lake is being freed: FALSE then. */
