@@ -495,22 +495,32 @@ hw_test_event_json (const char *id,
                           id, type, timestamp_ms, id, id);
 }
 
-char *
-hw_test_events_json (const char *type,
-                     guint      *next_id,
-                     guint       n)
+/* @at_ms 0: each event a millisecond after the one before. */
+static char *
+events_json (const char *type,
+             guint      *next_id,
+             guint       n,
+             gint64      at_ms)
 {
   GString *body = g_string_new ("[");
 
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *id = g_strdup_printf ("%s-%06u", type, (*next_id)++);
-      g_autofree char *event = hw_test_event_json (id, type, 1714744800000 + *next_id);
+      g_autofree char *event = hw_test_event_json (id, type, at_ms != 0 ? at_ms : 1714744800000 + *next_id);
 
       g_string_append_printf (body, "%s%s", i ? "," : "", event);
     }
   g_string_append_c (body, ']');
   return g_string_free (body, FALSE);
+}
+
+char *
+hw_test_events_json (const char *type,
+                     guint      *next_id,
+                     guint       n)
+{
+  return events_json (type, next_id, n, 0);
 }
 
 void
@@ -519,7 +529,17 @@ hw_test_hub_publish_events (HwTestHub  *hub,
                             guint      *next_id,
                             guint       n)
 {
-  g_autofree char *body = hw_test_events_json (type, next_id, n);
+  hw_test_hub_publish_events_at (hub, type, next_id, n, 0);
+}
+
+void
+hw_test_hub_publish_events_at (HwTestHub  *hub,
+                               const char *type,
+                               guint      *next_id,
+                               guint       n,
+                               gint64      at_ms)
+{
+  g_autofree char *body = events_json (type, next_id, n, at_ms);
   g_autoptr(JsonNode) answer = NULL;
 
   g_assert_cmpuint (hw_test_hub_json (hub, "POST", "/v1/events", NULL, body, &answer), ==, 200);

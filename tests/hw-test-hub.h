@@ -131,5 +131,11 @@ void       hw_test_hub_publish_events (HwTestHub  *hub,
                                        const char *type,
                                        guint      *next_id,
                                        guint       n);
+/* The same with every event's timestamp @at_ms. */
+void       hw_test_hub_publish_events_at (HwTestHub  *hub,
+                                          const char *type,
+                                          guint      *next_id,
+                                          guint       n,
+                                          gint64      at_ms);
 
 G_END_DECLS

@@ -517,7 +517,9 @@ hw_event_store_prune_metric_points (HwEventStore  *self,
   hw_store_param_int (params, resolution_s);
   hw_store_param_int (params, before_ms);
   return hw_store_write_one (self, "DELETE FROM metric_points WHERE resolution_s = ? AND ts < ?",
-                             params, NULL, error);
+                             params, NULL, error)
+         && hw_store_write_one (self, "DELETE FROM metric_copies WHERE resolution_s = ? AND ts < ?",
+                                params, NULL, error);
 }
 
 /* Sync cursors --------------------------------------------------------------- */

@@ -137,6 +137,53 @@ static const char * const migrations[] = {
    * says what it saved). That thread fills the new file from the stored
    * bodies; the pages of the old table go to the free list. */
   "DROP TABLE events_fts;",
+
+  /* 7 → 8: work metrics shared by the replicas of the JetStream engine
+   * (docs/jetstream.md). metric_outbox names this replica's points written
+   * since they were last published: triggers fill it in the transaction
+   * that writes the point, so a point is never written and then forgotten
+   * by a crash, and a point written again (a late count) is named again
+   * under a new id while its older publish is in flight. Only a store that
+   * shares its metrics (its cursor 'metrics-replica' is set) fills it: the
+   * embedded engine's never does. metric_copies holds the other replicas'
+   * points, the newest version (the publisher's outbox id) of each
+   * replica, series and bucket. */
+  "CREATE TABLE metric_outbox ("
+  "  id           INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  name         TEXT NOT NULL,"
+  "  labels       TEXT NOT NULL,"
+  "  resolution_s INTEGER NOT NULL,"
+  "  ts           INTEGER NOT NULL,"
+  "  UNIQUE (name, resolution_s, labels, ts)"
+  ");"
+  "CREATE TRIGGER metric_points_outbox_insert AFTER INSERT ON metric_points"
+  "  WHEN EXISTS (SELECT 1 FROM sync_cursors WHERE name = 'metrics-replica') BEGIN"
+  "  INSERT OR REPLACE INTO metric_outbox (name, labels, resolution_s, ts)"
+  "    VALUES (NEW.name, NEW.labels, NEW.resolution_s, NEW.ts);"
+  "  END;"
+  "CREATE TRIGGER metric_points_outbox_update AFTER UPDATE ON metric_points"
+  "  WHEN EXISTS (SELECT 1 FROM sync_cursors WHERE name = 'metrics-replica') BEGIN"
+  "  INSERT OR REPLACE INTO metric_outbox (name, labels, resolution_s, ts)"
+  "    VALUES (NEW.name, NEW.labels, NEW.resolution_s, NEW.ts);"
+  "  END;"
+  "CREATE TRIGGER metric_points_outbox_delete AFTER DELETE ON metric_points BEGIN"
+  "  DELETE FROM metric_outbox WHERE name = OLD.name AND resolution_s = OLD.resolution_s"
+  "    AND labels = OLD.labels AND ts = OLD.ts;"
+  "  END;"
+  "CREATE TABLE metric_copies ("
+  "  name         TEXT NOT NULL,"
+  "  labels       TEXT NOT NULL,"
+  "  resolution_s INTEGER NOT NULL,"
+  "  ts           INTEGER NOT NULL,"
+  "  replica      TEXT NOT NULL,"
+  "  version      INTEGER NOT NULL,"
+  "  sum          REAL NOT NULL,"
+  "  min          REAL NOT NULL,"
+  "  max          REAL NOT NULL,"
+  "  count        INTEGER NOT NULL,"
+  "  PRIMARY KEY (name, resolution_s, ts, labels, replica)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX metric_copies_age ON metric_copies (resolution_s, ts);",
 };
 
 guint

@@ -610,10 +610,67 @@ GArray       *hw_event_store_query_metric_points   (HwEventStore       *self,
                                                     gint64              to_ms,
                                                     GCancellable       *cancellable,
                                                     GError            **error);
-/* Retention: removes points of @resolution_s older than @before_ms. */
+/* Retention: removes points of @resolution_s older than @before_ms, and
+ * the other replicas' copies of them. */
 gboolean      hw_event_store_prune_metric_points   (HwEventStore       *self,
                                                     guint               resolution_s,
                                                     gint64              before_ms,
+                                                    GError            **error);
+
+/* Metric points shared by replicas (hw-event-store-metrics-shared.c) --------
+ *
+ * With the JetStream engine each replica publishes the points it writes
+ * and keeps a copy of the others' (docs/jetstream.md). */
+
+/* A point of another replica's, the newest @version it published for its
+ * series and bucket. */
+typedef struct
+{
+  char          *replica;
+  gint64         version;
+  HwMetricPoint  point;
+} HwMetricCopy;
+
+void hw_metric_copy_clear (HwMetricCopy *copy);
+
+/* One of this store's points to publish: @id names this version of it. */
+typedef struct
+{
+  gint64         id;
+  HwMetricPoint  point;
+} HwMetricOutboxEntry;
+
+void hw_metric_outbox_entry_clear (HwMetricOutboxEntry *entry);
+
+/* This store's replica id for shared metrics, made on the first call:
+ * from then on every point written is named in the outbox, and so are
+ * the points written before (published once, like those after). */
+char         *hw_event_store_share_metrics         (HwEventStore       *self,
+                                                    GError            **error);
+/* GArray of HwMetricOutboxEntry, oldest first, with the points as stored
+ * now: at most @limit. */
+GArray       *hw_event_store_list_metric_outbox    (HwEventStore       *self,
+                                                    guint               limit,
+                                                    GError            **error);
+/* Removes the outbox entries @ids (published): a point written again
+ * since has a newer entry, which stays. */
+gboolean      hw_event_store_remove_metric_outbox  (HwEventStore       *self,
+                                                    const gint64       *ids,
+                                                    guint               n,
+                                                    GError            **error);
+/* Stores each copy in place of the one of its replica, series and bucket
+ * unless that one has a newer version (a message the stream stored late),
+ * in one transaction. */
+gboolean      hw_event_store_put_metric_copies     (HwEventStore       *self,
+                                                    const HwMetricCopy *copies,
+                                                    guint               n,
+                                                    GError            **error);
+/* GArray of HwMetricCopy of @name at @resolution_s in [@from_ms, @to_ms). */
+GArray       *hw_event_store_query_metric_copies   (HwEventStore       *self,
+                                                    const char         *name,
+                                                    guint               resolution_s,
+                                                    gint64              from_ms,
+                                                    gint64              to_ms,
                                                     GError            **error);
 
 /* Sync cursors -------------------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include "hw-hub-lake.h"
 
 #if HAVE_JETSTREAM
+#include "hw-hub-metrics-shared.h"
 #include "hw-hub-system-mirror.h"
 #include "hw-jetstream-mirror.h"
 #include "hw-jetstream.h"
@@ -24,6 +25,12 @@
 #define CATCH_UP_TIMEOUT_MS 10000
 #define DEFAULT_REPLICAS 3
 #define LAST_SEQ_RETRY_US (200 * G_TIME_SPAN_MILLISECOND)
+/* The metrics stream keeps points as long as the longest rollup retention
+ * (1 h buckets, 400 days): a replica whose data was deleted copies the
+ * others' back from it. Its publishes wait less: nobody waits for them,
+ * and stopping waits for the last one. */
+#define METRICS_MAX_AGE_MS (400LL * 86400 * 1000)
+#define METRICS_PUBLISH_TIMEOUT_MS 5000
 
 gboolean
 hw_hub_engine_kind_from_string (const char      *text,
@@ -50,6 +57,8 @@ struct _HwHubLake
   HwJetStream       *system_js;
   HwJetStreamMirror *system_mirror;
   HwHubSystemOutcomes *system_outcomes;
+  /* The replicas' work metrics (HW_METRICS_<subsystem>). */
+  HwHubMetricsShared *metrics_shared;
 
   /* Searches waiting in hw_hub_lake_catch_up() use the mirror and the
    * connection: freeing cancels them and waits for them to leave. */
@@ -380,19 +389,26 @@ hw_hub_lake_new_jetstream (HwHub              *hub,
     .connect_timeout_ms = CONNECT_TIMEOUT_MS,
   };
   HwJetStreamOptions system_options = options;
+  HwJetStreamOptions metrics_options = options;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(HwJetStream) js = NULL;
   g_autoptr(HwJetStream) system_js = NULL;
+  g_autoptr(HwJetStream) metrics_js = NULL;
   gint64 system_seq;
   HwHubLake *self;
 
   g_return_val_if_fail (urls != NULL && urls[0] != NULL, NULL);
 
   system_options.kind = "system";
+  metrics_options.kind = "metrics";
+  metrics_options.max_age_ms = METRICS_MAX_AGE_MS;
+  metrics_options.timeout_ms = METRICS_PUBLISH_TIMEOUT_MS;
   js = hw_jetstream_connect (&options, &local_error);
   if (js != NULL)
     system_js = hw_jetstream_connect (&system_options, &local_error);
-  if (system_js == NULL)
+  if (system_js != NULL)
+    metrics_js = hw_jetstream_connect (&metrics_options, &local_error);
+  if (metrics_js == NULL)
     {
       g_set_error (error, HW_ERROR, HW_ERROR_UNAVAILABLE, "the JetStream cluster at %s: %s",
                    urls[0], local_error->message);
@@ -417,6 +433,13 @@ hw_hub_lake_new_jetstream (HwHub              *hub,
   self->mirror = hw_jetstream_mirror_start (self->js, store, on_mirror_stored, self);
   self->system_mirror = hw_jetstream_mirror_start_applying (self->system_js, (guint64) system_seq, "sys-mirror",
                                                             apply_system_messages, self);
+  self->metrics_shared = hw_hub_metrics_shared_start (g_steal_pointer (&metrics_js), store, hw_hub_metrics (hub),
+                                                      error);
+  if (self->metrics_shared == NULL)
+    {
+      hw_hub_lake_free (self);
+      return NULL;
+    }
   g_message ("lake: streams %s and %s on %s, %d replicas", hw_jetstream_get_stream (self->js),
              hw_jetstream_get_stream (self->system_js), urls[0], options.replicas);
   return self;
@@ -434,6 +457,7 @@ hw_hub_lake_free (HwHubLake *self)
   g_mutex_unlock (&self->lock);
   /* The mirror before the connection: it reads through it, and calls
    * back into us. */
+  g_clear_pointer (&self->metrics_shared, hw_hub_metrics_shared_free);
   g_clear_pointer (&self->mirror, hw_jetstream_mirror_free);
   g_clear_pointer (&self->system_mirror, hw_jetstream_mirror_free);
   g_clear_pointer (&self->js, hw_jetstream_free);

@@ -67,6 +67,11 @@ struct _HwHubMetrics
   gint64                started_sec;  /* buckets begun by then may hold a stopped hub's part */
   HwHubMetricsTickFunc  tick_func;
   gpointer              tick_data;
+  /* Replicas of the JetStream engine: rollup queries add the other
+   * replicas' copies (hw-hub-metrics-replicas.c); copies_partial (atomic)
+   * says the copies may lag the cluster. */
+  gboolean              shared;
+  gint                  copies_partial;
 };
 
 extern const guint hw_metrics_rollup_seconds[N_ROLLUPS];
@@ -77,6 +82,22 @@ void        hw_metrics_close_rollup    (HwHubMetrics *self,
                                         Series       *series,
                                         guint         r);
 GHashTable *hw_metrics_new_late_points (void);
+
+/* hw-hub-metrics-replicas.c: whether the replicas' points of @name
+ * combine by taking the largest (gauges, stored percentiles) rather than
+ * by adding up. */
+gboolean hw_metrics_combines_by_max   (const char          *name);
+/* This replica's points of @name at @resolution_s in [@from_ms, @to_ms)
+ * (@own: const HwMetricPoint*), each bucket combined with the other
+ * replicas' copies of it: a GArray of HwMetricPoint, one per labels and
+ * bucket. */
+GArray  *hw_metrics_combine_replicas  (HwEventStore        *store,
+                                       const char          *name,
+                                       guint                resolution_s,
+                                       gint64               from_ms,
+                                       gint64               to_ms,
+                                       GPtrArray           *own,
+                                       GError             **error);
 
 void    hw_metrics_acc_reset       (Acc       *acc);
 void    hw_metrics_acc_merge       (Acc       *into,

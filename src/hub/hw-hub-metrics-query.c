@@ -45,6 +45,8 @@ typedef struct
   GHashTable  *where;      /* label → value, nullable */
   GHashTable  *groups;     /* group key → Group* */
   GHashTable  *parsed;     /* labels JSON → JsonObject* (store points) */
+  GPtrArray   *own;        /* shared: this replica's points (const HwMetricPoint*), for
+                            * hw_metrics_combine_replicas(); NULL: counted at once */
 } Query;
 
 static void
@@ -201,6 +203,18 @@ collect_point (Query               *query,
     hw_metrics_acc_merge (bucket, &acc, ROLL_SAMPLES);
 }
 
+/* A point of this replica's rollups: counted now, or once combined with
+ * the other replicas' copies of its bucket. */
+static void
+take_own_point (Query               *query,
+                const HwMetricPoint *point)
+{
+  if (query->own != NULL)
+    g_ptr_array_add (query->own, (gpointer) point);
+  else
+    collect_point (query, point);
+}
+
 static gboolean
 is_of (const HwMetricPoint *point,
        const char          *name,
@@ -254,7 +268,7 @@ collect_late (Query      *query,
   g_hash_table_iter_init (&iter, late);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     if (is_of (value, name, r))
-      collect_point (query, value);
+      take_own_point (query, value);
 }
 
 /* A finished bucket not written yet replaces what the store holds for it
@@ -275,7 +289,7 @@ collect_finished (Query      *query,
 
       if (!is_of (point, name, r))
         continue;
-      collect_point (query, point);
+      take_own_point (query, point);
       g_hash_table_add (replaced, bucket_key (point));
     }
 }
@@ -298,6 +312,24 @@ collect_unwritten (HwHubMetrics *self,
       collect_finished (query, replaced, write->points, name, r);
       collect_late (query, write->late, name, r);
     }
+}
+
+/* Under the mutex, while the points in query->own are alive. */
+static gboolean
+collect_with_copies (HwHubMetrics  *self,
+                     Query         *query,
+                     const char    *name,
+                     guint          r,
+                     GError       **error)
+{
+  g_autoptr(GArray) combined = hw_metrics_combine_replicas (self->store, name, hw_metrics_rollup_seconds[r],
+                                                            query->from_ms, query->to_ms, query->own, error);
+
+  if (combined == NULL)
+    return FALSE;
+  for (guint i = 0; i < combined->len; i++)
+    collect_point (query, &g_array_index (combined, HwMetricPoint, i));
+  return TRUE;
 }
 
 static gboolean
@@ -325,9 +357,9 @@ collect_store (HwHubMetrics  *self,
       g_autofree char *key = g_hash_table_size (replaced) > 0 ? bucket_key (point) : NULL;
 
       if (key == NULL || !g_hash_table_contains (replaced, key))
-        collect_point (query, point);
+        take_own_point (query, point);
     }
-  return TRUE;
+  return query->own == NULL || collect_with_copies (self, query, name, r, error);
 }
 
 /* Seconds a bucket's counts were gathered over: its step, or for the
@@ -499,6 +531,7 @@ clear_query (Query *query)
   g_clear_pointer (&query->by, g_strfreev);
   g_clear_pointer (&query->groups, g_hash_table_unref);
   g_clear_pointer (&query->parsed, g_hash_table_unref);
+  g_clear_pointer (&query->own, g_ptr_array_unref);
 }
 
 JsonNode *
@@ -547,6 +580,8 @@ hw_hub_metrics_query (HwHubMetrics *self,
 
       while (r + 1 < N_ROLLUPS && hw_metrics_rollup_seconds[r + 1] * 1000 <= query.step_ms)
         r++;
+      if (self->shared)
+        query.own = g_ptr_array_new ();
       if (!collect_store (self, &query, r, error))
         {
           clear_query (&query);
@@ -558,6 +593,9 @@ hw_hub_metrics_query (HwHubMetrics *self,
           collect_open_rollup (&query, value, r);
     }
   answer = build_answer (&query);
+  /* Only rollups are combined: the 1 s ring is this replica's alone. */
+  if (query.own != NULL && g_atomic_int_get (&self->copies_partial))
+    json_object_set_boolean_member (json_node_get_object (answer), "partial", TRUE);
   clear_query (&query);
   return answer;
 }

@@ -234,6 +234,8 @@ lookup_series_canonical (HwHubMetrics       *self,
 
   if (series != NULL)
     return series;
+  /* Replicas combine gauges by name (hw-hub-metrics-replicas.c). */
+  g_warn_if_fail (kind != HW_METRIC_GAUGE || hw_metrics_combines_by_max (name));
   series = g_new0 (Series, 1);
   series->name = g_strdup (name);
   series->labels = g_steal_pointer (&canonical);

@@ -105,6 +105,17 @@ JsonNode     *hw_hub_metrics_query       (HwHubMetrics *self,
                                           GHashTable   *where,
                                           GError      **error);
 
+/* Replicas of the JetStream engine (docs/jetstream.md): with @shared, queries
+ * of the rollups (10 s and coarser) combine this replica's points with the
+ * other replicas' copies in the store; the 1 s ring stays this replica's.
+ * hw-hub-metrics-replicas.c says how each kind combines. */
+void          hw_hub_metrics_set_shared  (HwHubMetrics *self,
+                                          gboolean      shared);
+/* The copies may lag the cluster (it cannot be reached): rollup answers
+ * then say "partial": true. Any thread. */
+void          hw_hub_metrics_set_copies_partial (HwHubMetrics *self,
+                                                 gboolean      partial);
+
 /* Prometheus text exposition (counters as _total, gauges as last value,
  * histograms as summaries with quantiles over the last minute). */
 char         *hw_hub_metrics_to_prometheus (HwHubMetrics *self);

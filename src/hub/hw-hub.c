@@ -258,6 +258,8 @@ hw_hub_new (HwHubConfig  *config,
 
   if (!open_stores (self, error))
     return NULL;
+  /* Before the lake: with the JetStream engine it shares the metrics. */
+  self->metrics = hw_hub_metrics_new (self->store);
   if (config->engine == HW_HUB_ENGINE_JETSTREAM)
     {
       self->lake = hw_hub_lake_new_jetstream (self, self->store, (const char * const *) config->nats_urls,
@@ -265,7 +267,6 @@ hw_hub_new (HwHubConfig  *config,
       if (self->lake == NULL)
         return NULL;
     }
-  self->metrics = hw_hub_metrics_new (self->store);
 
   self->server = soup_server_new ("server-header", "hubwatchd/" PACKAGE_VERSION " ", NULL);
   hw_hub_pipeline_watch_server (self, self->server);
@@ -404,9 +405,11 @@ hw_hub_stop (HwHub *self)
    * then the ingest drains whatever the grace period left. */
   write_out_answers (self);
   g_clear_pointer (&self->ingest, hw_hub_ingest_free);
-  g_clear_pointer (&self->lake, hw_hub_lake_free);
+  /* Before the lake: with the JetStream engine, freeing it publishes the
+   * last buckets to the other replicas once more. */
   if (self->metrics != NULL)
     hw_hub_metrics_flush (self->metrics);
+  g_clear_pointer (&self->lake, hw_hub_lake_free);
   soup_server_disconnect (self->server);
 }
 

@@ -160,6 +160,7 @@ open_connection (HwJetStream               *self,
 static gboolean
 ensure_stream (HwJetStream  *self,
                int           replicas,
+               gint64        max_age_ms,
                gint64        deadline,
                GError      **error)
 {
@@ -171,7 +172,8 @@ ensure_stream (HwJetStream  *self,
   config.Subjects = subjects;
   config.SubjectsLen = 1;
   config.Storage = js_FileStorage;
-  config.Retention = js_LimitsPolicy;   /* kept forever: no limits set */
+  config.Retention = js_LimitsPolicy;   /* kept forever unless max_age_ms is set */
+  config.MaxAge = max_age_ms * 1000000;
   config.Replicas = replicas;
   config.Duplicates = DUPLICATE_WINDOW_NS;
 
@@ -232,7 +234,8 @@ hw_jetstream_connect (const HwJetStreamOptions  *options,
       hw_jetstream_set_error (error, s, 0, "connecting to NATS");
       return NULL;
     }
-  if (!ensure_stream (self, options->replicas > 0 ? options->replicas : 3, deadline, error))
+  if (!ensure_stream (self, options->replicas > 0 ? options->replicas : 3, MAX (options->max_age_ms, 0),
+                      deadline, error))
     return NULL;
   return g_steal_pointer (&self);
 }

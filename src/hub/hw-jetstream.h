@@ -30,9 +30,12 @@ typedef struct
    * @connect_timeout_ms is set. */
   gint64              timeout_ms;
   gint64              connect_timeout_ms;
-  /* "lake" when NULL (the events), or "system" (the system events,
-   * docs/jetstream.md). */
+  /* "lake" when NULL (the events), "system" (the system events) or
+   * "metrics" (the replicas' work metrics), docs/jetstream.md. */
   const char         *kind;
+  /* Messages older than this are dropped by the stream; 0 keeps them
+   * forever (the lake). */
+  gint64              max_age_ms;
 } HwJetStreamOptions;
 
 typedef enum
