@@ -547,6 +547,7 @@ end_audit_listed (gpointer user_data)
 static void
 store_job_row (HwTestHub  *hub,
                const char *id,
+               const char *state,
                const char *requested_by,
                gint64      total)
 {
@@ -557,14 +558,43 @@ store_job_row (HwTestHub  *hub,
   char *message = NULL;
 
   sql = g_strdup_printf ("INSERT INTO jobs (id, kind, state, spec, total, requested_by, created_at, updated_at) "
-                         "VALUES ('%s', 'replay', 'queued', '{\"rate\":0,\"parallel\":1,\"listener\":\"fn\","
+                         "VALUES ('%s', 'replay', '%s', '{\"rate\":0,\"parallel\":1,\"listener\":\"fn\","
                          "\"from\":0,\"to\":%" G_GINT64_FORMAT ",\"query\":\"type:crash\",\"batch_size\":5}', "
                          "%" G_GINT64_FORMAT ", '%s', %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ")",
-                         id, now + 3600000, total, requested_by, now, now);
+                         id, state, now + 3600000, total, requested_by, now, now);
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
     g_error ("cannot store the job row: %s", message);
   sqlite3_close (db);
+}
+
+/* A stopped hub with 12 "crash" events, the listener "fn" and a job row
+ * @id in @state, as a kill -9 left it; the caller restarts it. */
+static HwTestHub *
+crashed_hub_with_job (HwTestListener *listener,
+                      const char     *id,
+                      const char     *state)
+{
+  HwTestHub *hub = hw_test_hub_newv (NULL, NULL);
+  guint next_id = 0;
+
+  add_listener (hub, "fn", listener, "none");
+  hw_test_hub_publish_events (hub, "crash", &next_id, 12);
+  hw_test_hub_stop (hub);
+  store_job_row (hub, id, state, "ops", 12);
+  return hub;
+}
+
+/* Waits (bounded) until @job_id's end audit is listed. */
+static void
+wait_end_audit (HwTestHub  *hub,
+                const char *job_id)
+{
+  AuditWait wait = { hub, job_id };
+  guint tick_id = g_timeout_add (50, tick, NULL);
+
+  g_assert_true (hw_test_wait_until (end_audit_listed, &wait, WAIT_MS));
+  g_source_remove (tick_id);
 }
 
 /* Audit before effect, embedded: a job the hub stored but did not audit
@@ -575,18 +605,10 @@ static void
 test_resumed_job_audited_first (void)
 {
   g_autoptr(HwTestListener) listener = hw_test_listener_new ();
-  HwTestHub *hub = hw_test_hub_newv (NULL, NULL);
+  HwTestHub *hub = crashed_hub_with_job (listener, "job-crashed-1", "queued");
   FirstDelivery first = { hub, "job-crashed-1", 0, FALSE };
-  AuditWait end_wait = { hub, "job-crashed-1" };
   g_autoptr(JsonObject) done = NULL;
   g_autoptr(JsonObject) start = NULL;
-  guint next_id = 0;
-  guint tick_id;
-
-  add_listener (hub, "fn", listener, "none");
-  hw_test_hub_publish_events (hub, "crash", &next_id, 12);
-  hw_test_hub_stop (hub);
-  store_job_row (hub, first.job_id, "ops", 12);
 
   listener->on_request = check_audited_first;
   listener->on_request_data = &first;
@@ -600,10 +622,33 @@ test_resumed_job_audited_first (void)
   g_assert_nonnull (start);
   g_assert_cmpstr (json_object_get_string_member (start, "actor"), ==, "ops");
   g_assert_cmpstr (json_object_get_string_member (start, "listener"), ==, "fn");
-  tick_id = g_timeout_add (50, tick, NULL);
-  g_assert_true (hw_test_wait_until (end_audit_listed, &end_wait, WAIT_MS));
-  g_source_remove (tick_id);
+  wait_end_audit (hub, first.job_id);
   listener->on_request = NULL;
+  hw_test_hub_free (hub);
+}
+
+/* A cancel is answered before the job's end audit is stored, and hub.db
+ * then says "cancelling": what a kill -9 in between leaves (the row below).
+ * The next start ends the job, sending nothing more, and audits the end;
+ * resuming it as "running" would lose the answered cancel. */
+static void
+test_cancel_survives_crash (void)
+{
+  const char *job_id = "job-cancelled-1";
+  g_autoptr(HwTestListener) listener = hw_test_listener_new ();
+  HwTestHub *hub = crashed_hub_with_job (listener, job_id, "cancelling");
+  g_autoptr(JsonObject) cancelled = NULL;
+  g_autoptr(JsonObject) end = NULL;
+
+  hw_test_hub_restart (hub);
+  cancelled = wait_job_state (hub, job_id, "cancelled");
+  wait_end_audit (hub, job_id);
+  end = hw_test_hub_find_job_audit (hub, "job.end", job_id);
+  g_assert_cmpstr (json_object_get_string_member (end, "state"), ==, "cancelled");
+  g_assert_cmpstr (json_object_get_string_member (end, "actor"), ==, "ops");
+  /* Ended before anything was read for it: nothing reached the listener. */
+  g_assert_cmpint (json_object_get_int_member (cancelled, "acked"), ==, 0);
+  g_assert_cmpuint (listener->batches->len, ==, 0);
   hw_test_hub_free (hub);
 }
 
@@ -621,6 +666,7 @@ main (int   argc,
   g_test_add_func ("/hub/jobs/cancel", test_cancel);
   g_test_add_func ("/hub/jobs/roles", test_roles);
   g_test_add_func ("/hub/jobs/resumed-job-audited-first", test_resumed_job_audited_first);
+  g_test_add_func ("/hub/jobs/cancel-survives-crash", test_cancel_survives_crash);
 
   return g_test_run ();
 }

@@ -47,6 +47,8 @@ hw_job_state_describe (const char *state)
     return _("Done");
   if (g_strcmp0 (state, "failed") == 0)
     return _("Failed");
+  if (g_strcmp0 (state, "cancelling") == 0)
+    return _("Cancelling");
   if (g_strcmp0 (state, "cancelled") == 0)
     return _("Cancelled");
   return state != NULL ? state : _("Unknown");

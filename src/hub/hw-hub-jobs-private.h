@@ -61,8 +61,10 @@ struct _HwJob
   /* Runner state (hw-hub-jobs-run.c). */
   gpointer    run;
   /* @state is final in memory, but its end audit is not stored yet: hub.db
-   * and the shared record still say "running" (hw_job_recorded_state()), so
-   * that a runner after a crash or a takeover ends it, and audits it. */
+   * and the shared record still say "running", or "cancelling" for a
+   * cancelled job (hw_job_recorded_state()), so that a runner after a
+   * crash or a takeover ends it (sending nothing more when it was
+   * cancelled), and audits it. */
   gboolean    ending;
 
   /* JetStream engine: until when (monotonic µs) this replica may run it. */

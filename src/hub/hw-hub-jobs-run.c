@@ -686,6 +686,13 @@ hw_job_run_start (HwJob *job)
   /* Resume from the checkpoint: what was in flight is sent again. */
   job->sent = job->acked = job->acked_done;
   job->failed = job->failed_done;
+  /* Cancelled and answered, but not yet audited when its last runner
+   * stopped: it only ends. */
+  if (g_str_equal (job->state, "cancelling"))
+    {
+      finish (run, "cancelled");
+      return;
+    }
   if (g_str_equal (job->kind, "replay"))
     {
       const char *text = json_object_has_member (job->spec, "query") ?

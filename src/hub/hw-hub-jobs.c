@@ -39,7 +39,11 @@ hw_job_is_finished (HwJob *job)
 const char *
 hw_job_recorded_state (HwJob *job)
 {
-  return job->ending ? "running" : job->state;
+  if (!job->ending)
+    return job->state;
+  /* A cancel was answered: a runner after a crash must end the job, not
+   * send the rest of it. */
+  return g_str_equal (job->state, "cancelled") ? "cancelling" : "running";
 }
 
 gboolean
